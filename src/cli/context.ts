@@ -1,0 +1,36 @@
+/**
+ * What every command needs: the validated config, a logger and the store. Commands get it from
+ * {@link withContext}, which always closes the store, even on errors.
+ */
+import type { Command } from 'commander';
+import { loadConfig, type VigilConfig } from '../config.ts';
+import { createLogger, type Logger } from '../log.ts';
+import { openSqliteStore } from '../store/sqlite/index.ts';
+import type { Store } from '../store/types.ts';
+
+/** Services of one CLI invocation. */
+export interface CliContext {
+  config: VigilConfig;
+  log: Logger;
+  store: Store;
+}
+
+/** Global options (`vigil --config FILE --db FILE <command>`). */
+export interface GlobalOptions {
+  config?: string;
+  db?: string;
+}
+
+/** Runs `fn` with a context built from the program's global options. */
+export async function withContext<T>(cmd: Command, fn: (ctx: CliContext) => Promise<T>): Promise<T> {
+  const globals = cmd.optsWithGlobals<GlobalOptions>();
+  const config = loadConfig(globals.config);
+  if (globals.db) config.database = globals.db;
+  const log = createLogger();
+  const store = openSqliteStore(config.database);
+  try {
+    return await fn({ config, log, store });
+  } finally {
+    await store.close();
+  }
+}

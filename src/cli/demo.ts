@@ -1,0 +1,63 @@
+/**
+ * `vigil demo` (`npm start`): imports the real-data corpus (`dataDir`, default ../shared/data)
+ * into the store, then prints the top of the ranked list. Re-running it changes nothing.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { importFiles, type RunSummary } from '../pipeline.ts';
+import { findSource } from '../sources/registry.ts';
+import type { ImportOptions } from '../sources/types.ts';
+import { withContext } from './context.ts';
+import { rankedTable } from './format.ts';
+import { progressBar } from './progress.ts';
+import { formatSummary } from './summary.ts';
+
+/** One step of the corpus import. */
+export interface CorpusStep {
+  source: string;
+  paths: string[];
+  options?: ImportOptions;
+}
+
+/**
+ * The corpus import plan, in order: CVE 5, NVD, KEV (older catalog first, so the newer one
+ * reports what CISA added), EPSS (oldest day first).
+ */
+export function corpusPlan(dataDir: string): CorpusStep[] {
+  const p = (...parts: string[]) => path.join(dataDir, ...parts);
+  return [
+    { source: 'cve5', paths: [p('cve5', 'records'), p('cve5', 'vulnrichment-2024-cve5.jsonl.gz')] },
+    {
+      source: 'nvd',
+      paths: [p('nvd', 'nvdcve-1.1-2018.json.gz'), p('nvd', 'nvdcve-1.1-2025.json.gz'), p('nvd', 'nvdcve-1.1-recent.json.gz'), p('nvd', 'api2')],
+    },
+    { source: 'kev', paths: [p('cisa-kev', 'known_exploited_vulnerabilities-2025.08.18.json'), p('cisa-kev', 'known_exploited_vulnerabilities.json')] },
+    {
+      source: 'epss',
+      paths: [p('epss', 'emba-epss-2026-06-14.ssv.gz'), p('epss', 'emba-epss-2026-08-09.ssv.gz'), p('epss', 'emba-epss-2026-08-16.ssv.gz')],
+    },
+  ];
+}
+
+export function registerDemo(program: Command): void {
+  program
+    .command('demo')
+    .description('import the real-data corpus (config dataDir / $VIGIL_DATA_DIR, default ../shared/data), then show the top 20')
+    .action(async (_opts: unknown, cmd: Command) => {
+      await withContext(cmd, async ({ store, log, config }) => {
+        if (!existsSync(config.dataDir)) throw new Error(`corpus folder ${config.dataDir} not found: set VIGIL_DATA_DIR`);
+        const summaries: RunSummary[] = [];
+        for (const step of corpusPlan(config.dataDir)) {
+          const bar = progressBar(step.source);
+          const summary = await importFiles(findSource(step.source).source, step.paths, { store, log, merge: config.ssvc }, step.options, bar);
+          bar.stop();
+          summaries.push(summary);
+          console.log(formatSummary(summary));
+        }
+        console.log(`\nTop 20 (vigil top --limit 20), store ${config.database}:\n`);
+        console.log(rankedTable(await store.rank({ limit: 20 })));
+        console.log('\nNext: vigil top --kev, vigil show CVE-2024-3400, vigil search "remote code execution", vigil --help');
+      });
+    });
+}

@@ -1,0 +1,39 @@
+/** `vigil import <source> <path...>`: offline import of upstream files (air-gapped sites). */
+import type { Command } from 'commander';
+import { importFiles } from '../pipeline.ts';
+import { findSource } from '../sources/registry.ts';
+import { withContext } from './context.ts';
+import { progressBar } from './progress.ts';
+import { formatSummary } from './summary.ts';
+
+export function registerImport(program: Command): void {
+  program
+    .command('import')
+    .description('import files in a source\'s own upstream format (offline); prints read/stored/changed/rejected')
+    .argument('<source>', 'nvd | cve5 | epss | kev')
+    .argument('<path...>', 'files or folders (gzip and zip are detected)')
+    .option('--date <YYYY-MM-DD>', 'EPSS score date for files that carry none (EMBA layout)')
+    .option('--json', 'print the summary as JSON')
+    .addHelpText(
+      'after',
+      `
+Formats: nvd — API 2.0 pages or records, legacy JSON 1.1 yearly feeds (nvdcve-1.1-YYYY.json.gz);
+cve5 — a record, a cvelistV5 folder tree, JSON Lines, release zips (daily full, hourly delta);
+epss — epss_scores-YYYY-MM-DD.csv.gz, EPSS API JSON, semicolon files (date from the name or --date);
+kev — the CISA KEV JSON catalog or CSV feed.
+Re-running an import changes nothing.`,
+    )
+    .action(async (sourceId: string, paths: string[], opts: { date?: string; json?: boolean }, cmd: Command) => {
+      const { source } = findSource(sourceId);
+      await withContext(cmd, async ({ store, log, config }) => {
+        const bar = progressBar(sourceId);
+        try {
+          const summary = await importFiles(source, paths, { store, log, merge: config.ssvc }, opts.date ? { date: opts.date } : {}, bar);
+          bar.stop();
+          console.log(opts.json ? JSON.stringify(summary, null, 2) : formatSummary(summary));
+        } finally {
+          bar.stop();
+        }
+      });
+    });
+}

@@ -1,0 +1,18 @@
+/** Entry point of the `vigil` binary. */
+import { VigilError } from '../errors.ts';
+import { buildProgram } from './program.ts';
+
+try {
+  if (typeof process.loadEnvFile === 'function') {
+    try {
+      process.loadEnvFile();
+    } catch {
+      // no .env file: nothing to load
+    }
+  }
+  await buildProgram().parseAsync(process.argv);
+} catch (err) {
+  const e = err as Error;
+  console.error(`vigil: ${e instanceof VigilError ? e.message : e.stack ?? e.message}`);
+  process.exitCode = 1;
+}

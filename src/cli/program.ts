@@ -1,0 +1,29 @@
+/** The `vigil` command line, one file per command. */
+import { Command } from 'commander';
+import { registerCvss } from './cvss.ts';
+import { registerDemo } from './demo.ts';
+import { registerImport } from './import.ts';
+import { registerShow } from './show.ts';
+import { registerStatus } from './status.ts';
+import { registerSync } from './sync.ts';
+import { registerTop } from './top.ts';
+
+/** Builds the program (exported for tests). */
+export function buildProgram(): Command {
+  const program = new Command()
+    .name('vigil')
+    .description('Vigil: collect NVD, CVE 5, EPSS and KEV into one ranked record per CVE')
+    .version('0.1.0')
+    .option('--config <file>', 'config file (YAML or JSON; default ./vigil.config.yaml or $VIGIL_CONFIG)')
+    .option('--db <file>', 'SQLite database file (default vigil.db or $VIGIL_DB)')
+    .showHelpAfterError();
+  registerDemo(program);
+  registerImport(program);
+  registerSync(program);
+  registerShow(program);
+  registerTop(program);
+  registerCvss(program);
+  registerStatus(program);
+  return program;
+}
+

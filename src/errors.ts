@@ -1,0 +1,53 @@
+/**
+ * One table of Vigil's error codes: code, HTTP status (for the API) and message template.
+ * Messages name what failed (file, record, field, config key) so a user can act on them.
+ * Modelled on fastify's `lib/errors.js`.
+ */
+export const ErrorCodes = {
+  VIGIL_CONFIG_INVALID: { status: 500, message: 'Invalid configuration: %s' },
+  VIGIL_SOURCE_UNAVAILABLE: { status: 503, message: 'Source %s is unavailable: %s' },
+  VIGIL_SOURCE_BAD_PAYLOAD: { status: 502, message: 'Source %s sent a payload that fails its schema: %s' },
+  VIGIL_UNKNOWN_SOURCE: { status: 400, message: 'Unknown source "%s" (known: %s)' },
+  VIGIL_INVALID_CVE_ID: { status: 400, message: 'Invalid CVE id "%s": expected CVE-YYYY-NNNN' },
+  VIGIL_INVALID_CVSS_VECTOR: { status: 400, message: 'Invalid CVSS vector "%s": %s' },
+  VIGIL_INVALID_CPE: { status: 400, message: 'Invalid CPE 2.3 string "%s": %s' },
+  VIGIL_INPUT_UNREADABLE: { status: 400, message: 'Cannot read %s: %s' },
+  VIGIL_NOT_FOUND: { status: 404, message: '%s not found' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+/** One of the codes in {@link ErrorCodes}. */
+export type ErrorCode = keyof typeof ErrorCodes;
+
+function format(template: string, args: readonly unknown[]): string {
+  let i = 0;
+  return template.replace(/%s/g, () => String(args[i++] ?? ''));
+}
+
+/** A Vigil error: carries its code, HTTP status and the original cause. */
+export class VigilError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+
+  constructor(code: ErrorCode, args: readonly unknown[], options?: { cause?: unknown }) {
+    super(format(ErrorCodes[code].message, args), options);
+    this.name = 'VigilError';
+    this.code = code;
+    this.status = ErrorCodes[code].status;
+  }
+}
+
+/**
+ * An upstream failure worth retrying later (HTTP 429, 5xx, 403 rate-limit answers, network
+ * errors). `retryAfterSeconds` is the upstream's `Retry-After`, when it sent one.
+ */
+export class SourceUnavailableError extends VigilError {
+  readonly sourceId: string;
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(sourceId: string, detail: string, options?: { cause?: unknown; retryAfterSeconds?: number }) {
+    super('VIGIL_SOURCE_UNAVAILABLE', [sourceId, detail], options);
+    this.name = 'SourceUnavailableError';
+    this.sourceId = sourceId;
+    this.retryAfterSeconds = options?.retryAfterSeconds;
+  }
+}

@@ -1,0 +1,218 @@
+/**
+ * The pipeline in one readable place: collect (a source yields validated events) → merge and
+ * score (analysis) → store → report. Events are consumed one at a time and each is stored before
+ * the next is asked for, so a source's `cursor` event is saved only once everything before it is
+ * stored: a failed window is never skipped, and a re-run picks up where the last one stopped.
+ */
+import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import { diffVulnerabilities } from './analysis/diff.ts';
+import { type MergeIssue, type MergeOptions, mergeVulnerability } from './analysis/merge.ts';
+import type { VulnObservation } from './model/vulnerability.ts';
+import type { HttpClient } from './sources/http.ts';
+import type { ImportOptions, RecordLocation, Source, SourceEvent } from './sources/types.ts';
+import type { EpssImportResult, KevImportResult, MergeState, Store, VulnWrite } from './store/types.ts';
+
+/** What the pipeline needs. */
+export interface PipelineDeps {
+  store: Store;
+  log: Logger;
+  merge?: MergeOptions;
+}
+
+/** Progress callbacks (the CLI draws bars with them). */
+export interface PipelineHooks {
+  onProgress?: (event: Extract<SourceEvent, { type: 'progress' }>) => void;
+  onRecords?: (summary: RunSummary) => void;
+}
+
+/** What one import or sync did. */
+export interface RunSummary {
+  source: string;
+  /** Records read from the source (CVE observations, EPSS rows, KEV entries). */
+  read: number;
+  /** Records written (new or changed). */
+  stored: number;
+  /** CVEs seen for the first time. */
+  created: number;
+  /** Existing CVEs whose merged record changed. */
+  changed: number;
+  /** Records identical to what is stored (nothing written). */
+  unchanged: number;
+  /** Records older than what is stored (lastModified), skipped. */
+  stale: number;
+  rejected: { where: RecordLocation; reason: string }[];
+  /** CVSS score mismatches and invalid vectors/CPEs found while merging. */
+  issues: MergeIssue[];
+  epss: EpssImportResult[];
+  kev: KevImportResult[];
+  /** Last cursor saved. */
+  cursor: string | null;
+  /** Error that stopped the run, if any. */
+  error: string | null;
+}
+
+function emptySummary(source: string): RunSummary {
+  return { source, read: 0, stored: 0, created: 0, changed: 0, unchanged: 0, stale: 0, rejected: [], issues: [], epss: [], kev: [], cursor: null, error: null };
+}
+
+/** Hash of an observation's canonical JSON: equal hashes mean nothing to write. */
+export function observationHash(obs: VulnObservation): string {
+  return createHash('sha1').update(JSON.stringify(obs)).digest('base64url');
+}
+
+/**
+ * Merges a batch of observations with what is stored and writes the result.
+ * Idempotent: an observation identical to the stored one is skipped, and one older than the
+ * stored one (by lastModified) never overwrites it.
+ */
+export async function storeObservations(records: VulnObservation[], deps: PipelineDeps, summary: RunSummary): Promise<void> {
+  const states = await deps.store.loadForMerge(records.map((r) => r.cveId));
+  const writes: VulnWrite[] = [];
+  for (const obs of records) {
+    summary.read++;
+    const hash = observationHash(obs);
+    let state = states.get(obs.cveId);
+    const stored = state?.observations.get(obs.source);
+    if (stored?.hash === hash) {
+      summary.unchanged++;
+      continue;
+    }
+    if (stored && stored.observation.lastModified > obs.lastModified) {
+      summary.stale++;
+      continue;
+    }
+    if (!state) {
+      state = { observations: new Map(), merged: null } satisfies MergeState;
+      states.set(obs.cveId, state);
+    }
+    state.observations.set(obs.source, { observation: obs, hash });
+    const observations = [...state.observations.values()].map((o) => o.observation);
+    const { vulnerability, kevHint, issues } = mergeVulnerability(observations, deps.merge);
+    const changes = diffVulnerabilities(state.merged, vulnerability, obs.source, obs.lastModified);
+    if (state.merged === null) summary.created++;
+    else if (changes.length) summary.changed++;
+    for (const issue of issues) {
+      summary.issues.push(issue);
+      deps.log.warn({ ...issue }, 'merge issue');
+    }
+    state.merged = vulnerability;
+    writes.push({ observation: obs, hash, vulnerability, kevHint, changes });
+  }
+  await deps.store.saveVulnerabilities(writes);
+  summary.stored += writes.length;
+}
+
+/** Consumes a source's events into the store; saves each cursor through `onCursor`. */
+export async function consume(
+  events: AsyncIterable<SourceEvent>,
+  deps: PipelineDeps,
+  summary: RunSummary,
+  hooks: PipelineHooks & { onCursor?: (cursor: string) => Promise<void> } = {},
+): Promise<RunSummary> {
+  for await (const ev of events) {
+    switch (ev.type) {
+      case 'vulns':
+        await storeObservations(ev.records, deps, summary);
+        break;
+      case 'epss': {
+        const r = await deps.store.applyEpssDay(ev.day);
+        summary.read += r.rows;
+        if (!r.alreadyStored) summary.stored += r.rows;
+        summary.changed += r.changed;
+        summary.epss.push(r);
+        break;
+      }
+      case 'kev': {
+        const r = await deps.store.applyKevCatalog(ev.catalog);
+        summary.read += r.entries;
+        if (!r.alreadyStored) summary.stored += r.entries;
+        summary.changed += r.updated.length;
+        summary.created += r.added.length;
+        summary.kev.push(r);
+        break;
+      }
+      case 'rejected':
+        summary.rejected.push({ where: ev.where, reason: ev.reason });
+        deps.log.warn({ ...ev.where, reason: ev.reason }, 'rejected');
+        break;
+      case 'progress':
+        hooks.onProgress?.(ev);
+        break;
+      case 'cursor':
+        summary.cursor = ev.cursor;
+        await hooks.onCursor?.(ev.cursor);
+        break;
+    }
+    if (ev.type !== 'progress') hooks.onRecords?.(summary);
+  }
+  return summary;
+}
+
+/** Offline import of files in the source's upstream format. */
+export async function importFiles(
+  source: Source,
+  paths: string[],
+  deps: PipelineDeps,
+  options: ImportOptions = {},
+  hooks: PipelineHooks = {},
+): Promise<RunSummary> {
+  const summary = emptySummary(source.id);
+  const started = new Date().toISOString();
+  try {
+    await consume(source.importFiles(paths, { log: deps.log }, options), deps, summary, hooks);
+  } catch (err) {
+    summary.error = (err as Error).message;
+    throw Object.assign(err as Error, { summary });
+  } finally {
+    const prev = await deps.store.getSourceState(source.id);
+    await deps.store.saveSourceState({
+      source: source.id,
+      cursor: prev?.cursor ?? null,
+      lastAttempt: started,
+      lastSuccess: summary.error ? (prev?.lastSuccess ?? null) : started,
+      lastError: summary.error,
+      lastCount: summary.stored,
+    });
+  }
+  return summary;
+}
+
+/** Live incremental sync of one source from its saved cursor. Never throws: errors land in the summary and `vigil status`. */
+export async function syncSource<C>(
+  source: Source<C>,
+  config: C,
+  deps: PipelineDeps & { http: HttpClient; now?: () => Date; signal?: AbortSignal },
+  hooks: PipelineHooks = {},
+): Promise<RunSummary> {
+  const summary = emptySummary(source.id);
+  const prev = await deps.store.getSourceState(source.id);
+  const now = deps.now ?? (() => new Date());
+  const started = now().toISOString();
+  let cursor = prev?.cursor ?? null;
+  const save = (extra: { lastSuccess?: string | null; lastError?: string | null }) =>
+    deps.store.saveSourceState({
+      source: source.id,
+      cursor,
+      lastAttempt: started,
+      lastSuccess: extra.lastSuccess !== undefined ? extra.lastSuccess : (prev?.lastSuccess ?? null),
+      lastError: extra.lastError !== undefined ? extra.lastError : (prev?.lastError ?? null),
+      lastCount: summary.stored,
+    });
+  try {
+    const events = source.sync(config, { log: deps.log, cursor, http: deps.http, now, ...(deps.signal ? { signal: deps.signal } : {}) });
+    await consume(events, deps, summary, {
+      ...hooks,
+      onCursor: async (c) => {
+        cursor = c;
+        await save({});
+      },
+    });
+    await save({ lastSuccess: started, lastError: null });
+  } catch (err) {
+    summary.error = (err as Error).message;
+    deps.log.error({ source: source.id, err }, 'sync failed');
+    await save({ lastError: summary.error });
+  }
+  return summary;
+}

@@ -1,0 +1,68 @@
+/**
+ * Reading upstream files offline: transparent gunzip (by magic bytes, not by name), line
+ * streaming, and recursive listing of a folder tree. Streams keep memory flat however large
+ * the file.
+ */
+import { createReadStream, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { VigilError } from '../errors.ts';
+
+/** Whether a file starts with the gzip magic bytes (RFC 1952 §2.3.1: 1f 8b). */
+export async function isGzip(file: string): Promise<boolean> {
+  const handle = await fs.open(file, 'r');
+  try {
+    const { bytesRead, buffer } = await handle.read(Buffer.alloc(2), 0, 2, 0);
+    return bytesRead === 2 && buffer[0] === 0x1f && buffer[1] === 0x8b;
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Opens a file for reading, gunzipping it when it is gzip. `onBytes` reports compressed bytes
+ * read (for progress against the file size).
+ * @throws {VigilError} VIGIL_INPUT_UNREADABLE when the file cannot be opened.
+ */
+export async function openInput(file: string, onBytes?: (n: number) => void): Promise<Readable> {
+  let gz: boolean;
+  try {
+    gz = await isGzip(file);
+  } catch (cause) {
+    throw new VigilError('VIGIL_INPUT_UNREADABLE', [file, (cause as Error).message], { cause });
+  }
+  const raw = createReadStream(file, { highWaterMark: 1 << 20 });
+  if (onBytes) raw.on('data', (chunk: Buffer | string) => onBytes(chunk.length));
+  if (!gz) return raw;
+  const gunzip = createGunzip();
+  raw.on('error', (err) => gunzip.destroy(err));
+  return raw.pipe(gunzip);
+}
+
+/** Yields the lines of a (possibly gzipped) text file, without line terminators. */
+export async function* readLines(file: string, onBytes?: (n: number) => void): AsyncGenerator<string> {
+  const input = await openInput(file, onBytes);
+  const rl = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
+  try {
+    for await (const line of rl) yield line;
+  } finally {
+    rl.close();
+    input.destroy();
+  }
+}
+
+/** Lists the files under `root` (recursively, sorted), or `[root]` when it is a file. */
+export async function listFiles(root: string, accept: (file: string) => boolean = () => true): Promise<string[]> {
+  const stat = await fs.stat(root).catch((cause: Error) => {
+    throw new VigilError('VIGIL_INPUT_UNREADABLE', [root, cause.message], { cause });
+  });
+  if (!stat.isDirectory()) return [root];
+  const entries = await fs.readdir(root, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath, e.name))
+    .filter(accept)
+    .sort();
+}

@@ -1,0 +1,159 @@
+/**
+ * The HTTP client every live source uses: undici fetch, a per-source request-rate cap
+ * (p-queue), retries with exponential backoff that honour `Retry-After` (p-retry), and typed
+ * failures: 429/5xx/403-rate-limit/network errors become {@link SourceUnavailableError};
+ * 404 is `null`; anything else is a bug in our request and is thrown as is.
+ */
+import PQueue from 'p-queue';
+import pRetry from 'p-retry';
+import { fetch, type Dispatcher } from 'undici';
+import { SourceUnavailableError } from '../errors.ts';
+
+/** A request-rate cap: at most `requests` started in any `perSeconds` window. */
+export interface RateLimit {
+  requests: number;
+  perSeconds: number;
+}
+
+/** Per-request options. */
+export interface GetOptions {
+  /** Source id, for errors and the per-source rate cap. */
+  sourceId: string;
+  headers?: Record<string, string>;
+  rateLimit?: RateLimit;
+  signal?: AbortSignal;
+  /** Whether HTTP 403 means "rate limited" (NVD answers 403 when over its limit). */
+  retryOn403?: boolean;
+}
+
+/** A fetched response with its whole body. */
+export interface HttpResponse {
+  status: number;
+  url: string;
+  headers: Headers;
+  body: Buffer;
+}
+
+/** Client settings. */
+export interface HttpClientOptions {
+  /** Attempts after the first one, for retryable failures (default 4). */
+  retries?: number;
+  /** First backoff delay in seconds (default 1); doubles each attempt. */
+  minBackoffSeconds?: number;
+  /** Longest wait honoured, in seconds, for backoff or `Retry-After` (default 120). */
+  maxBackoffSeconds?: number;
+  /** Per-request timeout in seconds (default 60). */
+  timeoutSeconds?: number;
+  userAgent?: string;
+  /** Proxy or custom dispatcher (undici). */
+  dispatcher?: Dispatcher;
+}
+
+/**
+ * Parses a `Retry-After` header (RFC 9110 §10.2.3): delay-seconds or an HTTP-date.
+ * @returns seconds to wait, or `undefined` when absent or unparseable.
+ */
+export function parseRetryAfter(value: string | null, now: Date = new Date()): number | undefined {
+  if (!value) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed);
+  const at = Date.parse(trimmed);
+  return Number.isNaN(at) ? undefined : Math.max(0, (at - now.getTime()) / 1000);
+}
+
+/** HTTP client with rate caps, retries and typed errors; one per process is enough. */
+export class HttpClient {
+  readonly #queues = new Map<string, PQueue>();
+  readonly #opts: Required<Omit<HttpClientOptions, 'dispatcher'>> & { dispatcher?: Dispatcher };
+
+  constructor(options: HttpClientOptions = {}) {
+    this.#opts = {
+      retries: options.retries ?? 4,
+      minBackoffSeconds: options.minBackoffSeconds ?? 1,
+      maxBackoffSeconds: options.maxBackoffSeconds ?? 120,
+      timeoutSeconds: options.timeoutSeconds ?? 60,
+      userAgent: options.userAgent ?? 'vigil/0.1 (+https://github.com/vigil-security/vigil)',
+      dispatcher: options.dispatcher,
+    };
+  }
+
+  #queue(opts: GetOptions): PQueue {
+    const key = `${opts.sourceId}:${opts.rateLimit?.requests}/${opts.rateLimit?.perSeconds}`;
+    let queue = this.#queues.get(key);
+    if (!queue) {
+      queue = opts.rateLimit
+        ? new PQueue({ intervalCap: opts.rateLimit.requests, interval: opts.rateLimit.perSeconds * 1000 })
+        : new PQueue({ concurrency: 4 });
+      this.#queues.set(key, queue);
+    }
+    return queue;
+  }
+
+  /**
+   * GETs a URL and returns its whole body.
+   * @returns the response, or `null` on 404.
+   * @throws {SourceUnavailableError} after the retries, on 429, 5xx, network errors and (with
+   *   `retryOn403`) 403.
+   * @throws {Error} on any other non-2xx status (a bug in the request).
+   */
+  async get(url: string | URL, opts: GetOptions): Promise<HttpResponse | null> {
+    const queue = this.#queue(opts);
+    const attempt = async (): Promise<HttpResponse | null> => {
+      const result = await queue.add(() => this.#once(String(url), opts), { signal: opts.signal });
+      return result ?? null;
+    };
+    return pRetry(attempt, {
+      retries: this.#opts.retries,
+      signal: opts.signal,
+      factor: 2,
+      minTimeout: this.#opts.minBackoffSeconds * 1000,
+      maxTimeout: this.#opts.maxBackoffSeconds * 1000,
+      shouldRetry: ({ error }) => error instanceof SourceUnavailableError,
+      onFailedAttempt: async ({ error }) => {
+        // p-retry's own backoff runs after this hook: add what Retry-After asks beyond it.
+        if (error instanceof SourceUnavailableError && error.retryAfterSeconds !== undefined) {
+          const wait = Math.min(error.retryAfterSeconds, this.#opts.maxBackoffSeconds);
+          await new Promise((r) => setTimeout(r, wait * 1000));
+        }
+      },
+    });
+  }
+
+  async #once(url: string, opts: GetOptions): Promise<HttpResponse | null> {
+    const signals = [AbortSignal.timeout(this.#opts.timeoutSeconds * 1000)];
+    if (opts.signal) signals.push(opts.signal);
+    let res: Awaited<ReturnType<typeof fetch>>;
+    try {
+      res = await fetch(url, {
+        headers: { 'user-agent': this.#opts.userAgent, ...opts.headers },
+        signal: AbortSignal.any(signals),
+        dispatcher: this.#opts.dispatcher,
+      });
+    } catch (cause) {
+      if (opts.signal?.aborted) throw cause;
+      throw new SourceUnavailableError(opts.sourceId, `GET ${url}: ${(cause as Error).message}`, { cause });
+    }
+    if (res.status === 404) {
+      await res.body?.cancel();
+      return null;
+    }
+    const retryable = res.status === 429 || res.status >= 500 || (res.status === 403 && opts.retryOn403);
+    if (retryable) {
+      await res.body?.cancel();
+      throw new SourceUnavailableError(opts.sourceId, `GET ${url}: HTTP ${res.status}`, {
+        retryAfterSeconds: parseRetryAfter(res.headers.get('retry-after')),
+      });
+    }
+    if (!res.ok) {
+      await res.body?.cancel();
+      throw new Error(`GET ${url}: HTTP ${res.status} ${res.statusText}`);
+    }
+    let body: Buffer;
+    try {
+      body = Buffer.from(await res.arrayBuffer());
+    } catch (cause) {
+      throw new SourceUnavailableError(opts.sourceId, `GET ${url}: body cut off: ${(cause as Error).message}`, { cause });
+    }
+    return { status: res.status, url, headers: res.headers as unknown as Headers, body };
+  }
+}

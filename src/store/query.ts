@@ -1,0 +1,104 @@
+/**
+ * The ranked-list query (`vigil top`, `vigil search`), built once with Kysely so that both back
+ * ends share it. Full-text input is never passed to the engine as query syntax: each word
+ * becomes a quoted term (FTS5 string, §3.1 of https://sqlite.org/fts5.html), so `"`, `*`, `-`,
+ * `NEAR`, `OR` and parentheses are just characters.
+ */
+import { type Kysely, sql } from 'kysely';
+import { productKey } from '../analysis/merge.ts';
+import type { RankQuery } from './types.ts';
+
+/** Column shapes of the tables the query touches. */
+export interface RankTables {
+  vulns: {
+    cve_id: string;
+    state: string;
+    published: string | null;
+    title: string | null;
+    severity: string | null;
+    cvss_score: number | null;
+    cvss_version: string | null;
+    kev: number;
+    ransomware: number;
+    epss: number | null;
+    epss_percentile: number | null;
+    vendors: string | null;
+    priority: number;
+  };
+  vuln_products: { vendor_key: string; product_key: string; cve_id: string };
+  vulns_fts: { rowid: number; cve_id: string; vulns_fts: string; rank: number };
+}
+
+/** Largest `limit` honoured. */
+export const MAX_LIMIT = 10_000;
+
+/**
+ * Turns free text into an FTS5 query of ANDed quoted terms.
+ * @returns `null` when the text holds no searchable word.
+ * @example ftsQuery('pan-os "globalprotect') // '"pan" "os" "globalprotect"'
+ */
+export function ftsQuery(text: string): string | null {
+  const words = text.match(/[\p{L}\p{N}_]+/gu) ?? [];
+  return words.length ? words.map((w) => `"${w}"`).join(' ') : null;
+}
+
+/** Normalises `since` (`YYYY-MM-DD` or ISO 8601) to an ISO string comparable with `published`. */
+function sinceIso(since: string): string {
+  const d = new Date(/^\d{4}-\d{2}-\d{2}$/.test(since) ? `${since}T00:00:00.000Z` : since);
+  if (Number.isNaN(d.getTime())) throw new RangeError(`invalid date "${since}": expected YYYY-MM-DD or ISO 8601`);
+  return d.toISOString();
+}
+
+/** Builds the ranked-list query for `q`. */
+export function buildRankQuery(db: Kysely<RankTables>, q: RankQuery) {
+  let query = db
+    .selectFrom('vulns')
+    .select([
+      'vulns.cve_id',
+      'vulns.state',
+      'vulns.published',
+      'vulns.title',
+      'vulns.severity',
+      'vulns.cvss_score',
+      'vulns.cvss_version',
+      'vulns.kev',
+      'vulns.ransomware',
+      'vulns.epss',
+      'vulns.epss_percentile',
+      'vulns.vendors',
+      'vulns.priority',
+    ]);
+  const match = q.text !== undefined ? ftsQuery(q.text) : null;
+  if (q.text !== undefined) {
+    // No searchable word: match nothing rather than everything.
+    query = query
+      .innerJoin('vulns_fts', (join) => join.on(sql<boolean>`vulns_fts.rowid = vulns.rowid`))
+      .where(sql<boolean>`vulns_fts MATCH ${match ?? '""'}`);
+  }
+  if (!q.includeRejected) query = query.where('vulns.state', '!=', 'REJECTED');
+  if (q.kev) query = query.where('vulns.kev', '=', 1);
+  if (q.minEpss !== undefined) query = query.where('vulns.epss', '>=', q.minEpss);
+  if (q.minCvss !== undefined) query = query.where('vulns.cvss_score', '>=', q.minCvss);
+  if (q.since !== undefined) query = query.where('vulns.published', '>=', sinceIso(q.since));
+  if (q.vendor !== undefined || q.product !== undefined) {
+    const vendor = q.vendor !== undefined ? productKey(q.vendor) : undefined;
+    const product = q.product !== undefined ? productKey(q.product) : undefined;
+    query = query.where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom('vuln_products as p')
+          .select(sql`1`.as('one'))
+          .whereRef('p.cve_id', '=', 'vulns.cve_id')
+          .$if(vendor !== undefined, (s) => s.where('p.vendor_key', 'like', `${vendor}%`))
+          .$if(product !== undefined, (s) => s.where('p.product_key', 'like', `${product}%`)),
+      ),
+    );
+  }
+  if (q.sort === 'relevance' && match) query = query.orderBy(sql`vulns_fts.rank`);
+  return query
+    .orderBy('vulns.priority', 'desc')
+    .orderBy('vulns.epss', (ob) => ob.desc().nullsLast())
+    .orderBy('vulns.cvss_score', (ob) => ob.desc().nullsLast())
+    .orderBy('vulns.published', (ob) => ob.desc().nullsLast())
+    .orderBy('vulns.cve_id')
+    .limit(Math.min(Math.max(1, q.limit ?? 20), MAX_LIMIT));
+}

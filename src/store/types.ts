@@ -1,0 +1,125 @@
+/**
+ * The store interface. The embedded SQLite back end (`sqlite/`) implements it today; a
+ * PostgreSQL back end will implement the same interface without touching callers. Every method
+ * is async for that reason, and every write is idempotent and atomic: re-running an import changes
+ * nothing, and an import killed at any point leaves the last complete batch stored.
+ */
+import type { Change, RankedVulnerability, Vulnerability } from '../model/record.ts';
+import type { EpssDay, KevCatalog, KevEntry, KevHint, RecordSourceId, VulnObservation } from '../model/vulnerability.ts';
+
+/** What the store holds of one CVE before a merge. */
+export interface MergeState {
+  /** Stored observation per feed, with the hash of its canonical JSON. */
+  observations: Map<RecordSourceId, { observation: VulnObservation; hash: string }>;
+  merged: Vulnerability | null;
+}
+
+/** One merged CVE to write, with the observation that caused it. */
+export interface VulnWrite {
+  observation: VulnObservation;
+  /** Hash of the observation's canonical JSON (see pipeline.ts). */
+  hash: string;
+  vulnerability: Vulnerability;
+  kevHint: KevHint | null;
+  changes: Change[];
+}
+
+/** Result of storing one EPSS day. */
+export interface EpssImportResult {
+  date: string;
+  rows: number;
+  /** History rows written (CVEs whose score changed, or first seen). */
+  changed: number;
+  /** The day was already stored: nothing was written. */
+  alreadyStored: boolean;
+}
+
+/** Result of storing one KEV catalog version. */
+export interface KevImportResult {
+  catalogVersion: string;
+  entries: number;
+  /** CVE ids new to the catalog since the previously stored version (none for the first catalog stored). */
+  added: string[];
+  /** CVE ids whose entry changed (due date, ransomware use, …). */
+  updated: string[];
+  /** CVE ids no longer in the catalog (only when this is the newest version). */
+  removed: string[];
+  alreadyStored: boolean;
+}
+
+/** Filters and order of a ranked list (`vigil top`, `vigil search`, `GET /api/v1/cves`). */
+export interface RankQuery {
+  /** Full-text query (words are ANDed; no query syntax is interpreted). */
+  text?: string;
+  kev?: boolean;
+  /** Minimum EPSS probability, 0–1. */
+  minEpss?: number;
+  /** Minimum CVSS base score of the primary assessment, 0–10. */
+  minCvss?: number;
+  /** Vendor name or prefix, matched on its normalised key. */
+  vendor?: string;
+  product?: string;
+  /** Published on or after this date (`YYYY-MM-DD` or ISO 8601). */
+  since?: string;
+  /** Include REJECTED CVEs (default false). */
+  includeRejected?: boolean;
+  /** `priority` (default) or `relevance` (full-text rank; needs `text`). */
+  sort?: 'priority' | 'relevance';
+  limit?: number;
+}
+
+/** Sync state of one source, for `vigil status`. */
+export interface SourceState {
+  source: string;
+  cursor: string | null;
+  /** ISO 8601 of the last successful sync or import. */
+  lastSuccess: string | null;
+  lastAttempt: string | null;
+  lastError: string | null;
+  /** Records stored by the last run. */
+  lastCount: number | null;
+}
+
+/** Everything stored about one CVE, for views. */
+export interface StoredVulnerability {
+  vulnerability: Vulnerability;
+  kev: KevEntry | null;
+  kevHint: KevHint | null;
+  epss: { score: number; percentile: number; date: string } | null;
+  epssHistory: { date: string; score: number; percentile: number }[];
+  history: Change[];
+  /** The stored priority score (generated from the columns). */
+  priority: number;
+}
+
+/** Store sizes. */
+export interface StoreStats {
+  vulnerabilities: number;
+  observations: number;
+  epssScores: number;
+  epssDays: string[];
+  kevEntries: number;
+  kevCatalogVersion: string | null;
+  changes: number;
+  /** Database size on disk in bytes, when known. */
+  bytes: number | null;
+}
+
+/** The store. */
+export interface Store {
+  /** Loads what is stored of these CVEs (missing ids are absent from the map). */
+  loadForMerge(cveIds: string[]): Promise<Map<string, MergeState>>;
+  /** Writes merged records with their observations and changes, atomically. */
+  saveVulnerabilities(writes: VulnWrite[]): Promise<void>;
+  /** Stores one EPSS day (history rows only where the score changed) and updates the records. */
+  applyEpssDay(day: EpssDay): Promise<EpssImportResult>;
+  /** Stores one KEV catalog version, records KEV changes as history and updates the records. */
+  applyKevCatalog(catalog: KevCatalog): Promise<KevImportResult>;
+  getVulnerability(cveId: string): Promise<StoredVulnerability | null>;
+  rank(query: RankQuery): Promise<RankedVulnerability[]>;
+  getSourceState(source: string): Promise<SourceState | null>;
+  saveSourceState(state: SourceState): Promise<void>;
+  listSourceStates(): Promise<SourceState[]>;
+  stats(): Promise<StoreStats>;
+  close(): Promise<void>;
+}
