@@ -15,6 +15,7 @@
 import { parseCpe23 } from '../enrich/cpe.ts';
 import { scoreCvss } from '../enrich/cvss.ts';
 import { cweName } from '../enrich/cwe.ts';
+import { productKey } from '../enrich/product-key.ts';
 import type { CpeApplicability, CweRef, ProductRef, Provenance, ScoredCvss, Vulnerability } from '../model/record.ts';
 import type { KevHint, RecordSourceId, Reference, VulnObservation } from '../model/vulnerability.ts';
 import { ssvcDecision } from './ssvc.ts';
@@ -39,14 +40,6 @@ export interface MergeResult {
   /** KEV facts the feeds carry themselves (used when the KEV catalog lacks the CVE). */
   kevHint: KevHint | null;
   issues: MergeIssue[];
-}
-
-/**
- * Normalised key of a vendor or product name for matching across feeds: lower case, letters
- * and digits only (`Palo Alto Networks` and CPE `paloaltonetworks` both give `paloaltonetworks`).
- */
-export function productKey(name: string): string {
-  return name.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
 }
 
 /**

@@ -5,7 +5,7 @@
  * `NEAR`, `OR` and parentheses are just characters.
  */
 import { type Kysely, sql } from 'kysely';
-import { productKey } from '../analysis/merge.ts';
+import { productKey } from '../enrich/product-key.ts';
 import type { RankQuery } from './types.ts';
 
 /** Column shapes of the tables the query touches. */

@@ -51,7 +51,9 @@ export async function startUpstream(handlers: Record<string, UpstreamHandler>): 
       const origEnd = res.end.bind(res);
       res.end = ((chunk?: unknown) => {
         const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk ?? ''));
-        res.setHeader('content-length', buf.length);
+        // Announced length (when the handler has not sent headers yet) or chunked: either way the
+        // client sees the body end early.
+        if (!res.headersSent) res.setHeader('content-length', buf.length);
         res.write(buf.subarray(0, Math.min(fault.bytes, buf.length)));
         res.socket?.destroy();
         return res;

@@ -42,26 +42,27 @@ export function applyEpssDay(store: SqliteStore, day: EpssDay): EpssImportResult
           `INSERT INTO epss_moved (cve_id, epss, prev_epss, prev_pct)
            SELECT cve_id, epss, prev_epss, prev_pct FROM (
              SELECT i.cve_id, i.epss,
-               (SELECT h.epss FROM epss_history h WHERE h.cve_id = i.cve_id AND h.date < ?1 ORDER BY h.date DESC LIMIT 1) AS prev_epss,
-               (SELECT h.percentile FROM epss_history h WHERE h.cve_id = i.cve_id AND h.date < ?1 ORDER BY h.date DESC LIMIT 1) AS prev_pct
+               (SELECT h.epss FROM epss_history h WHERE h.cve_id = i.cve_id AND h.date < @d ORDER BY h.date DESC LIMIT 1) AS prev_epss,
+               (SELECT h.percentile FROM epss_history h WHERE h.cve_id = i.cve_id AND h.date < @d ORDER BY h.date DESC LIMIT 1) AS prev_pct
              FROM epss_in i)
            WHERE prev_epss IS NULL OR prev_epss != epss`,
         )
-        .run(date);
+        .run({ d: date });
       result.changed = store
         .stmt('INSERT INTO epss_history (cve_id, date, epss, percentile) SELECT m.cve_id, ?, i.epss, i.percentile FROM epss_moved m JOIN epss_in i USING (cve_id)')
         .run(date).changes;
       const next = store.stmt('SELECT min(date) FROM epss_days WHERE date > ?').pluck().get(date) as string;
-      // The next stored day read the previous score: keep it so, or drop a now redundant point.
-      store
-        .stmt('DELETE FROM epss_history WHERE date = ?1 AND cve_id IN (SELECT m.cve_id FROM epss_moved m JOIN epss_history h ON h.cve_id = m.cve_id AND h.date = ?1 WHERE h.epss = m.epss)')
-        .run(next);
+      // The next stored day read the previous score: keep it so (a point is added where there
+      // was none; an existing one is kept), then drop a point the new day made redundant.
       store
         .stmt(
           `INSERT OR IGNORE INTO epss_history (cve_id, date, epss, percentile)
            SELECT cve_id, ?, prev_epss, prev_pct FROM epss_moved WHERE prev_epss IS NOT NULL`,
         )
         .run(next);
+      store
+        .stmt('DELETE FROM epss_history WHERE date = @d AND cve_id IN (SELECT m.cve_id FROM epss_moved m JOIN epss_history h ON h.cve_id = m.cve_id AND h.date = @d WHERE h.epss = m.epss)')
+        .run({ d: next });
     }
     store.stmt('INSERT INTO epss_days (date, model_version, rows) VALUES (?, ?, ?)').run(date, day.modelVersion, day.scores.length);
   })();

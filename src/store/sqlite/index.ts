@@ -6,7 +6,7 @@
 import { statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { DummyDriver, Kysely, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler } from 'kysely';
-import { productKey } from '../../analysis/merge.ts';
+import { productKey } from '../../enrich/product-key.ts';
 import type { Change, RankedVulnerability, Vulnerability } from '../../model/record.ts';
 import type { CvssVersion, CveState, KevEntry, KevHint, RecordSourceId, Severity, VulnObservation } from '../../model/vulnerability.ts';
 import { buildRankQuery, type RankTables } from '../query.ts';

@@ -1,0 +1,228 @@
+/**
+ * `npm run bench`: import throughput, memory and query latency on the real corpus, then on a
+ * 300k-record store built by replicating real records under new CVE ids (the ids are rewritten,
+ * nothing else). Writes bench/RESULTS.md with the machine's details.
+ *
+ * Targets (issue #2): ≥ 10,000 CVE records/s end to end; peak RSS ≤ 512 MB, flat as files grow;
+ * one EPSS day ≤ 3 s; `show` and `top` ≤ 50 ms on the 300k store.
+ */
+import { spawnSync } from 'node:child_process';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { createGzip, gunzipSync } from 'node:zlib';
+import { buildView } from '../src/analysis/view.ts';
+import { corpusPlan } from '../src/cli/demo.ts';
+import { createLogger } from '../src/log.ts';
+import { importFiles, type RunSummary } from '../src/pipeline.ts';
+import { openInput } from '../src/sources/files.ts';
+import { findSource } from '../src/sources/registry.ts';
+import { openSqliteStore, type SqliteStore } from '../src/store/sqlite/index.ts';
+import { corpusDir, corpusPath } from '../src/testing/corpus.ts';
+
+const log = createLogger('silent');
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'vigil-bench-'));
+const lines: string[] = [];
+const say = (s = '') => {
+  console.log(s);
+  lines.push(s);
+};
+const rssMb = () => process.memoryUsage().rss / 1e6;
+let peakRss = 0;
+const sampler = setInterval(() => {
+  peakRss = Math.max(peakRss, rssMb());
+}, 20);
+
+async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; seconds: number }> {
+  const t0 = performance.now();
+  const value = await fn();
+  return { value, seconds: (performance.now() - t0) / 1000 };
+}
+
+async function importStep(store: SqliteStore, source: string, paths: string[]): Promise<{ summary: RunSummary; seconds: number }> {
+  const { value, seconds } = await timed(() => importFiles(findSource(source).source, paths, { store, log }));
+  return { summary: value, seconds };
+}
+
+function pct(values: number[], p: number): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? Number.NaN;
+}
+
+async function queryLatency(store: SqliteStore): Promise<string[]> {
+  const ids = store.db.prepare('SELECT cve_id FROM vulns ORDER BY random() LIMIT 200').pluck().all() as string[];
+  ids.unshift('CVE-2024-3400');
+  const show: number[] = [];
+  for (const id of ids) {
+    const t0 = performance.now();
+    const s = await store.getVulnerability(id);
+    if (s) JSON.stringify(buildView(s));
+    show.push(performance.now() - t0);
+  }
+  const queries = [
+    { name: 'top --limit 20', q: { limit: 20 } },
+    { name: 'top --kev --limit 20', q: { kev: true, limit: 20 } },
+    { name: 'top --vendor microsoft --limit 20', q: { vendor: 'microsoft', limit: 20 } },
+    { name: 'top --min-epss 0.5 --since 2024-01-01', q: { minEpss: 0.5, since: '2024-01-01', limit: 20 } },
+    { name: 'search "remote code execution"', q: { text: 'remote code execution', limit: 20 } },
+  ];
+  const out = [`| \`show\` (get + view + JSON), ${ids.length} random ids | median ${pct(show, 50).toFixed(2)} ms, p95 ${pct(show, 95).toFixed(2)} ms, max ${Math.max(...show).toFixed(2)} ms |`];
+  for (const { name, q } of queries) {
+    const t: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      const t0 = performance.now();
+      await store.rank(q);
+      t.push(performance.now() - t0);
+    }
+    out.push(`| \`${name}\` (30 runs) | median ${pct(t, 50).toFixed(2)} ms, p95 ${pct(t, 95).toFixed(2)} ms |`);
+  }
+  return out;
+}
+
+/** Writes `copies` copies of the cve5 JSONL with ids moved to year + 100·k (k = 1..copies). */
+async function replicateCve5(copies: number): Promise<{ file: string; records: number }> {
+  const file = path.join(tmp, 'cve5-replicated.jsonl.gz');
+  const gz = createGzip({ level: 1 });
+  const outStream = gz.pipe(createWriteStream(file));
+  let records = 0;
+  for (let k = 1; k <= copies; k++) {
+    const rl = createInterface({ input: await openInput(corpusPath('cve5', 'vulnrichment-2024-cve5.jsonl.gz')) });
+    for await (const line of rl) {
+      if (!line) continue;
+      const moved = line.replace(/CVE-(\d{4})-(\d+)/g, (_m, y: string, n: string) => `CVE-${Number(y) + 100 * k}-${n}`);
+      if (!gz.write(`${moved}\n`)) await new Promise<void>((r) => gz.once('drain', () => r()));
+      records++;
+    }
+  }
+  gz.end();
+  await new Promise<void>((r) => outStream.once('finish', () => r()));
+  return { file, records };
+}
+
+/** Writes `copies` copies of an NVD 1.1 feed with ids moved to year + 100·k. */
+function replicateNvd(feed: string, copies: number, name: string): { file: string; records: number } {
+  const text = gunzipSync(readFileSync(corpusPath('nvd', feed))).toString('utf8');
+  const doc = JSON.parse(text) as { CVE_Items: unknown[] };
+  const items: string[] = [];
+  for (let k = 1; k <= copies; k++) {
+    for (const item of doc.CVE_Items) items.push(JSON.stringify(item).replace(/CVE-(\d{4})-(\d+)/g, (_m, y: string, n: string) => `CVE-${Number(y) + 100 * k}-${n}`));
+  }
+  const file = path.join(tmp, name);
+  const body = `{"CVE_data_type":"CVE","CVE_data_format":"MITRE","CVE_data_version":"4.0","CVE_data_numberOfCVEs":"${items.length}","CVE_data_timestamp":"2025-05-15T07:00Z","CVE_Items":[${items.join(',')}]}`;
+  writeFileSync(file, body);
+  return { file, records: items.length };
+}
+
+async function main(): Promise<void> {
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  say('# Benchmark results');
+  say();
+  say(`Measured ${new Date().toISOString()} with \`npm run bench\` on ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${os.type()} ${os.release()}, Node ${process.version}.`);
+  say('Peak RSS is sampled every 20 ms in the benchmark process (which imports in-process, as `vigil import` does).');
+  say();
+
+  // 1. The real corpus.
+  const db1 = path.join(tmp, 'corpus.db');
+  const store = openSqliteStore(db1);
+  say('## 1. Import of the real corpus (../shared/data)');
+  say();
+  say('| step | records read | stored | seconds | records/s | peak RSS so far |');
+  say('|---|---|---|---|---|---|');
+  let cveRecords = 0;
+  let cveSeconds = 0;
+  const epssTimes: string[] = [];
+  for (const step of corpusPlan(corpusDir)) {
+    if (step.source === 'epss') {
+      for (const p of step.paths) {
+        const { summary, seconds } = await importStep(store, 'epss', [p]);
+        epssTimes.push(`${path.basename(p)}: ${summary.read} rows in ${seconds.toFixed(2)} s`);
+        say(`| epss ${path.basename(p)} | ${summary.read} | ${summary.stored} | ${seconds.toFixed(2)} | ${(summary.read / seconds).toFixed(0)} | ${peakRss.toFixed(0)} MB |`);
+      }
+      continue;
+    }
+    const { summary, seconds } = await importStep(store, step.source, step.paths);
+    if (step.source === 'nvd' || step.source === 'cve5') {
+      cveRecords += summary.read;
+      cveSeconds += seconds;
+    }
+    say(`| ${step.source} | ${summary.read} | ${summary.stored} | ${seconds.toFixed(2)} | ${(summary.read / seconds).toFixed(0)} | ${peakRss.toFixed(0)} MB |`);
+  }
+  const corpusPeak = peakRss;
+  say();
+  say(`CVE records (NVD + CVE 5), end to end (parse, validate, merge, score, store, index): **${cveRecords} in ${cveSeconds.toFixed(2)} s = ${(cveRecords / cveSeconds).toFixed(0)} records/s** (target ≥ 10,000).`);
+  say(`EPSS days (target ≤ 3 s each): ${epssTimes.join('; ')}.`);
+  say(`Peak RSS: **${corpusPeak.toFixed(0)} MB** (target ≤ 512 MB).`);
+  const { seconds: again } = await timed(async () => {
+    for (const step of corpusPlan(corpusDir)) await importFiles(findSource(step.source).source, step.paths, { store, log });
+  });
+  say(`Re-import of the whole corpus (idempotent, nothing written): ${again.toFixed(2)} s.`);
+  say();
+  say('Query latency on the corpus store:');
+  say();
+  say('| query | latency |');
+  say('|---|---|');
+  for (const l of await queryLatency(store)) say(l);
+  await store.close();
+  say();
+
+  // 2. 300k records.
+  say('## 2. 300k-record store');
+  say();
+  say('The real records are replicated under new ids: each copy k moves every CVE id to year + 100·k');
+  say('(CVE-2024-1234 → CVE-2124-1234, …); the record contents are the real ones.');
+  say();
+  peakRss = rssMb();
+  const big = path.join(tmp, 'big.db');
+  const bigStore = openSqliteStore(big);
+  say('| step | records read | seconds | records/s | peak RSS so far |');
+  say('|---|---|---|---|---|');
+  let bigRecords = 0;
+  let bigSeconds = 0;
+  for (const step of corpusPlan(corpusDir)) {
+    const { summary, seconds } = await importStep(bigStore, step.source, step.paths);
+    if (step.source === 'nvd' || step.source === 'cve5') {
+      bigRecords += summary.read;
+      bigSeconds += seconds;
+    }
+    say(`| real ${step.source} | ${summary.read} | ${seconds.toFixed(2)} | ${(summary.read / seconds).toFixed(0)} | ${peakRss.toFixed(0)} MB |`);
+  }
+  const cve5Copy = await replicateCve5(6);
+  const r1 = await importStep(bigStore, 'cve5', [cve5Copy.file]);
+  bigRecords += r1.summary.read;
+  bigSeconds += r1.seconds;
+  say(`| cve5 × 6 replicated (${cve5Copy.records}) | ${r1.summary.read} | ${r1.seconds.toFixed(2)} | ${(r1.summary.read / r1.seconds).toFixed(0)} | ${peakRss.toFixed(0)} MB |`);
+  for (const feed of ['nvdcve-1.1-2018.json.gz', 'nvdcve-1.1-2025.json.gz']) {
+    const copy = replicateNvd(feed, 4, `rep-${feed.replace('.gz', '')}`);
+    const r = await importStep(bigStore, 'nvd', [copy.file]);
+    bigRecords += r.summary.read;
+    bigSeconds += r.seconds;
+    say(`| nvd ${feed} × 4 replicated | ${r.summary.read} | ${r.seconds.toFixed(2)} | ${(r.summary.read / r.seconds).toFixed(0)} | ${peakRss.toFixed(0)} MB |`);
+    rmSync(copy.file);
+  }
+  const bigStats = await bigStore.stats();
+  say();
+  say(`Store: **${bigStats.vulnerabilities} CVEs**, ${(bigStats.bytes ?? 0) / 1e6 >= 0 ? ((bigStats.bytes ?? 0) / 1e6).toFixed(0) : '?'} MB on disk.`);
+  say(`CVE records end to end: **${bigRecords} in ${bigSeconds.toFixed(2)} s = ${(bigRecords / bigSeconds).toFixed(0)} records/s**; peak RSS **${peakRss.toFixed(0)} MB** (corpus run: ${corpusPeak.toFixed(0)} MB).`);
+  say();
+  say('Query latency on the 300k store (in-process; target ≤ 50 ms):');
+  say();
+  say('| query | latency |');
+  say('|---|---|');
+  for (const l of await queryLatency(bigStore)) say(l);
+  await bigStore.close();
+  const cliTimes: number[] = [];
+  for (const args of [['show', 'CVE-2024-3400', '--json'], ['top', '--kev', '--limit', '20']]) {
+    const t0 = performance.now();
+    const r = spawnSync(process.execPath, ['bin/vigil.js', '--db', big, ...args], { encoding: 'utf8' });
+    cliTimes.push(performance.now() - t0);
+    if (r.status !== 0) say(`(CLI ${args.join(' ')} failed: ${r.stderr.slice(0, 200)})`);
+  }
+  say();
+  say(`Whole CLI process for comparison (Node start-up included, built bin/vigil.js): \`vigil show CVE-2024-3400 --json\` ${cliTimes[0]?.toFixed(0)} ms, \`vigil top --kev --limit 20\` ${cliTimes[1]?.toFixed(0)} ms.`);
+  clearInterval(sampler);
+  rmSync(tmp, { recursive: true, force: true });
+  if (!process.env.BENCH_NO_WRITE) writeFileSync(path.join('bench', 'RESULTS.md'), `${lines.join('\n')}\n`);
+}
+
+await main();
