@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { diffVulnerabilities } from './analysis/diff.ts';
 import { type MergeIssue, type MergeOptions, mergeVulnerability } from './analysis/merge.ts';
+import type { Vulnerability } from './model/record.ts';
 import type { VulnObservation } from './model/vulnerability.ts';
 import type { HttpClient } from './sources/http.ts';
 import type { ImportOptions, RecordLocation, Source, SourceEvent } from './sources/types.ts';
@@ -39,7 +40,7 @@ export interface RunSummary {
   changed: number;
   /** Records identical to what is stored (nothing written). */
   unchanged: number;
-  /** Records older than what is stored (lastModified), skipped. */
+  /** Records older than what is stored (lastModified, see {@link supersedes}), skipped. */
   stale: number;
   rejected: { where: RecordLocation; reason: string }[];
   /** CVSS score mismatches and invalid vectors/CPEs found while merging. */
@@ -57,8 +58,26 @@ function emptySummary(source: string): RunSummary {
 }
 
 /** Hash of an observation's canonical JSON: equal hashes mean nothing to write. */
-export function observationHash(obs: VulnObservation): string {
-  return createHash('sha1').update(JSON.stringify(obs)).digest('base64url');
+export function observationHash(json: string): string {
+  return createHash('sha1').update(json).digest('base64url');
+}
+
+/**
+ * Whether `incoming` should replace the stored observation of the same feed: it is newer by
+ * lastModified, or equally new and preferred by a content-only tie-break (the one carrying NVD's
+ * vulnStatus, i.e. API 2.0 over the legacy 1.1 feed; then the greater hash), so that the result
+ * never depends on the order files are imported in.
+ */
+export function supersedes(incoming: { observation: VulnObservation; hash: string }, stored: { observation: VulnObservation; hash: string }): boolean {
+  const a = incoming.observation;
+  const b = stored.observation;
+  if (a.lastModified !== b.lastModified) return a.lastModified > b.lastModified;
+  const richer = Number(a.vulnStatus !== undefined) - Number(b.vulnStatus !== undefined);
+  return richer !== 0 ? richer > 0 : incoming.hash > stored.hash;
+}
+
+function observationsOf(state: MergeState): VulnObservation[] {
+  return [...state.observations.values()].map((o) => o.observation);
 }
 
 /**
@@ -68,36 +87,39 @@ export function observationHash(obs: VulnObservation): string {
  */
 export async function storeObservations(records: VulnObservation[], deps: PipelineDeps, summary: RunSummary): Promise<void> {
   const states = await deps.store.loadForMerge(records.map((r) => r.cveId));
+  /** Records merged in this batch (a CVE may come twice in one batch). */
+  const merged = new Map<string, Vulnerability>();
   const writes: VulnWrite[] = [];
   for (const obs of records) {
     summary.read++;
-    const hash = observationHash(obs);
+    const json = JSON.stringify(obs);
+    const hash = observationHash(json);
     let state = states.get(obs.cveId);
     const stored = state?.observations.get(obs.source);
     if (stored?.hash === hash) {
       summary.unchanged++;
       continue;
     }
-    if (stored && stored.observation.lastModified > obs.lastModified) {
+    if (stored && !supersedes({ observation: obs, hash }, stored)) {
       summary.stale++;
       continue;
     }
     if (!state) {
-      state = { observations: new Map(), merged: null } satisfies MergeState;
+      state = { observations: new Map() } satisfies MergeState;
       states.set(obs.cveId, state);
     }
+    const before = merged.get(obs.cveId) ?? (state.observations.size ? mergeVulnerability(observationsOf(state), deps.merge).vulnerability : null);
     state.observations.set(obs.source, { observation: obs, hash });
-    const observations = [...state.observations.values()].map((o) => o.observation);
-    const { vulnerability, kevHint, issues } = mergeVulnerability(observations, deps.merge);
-    const changes = diffVulnerabilities(state.merged, vulnerability, obs.source, obs.lastModified);
-    if (state.merged === null) summary.created++;
+    const { vulnerability, kevHint, issues } = mergeVulnerability(observationsOf(state), deps.merge);
+    const changes = diffVulnerabilities(before, vulnerability, obs.source, obs.lastModified);
+    if (before === null) summary.created++;
     else if (changes.length) summary.changed++;
     for (const issue of issues) {
       summary.issues.push(issue);
       deps.log.warn({ ...issue }, 'merge issue');
     }
-    state.merged = vulnerability;
-    writes.push({ observation: obs, hash, vulnerability, kevHint, changes });
+    writes.push({ observation: obs, json, hash, isNew: before === null, vulnerability, kevHint, changes });
+    merged.set(obs.cveId, vulnerability);
   }
   await deps.store.saveVulnerabilities(writes);
   summary.stored += writes.length;

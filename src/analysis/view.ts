@@ -4,11 +4,13 @@
  */
 import type { KevView, VulnerabilityView } from '../model/record.ts';
 import type { StoredVulnerability } from '../store/types.ts';
+import { type MergeOptions, mergeVulnerability } from './merge.ts';
 import { computePriority } from './priority.ts';
 
-/** Assembles a {@link VulnerabilityView} from what the store holds. */
-export function buildView(stored: StoredVulnerability): VulnerabilityView {
-  const { vulnerability: v, kev: entry, kevHint, epss } = stored;
+/** Assembles a {@link VulnerabilityView} from what the store holds (merging its observations). */
+export function buildView(stored: StoredVulnerability, options: MergeOptions = {}): VulnerabilityView {
+  const { kev: entry, kevHint, epss } = stored;
+  const v = mergeVulnerability(stored.observations, options).vulnerability;
   let kev: KevView | null = null;
   if (entry) {
     const { cveId: _id, ...rest } = entry;

@@ -62,10 +62,10 @@ export function registerShow(program: Command): void {
     .action(async (id: string, opts: { json?: boolean }, cmd: Command) => {
       const cveId = id.trim().toUpperCase();
       if (!CVE_ID.test(cveId)) throw new VigilError('VIGIL_INVALID_CVE_ID', [id]);
-      await withContext(cmd, async ({ store }) => {
+      await withContext(cmd, async ({ store, config }) => {
         const stored = await store.getVulnerability(cveId);
         if (!stored) throw new VigilError('VIGIL_NOT_FOUND', [cveId]);
-        const view = buildView(stored);
+        const view = buildView(stored, config.ssvc);
         console.log(opts.json ? JSON.stringify(view, null, 2) : formatView(view));
       });
     });

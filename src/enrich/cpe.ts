@@ -127,10 +127,13 @@ function display(tokens: readonly Token[]): string {
   return tokens.map((t) => (t.quoted && (t.c === '\\' || t.c === '*' || t.c === '?') ? `\\${t.c}` : t.c)).join('');
 }
 
+const PLAIN = /^[A-Za-z0-9._-]+$/;
+
 function parseAttribute(s: string, name: Attribute, raw: string): string {
   if (raw === '') throw invalid(s, `${name} is empty (use "*" for ANY)`);
   if (raw === '*' || raw === '-') return raw;
-  const value = display(tokenize(s, name, raw));
+  // Letters, digits, `.`, `_`, `-` need no quoting and carry no wildcard: the value is itself.
+  const value = PLAIN.test(raw) ? raw : display(tokenize(s, name, raw));
   if (name === 'language' && !LANGTAG.test(value)) throw invalid(s, `language "${raw}" is not a language tag such as "en" or "en-us"`);
   return value;
 }
@@ -141,11 +144,29 @@ function parseAttribute(s: string, name: Attribute, raw: string): string {
  * @throws VigilError `VIGIL_INVALID_CPE` (`[s, reason]`): wrong prefix, not exactly 13
  *   colon-separated components (quoted `\:` does not separate), a part other than a/o/h/`*`/`-`,
  *   an empty component, a character that must be quoted, a misplaced wildcard, a bad language tag.
+ * Results are memoised by string (up to {@link CPE_MEMO_SIZE}) and frozen: do not mutate them.
  * @example parseCpe23('cpe:2.3:a:hp:insight_diagnostics:7.4.0.1570:-:*:*:online:win2003:x64:*').update // '-'
  */
 export function parseCpe23(s: string): Cpe23 {
+  const hit = parsed.get(s);
+  if (hit) return hit;
+  const cpe = Object.freeze(parseUncached(s));
+  if (parsed.size >= CPE_MEMO_SIZE) {
+    const oldest = parsed.keys().next();
+    if (!oldest.done) parsed.delete(oldest.value);
+  }
+  parsed.set(s, cpe);
+  return cpe;
+}
+
+/** CPE names remembered by {@link parseCpe23}: NVD data repeats the same names across CVEs. */
+export const CPE_MEMO_SIZE = 100_000;
+const parsed = new Map<string, Readonly<Cpe23>>();
+
+function parseUncached(s: string): Cpe23 {
   if (!s.startsWith(PREFIX)) throw invalid(s, `must start with "${PREFIX}"`);
-  const components = splitComponents(s);
+  // Fast path: most real names hold no quoting at all.
+  const components = s.includes('\\') ? splitComponents(s) : s.split(':');
   if (components.length !== 13) throw invalid(s, `has ${components.length} colon-separated components, a CPE 2.3 name has 13`);
   const part = components[2];
   if (part !== 'a' && part !== 'o' && part !== 'h' && part !== '*' && part !== '-') {

@@ -5,20 +5,28 @@
  * nothing, and an import killed at any point leaves the last complete batch stored.
  */
 import type { Change, RankedVulnerability, Vulnerability } from '../model/record.ts';
+
 import type { EpssDay, KevCatalog, KevEntry, KevHint, RecordSourceId, VulnObservation } from '../model/vulnerability.ts';
 
-/** What the store holds of one CVE before a merge. */
+/**
+ * What the store holds of one CVE before a merge: the stored observation per feed, with the hash
+ * of its canonical JSON. The merged record itself is not stored: it is a pure function of these
+ * (analysis/merge.ts), recomputed when needed, so it can never disagree with its inputs.
+ */
 export interface MergeState {
-  /** Stored observation per feed, with the hash of its canonical JSON. */
   observations: Map<RecordSourceId, { observation: VulnObservation; hash: string }>;
-  merged: Vulnerability | null;
 }
 
 /** One merged CVE to write, with the observation that caused it. */
 export interface VulnWrite {
   observation: VulnObservation;
-  /** Hash of the observation's canonical JSON (see pipeline.ts). */
+  /** The observation's canonical JSON, as stored. */
+  json: string;
+  /** Hash of {@link json} (see pipeline.ts). */
   hash: string;
+  /** The CVE was not stored before (nothing to replace). */
+  isNew: boolean;
+  /** The merged record, for the columns that filter and rank and for the full-text index. */
   vulnerability: Vulnerability;
   kevHint: KevHint | null;
   changes: Change[];
@@ -82,7 +90,8 @@ export interface SourceState {
 
 /** Everything stored about one CVE, for views. */
 export interface StoredVulnerability {
-  vulnerability: Vulnerability;
+  /** Every feed's observation of the CVE (merge them for the record). */
+  observations: VulnObservation[];
   kev: KevEntry | null;
   kevHint: KevHint | null;
   epss: { score: number; percentile: number; date: string } | null;

@@ -7,7 +7,7 @@ import { statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { DummyDriver, Kysely, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler } from 'kysely';
 import { productKey } from '../../enrich/product-key.ts';
-import type { Change, RankedVulnerability, Vulnerability } from '../../model/record.ts';
+import type { Change, RankedVulnerability } from '../../model/record.ts';
 import type { CvssVersion, CveState, KevEntry, KevHint, RecordSourceId, Severity, VulnObservation } from '../../model/vulnerability.ts';
 import { buildRankQuery, type RankTables } from '../query.ts';
 import type { MergeState, RankQuery, SourceState, Store, StoredVulnerability, StoreStats, VulnWrite } from '../types.ts';
@@ -64,6 +64,9 @@ export class SqliteStore implements Store {
     this.#file = file;
     this.db = new Database(file, { readonly: options.readonly ?? false });
     if (!options.readonly) {
+      // Records are a few KB of JSON each: large pages keep them out of overflow chains
+      // (only takes effect when the file is created).
+      this.db.pragma('page_size = 16384');
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = NORMAL');
     }
@@ -96,7 +99,7 @@ export class SqliteStore implements Store {
     const state = (id: string): MergeState => {
       let s = out.get(id);
       if (!s) {
-        s = { observations: new Map(), merged: null };
+        s = { observations: new Map() };
         out.set(id, s);
       }
       return s;
@@ -110,8 +113,6 @@ export class SqliteStore implements Store {
         data: string;
       }[];
       for (const r of obs) state(r.cve_id).observations.set(r.source, { observation: JSON.parse(r.data) as VulnObservation, hash: r.hash });
-      const merged = this.stmt(`SELECT cve_id, data FROM vulns WHERE cve_id IN (${marks})`).all(...ids) as { cve_id: string; data: string }[];
-      for (const r of merged) state(r.cve_id).merged = JSON.parse(r.data) as Vulnerability;
     }
     return out;
   }
@@ -122,20 +123,18 @@ export class SqliteStore implements Store {
       `INSERT INTO observations (cve_id, source, last_modified, hash, data) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (cve_id, source) DO UPDATE SET last_modified = excluded.last_modified, hash = excluded.hash, data = excluded.data`,
     );
+    const getKev = this.stmt('SELECT ransomware FROM kev WHERE cve_id = ? AND removed_in IS NULL').pluck();
+    const getEpss = this.stmt('SELECT epss, percentile, date FROM epss_current WHERE cve_id = ?');
     const putVuln = this.stmt(
-      `INSERT INTO vulns (cve_id, state, published, last_modified, title, severity, cvss_score, cvss_version, kev, ransomware, kev_hint, epss, epss_percentile, epss_date, vendors, data)
-       SELECT @id, @state, @published, @lastModified, @title, @severity, @cvssScore, @cvssVersion,
-              (EXISTS (SELECT 1 FROM kev WHERE cve_id = @id AND removed_in IS NULL) OR @kevHint IS NOT NULL),
-              coalesce((SELECT ransomware FROM kev WHERE cve_id = @id AND removed_in IS NULL), 0),
-              @kevHint, e.epss, e.percentile, e.date, @vendors, @data
-       FROM (SELECT 1) LEFT JOIN epss_current e ON e.cve_id = @id
-       WHERE true
+      `INSERT INTO vulns (cve_id, state, published, last_modified, title, severity, cvss_score, cvss_version, kev, ransomware, kev_hint, epss, epss_percentile, epss_date, vendors)
+       VALUES (@id, @state, @published, @lastModified, @title, @severity, @cvssScore, @cvssVersion, @kev, @ransomware, @kevHint, @epss, @percentile, @epssDate, @vendors)
        ON CONFLICT (cve_id) DO UPDATE SET state = excluded.state, published = excluded.published, last_modified = excluded.last_modified,
          title = excluded.title, severity = excluded.severity, cvss_score = excluded.cvss_score, cvss_version = excluded.cvss_version,
          kev = excluded.kev, ransomware = excluded.ransomware, kev_hint = excluded.kev_hint, epss = excluded.epss,
-         epss_percentile = excluded.epss_percentile, epss_date = excluded.epss_date, vendors = excluded.vendors, data = excluded.data
-       RETURNING rowid`,
+         epss_percentile = excluded.epss_percentile, epss_date = excluded.epss_date, vendors = excluded.vendors`,
     );
+    // Not RETURNING: in SQLite it costs several times the insert itself.
+    const getRowid = this.stmt('SELECT rowid FROM vulns WHERE cve_id = ?').pluck();
     const delProducts = this.stmt('DELETE FROM vuln_products WHERE cve_id = ?');
     const putProduct = this.stmt('INSERT OR IGNORE INTO vuln_products (vendor_key, product_key, cve_id) VALUES (?, ?, ?)');
     const delFts = this.stmt('DELETE FROM vulns_fts WHERE rowid = ?');
@@ -145,9 +144,11 @@ export class SqliteStore implements Store {
     this.db.transaction(() => {
       for (const w of writes) {
         const v = w.vulnerability;
-        putObs.run(v.id, w.observation.source, w.observation.lastModified, w.hash, JSON.stringify(w.observation));
+        putObs.run(v.id, w.observation.source, w.observation.lastModified, w.hash, w.json);
         const vendors = [...new Set(v.products.map((p) => p.vendor))];
-        const { rowid } = putVuln.get({
+        const ransomware = getKev.get(v.id) as number | undefined;
+        const epss = getEpss.get(v.id) as { epss: number; percentile: number; date: string } | undefined;
+        const info = putVuln.run({
           id: v.id,
           state: v.state,
           published: v.published ?? null,
@@ -157,12 +158,19 @@ export class SqliteStore implements Store {
           cvssScore: v.primaryCvss?.baseScore ?? null,
           cvssVersion: v.primaryCvss?.version ?? null,
           kevHint: w.kevHint ? JSON.stringify(w.kevHint) : null,
+          kev: Number(ransomware !== undefined || w.kevHint !== null),
+          ransomware: ransomware ?? 0,
+          epss: epss?.epss ?? null,
+          percentile: epss?.percentile ?? null,
+          epssDate: epss?.date ?? null,
           vendors: vendors.length ? vendors.join(', ') : null,
-          data: JSON.stringify(v),
-        }) as { rowid: number };
-        delProducts.run(v.id);
+        });
+        const rowid = w.isNew ? Number(info.lastInsertRowid) : (getRowid.get(v.id) as number);
+        if (!w.isNew) {
+          delProducts.run(v.id);
+          delFts.run(rowid);
+        }
         for (const p of v.products) putProduct.run(productKey(p.vendor), productKey(p.product), v.id);
-        delFts.run(rowid);
         putFts.run(
           rowid,
           v.id,
@@ -185,8 +193,8 @@ export class SqliteStore implements Store {
   }
 
   async getVulnerability(cveId: string): Promise<StoredVulnerability | null> {
-    const row = this.stmt('SELECT data, kev_hint, epss, epss_percentile, epss_date, priority FROM vulns WHERE cve_id = ?').get(cveId) as
-      | { data: string; kev_hint: string | null; epss: number | null; epss_percentile: number | null; epss_date: string | null; priority: number }
+    const row = this.stmt('SELECT kev_hint, epss, epss_percentile, epss_date, priority FROM vulns WHERE cve_id = ?').get(cveId) as
+      | { kev_hint: string | null; epss: number | null; epss_percentile: number | null; epss_date: string | null; priority: number }
       | undefined;
     if (!row) return null;
     const kev = this.stmt('SELECT data FROM kev WHERE cve_id = ? AND removed_in IS NULL').get(cveId) as { data: string } | undefined;
@@ -197,7 +205,9 @@ export class SqliteStore implements Store {
     }[];
     const history = this.stmt('SELECT cve_id AS cveId, field, old, new, source, at FROM changes WHERE cve_id = ? ORDER BY at, id').all(cveId) as Change[];
     return {
-      vulnerability: JSON.parse(row.data) as Vulnerability,
+      observations: (this.stmt('SELECT data FROM observations WHERE cve_id = ? ORDER BY source').pluck().all(cveId) as string[]).map(
+        (d) => JSON.parse(d) as VulnObservation,
+      ),
       kev: kev ? (JSON.parse(kev.data) as KevEntry) : null,
       kevHint: row.kev_hint ? (JSON.parse(row.kev_hint) as KevHint) : null,
       epss:

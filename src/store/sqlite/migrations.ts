@@ -22,9 +22,9 @@ export const migrations: Migration[] = [
         source TEXT NOT NULL,
         last_modified TEXT NOT NULL,
         hash TEXT NOT NULL,
-        data TEXT NOT NULL,
-        PRIMARY KEY (cve_id, source)
-      ) WITHOUT ROWID;
+        data TEXT NOT NULL
+      );
+      CREATE UNIQUE INDEX observations_key ON observations (cve_id, source);
 
       CREATE TABLE vulns (
         cve_id TEXT PRIMARY KEY,
@@ -42,7 +42,6 @@ export const migrations: Migration[] = [
         epss_percentile REAL,
         epss_date TEXT,
         vendors TEXT,
-        data TEXT NOT NULL,
         priority REAL GENERATED ALWAYS AS ${prioritySql()} STORED
       );
       CREATE INDEX vulns_rank ON vulns (priority DESC, epss DESC, cvss_score DESC, published DESC);
@@ -55,7 +54,6 @@ export const migrations: Migration[] = [
         cve_id TEXT NOT NULL,
         PRIMARY KEY (vendor_key, product_key, cve_id)
       ) WITHOUT ROWID;
-      CREATE INDEX vuln_products_product ON vuln_products (product_key, cve_id);
       CREATE INDEX vuln_products_cve ON vuln_products (cve_id);
 
       CREATE VIRTUAL TABLE vulns_fts USING fts5 (
@@ -100,7 +98,7 @@ export const migrations: Migration[] = [
         ransomware INTEGER NOT NULL,
         first_catalog TEXT NOT NULL,
         removed_in TEXT
-      ) WITHOUT ROWID;
+      );
       CREATE TABLE kev_catalogs (
         catalog_version TEXT PRIMARY KEY,
         date_released TEXT NOT NULL,
