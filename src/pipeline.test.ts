@@ -34,11 +34,13 @@ async function importCorpus(store: SqliteStore): Promise<RunSummary[]> {
 /** Digest of everything the store holds except run bookkeeping (source_state). */
 function digest(store: SqliteStore): string {
   const h = createHash('sha256');
+  store.db.exec('CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_vocab USING fts5vocab(main, vulns_fts, row)');
   const tables: Record<string, string> = {
     observations: 'SELECT cve_id, source, last_modified, hash, data FROM observations ORDER BY 1, 2',
     vulns: 'SELECT cve_id, state, published, last_modified, severity, cvss_score, kev, ransomware, epss, epss_date, priority, vendors FROM vulns ORDER BY 1',
     vuln_products: 'SELECT * FROM vuln_products ORDER BY 1, 2, 3',
-    fts: 'SELECT v.cve_id, f.title, f.description, f.products FROM vulns_fts f JOIN vulns v ON v.rowid = f.rowid ORDER BY 1',
+    fts: 'SELECT v.cve_id FROM vulns_fts f JOIN vulns v ON v.rowid = f.rowid ORDER BY 1',
+    ftsTerms: 'SELECT term, doc, cnt FROM temp.fts_vocab ORDER BY term',
     changes: 'SELECT cve_id, field, old, new, source, at FROM changes ORDER BY 1, 2, 3, 4, 5, 6',
     epss: 'SELECT * FROM epss_history ORDER BY 1, 2',
     kev: 'SELECT * FROM kev ORDER BY 1',

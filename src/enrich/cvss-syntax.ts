@@ -26,8 +26,24 @@ export function cvssVersionOf(vector: string): CvssVersion | null {
   return v === '3.0' || v === '3.1' || v === '4.0' ? v : null;
 }
 
+const V3_BASE = ['AV', 'AC', 'PR', 'UI', 'S', 'C', 'I', 'A'];
+
 /**
- * Checks a vector's syntax against its version (or the version its prefix names).
+ * v3.x vectors with the base metrics moved to their specified order. The v3.0/v3.1 specifications
+ * (§6) require readers to accept metrics in any order; v2.0 and v4.0 vectors are kept as given.
+ */
+function inBaseOrder(vector: string): string {
+  const [prefix, ...pairs] = vector.split('/');
+  const rank = (pair: string): number => {
+    const i = V3_BASE.indexOf(pair.slice(0, pair.indexOf(':')));
+    return i < 0 ? V3_BASE.length : i;
+  };
+  return [prefix, ...pairs.map((p, i) => ({ p, i })).sort((a, b) => rank(a.p) - rank(b.p) || a.i - b.i).map((x) => x.p)].join('/');
+}
+
+/**
+ * Checks a vector's syntax against its version (or the version its prefix names). v3.x base
+ * metrics may come in any order (v3.1 specification §6).
  * @returns `null` when well formed, otherwise a one-line reason.
  * @example cvssSyntaxProblem('CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H') // null
  */
@@ -35,5 +51,6 @@ export function cvssSyntaxProblem(vector: string, version?: CvssVersion): string
   const detected = cvssVersionOf(vector);
   if (!detected) return 'unknown CVSS version prefix';
   if (version && detected !== version) return `vector is CVSS ${detected}, stated version is ${version}`;
-  return patterns[detected].test(vector) ? null : `malformed CVSS ${detected} vector (base metrics missing, out of order or with invalid values)`;
+  const ordered = detected === '3.0' || detected === '3.1' ? inBaseOrder(vector) : vector;
+  return patterns[detected].test(ordered) ? null : `malformed CVSS ${detected} vector (base metrics missing, out of order or with invalid values)`;
 }

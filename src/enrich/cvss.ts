@@ -119,13 +119,7 @@ function parseVector(vector: string, stated?: CvssVersion): ParsedVector {
   }
   const missing = table.base.filter((metric) => !metrics.has(metric));
   if (missing.length > 0) throw invalid(vector, `missing base metric${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
-  let canonical = vector;
-  if (version === '3.0' || version === '3.1') {
-    const rest = [...metrics].filter(([metric]) => !table.base.includes(metric));
-    const ordered = [...table.base.map((metric) => [metric, metrics.get(metric)]), ...rest];
-    canonical = `CVSS:${version}/${ordered.map(([metric, value]) => `${metric}:${value}`).join('/')}`;
-  }
-  const problem = cvssSyntaxProblem(canonical, version);
+  const problem = cvssSyntaxProblem(vector, version);
   if (problem) throw invalid(vector, problem);
   return { version, input, metrics };
 }

@@ -36,7 +36,8 @@ export async function openInput(file: string, onBytes?: (n: number) => void): Pr
   const raw = createReadStream(file, { highWaterMark: 1 << 20 });
   if (onBytes) raw.on('data', (chunk: Buffer | string) => onBytes(chunk.length));
   if (!gz) return raw;
-  const gunzip = createGunzip();
+  // 1 MiB output chunks: the 16 KiB default makes gunzip about three times slower.
+  const gunzip = createGunzip({ chunkSize: 1 << 20 });
   raw.on('error', (err) => gunzip.destroy(err));
   return raw.pipe(gunzip);
 }

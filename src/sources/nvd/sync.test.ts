@@ -10,49 +10,12 @@ import { startUpstream, type Upstream } from '../../testing/upstream.ts';
 import { HttpClient } from '../http.ts';
 import type { SourceEvent } from '../types.ts';
 import { type NvdConfig, NvdConfigSchema, nvdRateLimit, nvdSource, nvdTimestampToIso } from './index.ts';
-import { api2FromLegacyItem } from './testing.ts';
+import { api2FromLegacyItem, nvdApi } from './testing.ts';
 
 const log = createLogger('silent');
 const PATH = '/rest/json/cves/2.0';
 const DAY = 86_400_000;
 type Cve = Record<string, unknown> & { id: string; lastModified: string };
-
-/** Serves `records` like NVD: filtered by the lastMod window, paged by startIndex/resultsPerPage. */
-function nvdApi(records: () => Cve[], seen: { apiKeys: (string | undefined)[] }) {
-  return (req: { headers: Record<string, string | string[] | undefined> }, res: ServerResponse, url: URL): boolean => {
-    seen.apiKeys.push(req.headers.apikey as string | undefined);
-    const q = url.searchParams;
-    const [start, end] = [Date.parse(q.get('lastModStartDate') ?? ''), Date.parse(q.get('lastModEndDate') ?? '')];
-    if (Number.isNaN(start) || Number.isNaN(end) || end - start > 120 * DAY || end < start) {
-      res.statusCode = 404; // NVD's answer to invalid parameters, with the reason in a header
-      res.setHeader('message', 'Invalid lastMod date range');
-      res.end();
-      return true;
-    }
-    const startIndex = Number(q.get('startIndex') ?? 0);
-    const perPage = Math.min(Number(q.get('resultsPerPage') ?? 2000), 2000);
-    const matching = records()
-      .filter((r) => {
-        const ms = Date.parse(nvdTimestampToIso(r.lastModified) as string);
-        return ms >= start && ms <= end;
-      })
-      .sort((a, b) => a.lastModified.localeCompare(b.lastModified) || a.id.localeCompare(b.id));
-    const page = matching.slice(startIndex, startIndex + perPage);
-    const body = {
-      resultsPerPage: page.length,
-      startIndex,
-      totalResults: matching.length,
-      format: 'NVD_CVE',
-      version: '2.0',
-      timestamp: '2025-11-01T00:00:00.000',
-      vulnerabilities: page.map((cve) => ({ cve })),
-    };
-    res.statusCode = 200;
-    res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify(body));
-    return true;
-  };
-}
 
 interface Run {
   events: SourceEvent[];

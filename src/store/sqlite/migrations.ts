@@ -56,8 +56,10 @@ export const migrations: Migration[] = [
       ) WITHOUT ROWID;
       CREATE INDEX vuln_products_cve ON vuln_products (cve_id);
 
+      -- Contentless: the text lives in observations; the index only maps words to vulns rowids.
       CREATE VIRTUAL TABLE vulns_fts USING fts5 (
         cve_id, title, description, products, cwes,
+        content = '', contentless_delete = 1,
         tokenize = 'unicode61 remove_diacritics 2'
       );
 
