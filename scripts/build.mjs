@@ -2,8 +2,9 @@
 import { build } from 'esbuild';
 
 await build({
-  entryPoints: ['src/cli/main.ts'],
-  outfile: 'dist/vigil.js',
+  // The store worker is its own file beside the CLI (see src/store/sqlite/threaded.ts).
+  entryPoints: { vigil: 'src/cli/main.ts', 'store-worker': 'src/store/sqlite/worker.ts' },
+  outdir: 'dist',
   bundle: true,
   platform: 'node',
   target: 'node20',

@@ -81,11 +81,13 @@ function observationsOf(state: MergeState): VulnObservation[] {
 }
 
 /**
- * Merges a batch of observations with what is stored and writes the result.
+ * Merges a batch of observations with what is stored and sends the result to the store.
  * Idempotent: an observation identical to the stored one is skipped, and one older than the
  * stored one (by lastModified) never overwrites it.
+ * @returns `saved`, settled when the batch is stored. The caller may prepare the next batch
+ *   meanwhile (the store runs requests in order, so the next load sees this save).
  */
-export async function storeObservations(records: VulnObservation[], deps: PipelineDeps, summary: RunSummary): Promise<void> {
+export async function storeObservations(records: VulnObservation[], deps: PipelineDeps, summary: RunSummary): Promise<{ saved: Promise<void> }> {
   const states = await deps.store.loadForMerge(records.map((r) => r.cveId));
   /** Records merged in this batch (a CVE may come twice in one batch). */
   const merged = new Map<string, Vulnerability>();
@@ -121,8 +123,10 @@ export async function storeObservations(records: VulnObservation[], deps: Pipeli
     writes.push({ observation: obs, json, hash, isNew: before === null, vulnerability, kevHint, changes });
     merged.set(obs.cveId, vulnerability);
   }
-  await deps.store.saveVulnerabilities(writes);
   summary.stored += writes.length;
+  const saved = deps.store.saveVulnerabilities(writes);
+  saved.catch(() => {}); // awaited by the caller; this only keeps it from counting as unhandled meanwhile
+  return { saved };
 }
 
 /** Consumes a source's events into the store; saves each cursor through `onCursor`. */
@@ -132,41 +136,51 @@ export async function consume(
   summary: RunSummary,
   hooks: PipelineHooks & { onCursor?: (cursor: string) => Promise<void> } = {},
 ): Promise<RunSummary> {
-  for await (const ev of events) {
-    switch (ev.type) {
-      case 'vulns':
-        await storeObservations(ev.records, deps, summary);
-        break;
-      case 'epss': {
-        const r = await deps.store.applyEpssDay(ev.day);
-        summary.read += r.rows;
-        if (!r.alreadyStored) summary.stored += r.rows;
-        summary.changed += r.changed;
-        summary.epss.push(r);
-        break;
+  // At most one batch is being written while the next is parsed and merged.
+  let saving: Promise<void> = Promise.resolve();
+  try {
+    for await (const ev of events) {
+      if (ev.type !== 'vulns' && ev.type !== 'progress' && ev.type !== 'rejected') await saving;
+      switch (ev.type) {
+        case 'vulns': {
+          const { saved } = await storeObservations(ev.records, deps, summary);
+          await saving;
+          saving = saved;
+          break;
+        }
+        case 'epss': {
+          const r = await deps.store.applyEpssDay(ev.day);
+          summary.read += r.rows;
+          if (!r.alreadyStored) summary.stored += r.rows;
+          summary.changed += r.changed;
+          summary.epss.push(r);
+          break;
+        }
+        case 'kev': {
+          const r = await deps.store.applyKevCatalog(ev.catalog);
+          summary.read += r.entries;
+          if (!r.alreadyStored) summary.stored += r.entries;
+          summary.changed += r.updated.length;
+          summary.created += r.added.length;
+          summary.kev.push(r);
+          break;
+        }
+        case 'rejected':
+          summary.rejected.push({ where: ev.where, reason: ev.reason });
+          deps.log.warn({ ...ev.where, reason: ev.reason }, 'rejected');
+          break;
+        case 'progress':
+          hooks.onProgress?.(ev);
+          break;
+        case 'cursor':
+          summary.cursor = ev.cursor;
+          await hooks.onCursor?.(ev.cursor);
+          break;
       }
-      case 'kev': {
-        const r = await deps.store.applyKevCatalog(ev.catalog);
-        summary.read += r.entries;
-        if (!r.alreadyStored) summary.stored += r.entries;
-        summary.changed += r.updated.length;
-        summary.created += r.added.length;
-        summary.kev.push(r);
-        break;
-      }
-      case 'rejected':
-        summary.rejected.push({ where: ev.where, reason: ev.reason });
-        deps.log.warn({ ...ev.where, reason: ev.reason }, 'rejected');
-        break;
-      case 'progress':
-        hooks.onProgress?.(ev);
-        break;
-      case 'cursor':
-        summary.cursor = ev.cursor;
-        await hooks.onCursor?.(ev.cursor);
-        break;
+      if (ev.type !== 'progress') hooks.onRecords?.(summary);
     }
-    if (ev.type !== 'progress') hooks.onRecords?.(summary);
+  } finally {
+    await saving;
   }
   return summary;
 }

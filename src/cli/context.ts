@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { loadConfig, type VigilConfig } from '../config.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { openSqliteStore } from '../store/sqlite/index.ts';
+import { ThreadedSqliteStore } from '../store/sqlite/threaded.ts';
 import type { Store } from '../store/types.ts';
 
 /** Services of one CLI invocation. */
@@ -21,13 +22,16 @@ export interface GlobalOptions {
   db?: string;
 }
 
-/** Runs `fn` with a context built from the program's global options. */
-export async function withContext<T>(cmd: Command, fn: (ctx: CliContext) => Promise<T>): Promise<T> {
+/**
+ * Runs `fn` with a context built from the program's global options. `writer: true` (imports,
+ * syncs) puts the store in a worker thread so that parsing and writing overlap.
+ */
+export async function withContext<T>(cmd: Command, fn: (ctx: CliContext) => Promise<T>, options: { writer?: boolean } = {}): Promise<T> {
   const globals = cmd.optsWithGlobals<GlobalOptions>();
   const config = loadConfig(globals.config);
   if (globals.db) config.database = globals.db;
   const log = createLogger();
-  const store = openSqliteStore(config.database);
+  const store = options.writer ? new ThreadedSqliteStore(config.database) : openSqliteStore(config.database);
   try {
     return await fn({ config, log, store });
   } finally {

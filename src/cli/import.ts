@@ -34,6 +34,6 @@ Re-running an import changes nothing.`,
         } finally {
           bar.stop();
         }
-      });
+      }, { writer: true });
     });
 }

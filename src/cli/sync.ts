@@ -27,6 +27,6 @@ export function registerSync(program: Command): void {
         }
         if (opts.json) console.log(JSON.stringify(summaries, null, 2));
         if (summaries.some((s) => s.error)) process.exitCode = 1;
-      });
+      }, { writer: true });
     });
 }

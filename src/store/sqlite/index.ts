@@ -6,7 +6,6 @@
 import { statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { DummyDriver, Kysely, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler } from 'kysely';
-import { productKey } from '../../enrich/product-key.ts';
 import type { Change, RankedVulnerability } from '../../model/record.ts';
 import type { CvssVersion, CveState, KevEntry, KevHint, RecordSourceId, Severity, VulnObservation } from '../../model/vulnerability.ts';
 import { buildRankQuery, type RankTables } from '../query.ts';
@@ -14,6 +13,7 @@ import type { MergeState, RankQuery, SourceState, Store, StoredVulnerability, St
 import { applyEpssDay } from './epss.ts';
 import { applyKevCatalog } from './kev.ts';
 import { migrate } from './migrations.ts';
+import { toRows, writeRows } from './rows.ts';
 
 /** Options of the SQLite store. */
 export interface SqliteStoreOptions {
@@ -95,93 +95,21 @@ export class SqliteStore implements Store {
   }
 
   async loadForMerge(cveIds: string[]): Promise<Map<string, MergeState>> {
-    const out = new Map<string, MergeState>();
-    const state = (id: string): MergeState => {
-      let s = out.get(id);
-      if (!s) {
-        s = { observations: new Map() };
-        out.set(id, s);
-      }
-      return s;
-    };
-    for (const ids of chunks([...new Set(cveIds)])) {
-      const marks = ids.map(() => '?').join(',');
-      const obs = this.stmt(`SELECT cve_id, source, hash, data FROM observations WHERE cve_id IN (${marks})`).all(...ids) as {
-        cve_id: string;
-        source: RecordSourceId;
-        hash: string;
-        data: string;
-      }[];
-      for (const r of obs) state(r.cve_id).observations.set(r.source, { observation: JSON.parse(r.data) as VulnObservation, hash: r.hash });
-    }
-    return out;
+    return mergeStates(this.loadObservationRows(cveIds));
   }
 
   async saveVulnerabilities(writes: VulnWrite[]): Promise<void> {
-    if (!writes.length) return;
-    const putObs = this.stmt(
-      `INSERT INTO observations (cve_id, source, last_modified, hash, data) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (cve_id, source) DO UPDATE SET last_modified = excluded.last_modified, hash = excluded.hash, data = excluded.data`,
-    );
-    const getKev = this.stmt('SELECT ransomware FROM kev WHERE cve_id = ? AND removed_in IS NULL').pluck();
-    const getEpss = this.stmt('SELECT epss, percentile, date FROM epss_current WHERE cve_id = ?');
-    const putVuln = this.stmt(
-      `INSERT INTO vulns (cve_id, state, published, last_modified, title, severity, cvss_score, cvss_version, kev, ransomware, kev_hint, epss, epss_percentile, epss_date, vendors)
-       VALUES (@id, @state, @published, @lastModified, @title, @severity, @cvssScore, @cvssVersion, @kev, @ransomware, @kevHint, @epss, @percentile, @epssDate, @vendors)
-       ON CONFLICT (cve_id) DO UPDATE SET state = excluded.state, published = excluded.published, last_modified = excluded.last_modified,
-         title = excluded.title, severity = excluded.severity, cvss_score = excluded.cvss_score, cvss_version = excluded.cvss_version,
-         kev = excluded.kev, ransomware = excluded.ransomware, kev_hint = excluded.kev_hint, epss = excluded.epss,
-         epss_percentile = excluded.epss_percentile, epss_date = excluded.epss_date, vendors = excluded.vendors`,
-    );
-    // Not RETURNING: in SQLite it costs several times the insert itself.
-    const getRowid = this.stmt('SELECT rowid FROM vulns WHERE cve_id = ?').pluck();
-    const delProducts = this.stmt('DELETE FROM vuln_products WHERE cve_id = ?');
-    const putProduct = this.stmt('INSERT OR IGNORE INTO vuln_products (vendor_key, product_key, cve_id) VALUES (?, ?, ?)');
-    const delFts = this.stmt('DELETE FROM vulns_fts WHERE rowid = ?');
-    const putFts = this.stmt('INSERT INTO vulns_fts (rowid, cve_id, title, description, products, cwes) VALUES (?, ?, ?, ?, ?, ?)');
-    const putChange = this.stmt('INSERT INTO changes (cve_id, field, old, new, source, at) VALUES (?, ?, ?, ?, ?, ?)');
+    writeRows(this, toRows(writes));
+  }
 
-    this.db.transaction(() => {
-      for (const w of writes) {
-        const v = w.vulnerability;
-        putObs.run(v.id, w.observation.source, w.observation.lastModified, w.hash, w.json);
-        const vendors = [...new Set(v.products.map((p) => p.vendor))];
-        const ransomware = getKev.get(v.id) as number | undefined;
-        const epss = getEpss.get(v.id) as { epss: number; percentile: number; date: string } | undefined;
-        const info = putVuln.run({
-          id: v.id,
-          state: v.state,
-          published: v.published ?? null,
-          lastModified: v.lastModified,
-          title: v.title ?? null,
-          severity: v.severity,
-          cvssScore: v.primaryCvss?.baseScore ?? null,
-          cvssVersion: v.primaryCvss?.version ?? null,
-          kevHint: w.kevHint ? JSON.stringify(w.kevHint) : null,
-          kev: Number(ransomware !== undefined || w.kevHint !== null),
-          ransomware: ransomware ?? 0,
-          epss: epss?.epss ?? null,
-          percentile: epss?.percentile ?? null,
-          epssDate: epss?.date ?? null,
-          vendors: vendors.length ? vendors.join(', ') : null,
-        });
-        const rowid = w.isNew ? Number(info.lastInsertRowid) : (getRowid.get(v.id) as number);
-        if (!w.isNew) {
-          delProducts.run(v.id);
-          delFts.run(rowid);
-        }
-        for (const p of v.products) putProduct.run(productKey(p.vendor), productKey(p.product), v.id);
-        putFts.run(
-          rowid,
-          v.id,
-          v.title ?? '',
-          v.description ?? '',
-          v.products.map((p) => `${p.vendor} ${p.product}`).join(' '),
-          v.cwes.map((c) => `${c.id} ${c.name ?? ''}`).join(' '),
-        );
-        for (const c of w.changes) putChange.run(c.cveId, c.field, c.old, c.new, c.source, c.at);
-      }
-    })();
+  /** Stored observations of these CVEs as raw JSON (for the worker, which leaves parsing to the caller). */
+  loadObservationRows(cveIds: string[]): { cve_id: string; source: RecordSourceId; hash: string; data: string }[] {
+    const out: { cve_id: string; source: RecordSourceId; hash: string; data: string }[] = [];
+    for (const ids of chunks([...new Set(cveIds)])) {
+      const marks = ids.map(() => '?').join(',');
+      out.push(...(this.stmt(`SELECT cve_id, source, hash, data FROM observations WHERE cve_id IN (${marks})`).all(...ids) as typeof out));
+    }
+    return out;
   }
 
   async applyEpssDay(day: Parameters<Store['applyEpssDay']>[0]) {
@@ -282,6 +210,20 @@ export class SqliteStore implements Store {
       this.db.close();
     }
   }
+}
+
+/** Groups raw observation rows by CVE, parsing their JSON. */
+export function mergeStates(rows: { cve_id: string; source: RecordSourceId; hash: string; data: string }[]): Map<string, MergeState> {
+  const out = new Map<string, MergeState>();
+  for (const r of rows) {
+    let s = out.get(r.cve_id);
+    if (!s) {
+      s = { observations: new Map() };
+      out.set(r.cve_id, s);
+    }
+    s.observations.set(r.source, { observation: JSON.parse(r.data) as VulnObservation, hash: r.hash });
+  }
+  return out;
 }
 
 function toSourceState(r: Record<string, unknown>): SourceState {

@@ -1,0 +1,126 @@
+/**
+ * The SQLite write path in two halves: {@link toRows} flattens merged records into plain rows
+ * (on the caller's thread), {@link writeRows} stores them in one transaction (wherever the
+ * connection lives: in-thread, or in the store's worker; see threaded.ts). Rows hold only strings
+ * and numbers, so they cross to a worker cheaply.
+ */
+import { productKey } from '../../enrich/product-key.ts';
+import type { VulnWrite } from '../types.ts';
+import type { SqliteStore } from './index.ts';
+
+/** One CVE's rows. */
+export interface WriteRow {
+  id: string;
+  source: string;
+  lastModified: string;
+  hash: string;
+  json: string;
+  isNew: boolean;
+  state: string;
+  published: string | null;
+  mergedLastModified: string;
+  title: string | null;
+  severity: string | null;
+  cvssScore: number | null;
+  cvssVersion: string | null;
+  kevHint: string | null;
+  vendors: string | null;
+  /** [vendor key, product key] pairs. */
+  products: [string, string][];
+  /** Full-text columns: title, description, products, CWEs. */
+  fts: [string, string, string, string];
+  /** [field, old, new, source, at] */
+  changes: [string, string | null, string | null, string, string][];
+}
+
+/** Flattens merged records into rows. */
+export function toRows(writes: VulnWrite[]): WriteRow[] {
+  return writes.map((w) => {
+    const v = w.vulnerability;
+    const vendors = [...new Set(v.products.map((p) => p.vendor))];
+    return {
+      id: v.id,
+      source: w.observation.source,
+      lastModified: w.observation.lastModified,
+      hash: w.hash,
+      json: w.json,
+      isNew: w.isNew,
+      state: v.state,
+      published: v.published ?? null,
+      mergedLastModified: v.lastModified,
+      title: v.title ?? null,
+      severity: v.severity,
+      cvssScore: v.primaryCvss?.baseScore ?? null,
+      cvssVersion: v.primaryCvss?.version ?? null,
+      kevHint: w.kevHint ? JSON.stringify(w.kevHint) : null,
+      vendors: vendors.length ? vendors.join(', ') : null,
+      products: v.products.map((p) => [productKey(p.vendor), productKey(p.product)]),
+      fts: [
+        v.title ?? '',
+        v.description ?? '',
+        v.products.map((p) => `${p.vendor} ${p.product}`).join(' '),
+        v.cwes.map((c) => `${c.id} ${c.name ?? ''}`).join(' '),
+      ],
+      changes: w.changes.map((c) => [c.field, c.old, c.new, c.source, c.at]),
+    };
+  });
+}
+
+/** Stores rows in one transaction: observation, record columns, products, full-text, changes. */
+export function writeRows(store: SqliteStore, rows: WriteRow[]): void {
+  if (!rows.length) return;
+  const putObs = store.stmt(
+    `INSERT INTO observations (cve_id, source, last_modified, hash, data) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT (cve_id, source) DO UPDATE SET last_modified = excluded.last_modified, hash = excluded.hash, data = excluded.data`,
+  );
+  const getKev = store.stmt('SELECT ransomware FROM kev WHERE cve_id = ? AND removed_in IS NULL').pluck();
+  const getEpss = store.stmt('SELECT epss, percentile, date FROM epss_current WHERE cve_id = ?');
+  const putVuln = store.stmt(
+    `INSERT INTO vulns (cve_id, state, published, last_modified, title, severity, cvss_score, cvss_version, kev, ransomware, kev_hint, epss, epss_percentile, epss_date, vendors)
+     VALUES (@id, @state, @published, @lastModified, @title, @severity, @cvssScore, @cvssVersion, @kev, @ransomware, @kevHint, @epss, @percentile, @epssDate, @vendors)
+     ON CONFLICT (cve_id) DO UPDATE SET state = excluded.state, published = excluded.published, last_modified = excluded.last_modified,
+       title = excluded.title, severity = excluded.severity, cvss_score = excluded.cvss_score, cvss_version = excluded.cvss_version,
+       kev = excluded.kev, ransomware = excluded.ransomware, kev_hint = excluded.kev_hint, epss = excluded.epss,
+       epss_percentile = excluded.epss_percentile, epss_date = excluded.epss_date, vendors = excluded.vendors`,
+  );
+  // Not RETURNING: in SQLite it costs several times the insert itself.
+  const getRowid = store.stmt('SELECT rowid FROM vulns WHERE cve_id = ?').pluck();
+  const delProducts = store.stmt('DELETE FROM vuln_products WHERE cve_id = ?');
+  const putProduct = store.stmt('INSERT OR IGNORE INTO vuln_products (vendor_key, product_key, cve_id) VALUES (?, ?, ?)');
+  const delFts = store.stmt('DELETE FROM vulns_fts WHERE rowid = ?');
+  const putFts = store.stmt('INSERT INTO vulns_fts (rowid, cve_id, title, description, products, cwes) VALUES (?, ?, ?, ?, ?, ?)');
+  const putChange = store.stmt('INSERT INTO changes (cve_id, field, old, new, source, at) VALUES (?, ?, ?, ?, ?, ?)');
+
+  store.db.transaction(() => {
+    for (const r of rows) {
+      putObs.run(r.id, r.source, r.lastModified, r.hash, r.json);
+      const ransomware = getKev.get(r.id) as number | undefined;
+      const epss = getEpss.get(r.id) as { epss: number; percentile: number; date: string } | undefined;
+      const info = putVuln.run({
+        id: r.id,
+        state: r.state,
+        published: r.published,
+        lastModified: r.mergedLastModified,
+        title: r.title,
+        severity: r.severity,
+        cvssScore: r.cvssScore,
+        cvssVersion: r.cvssVersion,
+        kevHint: r.kevHint,
+        kev: Number(ransomware !== undefined || r.kevHint !== null),
+        ransomware: ransomware ?? 0,
+        epss: epss?.epss ?? null,
+        percentile: epss?.percentile ?? null,
+        epssDate: epss?.date ?? null,
+        vendors: r.vendors,
+      });
+      const rowid = r.isNew ? Number(info.lastInsertRowid) : (getRowid.get(r.id) as number);
+      if (!r.isNew) {
+        delProducts.run(r.id);
+        delFts.run(rowid);
+      }
+      for (const [vendor, product] of r.products) putProduct.run(vendor, product, r.id);
+      putFts.run(rowid, r.id, ...r.fts);
+      for (const c of r.changes) putChange.run(r.id, ...c);
+    }
+  })();
+}

@@ -1,0 +1,94 @@
+/**
+ * The SQLite store with its connection in a worker thread, for imports and syncs: the caller's
+ * thread parses and merges the next batch while the worker writes the previous one, so the two
+ * cores both work. Same interface and guarantees as {@link SqliteStore}; requests run in the
+ * order they are sent.
+ */
+import { existsSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import type { RankedVulnerability } from '../../model/record.ts';
+import type { EpssDay, KevCatalog } from '../../model/vulnerability.ts';
+import type { EpssImportResult, KevImportResult, MergeState, RankQuery, SourceState, Store, StoredVulnerability, StoreStats, VulnWrite } from '../types.ts';
+import { mergeStates } from './index.ts';
+import { toRows } from './rows.ts';
+
+/** Where the worker's code is: beside the bundle (dist/) or, from source, worker.ts with tsx. */
+function workerSource(): { url: URL; execArgv?: string[] } {
+  const bundled = new URL('./store-worker.js', import.meta.url);
+  if (!import.meta.url.endsWith('.ts') && existsSync(bundled)) return { url: bundled };
+  return { url: new URL('./worker.ts', import.meta.url), execArgv: ['--import', 'tsx'] };
+}
+
+/** {@link Store} on SQLite, run in a worker thread. */
+export class ThreadedSqliteStore implements Store {
+  readonly #worker: Worker;
+  readonly #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  #next = 0;
+  #failed: Error | null = null;
+
+  constructor(file: string) {
+    const { url, execArgv } = workerSource();
+    this.#worker = new Worker(url, { workerData: { file }, ...(execArgv ? { execArgv } : {}) });
+    this.#worker.on('message', ({ id, result, error }: { id: number; result?: unknown; error?: { message: string; name: string; code?: string; stack?: string } }) => {
+      const p = this.#pending.get(id);
+      this.#pending.delete(id);
+      if (!p) return;
+      if (error) p.reject(Object.assign(new Error(error.message), { name: error.name, code: error.code, stack: error.stack }));
+      else p.resolve(result);
+    });
+    this.#worker.on('error', (err) => this.#fail(err));
+    this.#worker.on('exit', (code) => {
+      if (this.#pending.size) this.#fail(new Error(`store worker exited (code ${code}) with ${this.#pending.size} request(s) pending`));
+    });
+  }
+
+  #fail(err: Error): void {
+    this.#failed = err;
+    for (const p of this.#pending.values()) p.reject(err);
+    this.#pending.clear();
+  }
+
+  #call<T>(method: string, ...args: unknown[]): Promise<T> {
+    if (this.#failed) return Promise.reject(this.#failed);
+    const id = this.#next++;
+    return new Promise<T>((resolve, reject) => {
+      this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.#worker.postMessage({ id, method, args });
+    });
+  }
+
+  async loadForMerge(cveIds: string[]): Promise<Map<string, MergeState>> {
+    return mergeStates(await this.#call('loadObservationRows', cveIds));
+  }
+  saveVulnerabilities(writes: VulnWrite[]): Promise<void> {
+    return this.#call('writeRows', toRows(writes));
+  }
+  applyEpssDay(day: EpssDay): Promise<EpssImportResult> {
+    return this.#call('applyEpssDay', day);
+  }
+  applyKevCatalog(catalog: KevCatalog): Promise<KevImportResult> {
+    return this.#call('applyKevCatalog', catalog);
+  }
+  getVulnerability(cveId: string): Promise<StoredVulnerability | null> {
+    return this.#call('getVulnerability', cveId);
+  }
+  rank(query: RankQuery): Promise<RankedVulnerability[]> {
+    return this.#call('rank', query);
+  }
+  getSourceState(source: string): Promise<SourceState | null> {
+    return this.#call('getSourceState', source);
+  }
+  saveSourceState(state: SourceState): Promise<void> {
+    return this.#call('saveSourceState', state);
+  }
+  listSourceStates(): Promise<SourceState[]> {
+    return this.#call('listSourceStates');
+  }
+  stats(): Promise<StoreStats> {
+    return this.#call('stats');
+  }
+  async close(): Promise<void> {
+    if (!this.#failed) await this.#call('close');
+    await this.#worker.terminate();
+  }
+}

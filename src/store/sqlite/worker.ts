@@ -1,0 +1,44 @@
+/**
+ * The store's worker thread: owns the SQLite connection and runs the requests of
+ * {@link ThreadedSqliteStore} one at a time, in the order they were sent. That order is what makes
+ * the pipelined import correct: a `loadForMerge` sent after a save sees that save.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { openSqliteStore } from './index.ts';
+import { writeRows } from './rows.ts';
+
+/** A request from the owning thread. */
+export interface WorkerRequest {
+  id: number;
+  method: string;
+  args: unknown[];
+}
+
+const store = openSqliteStore((workerData as { file: string }).file);
+const port = parentPort;
+if (!port) throw new Error('store worker started outside a worker thread');
+
+const methods: Record<string, (...args: never[]) => unknown> = {
+  writeRows: (rows: never) => writeRows(store, rows),
+  loadObservationRows: (ids: never) => store.loadObservationRows(ids),
+  applyEpssDay: (day: never) => store.applyEpssDay(day),
+  applyKevCatalog: (catalog: never) => store.applyKevCatalog(catalog),
+  getVulnerability: (id: never) => store.getVulnerability(id),
+  rank: (query: never) => store.rank(query),
+  getSourceState: (source: never) => store.getSourceState(source),
+  saveSourceState: (state: never) => store.saveSourceState(state),
+  listSourceStates: () => store.listSourceStates(),
+  stats: () => store.stats(),
+  close: () => store.close(),
+};
+
+port.on('message', async ({ id, method, args }: WorkerRequest) => {
+  try {
+    const fn = methods[method];
+    if (!fn) throw new Error(`unknown store method ${method}`);
+    port.postMessage({ id, result: await fn(...(args as never[])) });
+  } catch (err) {
+    const e = err as Error & { code?: string };
+    port.postMessage({ id, error: { message: e.message, name: e.name, code: e.code, stack: e.stack } });
+  }
+});
