@@ -12,11 +12,16 @@ import type { EpssImportResult, KevImportResult, MergeState, RankQuery, SourceSt
 import { mergeStates } from './index.ts';
 import { toRows } from './rows.ts';
 
-/** Where the worker's code is: beside the bundle (dist/) or, from source, worker.ts with tsx. */
-function workerSource(): { url: URL; execArgv?: string[] } {
+/**
+ * Starts the worker: the bundled `store-worker.js` beside dist/vigil.js, or, when running from
+ * source (tests, `tsx`), worker.ts through tsx's loader (Node 20 workers do not take `--import`).
+ */
+function startWorker(file: string): Worker {
   const bundled = new URL('./store-worker.js', import.meta.url);
-  if (!import.meta.url.endsWith('.ts') && existsSync(bundled)) return { url: bundled };
-  return { url: new URL('./worker.ts', import.meta.url), execArgv: ['--import', 'tsx'] };
+  if (!import.meta.url.endsWith('.ts') && existsSync(bundled)) return new Worker(bundled, { workerData: { file } });
+  const source = new URL('./worker.ts', import.meta.url).href;
+  const boot = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(source)}); })`;
+  return new Worker(boot, { eval: true, workerData: { file } });
 }
 
 /** {@link Store} on SQLite, run in a worker thread. */
@@ -27,8 +32,7 @@ export class ThreadedSqliteStore implements Store {
   #failed: Error | null = null;
 
   constructor(file: string) {
-    const { url, execArgv } = workerSource();
-    this.#worker = new Worker(url, { workerData: { file }, ...(execArgv ? { execArgv } : {}) });
+    this.#worker = startWorker(file);
     this.#worker.on('message', ({ id, result, error }: { id: number; result?: unknown; error?: { message: string; name: string; code?: string; stack?: string } }) => {
       const p = this.#pending.get(id);
       this.#pending.delete(id);

@@ -1,0 +1,75 @@
+/** The CLI as a user runs it: `vigil cvss`, `vigil import` with bad input, `vigil --help`. */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { corpusPath, hasCorpus } from '../testing/corpus.ts';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'vigil-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function vigil(args: string[], input?: string) {
+  return spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--db', path.join(dir, 'cli.db'), ...args], {
+    encoding: 'utf8',
+    input,
+    env: { ...process.env, VIGIL_LOG_LEVEL: 'silent' },
+  });
+}
+
+describe('vigil cvss', () => {
+  it('scores one vector', () => {
+    const r = vigil(['cvss', 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H']);
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H', version: '3.1', baseScore: 10, baseSeverity: 'CRITICAL' });
+  });
+
+  it.skipIf(!hasCorpus())('scores the corpus vectors from stdin, one JSON line each, errors inline', () => {
+    const rows = readFileSync(corpusPath('cvss', 'cvss-vectors-expected-scores.csv'), 'utf8').trim().split('\n').slice(1);
+    const sample = rows.filter((_, i) => i % 20 === 0).map((l) => l.split(','));
+    const input = [...sample.map((r) => r[1]), 'CVSS:3.1/AV:X', 'garbage'].join('\n');
+    const r = vigil(['cvss', '-'], `${input}\n`);
+    expect(r.status).toBe(0);
+    const out = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(out).toHaveLength(sample.length + 2);
+    sample.forEach((row, i) => {
+      expect(out[i].vector).toBe(row[1]);
+      expect(out[i].version).toBe(row[0]);
+      expect(out[i].baseScore).toBe(Math.abs(Number(row[2])));
+    });
+    expect(Object.keys(out.at(-2))).toEqual(['vector', 'error']);
+    expect(out.at(-1).error).toMatch(/garbage/);
+  });
+});
+
+describe('vigil import', () => {
+  it.skipIf(!hasCorpus())('imports the good records of a damaged file and names the bad ones', () => {
+    const good = JSON.parse(readFileSync(corpusPath('cisa-kev', 'known_exploited_vulnerabilities.json'), 'utf8'));
+    good.vulnerabilities[3].cveID = 'CVE-20X4-1';
+    good.vulnerabilities[7].dueDate = 'next tuesday';
+    const file = path.join(dir, 'kev-damaged.json');
+    writeFileSync(file, JSON.stringify(good));
+    const r = vigil(['import', 'kev', file, '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    const summary = JSON.parse(r.stdout);
+    expect(summary.stored).toBe(good.vulnerabilities.length - 2);
+    const reasons = summary.rejected.map((x: { where: { origin: string; record?: string; field?: string } }) => `${x.where.record}:${x.where.field}`);
+    expect(reasons).toEqual(expect.arrayContaining(['CVE-20X4-1:cveID', `${good.vulnerabilities[7].cveID}:dueDate`]));
+    for (const x of summary.rejected) expect(x.where.origin).toContain('kev-damaged.json');
+  });
+
+  it('says which source ids exist and which file cannot be read', () => {
+    const unknown = vigil(['import', 'nvdd', 'x.json']);
+    expect(unknown.status).toBe(1);
+    expect(unknown.stderr).toMatch(/Unknown source "nvdd" \(known: cve5, nvd, kev, epss\)/);
+    const missing = vigil(['import', 'kev', path.join(dir, 'nope.json')]);
+    expect(missing.stderr + missing.stdout).toMatch(/nope\.json/);
+  });
+});
+
+describe('vigil --help', () => {
+  it('documents every command', () => {
+    const r = vigil(['--help']);
+    for (const cmd of ['demo', 'import', 'sync', 'show', 'top', 'search', 'cvss', 'status']) expect(r.stdout).toMatch(new RegExp(`\\n\\s+${cmd}\\b`));
+  });
+});
