@@ -4,6 +4,9 @@
  * failures: 429/5xx/403-rate-limit/network errors become {@link SourceUnavailableError};
  * 404 is `null`; anything else is a bug in our request and is thrown as is.
  */
+import { createWriteStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import PQueue from 'p-queue';
 import pRetry from 'p-retry';
 import { fetch, type Dispatcher } from 'undici';
@@ -102,24 +105,62 @@ export class HttpClient {
       const result = await queue.add(() => this.#once(String(url), opts), { signal: opts.signal });
       return result ?? null;
     };
-    return pRetry(attempt, {
+    return pRetry(attempt, this.#retryOptions(opts));
+  }
+
+  /**
+   * GETs a URL straight into a file, never holding the body in memory (release bundles are
+   * hundreds of MB). Same retries and errors as {@link get}; a body cut off mid-way is retried.
+   * @returns the response headers and size in bytes, or `null` on 404.
+   */
+  async download(url: string | URL, file: string, opts: GetOptions): Promise<Omit<HttpResponse, 'body'> & { bytes: number } | null> {
+    const queue = this.#queue(opts);
+    return pRetry(
+      async () => {
+        const result = await queue.add(
+          async () => {
+            const res = await this.#request(String(url), opts);
+            if (!res?.body) return null;
+            let bytes = 0;
+            try {
+              const body = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>);
+              body.on('data', (chunk: Buffer) => {
+                bytes += chunk.length;
+              });
+              await pipeline(body, createWriteStream(file));
+            } catch (cause) {
+              throw new SourceUnavailableError(opts.sourceId, `GET ${url}: body cut off: ${(cause as Error).message}`, { cause });
+            }
+            return { status: res.status, url: String(url), headers: res.headers as unknown as Headers, bytes };
+          },
+          { signal: opts.signal },
+        );
+        return result ?? null;
+      },
+      this.#retryOptions(opts),
+    );
+  }
+
+  #retryOptions(opts: GetOptions) {
+    return {
       retries: this.#opts.retries,
       signal: opts.signal,
       factor: 2,
       minTimeout: this.#opts.minBackoffSeconds * 1000,
       maxTimeout: this.#opts.maxBackoffSeconds * 1000,
-      shouldRetry: ({ error }) => error instanceof SourceUnavailableError,
-      onFailedAttempt: async ({ error }) => {
+      shouldRetry: ({ error }: { error: unknown }) => error instanceof SourceUnavailableError,
+      onFailedAttempt: async ({ error }: { error: unknown }) => {
         // p-retry's own backoff runs after this hook: add what Retry-After asks beyond it.
         if (error instanceof SourceUnavailableError && error.retryAfterSeconds !== undefined) {
           const wait = Math.min(error.retryAfterSeconds, this.#opts.maxBackoffSeconds);
           await new Promise((r) => setTimeout(r, wait * 1000));
         }
       },
-    });
+    };
   }
 
-  async #once(url: string, opts: GetOptions): Promise<HttpResponse | null> {
+  /** One request with status handling: 404 → null, retryable statuses → SourceUnavailableError. */
+  async #request(url: string, opts: GetOptions): Promise<Awaited<ReturnType<typeof fetch>> | null> {
     const signals = [AbortSignal.timeout(this.#opts.timeoutSeconds * 1000)];
     if (opts.signal) signals.push(opts.signal);
     let res: Awaited<ReturnType<typeof fetch>>;
@@ -148,6 +189,12 @@ export class HttpClient {
       await res.body?.cancel();
       throw new Error(`GET ${url}: HTTP ${res.status} ${res.statusText}`);
     }
+    return res;
+  }
+
+  async #once(url: string, opts: GetOptions): Promise<HttpResponse | null> {
+    const res = await this.#request(url, opts);
+    if (!res) return null;
     let body: Buffer;
     try {
       body = Buffer.from(await res.arrayBuffer());

@@ -102,11 +102,9 @@ async function firstPublished(candidates: Bundle[], f: Fetcher): Promise<{ bundl
  */
 async function download(bundle: Bundle, f: Fetcher): Promise<string | null> {
   f.ctx.log.debug({ url: bundle.url }, 'cve5: GET bundle');
-  const res = await f.ctx.http.get(bundle.url, { sourceId: SOURCE_ID, rateLimit: f.config.releasesRateLimit, signal: f.ctx.signal });
-  if (!res) return null;
   const file = path.join(f.dir, bundle.asset);
-  await fs.writeFile(file, res.body);
-  return file;
+  const res = await f.ctx.http.download(bundle.url, file, { sourceId: SOURCE_ID, rateLimit: f.config.releasesRateLimit, signal: f.ctx.signal });
+  return res ? file : null;
 }
 
 /** Reads a downloaded bundle strictly (any damage throws), yields its records, then its cursor. */
