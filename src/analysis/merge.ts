@@ -169,8 +169,7 @@ export function mergeVulnerability(observations: VulnObservation[], options: Mer
   const cpes = mergeCpes(bySource.get('nvd'), issues);
   const affected = ordered.flatMap((o) => o.affected.map((a) => ({ ...a, source: o.source })));
 
-  // biome-ignore lint/complexity/useMathMinMax: ISO 8601 strings, compared as text
-  const lastModified = ordered.map((o) => o.lastModified).reduce((a, b) => (b > a ? b : a));
+  const lastModified = ordered.map((o) => o.lastModified).sort().at(-1) as string; // ISO 8601 sorts as text
   provenance.lastModified = ordered.find((o) => o.lastModified === lastModified)?.source;
 
   const ssvcInputs = pick(bySource, 'ssvc', provenance, 'ssvc');
