@@ -6,19 +6,39 @@
  */
 import type { EpssDay } from '../../model/vulnerability.ts';
 import type { EpssImportResult } from '../types.ts';
+import type { PackedEpssDay } from './rows.ts';
 import type { SqliteStore } from './index.ts';
 
+/** Calls `put` for each score of a day, plain or packed (without building 360k objects). */
+function eachScore(day: EpssDay | PackedEpssDay, put: (cveId: string, epss: number, percentile: number) => void): number {
+  if (!('ids' in day)) {
+    for (const s of day.scores) put(s.cveId, s.epss, s.percentile);
+    return day.scores.length;
+  }
+  let i = 0;
+  let start = 0;
+  while (start < day.ids.length) {
+    const end = day.ids.indexOf('\n', start);
+    const stop = end < 0 ? day.ids.length : end;
+    put(day.ids.slice(start, stop), day.epss[i] as number, day.percentile[i] as number);
+    i++;
+    start = stop + 1;
+  }
+  return i;
+}
+
 /** Stores `day` atomically; a day already stored is left as it is. */
-export function applyEpssDay(store: SqliteStore, day: EpssDay): EpssImportResult {
+export function applyEpssDay(store: SqliteStore, day: EpssDay | PackedEpssDay): EpssImportResult {
   const { db } = store;
-  const result: EpssImportResult = { date: day.date, rows: day.scores.length, changed: 0, alreadyStored: false };
+  const rows = 'ids' in day ? day.epss.length : day.scores.length;
+  const result: EpssImportResult = { date: day.date, rows, changed: 0, alreadyStored: false };
   if (store.stmt('SELECT 1 FROM epss_days WHERE date = ?').get(day.date)) return { ...result, alreadyStored: true };
   db.exec('CREATE TEMP TABLE IF NOT EXISTS epss_in (cve_id TEXT PRIMARY KEY, epss REAL NOT NULL, percentile REAL NOT NULL) WITHOUT ROWID');
   db.exec('CREATE TEMP TABLE IF NOT EXISTS epss_moved (cve_id TEXT PRIMARY KEY, epss REAL NOT NULL, prev_epss REAL, prev_pct REAL) WITHOUT ROWID');
   db.transaction(() => {
     db.exec('DELETE FROM epss_in; DELETE FROM epss_moved');
     const put = store.stmt('INSERT OR REPLACE INTO epss_in (cve_id, epss, percentile) VALUES (?, ?, ?)');
-    for (const s of day.scores) put.run(s.cveId, s.epss, s.percentile);
+    eachScore(day, (cveId, epss, percentile) => put.run(cveId, epss, percentile));
     const newest = (store.stmt('SELECT max(date) FROM epss_days').pluck().get() as string | null) ?? '';
     const date = day.date;
     if (date > newest) {
@@ -64,7 +84,7 @@ export function applyEpssDay(store: SqliteStore, day: EpssDay): EpssImportResult
         .stmt('DELETE FROM epss_history WHERE date = @d AND cve_id IN (SELECT m.cve_id FROM epss_moved m JOIN epss_history h ON h.cve_id = m.cve_id AND h.date = @d WHERE h.epss = m.epss)')
         .run({ d: next });
     }
-    store.stmt('INSERT INTO epss_days (date, model_version, rows) VALUES (?, ?, ?)').run(date, day.modelVersion, day.scores.length);
+    store.stmt('INSERT INTO epss_days (date, model_version, rows) VALUES (?, ?, ?)').run(date, day.modelVersion, rows);
   })();
   return result;
 }

@@ -71,7 +71,7 @@ export class SqliteStore implements Store {
       this.db.pragma('synchronous = NORMAL');
     }
     this.db.pragma('busy_timeout = 5000');
-    this.db.pragma('cache_size = -65536');
+    this.db.pragma('cache_size = -32768');
     this.db.pragma('temp_store = MEMORY');
     if (!options.readonly) migrate(this.db);
     this.#qb = new Kysely<RankTables>({

@@ -8,6 +8,16 @@ import { productKey } from '../../enrich/product-key.ts';
 import type { VulnWrite } from '../types.ts';
 import type { SqliteStore } from './index.ts';
 
+/** An EPSS day in a compact form for crossing to the worker. */
+export interface PackedEpssDay {
+  date: string;
+  modelVersion: string | null;
+  /** CVE ids joined by newlines. */
+  ids: string;
+  epss: Float64Array;
+  percentile: Float64Array;
+}
+
 /** One CVE's rows. */
 export interface WriteRow {
   id: string;

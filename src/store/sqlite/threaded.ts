@@ -10,7 +10,17 @@ import type { RankedVulnerability } from '../../model/record.ts';
 import type { EpssDay, KevCatalog } from '../../model/vulnerability.ts';
 import type { EpssImportResult, KevImportResult, MergeState, RankQuery, SourceState, Store, StoredVulnerability, StoreStats, VulnWrite } from '../types.ts';
 import { mergeStates } from './index.ts';
-import { toRows } from './rows.ts';
+import { type PackedEpssDay, toRows } from './rows.ts';
+
+function packEpssDay(day: EpssDay): PackedEpssDay {
+  return {
+    date: day.date,
+    modelVersion: day.modelVersion,
+    ids: day.scores.map((s) => s.cveId).join('\n'),
+    epss: Float64Array.from(day.scores, (s) => s.epss),
+    percentile: Float64Array.from(day.scores, (s) => s.percentile),
+  };
+}
 
 /**
  * Starts the worker: the bundled `store-worker.js` beside dist/vigil.js, or, when running from
@@ -18,10 +28,12 @@ import { toRows } from './rows.ts';
  */
 function startWorker(file: string): Worker {
   const bundled = new URL('./store-worker.js', import.meta.url);
-  if (!import.meta.url.endsWith('.ts') && existsSync(bundled)) return new Worker(bundled, { workerData: { file } });
+  // A bounded heap makes V8 collect before it grows: an EPSS day leaves ~100 MB of garbage.
+  const resourceLimits = { maxOldGenerationSizeMb: 256 };
+  if (!import.meta.url.endsWith('.ts') && existsSync(bundled)) return new Worker(bundled, { workerData: { file }, resourceLimits });
   const source = new URL('./worker.ts', import.meta.url).href;
   const boot = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(source)}); })`;
-  return new Worker(boot, { eval: true, workerData: { file } });
+  return new Worker(boot, { eval: true, workerData: { file }, resourceLimits });
 }
 
 /** {@link Store} on SQLite, run in a worker thread. */
@@ -53,11 +65,15 @@ export class ThreadedSqliteStore implements Store {
   }
 
   #call<T>(method: string, ...args: unknown[]): Promise<T> {
+    return this.#send(method, args, []);
+  }
+
+  #send<T>(method: string, args: unknown[], transfer: ArrayBuffer[]): Promise<T> {
     if (this.#failed) return Promise.reject(this.#failed);
     const id = this.#next++;
     return new Promise<T>((resolve, reject) => {
       this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.#worker.postMessage({ id, method, args });
+      this.#worker.postMessage({ id, method, args }, transfer);
     });
   }
 
@@ -67,8 +83,10 @@ export class ThreadedSqliteStore implements Store {
   saveVulnerabilities(writes: VulnWrite[]): Promise<void> {
     return this.#call('writeRows', toRows(writes));
   }
+  /** Sends the day packed (ids as one string, scores as transferred arrays): cloning 360k objects would double its memory. */
   applyEpssDay(day: EpssDay): Promise<EpssImportResult> {
-    return this.#call('applyEpssDay', day);
+    const packed = packEpssDay(day);
+    return this.#send('applyEpssDayPacked', [packed], [packed.epss.buffer as ArrayBuffer, packed.percentile.buffer as ArrayBuffer]);
   }
   applyKevCatalog(catalog: KevCatalog): Promise<KevImportResult> {
     return this.#call('applyKevCatalog', catalog);

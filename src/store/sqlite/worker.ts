@@ -5,6 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { openSqliteStore } from './index.ts';
+import { applyEpssDay } from './epss.ts';
 import { writeRows } from './rows.ts';
 
 /** A request from the owning thread. */
@@ -21,7 +22,7 @@ if (!port) throw new Error('store worker started outside a worker thread');
 const methods: Record<string, (...args: never[]) => unknown> = {
   writeRows: (rows: never) => writeRows(store, rows),
   loadObservationRows: (ids: never) => store.loadObservationRows(ids),
-  applyEpssDay: (day: never) => store.applyEpssDay(day),
+  applyEpssDayPacked: (packed: never) => applyEpssDay(store, packed),
   applyKevCatalog: (catalog: never) => store.applyKevCatalog(catalog),
   getVulnerability: (id: never) => store.getVulnerability(id),
   rank: (query: never) => store.rank(query),
