@@ -10,6 +10,13 @@ import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { VigilError } from '../errors.ts';
 
+/**
+ * Largest single record accepted, in bytes (UTF-16 code units for text already decoded). The
+ * largest real records are a few hundred KB (NVD's Log4Shell entry: 133 KB); anything far beyond
+ * is damage or abuse and is rejected by id/line instead of being held in memory.
+ */
+export const MAX_RECORD_BYTES = 16 * 1024 * 1024;
+
 /** Whether a file starts with the gzip magic bytes (RFC 1952 §2.3.1: 1f 8b). */
 export async function isGzip(file: string): Promise<boolean> {
   const handle = await fs.open(file, 'r');

@@ -7,7 +7,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { listFiles, openInput } from '../files.ts';
+import { listFiles, MAX_RECORD_BYTES, openInput } from '../files.ts';
 import { CVE_FILE } from './zip.ts';
 
 /** One thing a reader found. `origin` names the file, `zip!entry` or `file:line`. */
@@ -54,6 +54,8 @@ export async function* readJsonLines(file: string): AsyncGenerator<RawUnit[]> {
   });
   let carry: Buffer | undefined;
   let line = 0;
+  /** Inside a line longer than MAX_RECORD_BYTES: dropped up to its end. */
+  let oversized = false;
   try {
     for await (const chunk of input as AsyncIterable<Buffer>) {
       const units: RawUnit[] = [];
@@ -61,12 +63,22 @@ export async function* readJsonLines(file: string): AsyncGenerator<RawUnit[]> {
       let start = 0;
       for (let nl = buf.indexOf(10, start); nl !== -1; nl = buf.indexOf(10, start)) {
         line++;
+        if (oversized || nl - start > MAX_RECORD_BYTES) {
+          oversized = false;
+          units.push({ kind: 'damage', origin: file, line, reason: `line ${line} is longer than ${MAX_RECORD_BYTES} bytes: record skipped` });
+          start = nl + 1;
+          continue;
+        }
         const end = nl > start && buf[nl - 1] === 13 ? nl - 1 : nl;
         // Decoding each line on its own keeps ASCII lines one-byte strings: JSON.parse is faster on them.
         if (end > start) units.push({ kind: 'json', origin: file, line, text: buf.toString('utf8', start, end) });
         start = nl + 1;
       }
       carry = start < buf.length ? buf.subarray(start) : undefined;
+      if (carry && carry.length > MAX_RECORD_BYTES) {
+        oversized = true;
+        carry = undefined;
+      }
       units.push({ kind: 'progress', done: read, total, unit: 'bytes', label: file });
       yield units;
     }

@@ -4,6 +4,7 @@
  * a normalised observation or a rejection naming the record and the field. Valid records take the
  * compiled `.validate()` fast path; `.safeParse()` runs only to explain a failure.
  */
+import { MAX_RECORD_BYTES } from '../files.ts';
 import type { z } from 'zod';
 import type { VulnObservation } from '../../model/vulnerability.ts';
 import type { RecordLocation, SourceEvent } from '../types.ts';
@@ -103,6 +104,10 @@ const ID_IN_TEXT = /"(?:ID|id)"\s*:\s*"(CVE-\d{4}-\d{4,})"/;
  * record (its CVE id when one can be read from the text, else `label`).
  */
 export function processRecordText(text: string, shape: RecordShape, origin: string, label: string): RecordOutcome {
+  if (text.length > MAX_RECORD_BYTES) {
+    const record = ID_IN_TEXT.exec(text.slice(0, 4096))?.[1] ?? label;
+    return { rejected: [{ type: 'rejected', where: { origin, record }, reason: `record is ${text.length} characters, over the ${MAX_RECORD_BYTES} limit: skipped` }] };
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);
