@@ -80,15 +80,32 @@ function observationsOf(state: MergeState): VulnObservation[] {
   return [...state.observations.values()].map((o) => o.observation);
 }
 
+/** A merged batch, ready to be stored, with the per-CVE state it leaves behind. */
+export interface MergedBatch {
+  writes: VulnWrite[];
+  /** State of each CVE of the batch once it is stored (observations per feed). */
+  states: Map<string, MergeState>;
+}
+
 /**
- * Merges a batch of observations with what is stored and sends the result to the store.
+ * Merges a batch of observations with what is stored (`loaded`, overlaid with `unsaved`: the
+ * state left by a batch merged earlier but not stored yet). Pure apart from the summary counts.
  * Idempotent: an observation identical to the stored one is skipped, and one older than the
- * stored one (by lastModified) never overwrites it.
- * @returns `saved`, settled when the batch is stored. The caller may prepare the next batch
- *   meanwhile (the store runs requests in order, so the next load sees this save).
+ * stored one (see {@link supersedes}) never overwrites it.
  */
-export async function storeObservations(records: VulnObservation[], deps: PipelineDeps, summary: RunSummary): Promise<{ saved: Promise<void> }> {
-  const states = await deps.store.loadForMerge(records.map((r) => r.cveId));
+export function mergeBatch(
+  records: VulnObservation[],
+  loaded: Map<string, MergeState>,
+  unsaved: Map<string, MergeState> | undefined,
+  deps: PipelineDeps,
+  summary: RunSummary,
+): MergedBatch {
+  const states = loaded;
+  if (unsaved)
+    for (const r of records) {
+      const s = unsaved.get(r.cveId);
+      if (s) states.set(r.cveId, s);
+    }
   /** Records merged in this batch (a CVE may come twice in one batch). */
   const merged = new Map<string, Vulnerability>();
   const writes: VulnWrite[] = [];
@@ -124,9 +141,50 @@ export async function storeObservations(records: VulnObservation[], deps: Pipeli
     merged.set(obs.cveId, vulnerability);
   }
   summary.stored += writes.length;
-  const saved = deps.store.saveVulnerabilities(writes);
-  saved.catch(() => {}); // awaited by the caller; this only keeps it from counting as unhandled meanwhile
-  return { saved };
+  return { writes, states };
+}
+
+/**
+ * Stores batches of observations with the store's work overlapped with ours: for batch N+1 the
+ * load is sent before the save of batch N, so the store writes N while batch N+1 is merged and
+ * N+2 parsed. Correct because the store serves requests in order and the load is overlaid with
+ * batch N's state (see {@link mergeBatch}).
+ */
+class BatchWriter {
+  #pending: MergedBatch | null = null;
+  #saving: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly deps: PipelineDeps,
+    private readonly summary: RunSummary,
+  ) {}
+
+  async add(records: VulnObservation[]): Promise<void> {
+    const loading = this.deps.store.loadForMerge(records.map((r) => r.cveId));
+    loading.catch(() => {}); // awaited below; only kept from counting as unhandled meanwhile
+    const previous = this.#pending;
+    const before = this.#send();
+    const loaded = await loading;
+    await before;
+    this.#pending = mergeBatch(records, loaded, previous?.states, this.deps, this.summary);
+  }
+
+  /** Sends the pending batch (if any) and waits until everything sent is stored. */
+  async flush(): Promise<void> {
+    await this.#send();
+    await this.#saving;
+  }
+
+  /** Sends the pending batch; returns the save sent before it (to await). */
+  #send(): Promise<void> {
+    const previous = this.#saving;
+    if (this.#pending) {
+      this.#saving = this.deps.store.saveVulnerabilities(this.#pending.writes);
+      this.#saving.catch(() => {});
+      this.#pending = null;
+    }
+    return previous;
+  }
 }
 
 /** Consumes a source's events into the store; saves each cursor through `onCursor`. */
@@ -136,18 +194,15 @@ export async function consume(
   summary: RunSummary,
   hooks: PipelineHooks & { onCursor?: (cursor: string) => Promise<void> } = {},
 ): Promise<RunSummary> {
-  // At most one batch is being written while the next is parsed and merged.
-  let saving: Promise<void> = Promise.resolve();
+  const writer = new BatchWriter(deps, summary);
   try {
     for await (const ev of events) {
-      if (ev.type !== 'vulns' && ev.type !== 'progress' && ev.type !== 'rejected') await saving;
+      // Anything but records needs every record before it stored (a cursor above all).
+      if (ev.type !== 'vulns' && ev.type !== 'progress' && ev.type !== 'rejected') await writer.flush();
       switch (ev.type) {
-        case 'vulns': {
-          const { saved } = await storeObservations(ev.records, deps, summary);
-          await saving;
-          saving = saved;
+        case 'vulns':
+          await writer.add(ev.records);
           break;
-        }
         case 'epss': {
           const r = await deps.store.applyEpssDay(ev.day);
           summary.read += r.rows;
@@ -180,7 +235,7 @@ export async function consume(
       if (ev.type !== 'progress') hooks.onRecords?.(summary);
     }
   } finally {
-    await saving;
+    await writer.flush();
   }
   return summary;
 }
