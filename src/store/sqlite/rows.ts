@@ -47,7 +47,10 @@ export interface WriteRow {
 export function toRows(writes: VulnWrite[]): WriteRow[] {
   return writes.map((w) => {
     const v = w.vulnerability;
-    const vendors = [...new Set(v.products.map((p) => p.vendor))];
+    // One display name per vendor (`Fortinet` from the CNA, `fortinet` from a CPE: the first wins).
+    const byKey = new Map<string, string>();
+    for (const p of v.products) if (!byKey.has(productKey(p.vendor))) byKey.set(productKey(p.vendor), p.vendor);
+    const vendors = [...byKey.values()];
     return {
       id: v.id,
       source: w.observation.source,
