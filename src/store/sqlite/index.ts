@@ -72,7 +72,8 @@ export class SqliteStore implements Store {
     }
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('cache_size = -32768');
-    this.db.pragma('temp_store = MEMORY');
+    // Temp tables (EPSS days: 360k rows) on disk: as fast here, ~60 MB less memory.
+    this.db.pragma('temp_store = FILE');
     if (!options.readonly) migrate(this.db);
     this.#qb = new Kysely<RankTables>({
       dialect: {
