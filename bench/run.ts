@@ -86,6 +86,7 @@ async function main(part: string): Promise<void> {
   say();
   say(`Measured ${new Date().toISOString()} with \`npm run bench\` on ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${os.type()} ${os.release()}, Node ${process.version}.`);
   say('Peak RSS (main thread + store worker, one process) is sampled every 20 ms; imports write through the store worker thread, as `vigil import` does.');
+  say('Where a target is missed, bench/NOTES.md says why and what was tried.');
   say();
 
   // 1. The real corpus.

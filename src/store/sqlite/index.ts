@@ -71,9 +71,10 @@ export class SqliteStore implements Store {
       this.db.pragma('synchronous = NORMAL');
     }
     this.db.pragma('busy_timeout = 5000');
-    this.db.pragma('cache_size = -32768');
-    // Temp tables (EPSS days: 360k rows) on disk: as fast here, ~60 MB less memory.
-    this.db.pragma('temp_store = FILE');
+    // 16 MB page cache: the OS caches the file too; a larger cache only raised peak memory.
+    this.db.pragma('cache_size = -16384');
+    // Temp tables (EPSS days: 360k rows) in memory: on disk they save ~60 MB but cost ~1 s a day.
+    this.db.pragma('temp_store = MEMORY');
     if (!options.readonly) migrate(this.db);
     this.#qb = new Kysely<RankTables>({
       dialect: {
