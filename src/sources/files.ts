@@ -7,8 +7,11 @@ import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import { promisify } from 'node:util';
+import { createGunzip, gunzip } from 'node:zlib';
 import { VigilError } from '../errors.ts';
+
+const gunzipAsync = promisify(gunzip);
 
 /**
  * Largest single record accepted, in bytes (UTF-16 code units for text already decoded). The
@@ -47,6 +50,28 @@ export async function openInput(file: string, onBytes?: (n: number) => void): Pr
   const gunzip = createGunzip({ chunkSize: 1 << 20 });
   raw.on('error', (err) => gunzip.destroy(err));
   return raw.pipe(gunzip);
+}
+
+/**
+ * Decodes a whole upstream file or response body to text: gunzipped when it starts with the gzip
+ * magic bytes (whatever its name), UTF-8, without a byte-order mark.
+ * @throws {Error} from zlib when the gzip data is truncated or corrupt.
+ */
+export async function decodeText(bytes: Buffer): Promise<string> {
+  const gz = bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+  return (gz ? await gunzipAsync(bytes) : bytes).toString('utf8').replace(/^\uFEFF/, '');
+}
+
+/**
+ * Reads a whole file (small upstream files: a KEV catalog, an EPSS day).
+ * @throws {VigilError} VIGIL_INPUT_UNREADABLE naming the file.
+ */
+export async function readWholeFile(file: string): Promise<Buffer> {
+  try {
+    return await fs.readFile(file);
+  } catch (cause) {
+    throw new VigilError('VIGIL_INPUT_UNREADABLE', [file, (cause as Error).message], { cause });
+  }
 }
 
 /** Yields the lines of a (possibly gzipped) text file, without line terminators. */

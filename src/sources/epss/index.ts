@@ -11,11 +11,12 @@ import { VigilError } from '../../errors.ts';
 import type { EpssDay } from '../../model/vulnerability.ts';
 import type { ImportOptions, Source, SourceContext, SourceEvent, SyncContext } from '../types.ts';
 import { assembleEpssApiPages, type EpssApiPage, parseEpssApiPage } from './api.ts';
-import { decodeEpssBytes, detectEpssLayout, parseEpssCsv } from './parse.ts';
+import { decodeText, readWholeFile } from '../files.ts';
+import { detectEpssLayout, parseEpssCsv } from './parse.ts';
 import { type EpssConfig, EpssConfigSchema, EpssDate } from './schema.ts';
 
 export { EpssConfigSchema, type EpssConfig, checkEpssRow, explainEpssRow } from './schema.ts';
-export { dateFromFileName, decodeEpssBytes, detectEpssLayout, parseEpssCsv, MAX_ROW_REJECTIONS } from './parse.ts';
+export { dateFromFileName, detectEpssLayout, parseEpssCsv, MAX_ROW_REJECTIONS } from './parse.ts';
 export type { EpssFileResult, EpssLayout, EpssParseOptions, EpssRejection } from './parse.ts';
 export { assembleEpssApiPages, parseEpssApiPage } from './api.ts';
 export type { EpssApiPage } from './api.ts';
@@ -43,15 +44,10 @@ export async function* importEpssFiles(paths: string[], ctx: SourceContext, opti
   let done = 0;
   for (const [i, file] of paths.entries()) {
     ctx.signal?.throwIfAborted();
-    let bytes: Buffer;
-    try {
-      bytes = await fs.readFile(file);
-    } catch (cause) {
-      throw new VigilError('VIGIL_INPUT_UNREADABLE', [file, (cause as Error).message], { cause });
-    }
+    const bytes = await readWholeFile(file);
     let text: string;
     try {
-      text = await decodeEpssBytes(bytes);
+      text = await decodeText(bytes);
     } catch (cause) {
       yield { type: 'rejected', where: { origin: file }, reason: `truncated or corrupt gzip (${(cause as Error).message}): no day stored from this file` };
       continue;
@@ -102,7 +98,7 @@ async function fetchDay(url: string, ctx: SyncContext): Promise<{ day: EpssDay; 
   if (!res) return null;
   let text: string;
   try {
-    text = await decodeEpssBytes(res.body);
+    text = await decodeText(res.body);
   } catch (cause) {
     throw new VigilError('VIGIL_SOURCE_BAD_PAYLOAD', [SOURCE_ID, `${url}: truncated or corrupt gzip (${(cause as Error).message})`], { cause });
   }

@@ -9,13 +9,10 @@
  * - `api`: one page of the EPSS API JSON, parsed in api.ts.
  */
 import path from 'node:path';
-import { gunzip } from 'node:zlib';
-import { promisify } from 'node:util';
 import type { EpssDay, EpssScore } from '../../model/vulnerability.ts';
 import type { RecordLocation } from '../types.ts';
 import { EpssCsvHeader, EpssDate, EpssFileComment, checkEpssRow, explainEpssRow } from './schema.ts';
 
-const gunzipAsync = promisify(gunzip);
 
 /** Layouts {@link detectEpssLayout} recognises. */
 export type EpssLayout = 'official' | 'emba' | 'api';
@@ -42,16 +39,6 @@ export interface EpssParseOptions {
 
 /** Per file, rows rejected one by one before the rest are summed up in one last rejection. */
 export const MAX_ROW_REJECTIONS = 100;
-
-/**
- * Turns a file's bytes into text, gunzipping when the bytes start with the gzip magic
- * (RFC 1952 §2.3.1), whatever the name says.
- * @throws {Error} from zlib when the gzip stream is truncated or corrupt (`unexpected end of file`).
- */
-export async function decodeEpssBytes(bytes: Buffer): Promise<string> {
-  const gz = bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
-  return (gz ? await gunzipAsync(bytes) : bytes).toString('utf8');
-}
 
 /** Tells the layout of an EPSS file from its first line, or `null` when it is none of them. */
 export function detectEpssLayout(text: string): EpssLayout | null {

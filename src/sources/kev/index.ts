@@ -4,14 +4,14 @@
  * catalog version. Which entries are new since the previous version is for the store to find
  * (it knows what it holds); this source only yields whole catalogs.
  */
-import { promises as fs } from 'node:fs';
 import { VigilError, SourceUnavailableError } from '../../errors.ts';
 import type { Source, SourceContext, SourceEvent, SyncContext } from '../types.ts';
-import { decodeKevBytes, parseKevCatalog } from './parse.ts';
+import { decodeText, readWholeFile } from '../files.ts';
+import { parseKevCatalog } from './parse.ts';
 import { type KevConfig, KevConfigSchema } from './schema.ts';
 
 export { KevConfigSchema, type KevConfig, KevVulnerability, KevCatalogJson } from './schema.ts';
-export { decodeKevBytes, detectKevLayout, parseKevCatalog, parseKevCsv, parseKevJson } from './parse.ts';
+export { detectKevLayout, parseKevCatalog, parseKevCsv, parseKevJson } from './parse.ts';
 export type { KevParseResult, KevRejection } from './parse.ts';
 
 const SOURCE_ID = 'kev';
@@ -28,15 +28,10 @@ const SOURCE_ID = 'kev';
 export async function* importKevFiles(paths: string[], ctx: SourceContext): AsyncGenerator<SourceEvent> {
   for (const file of paths) {
     ctx.signal?.throwIfAborted();
-    let bytes: Buffer;
-    try {
-      bytes = await fs.readFile(file);
-    } catch (cause) {
-      throw new VigilError('VIGIL_INPUT_UNREADABLE', [file, (cause as Error).message], { cause });
-    }
+    const bytes = await readWholeFile(file);
     let text: string;
     try {
-      text = await decodeKevBytes(bytes);
+      text = await decodeText(bytes);
     } catch (cause) {
       yield { type: 'rejected', where: { origin: file }, reason: `truncated or corrupt gzip (${(cause as Error).message})` };
       continue;
@@ -61,7 +56,7 @@ export async function* syncKev(config: KevConfig, ctx: SyncContext): AsyncGenera
   if (!res) throw new SourceUnavailableError(SOURCE_ID, `GET ${url}: HTTP 404 (has the feed moved?)`);
   let text: string;
   try {
-    text = await decodeKevBytes(res.body);
+    text = await decodeText(res.body);
   } catch (cause) {
     throw new VigilError('VIGIL_SOURCE_BAD_PAYLOAD', [SOURCE_ID, `${url}: truncated or corrupt gzip (${(cause as Error).message})`], { cause });
   }

@@ -4,15 +4,12 @@
  * count, vulnerabilities[]}`) and the CSV feed (header `cveID,vendorProject,product,…,cwes`).
  */
 import path from 'node:path';
-import { gunzip } from 'node:zlib';
-import { promisify } from 'node:util';
 import { parse as parseCsv } from 'csv-parse/sync';
 import type { z } from 'zod';
 import type { KevCatalog, KevEntry } from '../../model/vulnerability.ts';
 import type { RecordLocation } from '../types.ts';
 import { KevCatalogJson, KevCsvColumns, KevVulnerability } from './schema.ts';
 
-const gunzipAsync = promisify(gunzip);
 
 /** A rejected entry or file, as the source will yield it. */
 export interface KevRejection {
@@ -24,12 +21,6 @@ export interface KevRejection {
 export interface KevParseResult {
   catalog: KevCatalog | null;
   rejected: KevRejection[];
-}
-
-/** Turns a feed's bytes into text, gunzipping when they start with the gzip magic (RFC 1952 §2.3.1). */
-export async function decodeKevBytes(bytes: Buffer): Promise<string> {
-  const gz = bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
-  return (gz ? await gunzipAsync(bytes) : bytes).toString('utf8').replace(/^\uFEFF/, '');
 }
 
 /** `json`, `csv` or `null`, from the first characters. */
