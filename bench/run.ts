@@ -79,6 +79,17 @@ async function queryLatency(store: SqliteStore): Promise<string[]> {
   return out;
 }
 
+/** Prints the latency table of the store in `file`, read in-process as `vigil show`/`top` do. */
+async function latencySection(file: string, title: string): Promise<void> {
+  const reader = openSqliteStore(file, { readonly: true });
+  say(title);
+  say();
+  say('| query | latency |');
+  say('|---|---|');
+  for (const l of await queryLatency(reader)) say(l);
+  await reader.close();
+}
+
 async function main(part: string): Promise<void> {
   if (part === 'scale') return scale();
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
@@ -127,13 +138,7 @@ async function main(part: string): Promise<void> {
   say(`Re-import of the whole corpus (idempotent, nothing written): ${again.toFixed(2)} s.`);
   say();
   await store.close();
-  const reader = openSqliteStore(db1);
-  say('Query latency on the corpus store:');
-  say();
-  say('| query | latency |');
-  say('|---|---|');
-  for (const l of await queryLatency(reader)) say(l);
-  await reader.close();
+  await latencySection(db1, 'Query latency on the corpus store:');
   say();
   finishPart(false);
 }
@@ -175,17 +180,11 @@ async function scale(): Promise<void> {
   }
   const bigStats = await bigStore.stats();
   say();
-  say(`Store: **${bigStats.vulnerabilities} CVEs**, ${(bigStats.bytes ?? 0) / 1e6 >= 0 ? ((bigStats.bytes ?? 0) / 1e6).toFixed(0) : '?'} MB on disk.`);
+  say(`Store: **${bigStats.vulnerabilities} CVEs**, ${bigStats.bytes === null ? '?' : (bigStats.bytes / 1e6).toFixed(0)} MB on disk.`);
   say(`CVE records end to end: **${bigRecords} in ${bigSeconds.toFixed(2)} s = ${(bigRecords / bigSeconds).toFixed(0)} records/s**; peak RSS of this run **${peakRss.toFixed(0)} MB** (compare with part 1: memory stays flat while the input grows 6×).`);
   say();
   await bigStore.close();
-  const bigReader = openSqliteStore(big);
-  say('Query latency on the 300k store (in-process; target ≤ 50 ms):');
-  say();
-  say('| query | latency |');
-  say('|---|---|');
-  for (const l of await queryLatency(bigReader)) say(l);
-  await bigReader.close();
+  await latencySection(big, 'Query latency on the 300k store (in-process; target ≤ 50 ms):');
   const cliTimes: number[] = [];
   for (const args of [['show', 'CVE-2024-3400', '--json'], ['top', '--kev', '--limit', '20']]) {
     const t0 = performance.now();

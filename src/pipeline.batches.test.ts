@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from './log.ts';
 import type { VulnObservation } from './model/vulnerability.ts';
-import { consume, type RunSummary } from './pipeline.ts';
+import { consume, emptySummary } from './pipeline.ts';
 import { normalizeCve5Record } from './sources/cve5/index.ts';
 import { normalizeNvdCve } from './sources/nvd/index.ts';
 import type { SourceEvent } from './sources/types.ts';
@@ -14,10 +14,6 @@ import { openSqliteStore } from './store/sqlite/index.ts';
 import { corpusPath, hasCorpus } from './testing/corpus.ts';
 
 const log = createLogger('silent');
-
-function summary(): RunSummary {
-  return { source: 'test', read: 0, stored: 0, created: 0, changed: 0, unchanged: 0, stale: 0, rejected: [], issues: [], epss: [], kev: [], cursor: null, error: null };
-}
 
 async function* batches(...records: VulnObservation[][]): AsyncGenerator<SourceEvent> {
   for (const r of records) yield { type: 'vulns', records: r };
@@ -29,7 +25,7 @@ describe.skipIf(!hasCorpus())('pipelined batches', () => {
     const nvd = normalizeNvdCve(JSON.parse(readFileSync(corpusPath('nvd', 'api2', 'records', 'CVE-2024-3400.json'), 'utf8')));
     if (!cve5.ok || !nvd.observation) throw new Error('corpus records do not normalise');
     const store = openSqliteStore(':memory:');
-    const s = summary();
+    const s = emptySummary('test');
     await consume(batches([cve5.observation], [nvd.observation], [cve5.observation]), { store, log }, s);
     expect({ read: s.read, created: s.created, changed: s.changed, unchanged: s.unchanged, stored: s.stored }).toEqual({
       read: 3,

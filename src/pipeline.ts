@@ -53,7 +53,8 @@ export interface RunSummary {
   error: string | null;
 }
 
-function emptySummary(source: string): RunSummary {
+/** A summary with nothing counted yet. */
+export function emptySummary(source: string): RunSummary {
   return { source, read: 0, stored: 0, created: 0, changed: 0, unchanged: 0, stale: 0, rejected: [], issues: [], epss: [], kev: [], cursor: null, error: null };
 }
 
