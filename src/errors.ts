@@ -13,6 +13,10 @@ export const ErrorCodes = {
   VIGIL_INVALID_CPE: { status: 400, message: 'Invalid CPE 2.3 string "%s": %s' },
   VIGIL_INPUT_UNREADABLE: { status: 400, message: 'Cannot read %s: %s' },
   VIGIL_NOT_FOUND: { status: 404, message: '%s not found' },
+  VIGIL_WATCH_ENTRY_INVALID: { status: 400, message: 'Invalid watchlist entry %s: %s' },
+  VIGIL_WATCHLIST_INVALID: { status: 400, message: 'Invalid watchlist %s: %s' },
+  VIGIL_CHANNEL_INVALID: { status: 500, message: 'Alert channel "%s" is misconfigured: %s' },
+  VIGIL_CONFLICT: { status: 409, message: '%s already exists' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 /** One of the codes in {@link ErrorCodes}. */

@@ -7,8 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { diffVulnerabilities } from './analysis/diff.ts';
-import { type MergeIssue, type MergeOptions, mergeVulnerability } from './analysis/merge.ts';
-import type { Vulnerability } from './model/record.ts';
+import { type MergeIssue, type MergeOptions, type MergeResult, mergeVulnerability } from './analysis/merge.ts';
 import type { VulnObservation } from './model/vulnerability.ts';
 import type { HttpClient } from './sources/http.ts';
 import type { ImportOptions, RecordLocation, Source, SourceEvent } from './sources/types.ts';
@@ -108,7 +107,7 @@ export function mergeBatch(
       if (s) states.set(r.cveId, s);
     }
   /** Records merged in this batch (a CVE may come twice in one batch). */
-  const merged = new Map<string, Vulnerability>();
+  const merged = new Map<string, MergeResult>();
   const writes: VulnWrite[] = [];
   for (const obs of records) {
     summary.read++;
@@ -128,10 +127,15 @@ export function mergeBatch(
       state = { observations: new Map() } satisfies MergeState;
       states.set(obs.cveId, state);
     }
-    const before = merged.get(obs.cveId) ?? (state.observations.size ? mergeVulnerability(observationsOf(state), deps.merge).vulnerability : null);
+    const prior = merged.get(obs.cveId) ?? (state.observations.size ? mergeVulnerability(observationsOf(state), deps.merge) : null);
+    const before = prior?.vulnerability ?? null;
     state.observations.set(obs.source, { observation: obs, hash });
-    const { vulnerability, kevHint, issues } = mergeVulnerability(observationsOf(state), deps.merge);
+    const result = mergeVulnerability(observationsOf(state), deps.merge);
+    const { vulnerability, kevHint, issues } = result;
     const changes = diffVulnerabilities(before, vulnerability, obs.source, obs.lastModified);
+    // A feed's own KEV mark (CISA ADP, NVD cisaExploitAdd) appearing on a known CVE is news
+    // before the catalog says so (the catalog's own `kev` change follows; alerts dedupe them).
+    if (prior && !prior.kevHint && kevHint) changes.push({ cveId: obs.cveId, field: 'kev', old: null, new: `added ${kevHint.dateAdded}`, source: obs.source, at: obs.lastModified });
     if (before === null) summary.created++;
     else if (changes.length) summary.changed++;
     for (const issue of issues) {
@@ -139,7 +143,7 @@ export function mergeBatch(
       deps.log.warn({ ...issue }, 'merge issue');
     }
     writes.push({ observation: obs, json, hash, isNew: before === null, vulnerability, kevHint, changes });
-    merged.set(obs.cveId, vulnerability);
+    merged.set(obs.cveId, result);
   }
   summary.stored += writes.length;
   return { writes, states };

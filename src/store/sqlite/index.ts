@@ -71,6 +71,7 @@ export class SqliteStore implements Store {
       this.db.pragma('synchronous = NORMAL');
     }
     this.db.pragma('busy_timeout = 5000');
+    this.db.pragma('foreign_keys = ON');
     // 16 MB page cache: the OS caches the file too; a larger cache only raised peak memory.
     this.db.pragma('cache_size = -16384');
     // Temp tables (EPSS days: 360k rows) in memory: on disk they save ~60 MB but cost ~1 s a day.

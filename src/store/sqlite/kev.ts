@@ -1,6 +1,7 @@
 /**
  * Storing one CISA KEV catalog version in SQLite: entries new since the stored catalog are
- * reported as added (and recorded as history), changed entries (due date, ransomware use, …) as
+ * reported as added (and recorded as history: `kev` null → `added <dateAdded>`; entries of the
+ * first catalog stored read `listed <dateAdded>`), changed entries (due date, ransomware use, …) as
  * updated, and entries missing from the newest version as removed.
  */
 import type { KevCatalog, KevEntry } from '../../model/vulnerability.ts';
@@ -34,9 +35,10 @@ export function applyKevCatalog(store: SqliteStore, catalog: KevCatalog): KevImp
       const row = get.get(e.cveId) as { data: string; removed_in: string | null } | undefined;
       if (!row) {
         insert.run(e.cveId, JSON.stringify(e), ransomware, version);
-        // The very first catalog stored is a baseline, not news.
+        // The very first catalog stored is a baseline, not news: its entries are `listed`, and
+        // only entries new to a later catalog are `added` (what alerting calls "added to KEV").
         if (newestStored !== null) result.added.push(e.cveId);
-        change.run(e.cveId, 'kev', null, `added ${e.dateAdded}`, at);
+        change.run(e.cveId, 'kev', null, `${newestStored === null ? 'listed' : 'added'} ${e.dateAdded}`, at);
       } else if (isNewest) {
         const old = JSON.parse(row.data) as KevEntry;
         const diffs = TRACKED.filter((k) => String(old[k]) !== String(e[k]));

@@ -118,6 +118,103 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    id: 2,
+    name: 'alerts',
+    sql: `
+      CREATE TABLE users (
+        name TEXT PRIMARY KEY,
+        email TEXT,
+        handles TEXT NOT NULL DEFAULT '{}',
+        created_at TEXT NOT NULL
+      );
+      CREATE TABLE teams (name TEXT PRIMARY KEY, created_at TEXT NOT NULL);
+      CREATE TABLE team_members (
+        team TEXT NOT NULL REFERENCES teams (name) ON DELETE CASCADE,
+        user_name TEXT NOT NULL REFERENCES users (name) ON DELETE CASCADE,
+        PRIMARY KEY (team, user_name)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE watchlists (
+        name TEXT PRIMARY KEY,
+        owner_user TEXT REFERENCES users (name),
+        owner_team TEXT REFERENCES teams (name),
+        description TEXT,
+        created_at TEXT NOT NULL,
+        CHECK ((owner_user IS NULL) != (owner_team IS NULL))
+      );
+      CREATE TABLE watch_entries (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        watchlist TEXT NOT NULL REFERENCES watchlists (name) ON DELETE CASCADE,
+        kind TEXT NOT NULL,
+        value TEXT NOT NULL,
+        vendor TEXT NOT NULL DEFAULT '',
+        version TEXT NOT NULL DEFAULT '',
+        thresholds TEXT NOT NULL DEFAULT '{}',
+        created_at TEXT NOT NULL
+      );
+      CREATE UNIQUE INDEX watch_entries_key ON watch_entries (watchlist, kind, value, vendor, version, thresholds);
+      CREATE TABLE subscriptions (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        watchlist TEXT NOT NULL REFERENCES watchlists (name) ON DELETE CASCADE,
+        channel TEXT NOT NULL,
+        target TEXT NOT NULL DEFAULT '',
+        events TEXT NOT NULL,
+        mode TEXT NOT NULL,
+        quiet_hours TEXT,
+        timezone TEXT NOT NULL,
+        epss_above REAL NOT NULL,
+        epss_jump REAL NOT NULL,
+        created_at TEXT NOT NULL
+      );
+      CREATE UNIQUE INDEX subscriptions_key ON subscriptions (watchlist, channel, target);
+
+      -- One alert per (subscription, CVE, event key), ever; 0 stands for the administrator fallback.
+      -- subscription_id is not a foreign key: alerts outlive a removed subscription as history.
+      CREATE TABLE alerts (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        subscription_id INTEGER NOT NULL,
+        watchlist TEXT,
+        channel TEXT NOT NULL,
+        recipients TEXT NOT NULL,
+        cve_id TEXT NOT NULL,
+        event TEXT NOT NULL,
+        event_key TEXT NOT NULL,
+        mode TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        explanation TEXT NOT NULL,
+        facts TEXT NOT NULL,
+        provisional INTEGER NOT NULL,
+        confirmed_at TEXT,
+        status TEXT NOT NULL DEFAULT 'pending',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT,
+        sent_at TEXT,
+        last_error TEXT
+      );
+      CREATE UNIQUE INDEX alerts_once ON alerts (subscription_id, cve_id, event_key);
+      CREATE INDEX alerts_due ON alerts (status, next_attempt_at);
+      CREATE INDEX alerts_cve ON alerts (cve_id);
+
+      CREATE TABLE deliveries (
+        id INTEGER PRIMARY KEY,
+        alert_id INTEGER NOT NULL,
+        attempt INTEGER NOT NULL,
+        at TEXT NOT NULL,
+        status TEXT NOT NULL,
+        retryable INTEGER NOT NULL,
+        response TEXT,
+        error TEXT,
+        duration_ms INTEGER NOT NULL
+      );
+      CREATE INDEX deliveries_alert ON deliveries (alert_id, id);
+
+      -- Engine cursors. A store that already holds history starts after it: old changes are not news.
+      CREATE TABLE alert_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      INSERT INTO alert_state (key, value) SELECT 'changes', CAST(coalesce(max(id), 0) AS TEXT) FROM changes;
+      INSERT INTO alert_state (key, value) SELECT 'epssDay', max(date) FROM epss_days WHERE date IS NOT NULL HAVING max(date) IS NOT NULL;
+    `,
+  },
 ];
 
 /** Applies pending migrations. @returns the ids applied. */
@@ -127,11 +224,15 @@ export function migrate(db: Database): number[] {
   const applied: number[] = [];
   for (const m of migrations) {
     if (done.has(m.id)) continue;
-    db.transaction(() => {
+    // IMMEDIATE takes the write lock first; re-checking under it lets two connections that
+    // open the same new file at once (CLI and store worker) both succeed.
+    const ran = db.transaction(() => {
+      if (db.prepare('SELECT 1 FROM schema_migrations WHERE id = ?').get(m.id)) return false;
       db.exec(m.sql);
       db.prepare('INSERT INTO schema_migrations (id, name, applied_at) VALUES (?, ?, ?)').run(m.id, m.name, new Date().toISOString());
-    })();
-    applied.push(m.id);
+      return true;
+    }).immediate();
+    if (ran) applied.push(m.id);
   }
   return applied;
 }

@@ -1,0 +1,129 @@
+/**
+ * The alerting half of the store: users, teams, watchlists, subscriptions, the change feed the
+ * alert engine reads, alerts and their delivery log. Like {@link Store}, back-end neutral and
+ * async; the SQLite implementation is `sqlite/alerts.ts`.
+ *
+ * Exactly-once rests on two things here: alerts are unique per (subscription, CVE, event key)
+ * ({@link AlertStore.commitEvaluation} ignores one already made), and the change-feed cursor
+ * moves in the same transaction as the alerts it produced.
+ */
+import type { Alert, AlertStatus, DeliveryAttempt, Owner, Subscription, Team, User, WatchEntry, Watchlist } from '../model/alert.ts';
+import type { Change } from '../model/record.ts';
+import type { KevEntry } from '../model/vulnerability.ts';
+
+/** A change-history row with its position in the feed. */
+export interface FeedChange extends Change {
+  /** Monotonic id (the feed cursor). */
+  id: number;
+}
+
+/** One CVE whose EPSS score changed on a day, with the score in effect the day before. */
+export interface EpssMove {
+  cveId: string;
+  /** EPSS probability 0–1 on the day. */
+  score: number;
+  percentile: number;
+  /** Score in effect on the previous stored day; `null` when the CVE was not scored then. */
+  previousScore: number | null;
+  previousPercentile: number | null;
+}
+
+/** A stored EPSS day as the engine sees it. */
+export interface EpssDayInfo {
+  date: string;
+  modelVersion: string | null;
+}
+
+/** An alert to create (the store assigns id and bookkeeping). */
+export type NewAlert = Omit<Alert, 'id' | 'status' | 'attempts' | 'sentAt' | 'lastError' | 'confirmedAt'>;
+
+/** What one evaluation commits at once. */
+export interface EvaluationCommit {
+  alerts: NewAlert[];
+  /** Provisional alerts NVD's CPE data now confirms: (subscription, CVE). */
+  confirmations: { subscriptionId: number; cveId: string }[];
+  /** Cursor values to save with them (`changes`, `epssDay`). */
+  state: Record<string, string>;
+  /** When (ISO 8601), for confirmations. */
+  at: string;
+}
+
+/** Filters of `vigil alerts list` / `GET /alerts`. */
+export interface AlertQuery {
+  status?: AlertStatus;
+  cveId?: string;
+  watchlist?: string;
+  limit?: number;
+}
+
+/**
+ * Which stored CVEs could match a watchlist entry (`vigil watch test`): a superset, checked by the
+ * matcher afterwards. Set fields are ORed.
+ */
+export interface CandidateQuery {
+  /** Normalised vendor key (enrich/product-key.ts), optionally with a product key. */
+  vendorKey?: string;
+  productKey?: string;
+  /** Words that must all appear (full-text index). */
+  text?: string;
+  cveIds?: string[];
+  /** A CVE 5 `affected[].packageName`. */
+  packageName?: string;
+  /** Every stored CVE (regular expressions cannot use an index). */
+  all?: boolean;
+}
+
+/** The alerting store. Methods throw `VigilError` (VIGIL_NOT_FOUND, VIGIL_CONFLICT) where named. */
+export interface AlertStore {
+  /** Creates or updates a user (by name). */
+  upsertUser(user: User): Promise<void>;
+  listUsers(): Promise<User[]>;
+  /** Creates or replaces a team and its members. @throws VIGIL_NOT_FOUND for an unknown member. */
+  upsertTeam(team: Team): Promise<void>;
+  listTeams(): Promise<Team[]>;
+
+  /** Creates a watchlist, or updates its owner/description. @throws VIGIL_NOT_FOUND for an unknown owner. */
+  upsertWatchlist(w: { name: string; owner: Owner; description: string | null }): Promise<void>;
+  getWatchlist(name: string): Promise<Watchlist | null>;
+  listWatchlists(): Promise<Watchlist[]>;
+  /** Removes a watchlist with its entries and subscriptions (its alerts stay, as history). @returns whether it existed. */
+  removeWatchlist(name: string): Promise<boolean>;
+  /** Adds an entry; an identical entry already there is returned instead (imports are idempotent). */
+  addEntry(entry: Omit<WatchEntry, 'id'>): Promise<WatchEntry>;
+  removeEntry(id: number): Promise<boolean>;
+  /** Adds a subscription, or updates the one with the same (watchlist, channel, target). */
+  upsertSubscription(sub: Omit<Subscription, 'id'>): Promise<Subscription>;
+  removeSubscription(id: number): Promise<boolean>;
+
+  /** Change-history rows with id > `afterId`, oldest first. */
+  readChanges(afterId: number, limit: number): Promise<FeedChange[]>;
+  /** Id of the newest change-history row (0 when none). */
+  lastChangeId(): Promise<number>;
+  /** Stored EPSS days, oldest first. */
+  epssDays(): Promise<EpssDayInfo[]>;
+  /** CVEs whose score changed on `date` (a stored day), with their previous score. */
+  epssMoves(date: string): Promise<EpssMove[]>;
+
+  getState(key: string): Promise<string | null>;
+  setState(key: string, value: string): Promise<void>;
+  /** Stores alerts (ignoring any already made: same subscription, CVE and event key), confirmations and cursors in one transaction. @returns ids of the alerts created. */
+  commitEvaluation(commit: EvaluationCommit): Promise<number[]>;
+
+  /** Pending alerts whose next attempt is due at `now` (ISO 8601), oldest first. */
+  dueAlerts(now: string): Promise<Alert[]>;
+  /** Earliest next attempt among pending alerts (ISO 8601), or null. */
+  nextDue(): Promise<string | null>;
+  /** Logs attempts and updates the alerts they were for, in one transaction. */
+  recordAttempts(attempts: DeliveryAttempt[], outcome: { status: AlertStatus; nextAttemptAt: string | null; sentAt: string | null; lastError: string | null }): Promise<void>;
+  getAlert(id: number): Promise<Alert | null>;
+  listAlerts(query: AlertQuery): Promise<Alert[]>;
+  deliveries(alertId: number): Promise<DeliveryAttempt[]>;
+  /** Puts failed (or pending) alerts back in the queue, due at `now`. @returns how many. */
+  retryAlerts(ids: number[] | 'failed', now: string): Promise<number>;
+  /** The current KEV catalog entry of a CVE (also one whose CVE record is not stored yet), or null. */
+  getKevEntry(cveId: string): Promise<KevEntry | null>;
+  /** Ids of stored CVEs that could match (see {@link CandidateQuery}). */
+  candidateCves(query: CandidateQuery): Promise<string[]>;
+  /** Counts of alerts per status. */
+  alertCounts(): Promise<Record<AlertStatus, number>>;
+}
