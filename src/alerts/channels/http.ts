@@ -1,0 +1,140 @@
+/**
+ * What every HTTP channel (Slack, Teams, Discord, Telegram, signed webhook) shares: the URL
+ * rule for webhook settings, one JSON POST with a timeout, and the classification of answers
+ * into receipts and {@link DeliveryError}s.
+ *
+ * Classification: 2xx → receipt `HTTP <status>`; 429 → retryable, honouring `Retry-After`
+ * (delay-seconds or HTTP-date, RFC 9110 §10.2.3); 5xx, network errors and timeouts → retryable;
+ * any other status → not retryable. Messages carry the status and the first 300 characters of
+ * the body, never the URL's path or query (webhook URLs and bot tokens are secrets).
+ */
+import { fetch } from 'undici';
+import { z } from 'zod';
+import { parseRetryAfter } from '../../sources/http.ts';
+import { type DeliveryReceipt, DeliveryError } from './types.ts';
+
+/** Longest wait for one request, in milliseconds. */
+export const HTTP_TIMEOUT_MS = 10_000;
+
+/** Characters of a response body quoted in error messages. */
+const BODY_EXCERPT = 300;
+
+const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['127.0.0.1', '[::1]', 'localhost']);
+
+/**
+ * Why a webhook URL is refused, or `null` when it is fine: it must be `https:`, or `http:` on a
+ * loopback host (127.0.0.1, ::1, localhost: local relays and tests).
+ */
+export function webhookUrlProblem(value: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'Invalid URL';
+  }
+  if (url.protocol === 'https:') return null;
+  if (url.protocol === 'http:') return LOOPBACK_HOSTS.has(url.hostname) ? null : 'plain http: is only allowed for loopback hosts; use https:';
+  return `unsupported protocol ${url.protocol} (use https:)`;
+}
+
+/** Zod schema of a webhook URL setting (see {@link webhookUrlProblem}). */
+export const WebhookUrl = z.string().superRefine((value, ctx) => {
+  const problem = webhookUrlProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+/** Who is sending, for error messages (`Slack channel "ops"`). */
+export interface ChannelRef {
+  id: string;
+  type: string;
+}
+
+/** A response with its body read as text. */
+export interface HttpAnswer {
+  status: number;
+  headers: { get(name: string): string | null };
+  text: string;
+}
+
+/** `https://hooks.slack.com` of a URL: the only part of a webhook URL safe to show. */
+export function safeOrigin(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return '(invalid URL)';
+  }
+}
+
+/** Replaces each secret occurring in `text` by `[redacted]`. */
+export function redact(text: string, secrets: readonly string[]): string {
+  return secrets.filter((s) => s.length > 0).reduce((t, s) => t.split(s).join('[redacted]'), text);
+}
+
+function describe(channel: ChannelRef): string {
+  return `${channel.type} channel "${channel.id}"`;
+}
+
+/**
+ * POSTs `body` as JSON and reads the answer, whatever its status.
+ * @param secrets strings to keep out of error messages (tokens, signing secrets).
+ * @throws {DeliveryError} retryable, on network errors and timeouts ({@link HTTP_TIMEOUT_MS}).
+ */
+export async function postJson(
+  channel: ChannelRef,
+  url: string,
+  body: string,
+  options: { headers?: Record<string, string>; secrets?: readonly string[] } = {},
+): Promise<HttpAnswer> {
+  const where = `${describe(channel)}: POST ${safeOrigin(url)}`;
+  try {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json; charset=utf-8', ...options.headers },
+      body,
+      signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
+    });
+    return { status: res.status, headers: res.headers, text: await res.text() };
+  } catch (cause) {
+    const err = cause as Error & { cause?: { code?: string; message?: string } };
+    const detail =
+      err.name === 'TimeoutError'
+        ? `no answer within ${HTTP_TIMEOUT_MS / 1000} s`
+        : [err.message, err.cause?.code, err.cause?.message].filter(Boolean).join(': ');
+    // The cause may quote the URL (undici puts it in some messages): keep it out of logs.
+    throw new DeliveryError(redact(`${where}: network error: ${detail}`, [url, ...(options.secrets ?? [])]), { retryable: true });
+  }
+}
+
+/**
+ * Turns an answer into a receipt, or throws the matching {@link DeliveryError}.
+ * @throws {DeliveryError} for any non-2xx status (see the module comment for which retry).
+ */
+export function checkAnswer(channel: ChannelRef, url: string, answer: HttpAnswer, secrets: readonly string[] = []): DeliveryReceipt {
+  const { status } = answer;
+  if (status >= 200 && status < 300) return { response: `HTTP ${status}` };
+  const excerpt = answer.text.replace(/\s+/g, ' ').trim().slice(0, BODY_EXCERPT);
+  const message = redact(`${describe(channel)}: POST ${safeOrigin(url)}: HTTP ${status}${excerpt ? `: ${excerpt}` : ''}`, [url, ...secrets]);
+  if (status === 429) {
+    return fail(message, { retryable: true, status, retryAfterSeconds: parseRetryAfter(answer.headers.get('retry-after')) });
+  }
+  return fail(message, { retryable: status >= 500, status });
+}
+
+function fail(message: string, options: { retryable: boolean; status: number; retryAfterSeconds?: number }): never {
+  const { retryAfterSeconds, ...rest } = options;
+  throw new DeliveryError(message, retryAfterSeconds === undefined ? rest : { ...rest, retryAfterSeconds });
+}
+
+/**
+ * POSTs JSON and classifies the answer: the whole send of the webhook-style channels.
+ * @throws {DeliveryError}
+ */
+export async function sendJson(
+  channel: ChannelRef,
+  url: string,
+  payload: unknown,
+  options: { headers?: Record<string, string>; secrets?: readonly string[]; body?: string } = {},
+): Promise<DeliveryReceipt> {
+  const answer = await postJson(channel, url, options.body ?? JSON.stringify(payload), options);
+  return checkAnswer(channel, url, answer, options.secrets);
+}
