@@ -5,15 +5,63 @@
  *
  * File: `--config FILE`, else `$VIGIL_CONFIG`, else `./vigil.config.yaml` when present.
  * Environment: `VIGIL_DB` (database file), `VIGIL_DATA_DIR` (real-data corpus for `vigil demo`),
- * `NVD_API_KEY` (NVD API key), `VIGIL_LOG_LEVEL`. A `.env` file in the working directory is
+ * `NVD_API_KEY` (NVD API key), `VIGIL_LOG_LEVEL`; `${NAME}` inside `alerts.channels` values (SMTP
+ * passwords, webhook secrets, bot tokens) is read from the environment. A `.env` file in the working directory is
  * loaded first when present (process.loadEnvFile).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { Cron } from 'croner';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { parseChannelSettings } from './alerts/channels/registry.ts';
+import type { ChannelType } from './alerts/channels/types.ts';
 import { VigilError } from './errors.ts';
 import { registry } from './sources/registry.ts';
+
+const Severity = z.enum(['NONE', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL']);
+const HHMM = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM');
+
+/** `alerts:` settings: channels, the administrator fallback, retries, digests, defaults. */
+export const AlertsConfigFile = z.strictObject({
+  /** Channel id → settings (`type` plus the channel's keys; see src/alerts/channels/<type>/readme.md). `${ENV_VAR}` in a value is read from the environment. */
+  channels: z.record(z.string().regex(/^[A-Za-z0-9][\w.-]*$/, 'channel ids are letters, digits, - _ .'), z.unknown()).default({}),
+  /** Base URL of the dashboard: alert links point to `${linkBase}/cves/<id>` (else NVD's page). */
+  linkBase: z.url().optional(),
+  /** Where a critical CVE that matches no watchlist and names no vendor goes. */
+  fallback: z
+    .strictObject({
+      channel: z.string(),
+      /** Recipient (email address, chat id) when the channel needs one. */
+      to: z.string().optional(),
+      minSeverity: Severity.default('CRITICAL'),
+    })
+    .optional(),
+  retry: z
+    .strictObject({
+      baseSeconds: z.number().positive().default(30),
+      maxSeconds: z.number().positive().default(3600),
+      maxAttempts: z.number().int().min(1).max(50).default(8),
+    })
+    .prefault({}),
+  digest: z.strictObject({ at: HHMM.default('08:00'), weekday: z.number().int().min(0).max(6).default(1) }).prefault({}),
+  /** Defaults for new subscriptions. */
+  defaults: z
+    .strictObject({
+      epssAbove: z.number().min(0).max(1).default(0.1),
+      epssJump: z.number().min(0).max(1).default(0.1),
+      timezone: z.string().default('UTC'),
+    })
+    .prefault({}),
+  /** `vigil run --once`: how long (seconds) to wait for retries that fall due before exiting. */
+  onceMaxWaitSeconds: z.number().min(0).default(120),
+});
+
+/** Validated `alerts:` settings (channel settings validated by each channel's schema). */
+export type AlertsConfig = z.infer<typeof AlertsConfigFile> & { channels: Record<string, ChannelConfig> };
+
+/** One channel's validated settings: its `type` and that type's keys. */
+export type ChannelConfig = { type: ChannelType } & Record<string, unknown>;
 
 /** Top-level settings (sources are validated by each source's own schema). */
 export const VigilConfigFile = z.strictObject({
@@ -27,13 +75,24 @@ export const VigilConfigFile = z.strictObject({
       missionWellbeing: z.enum(['low', 'medium', 'high']).default('medium'),
     })
     .default({ missionWellbeing: 'medium' }),
-  /** Per-source settings: `enabled` plus the source's own keys (see src/sources/<id>/readme.md). */
+  /** Per-source settings: `enabled`, `schedule` plus the source's own keys (see src/sources/<id>/readme.md). */
   sources: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
+  alerts: AlertsConfigFile.prefault({}),
+  daemon: z
+    .strictObject({
+      /** A failing source is retried after base · 2^(failures−1) seconds, at most `maxSeconds` (never later than its next run). */
+      sourceRetry: z.strictObject({ baseSeconds: z.number().positive().default(60), maxSeconds: z.number().positive().default(3600) }).prefault({}),
+      /** Seconds between delivery passes (retries and digests that fall due between syncs). */
+      deliveryEverySeconds: z.number().positive().default(30),
+    })
+    .prefault({}),
 });
 
 /** A source's validated settings. */
 export interface SourceSettings {
   enabled: boolean;
+  /** Cron pattern of `vigil run` (croner syntax, UTC), or null for the source's default. */
+  schedule: string | null;
   config: unknown;
 }
 
@@ -43,6 +102,8 @@ export interface VigilConfig {
   dataDir: string;
   ssvc: { missionWellbeing: 'low' | 'medium' | 'high' };
   sources: Record<string, SourceSettings>;
+  alerts: AlertsConfig;
+  daemon: z.infer<typeof VigilConfigFile>['daemon'];
   /** The file read, if any. */
   file: string | null;
 }
@@ -78,18 +139,58 @@ export function loadConfig(file?: string, env: NodeJS.ProcessEnv = process.env):
   }
   const sources: Record<string, SourceSettings> = {};
   for (const { source, configSchema, secretsFromEnv } of registry) {
-    const { enabled = true, ...rest } = (top.sources[source.id] ?? {}) as { enabled?: unknown } & Record<string, unknown>;
+    const { enabled = true, schedule = null, ...rest } = (top.sources[source.id] ?? {}) as { enabled?: unknown; schedule?: unknown } & Record<string, unknown>;
     if (typeof enabled !== 'boolean') throw new VigilError('VIGIL_CONFIG_INVALID', [`sources.${source.id}.enabled: expected true or false${where}`]);
+    if (schedule !== null) checkCron(schedule, `sources.${source.id}.schedule`, where);
     const withSecrets = { ...rest, ...secretsFromEnv?.(env) };
     const cfg = configSchema.safeParse(withSecrets);
     if (!cfg.success) throw new VigilError('VIGIL_CONFIG_INVALID', [issuesText(cfg.error, `sources.${source.id}`) + where]);
-    sources[source.id] = { enabled, config: cfg.data };
+    sources[source.id] = { enabled, schedule: schedule as string | null, config: cfg.data };
+  }
+  const channels: Record<string, ChannelConfig> = {};
+  for (const [id, raw] of Object.entries(top.alerts.channels)) {
+    try {
+      channels[id] = parseChannelSettings(id, withEnv(raw, `alerts.channels.${id}`, env, where)) as ChannelConfig;
+    } catch (err) {
+      throw new VigilError('VIGIL_CONFIG_INVALID', [`alerts.channels.${id}: ${(err as Error).message}${where}`], { cause: err });
+    }
+  }
+  const fallback = top.alerts.fallback;
+  if (fallback && !channels[fallback.channel]) throw new VigilError('VIGIL_CONFIG_INVALID', [`alerts.fallback.channel: unknown channel "${fallback.channel}"${where}`]);
+  try {
+    new Intl.DateTimeFormat('en-GB', { timeZone: top.alerts.defaults.timezone });
+  } catch {
+    throw new VigilError('VIGIL_CONFIG_INVALID', [`alerts.defaults.timezone: unknown time zone "${top.alerts.defaults.timezone}"${where}`]);
   }
   return {
     database: env.VIGIL_DB ?? top.database,
     dataDir: path.resolve(env.VIGIL_DATA_DIR ?? top.dataDir),
     ssvc: top.ssvc,
     sources,
+    alerts: { ...top.alerts, channels },
+    daemon: top.daemon,
     file: chosen ?? null,
   };
+}
+
+function checkCron(pattern: unknown, key: string, where: string): void {
+  try {
+    if (typeof pattern !== 'string') throw new Error('expected a cron pattern string');
+    new Cron(pattern, { paused: true });
+  } catch (err) {
+    throw new VigilError('VIGIL_CONFIG_INVALID', [`${key}: ${(err as Error).message}${where}`]);
+  }
+}
+
+/** Replaces `${NAME}` in string values with the environment variable (secrets stay out of the file). */
+function withEnv(value: unknown, key: string, env: NodeJS.ProcessEnv, where: string): unknown {
+  if (typeof value === 'string')
+    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
+      const v = env[name];
+      if (v === undefined) throw new VigilError('VIGIL_CONFIG_INVALID', [`${key}: environment variable ${name} is not set${where}`]);
+      return v;
+    });
+  if (Array.isArray(value)) return value.map((v, i) => withEnv(v, `${key}.${i}`, env, where));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withEnv(v, `${key}.${k}`, env, where)]));
+  return value;
 }

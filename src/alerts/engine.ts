@@ -1,0 +1,301 @@
+/**
+ * The alert engine: reads what changed since it last looked (the store's change history, and
+ * EPSS days), derives events, matches the changed CVEs against every watchlist and makes one
+ * alert per (subscription, CVE, event), with why it fired. Alerts and the feed cursor are
+ * committed together, so a crash or a re-run neither loses nor repeats an alert.
+ */
+import type { Logger } from 'pino';
+import type { MergeOptions } from '../analysis/merge.ts';
+import { buildView } from '../analysis/view.ts';
+import type { AlertsConfig } from '../config.ts';
+import type { AlertEventDetail, MatchReason, Subscription, Team, ThresholdCheck, User, Watchlist } from '../model/alert.ts';
+import type { VulnerabilityView } from '../model/record.ts';
+import type { Severity } from '../model/vulnerability.ts';
+import type { AlertStore, EpssMove, EvaluationCommit, NewAlert } from '../store/alerts.ts';
+import type { Store } from '../store/types.ts';
+import { type DerivedEvent, eventsFromChanges } from './events.ts';
+import { factsFromView, KEV_PROVIDER, kevOnlyView, kevReasons, vendorUnknown } from './facts.ts';
+import { isProvisional, MatchIndex } from './match.ts';
+import { firstAttemptAt } from './schedule.ts';
+import { checkThresholds, passesAll } from './thresholds.ts';
+
+/** What the engine needs. */
+export interface EngineDeps {
+  /** Read access to the records (views are built from it). */
+  store: Store;
+  alerts: AlertStore;
+  config: AlertsConfig;
+  log: Logger;
+  merge?: MergeOptions;
+  now?: () => Date;
+}
+
+/** What one evaluation did. */
+export interface EvaluationSummary {
+  /** Change-history rows read. */
+  changes: number;
+  /** CVEs evaluated. */
+  cves: number;
+  /** EPSS days evaluated (the first day stored is a baseline). */
+  epssDays: string[];
+  /** Alerts created (ids). */
+  alerts: number[];
+  confirmations: number;
+  durationMs: number;
+}
+
+/** Watchlists compiled for matching, with their subscriptions and recipients. */
+export interface AlertPlan {
+  watchlists: Map<string, Watchlist>;
+  index: MatchIndex;
+  /** Recipients per subscription id. */
+  recipients: Map<number, string[]>;
+}
+
+const PAGE = 2000;
+/** Reasons kept per matching entry (the rest match the same way). */
+const MAX_REASONS = 8;
+const SEVERITY_RANK: Record<Severity, number> = { NONE: 0, LOW: 1, MEDIUM: 2, HIGH: 3, CRITICAL: 4 };
+
+/**
+ * Who receives a subscription's alerts on its channel: the subscription's own target, else the
+ * owner's address or handle (every member's, for a team). Webhook-style channels need none.
+ */
+export function resolveRecipients(sub: Subscription, w: Watchlist, users: User[], teams: Team[], config: AlertsConfig): string[] {
+  if (sub.target) return [sub.target];
+  const kind = config.channels[sub.channel]?.type;
+  if (kind !== 'email' && kind !== 'telegram') return [];
+  const names = 'user' in w.owner ? [w.owner.user] : (teams.find((t) => 'team' in w.owner && t.name === w.owner.team)?.members ?? []);
+  const out: string[] = [];
+  for (const n of names) {
+    const u = users.find((x) => x.name === n);
+    const v = kind === 'email' ? u?.email : u?.handles.telegram;
+    if (v && !out.includes(v)) out.push(v);
+  }
+  return out;
+}
+
+/** Loads and compiles every watchlist (entries that fail to compile are in `index.invalid`, and skipped). */
+export async function loadPlan(alerts: AlertStore, config: AlertsConfig): Promise<AlertPlan> {
+  const [list, users, teams] = await Promise.all([alerts.listWatchlists(), alerts.listUsers(), alerts.listTeams()]);
+  const recipients = new Map<number, string[]>();
+  for (const w of list) for (const s of w.subscriptions) recipients.set(s.id, resolveRecipients(s, w, users, teams, config));
+  return { watchlists: new Map(list.map((w) => [w.name, w])), index: new MatchIndex(list.flatMap((w) => w.entries)), recipients };
+}
+
+/** Threshold inputs of a view (EPSS optionally replaced by one day's values). */
+function thresholdFacts(view: VulnerabilityView, epss?: { score: number; percentile: number }) {
+  return {
+    severity: view.severity,
+    cvssScore: view.primaryCvss?.baseScore ?? null,
+    epss: epss?.score ?? view.epss?.score ?? null,
+    percentile: epss?.percentile ?? view.epss?.percentile ?? null,
+    kev: view.kev !== null,
+    ransomware: view.kev?.knownRansomwareCampaignUse === 'Known',
+  };
+}
+
+/** The matches of one watchlist that pass their entries' thresholds. */
+interface WatchlistMatch {
+  watchlist: Watchlist;
+  entries: { entryId: number; minEpss?: number; minPercentile?: number; reasons: MatchReason[]; checks: ThresholdCheck[] }[];
+  provisional: boolean;
+}
+
+function matchWatchlists(plan: AlertPlan, view: VulnerabilityView, epss?: { score: number; percentile: number }): { matched: WatchlistMatch[]; any: boolean } {
+  const matches = plan.index.match(view);
+  const facts = thresholdFacts(view, epss);
+  const byList = new Map<string, WatchlistMatch>();
+  for (const m of matches) {
+    const checks = checkThresholds(m.entry.thresholds, facts);
+    if (!passesAll(checks)) continue;
+    const w = plan.watchlists.get(m.entry.watchlist);
+    if (!w) continue;
+    let wm = byList.get(w.name);
+    if (!wm) {
+      wm = { watchlist: w, entries: [], provisional: false };
+      byList.set(w.name, wm);
+    }
+    // A vendor entry on a record with hundreds of CPEs matches hundreds of times: a few say why.
+    const kept = m.reasons.slice(0, MAX_REASONS);
+    const reasons = view.affected[0]?.provider === KEV_PROVIDER ? kevReasons(kept) : kept;
+    wm.entries.push({ entryId: m.entry.id, minEpss: m.entry.thresholds.minEpss, minPercentile: m.entry.thresholds.minPercentile, reasons, checks });
+  }
+  for (const wm of byList.values()) wm.provisional = isProvisional(wm.entries.flatMap((e) => e.reasons), view);
+  return { matched: [...byList.values()], any: matches.length > 0 };
+}
+
+/** Builds alerts; the store ignores any already made. */
+class AlertBuilder {
+  readonly commit: EvaluationCommit;
+  constructor(
+    private readonly deps: EngineDeps,
+    private readonly plan: AlertPlan,
+    private readonly at: Date,
+  ) {
+    this.commit = { alerts: [], confirmations: [], state: {}, at: at.toISOString() };
+  }
+
+  add(sub: Subscription | null, view: VulnerabilityView, detail: AlertEventDetail, key: string, why: { matches: MatchReason[]; thresholds: ThresholdCheck[]; provisional: boolean; fallback?: boolean }): void {
+    const config = this.deps.config;
+    const fallback = config.fallback;
+    const channel = sub?.channel ?? fallback?.channel ?? '';
+    const alert: NewAlert = {
+      subscriptionId: sub?.id ?? null,
+      watchlist: sub?.watchlist ?? null,
+      channel,
+      recipients: sub ? (this.plan.recipients.get(sub.id) ?? []) : fallback?.to ? [fallback.to] : [],
+      cveId: view.id,
+      event: detail.type,
+      eventKey: key,
+      mode: sub?.mode ?? 'immediate',
+      createdAt: this.at.toISOString(),
+      explanation: { event: detail, matches: why.matches, thresholds: why.thresholds, provisional: why.provisional, ...(why.fallback ? { fallback: true } : {}) },
+      facts: factsFromView(view, config.linkBase),
+      provisional: why.provisional,
+      nextAttemptAt: firstAttemptAt(this.at, sub?.mode ?? 'immediate', sub?.timezone ?? config.defaults.timezone, sub?.quietHours ?? null, config.digest).toISOString(),
+    };
+    this.commit.alerts.push(alert);
+  }
+}
+
+/** Alerts for one CVE's change events. */
+function evaluateChanges(b: AlertBuilder, deps: EngineDeps, plan: AlertPlan, view: VulnerabilityView, derived: ReturnType<typeof eventsFromChanges>): void {
+  const { matched, any } = matchWatchlists(plan, view);
+  const events: DerivedEvent[] = [...derived.events];
+  if (derived.matchDataChanged && view.state === 'PUBLISHED' && !events.some((e) => e.type === 'new'))
+    events.push({ type: 'new', key: 'new', detail: { type: 'new', summary: 'now matches (its product or text data changed)' } });
+  for (const wm of matched) {
+    const why = { matches: wm.entries.flatMap((e) => e.reasons), thresholds: wm.entries.flatMap((e) => e.checks), provisional: wm.provisional };
+    for (const sub of wm.watchlist.subscriptions) {
+      if (!wm.provisional && derived.nvdCpeChanged) b.commit.confirmations.push({ subscriptionId: sub.id, cveId: view.id });
+      for (const e of events) if (sub.events.includes(e.type)) b.add(sub, view, e.detail, e.key, why);
+    }
+  }
+  // The administrator fallback: a severe new CVE nobody could watch, because it names no vendor.
+  const fb = deps.config.fallback;
+  if (fb && !any && view.severity && SEVERITY_RANK[view.severity] >= SEVERITY_RANK[fb.minSeverity] && vendorUnknown(view)) {
+    const trigger = events.find((e) => e.type === 'new' || e.type === 'severity_raised');
+    if (trigger) {
+      const check: ThresholdCheck = { name: 'minSeverity', required: fb.minSeverity, actual: view.severity, passed: true };
+      b.add(null, view, trigger.detail, trigger.key, { matches: [], thresholds: [check], provisional: false, fallback: true });
+    }
+  }
+}
+
+/** Alerts for one CVE's EPSS movement on `date`. */
+function evaluateMove(b: AlertBuilder, plan: AlertPlan, view: VulnerabilityView, move: EpssMove, date: string, previousDate: string): void {
+  const prev = move.previousScore ?? 0;
+  const prevPct = move.previousPercentile ?? 0;
+  const { matched } = matchWatchlists(plan, view, move);
+  const epss = { date, score: move.score, percentile: move.percentile, previousDate, previousScore: move.previousScore };
+  const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+  for (const wm of matched) {
+    const why = { matches: wm.entries.flatMap((e) => e.reasons), thresholds: wm.entries.flatMap((e) => e.checks), provisional: wm.provisional };
+    for (const sub of wm.watchlist.subscriptions) {
+      const crossed = wm.entries
+        .map((e) => {
+          const t = e.minEpss ?? sub.epssAbove;
+          if (prev < t && move.score >= t) return `EPSS rose above ${pct(t)}: ${pct(prev)} → ${pct(move.score)}`;
+          const p = e.minPercentile;
+          if (p !== undefined && prevPct < p && move.percentile >= p) return `EPSS percentile rose above ${pct(p)}: ${pct(prevPct)} → ${pct(move.percentile)}`;
+          return null;
+        })
+        .find((x) => x !== null);
+      if (crossed && sub.events.includes('epss_threshold')) b.add(sub, view, { type: 'epss_threshold', summary: crossed, epss }, 'epss_threshold', why);
+      if (move.score - prev >= sub.epssJump && sub.events.includes('epss_jump'))
+        b.add(sub, view, { type: 'epss_jump', summary: `EPSS jumped ${pct(prev)} → ${pct(move.score)} (+${pct(move.score - prev)}) from ${previousDate} to ${date}`, epss }, `epss_jump:${date}`, why);
+    }
+  }
+}
+
+/** The CVE's view; for a CVE known only from the KEV catalog, a view of its catalog entry. */
+async function viewOf(deps: EngineDeps, cveId: string): Promise<VulnerabilityView | null> {
+  const stored = await deps.store.getVulnerability(cveId);
+  if (stored) return buildView(stored, deps.merge);
+  const kev = await deps.alerts.getKevEntry(cveId);
+  return kev ? kevOnlyView(kev, null) : null;
+}
+
+/**
+ * Evaluates everything that changed since the last evaluation and stores the alerts it makes.
+ * Safe to run at any time and any number of times.
+ */
+export async function evaluate(deps: EngineDeps, plan?: AlertPlan): Promise<EvaluationSummary> {
+  const started = Date.now();
+  const now = deps.now ?? (() => new Date());
+  const p = plan ?? (await loadPlan(deps.alerts, deps.config));
+  const summary: EvaluationSummary = { changes: 0, cves: 0, epssDays: [], alerts: [], confirmations: 0, durationMs: 0 };
+  const watching = p.watchlists.size > 0 || deps.config.fallback !== undefined;
+
+  let cursor = Number((await deps.alerts.getState('changes')) ?? 0);
+  for (;;) {
+    const page = await deps.alerts.readChanges(cursor, PAGE);
+    if (!page.length) break;
+    const b = new AlertBuilder(deps, p, now());
+    if (watching) {
+      const byCve = new Map<string, typeof page>();
+      for (const c of page) byCve.set(c.cveId, [...(byCve.get(c.cveId) ?? []), c]);
+      for (const [cveId, changes] of byCve) {
+        const derived = eventsFromChanges(changes);
+        if (!derived.events.length && !derived.matchDataChanged) continue;
+        const view = await viewOf(deps, cveId);
+        if (!view) continue;
+        summary.cves++;
+        evaluateChanges(b, deps, p, view, derived);
+      }
+    }
+    summary.changes += page.length;
+    cursor = (page.at(-1) as { id: number }).id;
+    b.commit.state.changes = String(cursor);
+    summary.alerts.push(...(await deps.alerts.commitEvaluation(b.commit)));
+    summary.confirmations += b.commit.confirmations.length;
+  }
+
+  const days = await deps.alerts.epssDays();
+  const last = await deps.alerts.getState('epssDay');
+  for (const [i, day] of days.entries()) {
+    if (last !== null && day.date <= last) continue;
+    const previous = days[i - 1] ?? null;
+    const b = new AlertBuilder(deps, p, now());
+    b.commit.state.epssDay = day.date;
+    const modelChanged = previous?.modelVersion && day.modelVersion && previous.modelVersion !== day.modelVersion;
+    if (modelChanged) deps.log.info({ date: day.date, from: previous.modelVersion, to: day.modelVersion }, 'EPSS model changed: score movements of this day are not alerted');
+    if (previous && !modelChanged && p.watchlists.size) {
+      const thresholds = new Set<number>();
+      let minJump = 1;
+      for (const w of p.watchlists.values()) {
+        for (const s of w.subscriptions) {
+          thresholds.add(s.epssAbove);
+          minJump = Math.min(minJump, s.epssJump);
+        }
+        for (const e of w.entries) if (e.thresholds.minEpss !== undefined) thresholds.add(e.thresholds.minEpss);
+      }
+      const percentiles = [...p.watchlists.values()].flatMap((w) => w.entries.map((e) => e.thresholds.minPercentile).filter((x) => x !== undefined));
+      for (const move of await deps.alerts.epssMoves(day.date)) {
+        const prev = move.previousScore ?? 0;
+        if (move.score <= prev) continue;
+        const crosses = [...thresholds].some((t) => prev < t && move.score >= t) || percentiles.some((t) => (move.previousPercentile ?? 0) < t && move.percentile >= t);
+        if (!crosses && move.score - prev < minJump) continue;
+        const view = await viewOf(deps, move.cveId);
+        if (!view || view.state === 'REJECTED') continue;
+        summary.cves++;
+        evaluateMove(b, p, view, move, day.date, previous.date);
+      }
+    }
+    summary.alerts.push(...(await deps.alerts.commitEvaluation(b.commit)));
+    summary.epssDays.push(day.date);
+  }
+  summary.durationMs = Date.now() - started;
+  if (summary.alerts.length) deps.log.info({ alerts: summary.alerts.length, cves: summary.cves, changes: summary.changes }, 'alerts created');
+  return summary;
+}
+
+/** Marks everything stored so far as seen, without alerting (`vigil alerts baseline`, for a store filled with history first). */
+export async function baseline(alerts: AlertStore): Promise<{ changes: number; epssDay: string | null }> {
+  const changes = await alerts.lastChangeId();
+  const days = await alerts.epssDays();
+  const epssDay = days.at(-1)?.date ?? null;
+  await alerts.commitEvaluation({ alerts: [], confirmations: [], at: new Date().toISOString(), state: { changes: String(changes), ...(epssDay ? { epssDay } : {}) } });
+  return { changes, epssDay };
+}
