@@ -5,7 +5,8 @@
 import type { Command } from 'commander';
 import { loadConfig, type VigilConfig } from '../config.ts';
 import { createLogger, type Logger } from '../log.ts';
-import { openSqliteStore } from '../store/sqlite/index.ts';
+import { SqliteAlertStore } from '../store/sqlite/alerts.ts';
+import { openSqliteStore, type SqliteStore } from '../store/sqlite/index.ts';
 import { ThreadedSqliteStore } from '../store/sqlite/threaded.ts';
 import type { Store } from '../store/types.ts';
 
@@ -34,6 +35,28 @@ export async function withContext<T>(cmd: Command, fn: (ctx: CliContext) => Prom
   const store = options.writer ? new ThreadedSqliteStore(config.database) : openSqliteStore(config.database);
   try {
     return await fn({ config, log, store });
+  } finally {
+    await store.close();
+  }
+}
+
+/** Services of an alerting command: the store on this thread and its alerting tables. */
+export interface AlertsContext {
+  config: VigilConfig;
+  log: Logger;
+  store: SqliteStore;
+  alerts: SqliteAlertStore;
+}
+
+/** Like {@link withContext}, for commands that read or write watchlists, users and alerts. */
+export async function withAlerts<T>(cmd: Command, fn: (ctx: AlertsContext) => Promise<T>): Promise<T> {
+  const globals = cmd.optsWithGlobals<GlobalOptions>();
+  const config = loadConfig(globals.config);
+  if (globals.db) config.database = globals.db;
+  const log = createLogger();
+  const store = openSqliteStore(config.database);
+  try {
+    return await fn({ config, log, store, alerts: new SqliteAlertStore(store) });
   } finally {
     await store.close();
   }

@@ -1,18 +1,22 @@
 /** The `vigil` command line, one file per command. */
 import { Command } from 'commander';
+import { registerAlerts } from './alerts.ts';
 import { registerCvss } from './cvss.ts';
 import { registerDemo } from './demo.ts';
 import { registerImport } from './import.ts';
+import { registerRun } from './run.ts';
 import { registerShow } from './show.ts';
 import { registerStatus } from './status.ts';
 import { registerSync } from './sync.ts';
 import { registerTop } from './top.ts';
+import { registerUsers } from './users.ts';
+import { registerWatch } from './watch.ts';
 
 /** Builds the program (exported for tests). */
 export function buildProgram(): Command {
   const program = new Command()
     .name('vigil')
-    .description('Vigil: collect NVD, CVE 5, EPSS and KEV into one ranked record per CVE')
+    .description('Vigil: collect NVD, CVE 5, EPSS and KEV into one ranked record per CVE, watch it, and alert')
     .version('0.1.0')
     .option('--config <file>', 'config file (YAML or JSON; default ./vigil.config.yaml or $VIGIL_CONFIG)')
     .option('--db <file>', 'SQLite database file (default vigil.db or $VIGIL_DB)')
@@ -24,6 +28,10 @@ export function buildProgram(): Command {
   registerTop(program);
   registerCvss(program);
   registerStatus(program);
+  registerRun(program);
+  registerWatch(program);
+  registerUsers(program);
+  registerAlerts(program);
   return program;
 }
 

@@ -1,7 +1,8 @@
-/** `vigil status`: per source, last success, cursor, counts and last error; store sizes. */
+/** `vigil status`: per source, last success, cursor, counts, last error and retry; alerting; store sizes. */
 import type { Command } from 'commander';
 import { registry } from '../sources/registry.ts';
-import { withContext } from './context.ts';
+import type { SourceHealth } from '../daemon.ts';
+import { withAlerts } from './context.ts';
 import { table } from './format.ts';
 
 export function registerStatus(program: Command): void {
@@ -10,7 +11,7 @@ export function registerStatus(program: Command): void {
     .description('per source: last success, cursor, records stored by the last run, last error; and store counts')
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }, cmd: Command) => {
-      await withContext(cmd, async ({ store, config }) => {
+      await withAlerts(cmd, async ({ store, config, alerts }) => {
         const states = new Map((await store.listSourceStates()).map((s) => [s.source, s]));
         const sources = registry.map(({ source }) => ({
           source: source.id,
@@ -18,21 +19,45 @@ export function registerStatus(program: Command): void {
           enabled: config.sources[source.id]?.enabled ?? false,
           ...(states.get(source.id) ?? { cursor: null, lastSuccess: null, lastAttempt: null, lastError: null, lastCount: null }),
         }));
+        const health = new Map<string, SourceHealth>();
+        for (const s of sources) {
+          const h = await alerts.getState(`source.${s.source}`);
+          if (h) health.set(s.source, JSON.parse(h) as SourceHealth);
+        }
+        const startup = await alerts.getState('startup');
+        const alerting = {
+          alerts: await alerts.alertCounts(),
+          watchlists: (await alerts.listWatchlists()).length,
+          changesCursor: Number((await alerts.getState('changes')) ?? 0),
+          lastChange: await alerts.lastChangeId(),
+          epssDay: await alerts.getState('epssDay'),
+          nextDue: await alerts.nextDue(),
+          startupProblems: startup ? (JSON.parse(startup) as { problems: string[] }).problems : [],
+        };
         const stats = await store.stats();
         if (opts.json) {
-          console.log(JSON.stringify({ database: config.database, sources, store: stats }, null, 2));
+          console.log(JSON.stringify({ database: config.database, sources: sources.map((s) => ({ ...s, health: health.get(s.source) ?? null })), alerting, store: stats }, null, 2));
           return;
         }
         console.log(
           table(
-            ['SOURCE', 'ENABLED', 'LAST SUCCESS', 'CURSOR', 'LAST COUNT', 'LAST ERROR'],
-            sources.map((s) => [s.source, s.enabled ? 'yes' : 'no', s.lastSuccess ?? 'never', s.cursor ?? '', s.lastCount === null ? '' : String(s.lastCount), s.lastError ?? '']),
+            ['SOURCE', 'ENABLED', 'LAST SUCCESS', 'CURSOR', 'LAST COUNT', 'FAILURES', 'RETRY AT', 'LAST ERROR'],
+            sources.map((s) => {
+              const h = health.get(s.source);
+              return [s.source, s.enabled ? 'yes' : 'no', s.lastSuccess ?? 'never', s.cursor ?? '', s.lastCount === null ? '' : String(s.lastCount), h?.failures ? String(h.failures) : '', h?.retryAt ?? '', s.lastError ?? ''];
+            }),
           ),
         );
         console.log(
           `\n${config.database}: ${stats.vulnerabilities} CVEs, ${stats.observations} observations, ${stats.epssScores} EPSS scores (days: ${stats.epssDays.join(', ') || 'none'}), ` +
             `${stats.kevEntries} KEV entries (catalog ${stats.kevCatalogVersion ?? 'none'}), ${stats.changes} changes, ${stats.bytes === null ? '?' : `${(stats.bytes / 1e6).toFixed(1)} MB`}`,
         );
+        const a = alerting.alerts;
+        console.log(
+          `alerting: ${alerting.watchlists} watchlist(s); alerts ${a.sent} sent, ${a.pending} pending${alerting.nextDue ? ` (next due ${alerting.nextDue})` : ''}, ${a.failed} failed; ` +
+            `change feed evaluated to #${alerting.changesCursor} of #${alerting.lastChange}; EPSS day ${alerting.epssDay ?? 'none'}`,
+        );
+        for (const p of alerting.startupProblems) console.log(`start-up problem: ${p}`);
       });
     });
 }

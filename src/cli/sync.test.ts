@@ -3,107 +3,31 @@
  * and CISA, serving the real corpus files at the upstreams' paths. The CLI runs as a separate
  * process with a config that points every source at it.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dailyBundle } from '../sources/cve5/test-bundles.ts';
-import { nvdApi } from '../sources/nvd/testing.ts';
-import { corpusPath, hasCorpus } from '../testing/corpus.ts';
-import { startUpstream, type Upstream } from '../testing/upstream.ts';
+import { runCli } from '../testing/cli.ts';
+import { hasCorpus } from '../testing/corpus.ts';
+import { type Mirror, startMirror } from '../testing/mirror.ts';
+import type { Upstream } from '../testing/upstream.ts';
 
-interface CliResult {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI asynchronously (the fake upstream lives in this process). */
-function vigil(args: string[]): Promise<CliResult> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env: { ...process.env, VIGIL_LOG_LEVEL: 'silent' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
-
-/** The 56 real NVD API 2.0 records of the corpus. */
-function nvdRecords(): (Record<string, unknown> & { id: string; lastModified: string })[] {
-  const dir = corpusPath('nvd', 'api2', 'records');
-  const records = readdirSync(dir).map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')));
-  for (const page of ['vunnel-full-page.json', 'vunnel-single-entry.json']) {
-    const doc = JSON.parse(readFileSync(corpusPath('nvd', 'api2', page), 'utf8')) as { vulnerabilities: { cve: never }[] };
-    records.push(...doc.vulnerabilities.map((v) => v.cve));
-  }
-  return records;
-}
-
-/** The corpus's newest EPSS day rewritten in FIRST's official daily layout. */
-function officialEpss(): Buffer {
-  const rows = gunzipSync(readFileSync(corpusPath('epss', 'emba-epss-2026-08-16.ssv.gz'))).toString('utf8').trim().split('\n');
-  const body = rows.map((r) => {
-    const [cve, epss, pct] = r.split(';');
-    return `${cve},${Number(epss).toFixed(5)},${Number(pct).toFixed(5)}`;
-  });
-  return gzipSync(`#model_version:v2025.03.14,score_date:2026-08-16T12:55:00Z\ncve,epss,percentile\n${body.join('\n')}\n`);
-}
+const vigil = (args: string[]) => runCli(args);
 
 describe.skipIf(!hasCorpus())('vigil sync against a loopback mirror of the upstreams', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'vigil-sync-'));
   const db = path.join(dir, 'vigil.db');
   const config = path.join(dir, 'vigil.config.yaml');
+  let mirror: Mirror;
   let upstream: Upstream;
 
   beforeAll(async () => {
-    const records = nvdRecords();
-    const baseline = await dailyBundle(corpusPath('cve5', 'records'));
-    const epss = officialEpss();
-    upstream = await startUpstream({
-      '/rest/json/cves/2.0': nvdApi(() => records, { apiKeys: [] }),
-      '/cvelistV5/releases/download/': (_req, res, url) => {
-        if (!url.pathname.endsWith('_all_CVEs_at_midnight.zip.zip')) return false; // deltas: not published (404)
-        res.setHeader('content-type', 'application/zip');
-        res.end(baseline);
-        return true;
-      },
-      '/epss_scores-current.csv.gz': (_req, res) => {
-        res.setHeader('content-type', 'application/gzip');
-        res.end(epss);
-        return true;
-      },
-      '/sites/default/files/feeds/known_exploited_vulnerabilities.json': (_req, res) => {
-        res.setHeader('content-type', 'application/json');
-        res.end(readFileSync(corpusPath('cisa-kev', 'known_exploited_vulnerabilities.json')));
-        return true;
-      },
-    });
-    const base = upstream.baseUrl;
-    writeFileSync(
-      config,
-      [
-        `database: ${db}`,
-        'sources:',
-        '  nvd:',
-        `    baseUrl: ${base}/rest/json/cves/2.0`,
-        '    since: "2020-09-01T00:00:00.000Z"',
-        '    rateLimit: { requests: 100, perSeconds: 1 }',
-        '  cve5:',
-        `    releasesUrl: ${base}/cvelistV5/releases/download`,
-        '  epss:',
-        `    baseUrl: ${base}`,
-        '  kev:',
-        `    url: ${base}/sites/default/files/feeds/known_exploited_vulnerabilities.json`,
-        '',
-      ].join('\n'),
-    );
+    mirror = await startMirror();
+    upstream = mirror.upstream;
+    writeFileSync(config, `database: ${db}\n${mirror.sourcesYaml()}`);
   }, 60_000);
   afterAll(async () => {
-    await upstream?.close();
+    await mirror?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 

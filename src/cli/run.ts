@@ -1,0 +1,118 @@
+/**
+ * `vigil run [--once]`: the monitoring daemon (see daemon.ts). Start-up checks every channel and
+ * watchlist first, so a misconfiguration shows now rather than at the first alert.
+ */
+import type { Command } from 'commander';
+import { createChannels } from '../alerts/channels/registry.ts';
+import type { Channel } from '../alerts/channels/types.ts';
+import { loadPlan } from '../alerts/engine.ts';
+import { loadConfig, type VigilConfig } from '../config.ts';
+import { type CycleSummary, Daemon } from '../daemon.ts';
+import { VigilError } from '../errors.ts';
+import { createLogger, type Logger } from '../log.ts';
+import { HttpClient } from '../sources/http.ts';
+import { findSource } from '../sources/registry.ts';
+import type { AlertStore } from '../store/alerts.ts';
+import { SqliteAlertStore } from '../store/sqlite/alerts.ts';
+import { openSqliteStore } from '../store/sqlite/index.ts';
+import { ThreadedSqliteStore } from '../store/sqlite/threaded.ts';
+import type { GlobalOptions } from './context.ts';
+import { formatSummary } from './summary.ts';
+
+/**
+ * Start-up checks: every watchlist entry compiles, every subscription names a configured channel
+ * and has a recipient where its channel needs one, and every channel passes its own check.
+ * @returns problems that do not stop the daemon (a channel whose server is unreachable now).
+ * @throws {VigilError} for a configuration that cannot work.
+ */
+export async function startupChecks(config: VigilConfig, alerts: AlertStore, channels: Map<string, Channel>, log: Logger): Promise<string[]> {
+  const plan = await loadPlan(alerts, config.alerts);
+  const bad = plan.index.invalid[0];
+  if (bad) throw new VigilError('VIGIL_WATCHLIST_INVALID', [bad.entry.watchlist, `${bad.error.message} (fix or remove it: vigil watch remove ${bad.entry.watchlist} --entry ${bad.entry.id})`]);
+  const problems: string[] = [];
+  for (const w of plan.watchlists.values())
+    for (const s of w.subscriptions) {
+      const settings = config.alerts.channels[s.channel];
+      if (!settings) throw new VigilError('VIGIL_WATCHLIST_INVALID', [w.name, `subscription #${s.id} uses channel "${s.channel}", which is not in alerts.channels`]);
+      if ((settings.type === 'email' || settings.type === 'telegram') && !plan.recipients.get(s.id)?.length)
+        throw new VigilError('VIGIL_WATCHLIST_INVALID', [w.name, `subscription #${s.id} (${s.channel}) has no recipient: give it "to", or give its owner ${settings.type === 'email' ? 'an email' : 'a telegram handle'}`]);
+    }
+  const fb = config.alerts.fallback;
+  if (fb && (config.alerts.channels[fb.channel]?.type === 'email' || config.alerts.channels[fb.channel]?.type === 'telegram') && !fb.to)
+    throw new VigilError('VIGIL_CONFIG_INVALID', [`alerts.fallback.to: channel ${fb.channel} needs a recipient`]);
+  for (const c of channels.values()) {
+    try {
+      await c.check();
+    } catch (err) {
+      problems.push(`channel ${c.id}: ${(err as Error).message}`);
+      log.error({ channel: c.id, err: (err as Error).message }, 'alert channel check failed at start-up');
+    }
+  }
+  await alerts.setState('startup', JSON.stringify({ at: new Date().toISOString(), problems }));
+  return problems;
+}
+
+function printCycle(out: CycleSummary): void {
+  for (const s of out.syncs) console.log(formatSummary(s));
+  const alerts = out.evaluations.reduce((n, e) => n + e.alerts.length, 0);
+  const d = out.deliveries.reduce((a, x) => ({ messages: a.messages + x.messages, sent: a.sent + x.sent, failed: a.failed + x.failed, retrying: a.retrying + x.retrying }), { messages: 0, sent: 0, failed: 0, retrying: 0 });
+  console.log(`alerts: ${alerts} new; delivery: ${d.messages} message(s) attempted, ${d.sent} alert(s) sent, ${d.retrying} to retry, ${d.failed} failed`);
+}
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('monitor: sync each source on its schedule, evaluate watchlists on what changed, deliver alerts (SIGTERM stops cleanly)')
+    .argument('[source...]', 'with --once: only these sources')
+    .option('--once', 'one full cycle (every source, then alert delivery), then exit; for cron and tests')
+    .action(async (ids: string[], o: { once?: boolean }, cmd: Command) => {
+      const globals = cmd.optsWithGlobals<GlobalOptions>();
+      const config = loadConfig(globals.config);
+      if (globals.db) config.database = globals.db;
+      for (const id of ids) findSource(id);
+      const log = createLogger();
+      // The reader opens (and migrates) the file before the writer's thread opens it.
+      const reader = openSqliteStore(config.database);
+      reader.db.pragma('busy_timeout = 30000');
+      const alerts = new SqliteAlertStore(reader);
+      const channels = createChannels(config.alerts.channels);
+      const writer = new ThreadedSqliteStore(config.database);
+      const close = async () => {
+        await writer.close();
+        await Promise.all([...channels.values()].map((c) => c.close()));
+        await reader.close();
+      };
+      try {
+        const problems = await startupChecks(config, alerts, channels, log);
+        for (const p of problems) console.error(`warning: ${p}`);
+        const daemon = new Daemon({ config, log, writer, reader, alerts, channels, http: new HttpClient() });
+        if (o.once) {
+          const out = await daemon.runOnce(ids.length ? ids : daemon.sources);
+          printCycle(out);
+          if (out.syncs.some((s) => s.error)) process.exitCode = 1;
+          await close();
+          return;
+        }
+        await new Promise<void>((resolve) => {
+          const stop = (signal: string) => {
+            log.info({ signal }, 'stopping');
+            daemon
+              .stop()
+              .then(close)
+              .then(resolve, (err) => {
+                log.error({ err }, 'stop failed');
+                process.exitCode = 1;
+                resolve();
+              });
+          };
+          process.once('SIGTERM', () => stop('SIGTERM'));
+          process.once('SIGINT', () => stop('SIGINT'));
+          daemon.start();
+          console.error(`vigil run: monitoring ${daemon.sources.join(', ')} (store ${config.database}); SIGTERM or Ctrl-C stops`);
+        });
+      } catch (err) {
+        await close();
+        throw err;
+      }
+    });
+}

@@ -1,0 +1,198 @@
+/**
+ * The monitoring daemon (`vigil run`): each source syncs on its own schedule (croner), and after
+ * each sync the alert engine evaluates what changed and delivery sends what is due. A failing
+ * source is retried with backoff and reported in `vigil status`; the others carry on. Syncs run
+ * one at a time (they share the store's writer); alert passes run one at a time beside them.
+ *
+ * Stopping (SIGTERM) stops the schedules, aborts the sync in flight (its cursor only moves past
+ * stored records, so the next run resumes), and lets the alert pass in flight finish its
+ * current message: no alert is lost (alerts and the feed cursor commit together) or repeated
+ * (an alert is marked sent with the attempt that sent it).
+ */
+import { Cron } from 'croner';
+import PQueue from 'p-queue';
+import type { Logger } from 'pino';
+import type { Channel } from './alerts/channels/types.ts';
+import { type DeliverySummary, deliverDue } from './alerts/deliver.ts';
+import { type EvaluationSummary, evaluate } from './alerts/engine.ts';
+import type { VigilConfig } from './config.ts';
+import { type RunSummary, syncSource } from './pipeline.ts';
+import type { HttpClient } from './sources/http.ts';
+import { registry } from './sources/registry.ts';
+import type { AlertStore } from './store/alerts.ts';
+import type { Store } from './store/types.ts';
+
+/**
+ * Default schedules (cron, UTC). NVD asks API users to sync no more than once every two hours;
+ * cvelistV5 publishes hourly deltas; KEV changes a few times a week; EPSS once a day.
+ */
+export const DEFAULT_SCHEDULES: Record<string, string> = {
+  cve5: '10 * * * *',
+  nvd: '15 */2 * * *',
+  kev: '20 * * * *',
+  epss: '30 */6 * * *',
+};
+
+/** What the daemon needs. */
+export interface DaemonDeps {
+  config: VigilConfig;
+  log: Logger;
+  /** Store used by syncs (the threaded writer). */
+  writer: Store;
+  /** Store the alert engine reads records through. */
+  reader: Store;
+  alerts: AlertStore;
+  channels: Map<string, Channel>;
+  http: HttpClient;
+  now?: () => Date;
+}
+
+/** Retry state of a failing source, kept in the alert state table for `vigil status`. */
+export interface SourceHealth {
+  failures: number;
+  lastError: string | null;
+  /** ISO 8601 of the scheduled retry, if any. */
+  retryAt: string | null;
+}
+
+/** What one cycle (`vigil run --once`) did. */
+export interface CycleSummary {
+  syncs: RunSummary[];
+  evaluations: EvaluationSummary[];
+  deliveries: DeliverySummary[];
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The daemon. */
+export class Daemon {
+  readonly #deps: DaemonDeps;
+  readonly #syncs = new PQueue({ concurrency: 1 });
+  readonly #alertPasses = new PQueue({ concurrency: 1 });
+  readonly #jobs: Cron[] = [];
+  readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #abort = new AbortController();
+  #stopping = false;
+  readonly #waiting = new Set<string>();
+
+  constructor(deps: DaemonDeps) {
+    this.#deps = deps;
+  }
+
+  /** Ids of the enabled sources, in registry order. */
+  get sources(): string[] {
+    return registry.map((r) => r.source.id).filter((id) => this.#deps.config.sources[id]?.enabled);
+  }
+
+  #now(): Date {
+    return (this.#deps.now ?? (() => new Date()))();
+  }
+
+  /** Syncs one source, then evaluates and delivers. Never throws. */
+  async syncOne(id: string, out?: CycleSummary): Promise<RunSummary> {
+    const { config, log, writer, http } = this.#deps;
+    const found = registry.find((r) => r.source.id === id);
+    if (!found) throw new Error(`unknown source ${id}`);
+    const summary = await syncSource(found.source, config.sources[id]?.config, { store: writer, log, http, merge: config.ssvc, signal: this.#abort.signal, ...(this.#deps.now ? { now: this.#deps.now } : {}) });
+    out?.syncs.push(summary);
+    await this.#recordHealth(id, summary);
+    if (!this.#stopping) await this.alertPass(out);
+    return summary;
+  }
+
+  async #recordHealth(id: string, summary: RunSummary): Promise<void> {
+    const key = `source.${id}`;
+    const prev = JSON.parse((await this.#deps.alerts.getState(key)) ?? '{"failures":0,"lastError":null,"retryAt":null}') as SourceHealth;
+    const health: SourceHealth = summary.error ? { failures: prev.failures + 1, lastError: summary.error, retryAt: null } : { failures: 0, lastError: null, retryAt: null };
+    if (summary.error && !this.#stopping && this.#jobs.length) {
+      const { baseSeconds, maxSeconds } = this.#deps.config.daemon.sourceRetry;
+      const delay = Math.min(baseSeconds * 2 ** (health.failures - 1), maxSeconds) * 1000;
+      health.retryAt = new Date(this.#now().getTime() + delay).toISOString();
+      const timer = setTimeout(() => {
+        this.#timers.delete(timer);
+        this.#enqueue(id);
+      }, delay);
+      this.#timers.add(timer);
+      this.#deps.log.warn({ source: id, failures: health.failures, retryAt: health.retryAt }, 'source failed: retrying with backoff');
+    }
+    await this.#deps.alerts.setState(key, JSON.stringify(health));
+  }
+
+  /** Evaluates what changed and delivers what is due, one pass at a time. */
+  alertPass(out?: CycleSummary): Promise<void> {
+    return this.#alertPasses.add(async () => {
+      const { alerts, config, log, channels, reader } = this.#deps;
+      const now = this.#deps.now;
+      try {
+        const ev = await evaluate({ store: reader, alerts, config: config.alerts, log, merge: config.ssvc, ...(now ? { now } : {}) });
+        out?.evaluations.push(ev);
+        const d = await deliverDue({ alerts, channels, config: config.alerts, log, shouldStop: () => this.#stopping, ...(now ? { now } : {}) });
+        out?.deliveries.push(d);
+      } catch (err) {
+        log.error({ err }, 'alert pass failed');
+        throw err;
+      }
+    });
+  }
+
+  /**
+   * One full cycle: every enabled source once (each followed by an alert pass), then delivery
+   * passes until nothing is due within `alerts.onceMaxWaitSeconds` (retries falling due).
+   */
+  async runOnce(ids: string[] = this.sources): Promise<CycleSummary> {
+    const out: CycleSummary = { syncs: [], evaluations: [], deliveries: [] };
+    for (const id of ids) {
+      if (this.#stopping) break;
+      await this.syncOne(id, out);
+    }
+    if (!ids.length) await this.alertPass(out);
+    const limit = this.#now().getTime() + this.#deps.config.alerts.onceMaxWaitSeconds * 1000;
+    while (!this.#stopping) {
+      const next = await this.#deps.alerts.nextDue();
+      if (!next || Date.parse(next) > limit) break;
+      await sleep(Math.max(0, Date.parse(next) - this.#now().getTime()));
+      await this.alertPass(out);
+    }
+    return out;
+  }
+
+  /** Starts the schedules (and a first sync of every source right away). */
+  start(options: { immediate?: boolean } = {}): void {
+    for (const id of this.sources) {
+      const pattern = this.#deps.config.sources[id]?.schedule ?? DEFAULT_SCHEDULES[id] ?? '0 * * * *';
+      const job = new Cron(pattern, { protect: true, name: `sync:${id}` }, () => this.#enqueue(id));
+      this.#jobs.push(job);
+      if (options.immediate ?? true) this.#enqueue(id);
+    }
+    const every = this.#deps.config.daemon.deliveryEverySeconds;
+    const tick = setInterval(() => {
+      if (this.#alertPasses.size === 0 && !this.#stopping) this.alertPass().catch(() => {});
+    }, every * 1000);
+    this.#timers.add(tick);
+    this.#deps.log.info({ sources: this.sources.map((id) => ({ id, schedule: this.#jobs.find((j) => j.name === `sync:${id}`)?.getPattern() })) }, 'vigil run: started');
+  }
+
+  /** Queues a sync of `id` unless one is already waiting (a second would find nothing new). */
+  #enqueue(id: string): void {
+    if (this.#stopping || this.#waiting.has(id)) return;
+    this.#waiting.add(id);
+    void this.#syncs.add(() => {
+      this.#waiting.delete(id);
+      return this.syncOne(id);
+    });
+  }
+
+  /** Stops cleanly: no new work, the sync in flight aborted, the alert pass in flight finished. */
+  async stop(): Promise<void> {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    for (const j of this.#jobs) j.stop();
+    for (const t of this.#timers) clearTimeout(t);
+    this.#timers.clear();
+    this.#syncs.clear();
+    this.#alertPasses.clear();
+    this.#abort.abort(new Error('stopping'));
+    await Promise.all([this.#syncs.onIdle(), this.#alertPasses.onIdle()]);
+    this.#deps.log.info('vigil run: stopped');
+  }
+}
