@@ -3,6 +3,8 @@
  * 300k-record store built by replicating real records under new CVE ids (the ids are rewritten,
  * nothing else). Writes bench/RESULTS.md with the machine's details.
  *
+ * Part 3 (alerting) is bench/alerts.ts.
+ *
  * Targets (issue #2): ≥ 10,000 CVE records/s end to end; peak RSS ≤ 512 MB, flat as files grow;
  * one EPSS day ≤ 3 s; `show` and `top` ≤ 50 ms on the 300k store.
  */
