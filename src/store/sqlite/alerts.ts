@@ -155,13 +155,12 @@ export class SqliteAlertStore implements AlertStore {
   async addEntry(e: Omit<WatchEntry, 'id'>): Promise<WatchEntry> {
     if (!this.store.stmt('SELECT 1 FROM watchlists WHERE name = ?').get(e.watchlist)) throw new VigilError('VIGIL_NOT_FOUND', [`watchlist ${e.watchlist}`]);
     const key = [e.watchlist, e.kind, e.value, e.vendor ?? '', e.version ?? '', JSON.stringify(e.thresholds)];
-    this.store
-      .stmt('INSERT OR IGNORE INTO watch_entries (watchlist, kind, value, vendor, version, thresholds, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(...key, this.#stamp());
-    const row = this.store
-      .stmt('SELECT * FROM watch_entries WHERE watchlist = ? AND kind = ? AND value = ? AND vendor = ? AND version = ? AND thresholds = ?')
-      .get(...key) as Row;
-    return toEntry(row);
+    const find = this.store.stmt('SELECT * FROM watch_entries WHERE watchlist = ? AND kind = ? AND value = ? AND vendor = ? AND version = ? AND thresholds = ?');
+    // Looked up first: an ignored INSERT would still use up an AUTOINCREMENT id.
+    const existing = find.get(...key) as Row | undefined;
+    if (existing) return toEntry(existing);
+    this.store.stmt('INSERT INTO watch_entries (watchlist, kind, value, vendor, version, thresholds, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(...key, this.#stamp());
+    return toEntry(find.get(...key) as Row);
   }
 
   async removeEntry(id: number): Promise<boolean> {
