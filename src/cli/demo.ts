@@ -58,6 +58,7 @@ export function registerDemo(program: Command): void {
         console.log(`\nTop 20 (vigil top --limit 20), store ${config.database}:\n`);
         console.log(rankedTable(await store.rank({ limit: 20 })));
         console.log('\nNext: vigil top --kev, vigil show CVE-2024-3400, vigil search "remote code execution", vigil --help');
+        console.log('Watch: vigil users add me --email me@example.org && vigil watch add edge --owner me --product paloaltonetworks:pan-os && vigil watch test edge (docs/alerts.md)');
       }, { writer: true });
     });
 }
