@@ -70,10 +70,12 @@ export function factsFromView(view: VulnerabilityView, linkBase?: string): Alert
   const products: string[] = [];
   const seen = new Set<string>();
   for (const p of affected.length ? affected : view.products) {
-    const key = `${productKey(p.vendor)}:${productKey(p.product)}`;
+    if (PLACEHOLDER.has(productKey(p.product))) continue;
+    const vendor = PLACEHOLDER.has(productKey(p.vendor)) ? '' : p.vendor;
+    const key = `${productKey(vendor)}:${productKey(p.product)}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    products.push(`${p.vendor} ${p.product}`.trim());
+    products.push(`${vendor} ${p.product}`.trim());
     if (products.length === 10) break;
   }
   return {

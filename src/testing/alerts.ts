@@ -8,12 +8,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { mergeVulnerability } from '../analysis/merge.ts';
-import { computePriority } from '../analysis/priority.ts';
+import { buildView } from '../analysis/view.ts';
+import { factsFromView } from '../alerts/facts.ts';
 import type { AlertMessage } from '../alerts/channels/types.ts';
 import { productKey } from '../enrich/product-key.ts';
 import type { Alert, AlertExplanation, AlertFacts } from '../model/alert.ts';
 import type { Vulnerability } from '../model/record.ts';
-import type { KevEntry } from '../model/vulnerability.ts';
+import type { KevEntry, VulnObservation } from '../model/vulnerability.ts';
 import { normalizeCve5Record } from '../sources/cve5/normalize.ts';
 import { parseKevJson } from '../sources/kev/parse.ts';
 import { corpusPath } from './corpus.ts';
@@ -60,59 +61,37 @@ function recordPath(cveId: string): string {
   return corpusPath('cve5', 'records', year ?? '', `${Math.floor(Number(num) / 1000)}xxx`, `${cveId}.json`);
 }
 
+/** The observation of a CVE from its corpus CVE 5 file. */
+function corpusObservation(cveId: string): VulnObservation {
+  const file = recordPath(cveId);
+  const result = normalizeCve5Record(JSON.parse(readFileSync(file, 'utf8')));
+  if (!result.ok) throw new Error(`${file}: ${result.problems.map((p) => p.reason).join('; ')}`);
+  return result.observation;
+}
+
 /** The merged record of a CVE from its corpus CVE 5 file. */
 export function corpusVulnerability(cveId: string): Vulnerability {
   let v = merged.get(cveId);
   if (!v) {
-    const file = recordPath(cveId);
-    const result = normalizeCve5Record(JSON.parse(readFileSync(file, 'utf8')));
-    if (!result.ok) throw new Error(`${file}: ${result.problems.map((p) => p.reason).join('; ')}`);
-    v = mergeVulnerability([result.observation]).vulnerability;
+    v = mergeVulnerability([corpusObservation(cveId)]).vulnerability;
     merged.set(cveId, v);
   }
   return v;
 }
 
-/** `Vendor Product` pairs that some container says are affected (not the ones listed as unaffected). */
-function affectedProducts(v: Vulnerability): string[] {
-  const seen = new Map<string, string>();
-  for (const a of v.affected) {
-    const affected = a.defaultStatus === 'affected' || a.versions.some((x) => x.status === 'affected');
-    if (!affected || !a.product || a.product === 'n/a') continue;
-    const vendor = a.vendor && a.vendor !== 'n/a' ? a.vendor : '';
-    const key = `${productKey(vendor)}/${productKey(a.product)}`;
-    if (!seen.has(key)) seen.set(key, vendor ? `${vendor} ${a.product}` : a.product);
-  }
-  return [...seen.values()].slice(0, 10);
-}
-
-/** {@link AlertFacts} of a corpus CVE, as the alerting code would show it (link: NVD's page). */
+/** {@link AlertFacts} of a corpus CVE, as the alerting code makes them (link: NVD's page). */
 export function corpusFacts(cveId: string): AlertFacts {
-  const v = corpusVulnerability(cveId);
-  const kev = kevCatalog().get(cveId);
   const epss = corpusEpss(cveId, EPSS_DAY);
-  const cvss = v.primaryCvss;
-  return {
-    cveId,
-    state: v.state,
-    title: v.title ?? null,
-    description: v.description ? v.description.slice(0, 500) : null,
-    published: v.published ?? null,
-    severity: v.severity,
-    cvss: cvss ? { score: cvss.baseScore, version: cvss.version, vector: cvss.vector } : null,
+  const view = buildView({
+    observations: [corpusObservation(cveId)],
+    kev: kevCatalog().get(cveId) ?? null,
+    kevHint: null,
     epss: epss ? { ...epss, date: EPSS_DAY } : null,
-    kev: kev ? { dateAdded: kev.dateAdded, dueDate: kev.dueDate || null, ransomware: kev.knownRansomwareCampaignUse === 'Known' } : null,
-    ssvc: v.ssvc?.decision ?? null,
-    priority: computePriority({
-      rejected: v.state === 'REJECTED',
-      kev: kev !== undefined,
-      ransomware: kev?.knownRansomwareCampaignUse === 'Known',
-      epss: epss?.score ?? null,
-      cvssScore: cvss?.baseScore ?? null,
-    }).score,
-    products: affectedProducts(v),
-    link: `https://nvd.nist.gov/vuln/detail/${cveId}`,
-  };
+    epssHistory: [],
+    history: [],
+    priority: 0,
+  });
+  return factsFromView(view);
 }
 
 /** Overrides for {@link sampleAlert}: any alert field; `facts` and `explanation` are merged one level deep. */
