@@ -1,0 +1,85 @@
+/**
+ * The daemon in process, against the loopback mirror: a failing source is retried with backoff
+ * and shown as failing meanwhile, while the other sources carry on; stop() ends cleanly.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig } from './config.ts';
+import { Daemon, type SourceHealth } from './daemon.ts';
+import { createLogger } from './log.ts';
+import { HttpClient } from './sources/http.ts';
+import { SqliteAlertStore } from './store/sqlite/alerts.ts';
+import { openSqliteStore } from './store/sqlite/index.ts';
+import { ThreadedSqliteStore } from './store/sqlite/threaded.ts';
+import { hasCorpus } from './testing/corpus.ts';
+import { startMirror } from './testing/mirror.ts';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'vigil-daemon-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, seconds = 60): Promise<T> {
+  const deadline = Date.now() + seconds * 1000;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe.skipIf(!hasCorpus())('vigil run (daemon)', () => {
+  it('retries a failing source with backoff, reports it meanwhile, and keeps the other sources going', async () => {
+    const mirror = await startMirror();
+    const base = mirror.upstream.baseUrl;
+    const file = path.join(dir, 'vigil.config.yaml');
+    writeFileSync(
+      file,
+      `database: ${path.join(dir, 'vigil.db')}
+sources:
+  nvd: { enabled: false }
+  cve5: { enabled: false }
+  kev: { url: "${base}/sites/default/files/feeds/known_exploited_vulnerabilities.json" }
+  epss: { baseUrl: "${base}" }
+daemon:
+  sourceRetry: { baseSeconds: 1, maxSeconds: 5 }
+`,
+    );
+    const config = loadConfig(file, {});
+    const reader = openSqliteStore(config.database);
+    const alerts = new SqliteAlertStore(reader);
+    const writer = new ThreadedSqliteStore(config.database);
+    // KEV answers 503 once; the HTTP client does not retry here, so the sync itself fails.
+    mirror.upstream.fault({ kind: 'status', status: 503, pathPrefix: '/sites/' });
+    const daemon = new Daemon({ config, log: createLogger(), writer, reader, alerts, channels: new Map(), http: new HttpClient({ retries: 0 }) });
+    try {
+      daemon.start();
+      const health = async () => {
+        const h = await alerts.getState('source.kev');
+        return h ? (JSON.parse(h) as SourceHealth) : undefined;
+      };
+      const failing = await until('KEV failing', async () => ((await health())?.failures === 1 ? await health() : undefined));
+      expect(failing.lastError).toMatch(/503/);
+      expect(Date.parse(failing.retryAt ?? '')).toBeGreaterThan(Date.now() - 1000);
+      expect((await reader.getSourceState('kev'))?.lastError).toMatch(/503/);
+
+      // EPSS went on regardless; KEV succeeds on the retry and is healthy again.
+      const kev = await until('KEV retried', async () => {
+        const s = await reader.getSourceState('kev');
+        return s?.lastSuccess && !s.lastError ? s : undefined;
+      });
+      expect(kev.lastCount).toBe(1_404);
+      // Health is written right after the sync's own state.
+      expect(await until('KEV healthy', async () => ((await health())?.failures === 0 ? health() : undefined))).toEqual({ failures: 0, lastError: null, retryAt: null });
+      const epss = await until('EPSS synced', async () => ((await reader.getSourceState('epss'))?.lastSuccess ? reader.getSourceState('epss') : undefined));
+      expect(epss?.lastError).toBeNull();
+      expect(mirror.upstream.requests.filter((r) => r.startsWith('/sites/')).length).toBe(2);
+    } finally {
+      await daemon.stop();
+      await writer.close();
+      await reader.close();
+      await mirror.close();
+    }
+  }, 120_000);
+});
