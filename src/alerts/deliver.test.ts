@@ -37,6 +37,7 @@ describe.skipIf(!hasCorpus())('delivery', () => {
     const settings = {
       mail: { type: 'email', host: '127.0.0.1', port: smtp.port, from: 'vigil@example.org', tls: { rejectUnauthorized: false } },
       hook: { type: 'webhook', url: `${receiver.baseUrl}/webhook/x`, secret: SECRET },
+      tg: { type: 'telegram', botToken: '123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ', apiBase: `${receiver.baseUrl}/telegram` },
     };
     channels = createChannels(settings);
     config = { ...AlertsConfigFile.parse({ retry: { baseSeconds: 60, maxSeconds: 600, maxAttempts: 3 } }), channels: settings as never };
@@ -55,7 +56,7 @@ describe.skipIf(!hasCorpus())('delivery', () => {
     const made: NewAlert[] = [];
     for (let i = 0; i < n; i++) {
       const { id: _id, status: _s, attempts: _a, sentAt: _t, lastError: _e, confirmedAt: _c, ...a } = sampleAlert();
-      made.push({ ...a, channel, mode, recipients: channel === 'mail' ? ['soc@example.org'] : [], eventKey: `test:${next++}`, createdAt: at, nextAttemptAt: firstAttemptAt(new Date(at), mode, 'UTC', quiet, config.digest).toISOString() });
+      made.push({ ...a, channel, mode, recipients: channel === 'mail' ? ['soc@example.org'] : channel === 'tg' ? ['1001', '1002', '1003'] : [], eventKey: `test:${next++}`, createdAt: at, nextAttemptAt: firstAttemptAt(new Date(at), mode, 'UTC', quiet, config.digest).toISOString() });
     }
     return alerts.commitEvaluation({ alerts: made, confirmations: [], state: {}, at });
   }
@@ -112,6 +113,19 @@ describe.skipIf(!hasCorpus())('delivery', () => {
     expect(await alerts.retryAlerts([id as number], '2026-11-23T11:00:00.000Z')).toBe(1);
     expect(await pass('2026-11-23T11:00:00.000Z')).toMatchObject({ sent: 1 });
     expect((await alerts.deliveries(id as number)).at(-1)).toMatchObject({ attempt: 4, status: 'sent' });
+  });
+
+  it('Telegram: after a partial failure, the retry sends only to the chats that did not get it', async () => {
+    const [id] = await make(1, '2026-11-23T10:00:00.000Z', 'tg');
+    const chats = () => receiver.received.filter((r) => r.service === 'telegram' && r.path.endsWith('/sendMessage')).map((r) => (r.body as { chat_id: string }).chat_id);
+    const before = chats().length;
+    receiver.fail('telegram', { status: 502, after: 1 });
+    const first = await pass('2026-11-23T10:00:00.000Z');
+    expect(first, (await get(id as number)).lastError ?? '').toMatchObject({ retrying: 1 });
+    expect(await get(id as number)).toMatchObject({ deliveredTo: ['1001'], status: 'pending' });
+    expect(await pass('2026-11-23T10:01:00.000Z')).toMatchObject({ sent: 1 });
+    expect(await get(id as number)).toMatchObject({ deliveredTo: ['1001', '1002', '1003'], status: 'sent' });
+    expect(chats().slice(before)).toEqual(['1001', '1002', '1003']);
   });
 
   it("waits at least as long as the service's Retry-After", async () => {

@@ -36,6 +36,9 @@ export interface DeliverySummary {
   retrying: number;
 }
 
+/** Channel types that send to each recipient in its own request. */
+const SEPARATE_SENDS = new Set(['telegram']);
+
 /** Most alerts one digest message carries; more go in further messages. */
 const DIGEST_MAX = 100;
 
@@ -69,9 +72,19 @@ async function attempt(deps: DeliveryDeps, alerts: Alert[], message: AlertMessag
   const at = now();
   let response: string | null = null;
   let error: DeliveryError | null = null;
+  const deliveredTo = [...first.deliveredTo];
   try {
     if (!channel) throw new DeliveryError(`channel "${first.channel}" is not configured (alerts.channels)`, { retryable: false });
-    response = (await channel.send(message, first.recipients)).response;
+    if (SEPARATE_SENDS.has(channel.type) && first.recipients.length > 1) {
+      // One request per chat: remember who has it, so a retry sends only to the others.
+      const answers: string[] = [];
+      for (const r of first.recipients) {
+        if (deliveredTo.includes(r)) continue;
+        answers.push((await channel.send(message, [r])).response);
+        deliveredTo.push(r);
+      }
+      response = answers.join('; ') || 'already sent to every recipient';
+    } else response = (await channel.send(message, first.recipients)).response;
   } catch (err) {
     error = err instanceof DeliveryError ? err : new DeliveryError((err as Error).message, { retryable: true, cause: err });
     if (!(err instanceof DeliveryError)) deps.log.error({ err, channel: first.channel }, 'unexpected delivery error');
@@ -94,6 +107,7 @@ async function attempt(deps: DeliveryDeps, alerts: Alert[], message: AlertMessag
     nextAttemptAt: next?.toISOString() ?? null,
     sentAt: error ? null : at.toISOString(),
     lastError: error?.message ?? null,
+    deliveredTo,
   });
   summary.messages++;
   if (status === 'sent') summary.sent += alerts.length;

@@ -212,3 +212,41 @@ watchlists:
     expect((await evaluate(deps())).alerts).toEqual([]);
   });
 });
+
+describe.skipIf(!hasCorpus())('a CVE rejected after it was alerted', () => {
+  it('tells the subscriptions that were alerted, although the rejected record no longer matches their entries', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'vigil-rejected-'));
+    try {
+      writeFileSync(path.join(dir, 'c.yaml'), 'alerts:\n  channels:\n    mail: { type: email, host: 127.0.0.1, port: 2525, from: vigil@example.org }\n');
+      const config = loadConfig(path.join(dir, 'c.yaml'), {});
+      const store = openSqliteStore(':memory:');
+      const alerts = new SqliteAlertStore(store);
+      const deps = { store, alerts, config: config.alerts, log };
+      await alerts.upsertUser({ name: 'alice', email: 'alice@example.org', handles: {} });
+      await alerts.upsertWatchlist({ name: 'edge', owner: { user: 'alice' }, description: null });
+      await alerts.addEntry({ watchlist: 'edge', kind: 'vendor', value: 'Palo Alto Networks', thresholds: {} });
+      await alerts.upsertSubscription({ watchlist: 'edge', channel: 'mail', target: null, events: ['new', 'rejected'], mode: 'immediate', quietHours: null, timezone: 'UTC', epssAbove: 0.1, epssJump: 0.1 });
+      // The real record, then the same id as its CNA would reject it (a later dateUpdated, the CNA container reduced to the reason).
+      const real = JSON.parse(readFileSync(corpusPath('cve5', 'records', '2024', '3xxx', 'CVE-2024-3400.json'), 'utf8'));
+      writeFileSync(path.join(dir, 'published.json'), JSON.stringify(real));
+      await importFiles(findSource('cve5').source, [path.join(dir, 'published.json')], { store, log });
+      await evaluate(deps);
+      const rejectedRecord = {
+        ...real,
+        cveMetadata: { ...real.cveMetadata, state: 'REJECTED', dateUpdated: '2026-11-01T00:00:00.000Z', dateRejected: '2026-11-01T00:00:00.000Z' },
+        containers: { cna: { providerMetadata: real.containers.cna.providerMetadata, rejectedReasons: [{ lang: 'en', value: 'Test: this candidate was withdrawn.' }] } },
+      };
+      writeFileSync(path.join(dir, 'rejected.json'), JSON.stringify(rejectedRecord));
+      await importFiles(findSource('cve5').source, [path.join(dir, 'rejected.json')], { store, log });
+      await evaluate(deps);
+      const list = await alerts.listAlerts({ cveId: 'CVE-2024-3400' });
+      expect(list.map((a) => a.event).sort()).toEqual(['new', 'rejected']);
+      const rejected = list.find((a) => a.event === 'rejected');
+      expect(rejected?.explanation.event.summary).toMatch(/rejected \(was PUBLISHED\); you were alerted about it before/);
+      expect(rejected?.facts.state).toBe('REJECTED');
+      await store.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -48,6 +48,7 @@ export interface EvaluationSummary {
 export interface AlertPlan {
   watchlists: Map<string, Watchlist>;
   index: MatchIndex;
+  subscriptions: Map<number, Subscription>;
   /** Recipients per subscription id. */
   recipients: Map<number, string[]>;
 }
@@ -80,7 +81,8 @@ export async function loadPlan(alerts: AlertStore, config: AlertsConfig): Promis
   const [list, users, teams] = await Promise.all([alerts.listWatchlists(), alerts.listUsers(), alerts.listTeams()]);
   const recipients = new Map<number, string[]>();
   for (const w of list) for (const s of w.subscriptions) recipients.set(s.id, resolveRecipients(s, w, users, teams, config));
-  return { watchlists: new Map(list.map((w) => [w.name, w])), index: new MatchIndex(list.flatMap((w) => w.entries)), recipients };
+  const subscriptions = new Map(list.flatMap((w) => w.subscriptions.map((s) => [s.id, s] as const)));
+  return { watchlists: new Map(list.map((w) => [w.name, w])), index: new MatchIndex(list.flatMap((w) => w.entries)), subscriptions, recipients };
 }
 
 /** Threshold inputs of a view (EPSS optionally replaced by one day's values). */
@@ -159,9 +161,23 @@ class AlertBuilder {
   }
 }
 
-/** Alerts for one CVE's change events. */
-function evaluateChanges(b: AlertBuilder, deps: EngineDeps, plan: AlertPlan, view: VulnerabilityView, derived: ReturnType<typeof eventsFromChanges>): void {
+/**
+ * Alerts for one CVE's change events.
+ * @param alerted subscriptions alerted about this CVE before: they hear of its rejection even
+ *   though a rejected record no longer matches their entries (its product data is withdrawn).
+ */
+function evaluateChanges(b: AlertBuilder, deps: EngineDeps, plan: AlertPlan, view: VulnerabilityView, derived: ReturnType<typeof eventsFromChanges>, alerted: number[]): void {
   const { matched, any } = matchWatchlists(plan, view);
+  const rejected = derived.events.find((e) => e.type === 'rejected');
+  if (rejected) {
+    const covered = new Set(matched.flatMap((wm) => wm.watchlist.subscriptions.map((s) => s.id)));
+    for (const id of alerted) {
+      const sub = plan.subscriptions.get(id);
+      if (!sub || covered.has(id) || !sub.events.includes('rejected')) continue;
+      const detail = { ...rejected.detail, summary: `${rejected.detail.summary}; you were alerted about it before` };
+      b.add(sub, view, detail, rejected.key, { matches: [], thresholds: [], provisional: false });
+    }
+  }
   const events: DerivedEvent[] = [...derived.events];
   if (derived.matchDataChanged && view.state === 'PUBLISHED' && !events.some((e) => e.type === 'new'))
     events.push({ type: 'new', key: 'new', detail: { type: 'new', summary: 'now matches (its product or text data changed)' } });
@@ -242,7 +258,8 @@ export async function evaluate(deps: EngineDeps, plan?: AlertPlan): Promise<Eval
         const view = await viewOf(deps, cveId);
         if (!view) continue;
         summary.cves++;
-        evaluateChanges(b, deps, p, view, derived);
+        const alerted = derived.events.some((e) => e.type === 'rejected') ? await deps.alerts.subscriptionsAlerted(cveId) : [];
+        evaluateChanges(b, deps, p, view, derived, alerted);
       }
     }
     summary.changes += page.length;

@@ -240,6 +240,11 @@ export interface Alert {
   /** When NVD's CPE data confirmed a provisional match. */
   confirmedAt: string | null;
   status: AlertStatus;
+  /**
+   * Recipients already sent to, for channels that send to each recipient separately (Telegram):
+   * a retry after a partial failure sends only to the others.
+   */
+  deliveredTo: string[];
   attempts: number;
   /** When the next attempt is due (retry backoff, quiet hours, digest time); null once done. */
   nextAttemptAt: string | null;

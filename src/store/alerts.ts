@@ -35,7 +35,7 @@ export interface EpssDayInfo {
 }
 
 /** An alert to create (the store assigns id and bookkeeping). */
-export type NewAlert = Omit<Alert, 'id' | 'status' | 'attempts' | 'sentAt' | 'lastError' | 'confirmedAt'>;
+export type NewAlert = Omit<Alert, 'id' | 'status' | 'attempts' | 'sentAt' | 'lastError' | 'confirmedAt' | 'deliveredTo'>;
 
 /** What one evaluation commits at once. */
 export interface EvaluationCommit {
@@ -114,7 +114,9 @@ export interface AlertStore {
   /** Earliest next attempt among pending alerts (ISO 8601), or null. */
   nextDue(): Promise<string | null>;
   /** Logs attempts and updates the alerts they were for, in one transaction. */
-  recordAttempts(attempts: DeliveryAttempt[], outcome: { status: AlertStatus; nextAttemptAt: string | null; sentAt: string | null; lastError: string | null }): Promise<void>;
+  recordAttempts(attempts: DeliveryAttempt[], outcome: { status: AlertStatus; nextAttemptAt: string | null; sentAt: string | null; lastError: string | null; deliveredTo: string[] }): Promise<void>;
+  /** Ids of the subscriptions that were ever alerted about this CVE. */
+  subscriptionsAlerted(cveId: string): Promise<number[]>;
   getAlert(id: number): Promise<Alert | null>;
   listAlerts(query: AlertQuery): Promise<Alert[]>;
   deliveries(alertId: number): Promise<DeliveryAttempt[]>;

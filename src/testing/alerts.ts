@@ -148,6 +148,7 @@ export function sampleAlert(overrides: AlertOverrides = {}): Alert {
     provisional: true,
     confirmedAt: null,
     status: 'pending',
+    deliveredTo: [],
     attempts: 0,
     nextAttemptAt: '2024-04-12T18:00:00.000Z',
     sentAt: null,

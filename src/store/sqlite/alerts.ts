@@ -54,6 +54,7 @@ function toAlert(r: Row): Alert {
     provisional: r.provisional === 1,
     confirmedAt: (r.confirmed_at as string | null) ?? null,
     status: r.status as AlertStatus,
+    deliveredTo: JSON.parse(r.delivered_to as string),
     attempts: r.attempts as number,
     nextAttemptAt: (r.next_attempt_at as string | null) ?? null,
     sentAt: (r.sent_at as string | null) ?? null,
@@ -262,13 +263,13 @@ export class SqliteAlertStore implements AlertStore {
     return (this.store.stmt("SELECT min(next_attempt_at) FROM alerts WHERE status = 'pending'").pluck().get() as string | null) ?? null;
   }
 
-  async recordAttempts(attempts: DeliveryAttempt[], o: { status: AlertStatus; nextAttemptAt: string | null; sentAt: string | null; lastError: string | null }): Promise<void> {
+  async recordAttempts(attempts: DeliveryAttempt[], o: { status: AlertStatus; nextAttemptAt: string | null; sentAt: string | null; lastError: string | null; deliveredTo: string[] }): Promise<void> {
     const log = this.store.stmt('INSERT INTO deliveries (alert_id, attempt, at, status, retryable, response, error, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
-    const update = this.store.stmt('UPDATE alerts SET status = ?, attempts = ?, next_attempt_at = ?, sent_at = coalesce(?, sent_at), last_error = ? WHERE id = ?');
+    const update = this.store.stmt('UPDATE alerts SET status = ?, attempts = ?, next_attempt_at = ?, sent_at = coalesce(?, sent_at), last_error = ?, delivered_to = ? WHERE id = ?');
     this.store.db.transaction(() => {
       for (const a of attempts) {
         log.run(a.alertId, a.attempt, a.at, a.status, Number(a.retryable), a.response, a.error, a.durationMs);
-        update.run(o.status, a.attempt, o.nextAttemptAt, o.sentAt, o.lastError, a.alertId);
+        update.run(o.status, a.attempt, o.nextAttemptAt, o.sentAt, o.lastError, JSON.stringify(o.deliveredTo), a.alertId);
       }
     })();
   }
@@ -300,6 +301,10 @@ export class SqliteAlertStore implements AlertStore {
       for (const id of ids) n += one.run(now, id).changes;
     })();
     return n;
+  }
+
+  async subscriptionsAlerted(cveId: string): Promise<number[]> {
+    return this.store.stmt('SELECT DISTINCT subscription_id FROM alerts WHERE cve_id = ? AND subscription_id != 0 ORDER BY 1').pluck().all(cveId) as number[];
   }
 
   async getKevEntry(cveId: string): Promise<KevEntry | null> {

@@ -187,6 +187,7 @@ export const migrations: Migration[] = [
         provisional INTEGER NOT NULL,
         confirmed_at TEXT,
         status TEXT NOT NULL DEFAULT 'pending',
+        delivered_to TEXT NOT NULL DEFAULT '[]',
         attempts INTEGER NOT NULL DEFAULT 0,
         next_attempt_at TEXT,
         sent_at TEXT,
