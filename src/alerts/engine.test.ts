@@ -18,6 +18,7 @@ import { findSource } from '../sources/registry.ts';
 import { SqliteAlertStore } from '../store/sqlite/alerts.ts';
 import { openSqliteStore, type SqliteStore } from '../store/sqlite/index.ts';
 import { corpusPath, hasCorpus } from '../testing/corpus.ts';
+import { officialEpss } from '../testing/mirror.ts';
 import { evaluate, loadPlan } from './engine.ts';
 import { kevOnlyView } from './facts.ts';
 import { importWatchlistFile } from './watchlist-file.ts';
@@ -249,4 +250,38 @@ describe.skipIf(!hasCorpus())('a CVE rejected after it was alerted', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+describe.skipIf(!hasCorpus())('EPSS model versions', () => {
+  /** Alerts made by two EPSS days (2026-06-14, 2026-08-09) scored by these models, for a watchlist of every CVE. */
+  async function movements(firstModel: string, secondModel: string): Promise<number> {
+    const dir = mkdtempSync(path.join(tmpdir(), 'vigil-epss-model-'));
+    try {
+      writeFileSync(path.join(dir, 'c.yaml'), 'alerts:\n  channels:\n    hook: { type: webhook, url: "http://127.0.0.1:9/x", secret: "0123456789abcdef0123" }\n');
+      const config = loadConfig(path.join(dir, 'c.yaml'), {});
+      const store = openSqliteStore(':memory:');
+      const alerts = new SqliteAlertStore(store);
+      await importFiles(findSource('cve5').source, [corpusPath('cve5', 'records')], { store, log });
+      await alerts.upsertUser({ name: 'alice', email: null, handles: {} });
+      await alerts.upsertWatchlist({ name: 'everything', owner: { user: 'alice' }, description: null });
+      await alerts.addEntry({ watchlist: 'everything', kind: 'regex', value: '.', thresholds: {} });
+      await alerts.upsertSubscription({ watchlist: 'everything', channel: 'hook', target: null, events: ['epss_threshold', 'epss_jump'], mode: 'immediate', quietHours: null, timezone: 'UTC', epssAbove: 0.1, epssJump: 0.05 });
+      for (const [date, model] of [['2026-06-14', firstModel], ['2026-08-09', secondModel]] as const) {
+        const file = path.join(dir, `epss_scores-${date}.csv.gz`);
+        writeFileSync(file, officialEpss(date, model));
+        await importFiles(findSource('epss').source, [file], { store, log });
+      }
+      const s = await evaluate({ store, alerts, config: config.alerts, log });
+      expect(s.epssDays).toEqual(['2026-06-14', '2026-08-09']);
+      await store.close();
+      return s.alerts.length;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('alerts on no movement between two days scored by different EPSS models (the same days under one model do move)', async () => {
+    expect(await movements('v2025.03.14', 'v2025.03.14')).toBeGreaterThan(0);
+    expect(await movements('v2023.03.01', 'v2025.03.14')).toBe(0);
+  }, 120_000);
 });

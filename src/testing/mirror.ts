@@ -24,13 +24,13 @@ export function nvdRecords(): (Record<string, unknown> & { id: string; lastModif
 }
 
 /** The corpus EPSS day `date` (`2026-08-16`) rewritten in FIRST's official daily layout (5 decimals, model line). */
-export function officialEpss(date: string): Buffer {
+export function officialEpss(date: string, modelVersion = 'v2025.03.14'): Buffer {
   const rows = gunzipSync(readFileSync(corpusPath('epss', `emba-epss-${date}.ssv.gz`))).toString('utf8').trim().split('\n');
   const body = rows.map((r) => {
     const [cve, epss, pct] = r.split(';');
     return `${cve},${Number(epss).toFixed(5)},${Number(pct).toFixed(5)}`;
   });
-  return gzipSync(`#model_version:v2025.03.14,score_date:${date}T12:55:00Z\ncve,epss,percentile\n${body.join('\n')}\n`);
+  return gzipSync(`#model_version:${modelVersion},score_date:${date}T12:55:00Z\ncve,epss,percentile\n${body.join('\n')}\n`);
 }
 
 /** A running mirror. */
