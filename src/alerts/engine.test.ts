@@ -19,7 +19,8 @@ import { SqliteAlertStore } from '../store/sqlite/alerts.ts';
 import { openSqliteStore, type SqliteStore } from '../store/sqlite/index.ts';
 import { corpusPath, hasCorpus } from '../testing/corpus.ts';
 import { officialEpss } from '../testing/mirror.ts';
-import { evaluate, loadPlan } from './engine.ts';
+import { evaluate } from './engine.ts';
+import { loadPlan } from './plan.ts';
 import { kevOnlyView } from './facts.ts';
 import { importWatchlistFile } from './watchlist-file.ts';
 

@@ -8,14 +8,15 @@ import type { Logger } from 'pino';
 import type { MergeOptions } from '../analysis/merge.ts';
 import { buildView } from '../analysis/view.ts';
 import type { AlertsConfig } from '../config.ts';
-import type { AlertEventDetail, MatchReason, Subscription, Team, ThresholdCheck, User, Watchlist } from '../model/alert.ts';
+import type { AlertEventDetail, MatchReason, Subscription, ThresholdCheck, Watchlist } from '../model/alert.ts';
 import type { VulnerabilityView } from '../model/record.ts';
 import type { Severity } from '../model/vulnerability.ts';
 import type { AlertStore, EpssMove, EvaluationCommit, NewAlert } from '../store/alerts.ts';
 import type { Store } from '../store/types.ts';
 import { type DerivedEvent, eventsFromChanges } from './events.ts';
 import { factsFromView, KEV_PROVIDER, kevOnlyView, kevReasons, vendorUnknown } from './facts.ts';
-import { isProvisional, MatchIndex } from './match.ts';
+import { isProvisional } from './match.ts';
+import { type AlertPlan, loadPlan } from './plan.ts';
 import { firstAttemptAt } from './schedule.ts';
 import { checkThresholds, passesAll } from './thresholds.ts';
 
@@ -44,46 +45,10 @@ export interface EvaluationSummary {
   durationMs: number;
 }
 
-/** Watchlists compiled for matching, with their subscriptions and recipients. */
-export interface AlertPlan {
-  watchlists: Map<string, Watchlist>;
-  index: MatchIndex;
-  subscriptions: Map<number, Subscription>;
-  /** Recipients per subscription id. */
-  recipients: Map<number, string[]>;
-}
-
 const PAGE = 2000;
 /** Reasons kept per matching entry (the rest match the same way). */
 const MAX_REASONS = 8;
 const SEVERITY_RANK: Record<Severity, number> = { NONE: 0, LOW: 1, MEDIUM: 2, HIGH: 3, CRITICAL: 4 };
-
-/**
- * Who receives a subscription's alerts on its channel: the subscription's own target, else the
- * owner's address or handle (every member's, for a team). Webhook-style channels need none.
- */
-export function resolveRecipients(sub: Subscription, w: Watchlist, users: User[], teams: Team[], config: AlertsConfig): string[] {
-  if (sub.target) return [sub.target];
-  const kind = config.channels[sub.channel]?.type;
-  if (kind !== 'email' && kind !== 'telegram') return [];
-  const names = 'user' in w.owner ? [w.owner.user] : (teams.find((t) => 'team' in w.owner && t.name === w.owner.team)?.members ?? []);
-  const out: string[] = [];
-  for (const n of names) {
-    const u = users.find((x) => x.name === n);
-    const v = kind === 'email' ? u?.email : u?.handles.telegram;
-    if (v && !out.includes(v)) out.push(v);
-  }
-  return out;
-}
-
-/** Loads and compiles every watchlist (entries that fail to compile are in `index.invalid`, and skipped). */
-export async function loadPlan(alerts: AlertStore, config: AlertsConfig): Promise<AlertPlan> {
-  const [list, users, teams] = await Promise.all([alerts.listWatchlists(), alerts.listUsers(), alerts.listTeams()]);
-  const recipients = new Map<number, string[]>();
-  for (const w of list) for (const s of w.subscriptions) recipients.set(s.id, resolveRecipients(s, w, users, teams, config));
-  const subscriptions = new Map(list.flatMap((w) => w.subscriptions.map((s) => [s.id, s] as const)));
-  return { watchlists: new Map(list.map((w) => [w.name, w])), index: new MatchIndex(list.flatMap((w) => w.entries)), subscriptions, recipients };
-}
 
 /** Threshold inputs of a view (EPSS optionally replaced by one day's values). */
 function thresholdFacts(view: VulnerabilityView, epss?: { score: number; percentile: number }) {

@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { createChannels } from '../alerts/channels/registry.ts';
 import type { Channel } from '../alerts/channels/types.ts';
-import { loadPlan } from '../alerts/engine.ts';
+import { loadPlan } from '../alerts/plan.ts';
 import { loadConfig, type VigilConfig } from '../config.ts';
 import { type CycleSummary, Daemon } from '../daemon.ts';
 import { VigilError } from '../errors.ts';

@@ -1,0 +1,44 @@
+/**
+ * The watchlists as the engine uses them: every entry compiled into one {@link MatchIndex}, each
+ * subscription with the recipients it resolves to.
+ */
+import type { AlertsConfig } from '../config.ts';
+import type { Subscription, Team, User, Watchlist } from '../model/alert.ts';
+import type { AlertStore } from '../store/alerts.ts';
+import { MatchIndex } from './match.ts';
+
+/** Watchlists compiled for matching, with their subscriptions and recipients. */
+export interface AlertPlan {
+  watchlists: Map<string, Watchlist>;
+  index: MatchIndex;
+  subscriptions: Map<number, Subscription>;
+  /** Recipients per subscription id. */
+  recipients: Map<number, string[]>;
+}
+
+/**
+ * Who receives a subscription's alerts on its channel: the subscription's own target, else the
+ * owner's address or handle (every member's, for a team). Webhook-style channels need none.
+ */
+export function resolveRecipients(sub: Subscription, w: Watchlist, users: User[], teams: Team[], config: AlertsConfig): string[] {
+  if (sub.target) return [sub.target];
+  const kind = config.channels[sub.channel]?.type;
+  if (kind !== 'email' && kind !== 'telegram') return [];
+  const names = 'user' in w.owner ? [w.owner.user] : (teams.find((t) => 'team' in w.owner && t.name === w.owner.team)?.members ?? []);
+  const out: string[] = [];
+  for (const n of names) {
+    const u = users.find((x) => x.name === n);
+    const v = kind === 'email' ? u?.email : u?.handles.telegram;
+    if (v && !out.includes(v)) out.push(v);
+  }
+  return out;
+}
+
+/** Loads and compiles every watchlist (entries that fail to compile are in `index.invalid`, and skipped). */
+export async function loadPlan(alerts: AlertStore, config: AlertsConfig): Promise<AlertPlan> {
+  const [list, users, teams] = await Promise.all([alerts.listWatchlists(), alerts.listUsers(), alerts.listTeams()]);
+  const recipients = new Map<number, string[]>();
+  for (const w of list) for (const s of w.subscriptions) recipients.set(s.id, resolveRecipients(s, w, users, teams, config));
+  const subscriptions = new Map(list.flatMap((w) => w.subscriptions.map((s) => [s.id, s] as const)));
+  return { watchlists: new Map(list.map((w) => [w.name, w])), index: new MatchIndex(list.flatMap((w) => w.entries)), subscriptions, recipients };
+}
