@@ -14,7 +14,8 @@ import { productKey } from '../enrich/product-key.ts';
 import { VigilError } from '../errors.ts';
 import { type Thresholds, WATCH_KINDS, type WatchEntry, type WatchKind } from '../model/alert.ts';
 import { thresholdProblem } from './thresholds.ts';
-import { parseVersionSpec, rangeFromCpe, type VersionRange } from './versions.ts';
+import { parseVersionSpec, type VersionRange } from './versions.ts';
+import { rangeFromCpe } from './ranges.ts';
 
 /** An entry as a user or config file gives it (before validation). */
 export interface WatchEntryInput {

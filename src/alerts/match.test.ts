@@ -14,7 +14,7 @@ import { findSource } from '../sources/registry.ts';
 import { corpusPath, hasCorpus } from '../testing/corpus.ts';
 import { compileEntry, findKeyword } from './entry.ts';
 import { type EntryMatch, isProvisional, MatchIndex } from './match.ts';
-import { rangesFromAffected } from './versions.ts';
+import { rangesFromAffected } from './ranges.ts';
 
 /** Records of the CVE 5 JSON Lines file used for package-URL tests (npm, PyPI, Maven, Go, NuGet, crates.io, Packagist). */
 const PACKAGE_CVES = new Set(['CVE-2024-47554', 'CVE-2024-34391', 'CVE-2024-4340', 'CVE-2024-24786', 'CVE-2024-21907', 'CVE-2024-4435', 'CVE-2024-47050']);

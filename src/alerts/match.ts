@@ -14,7 +14,8 @@ import type { MatchReason, MatchVia, WatchEntry } from '../model/alert.ts';
 import type { CpeApplicability, Vulnerability } from '../model/record.ts';
 import type { AffectedProduct } from '../model/vulnerability.ts';
 import { type CompiledEntry, compileEntry, findKeyword, samePackage } from './entry.ts';
-import { describe, intersects, rangeFromCpe, rangeFromCpeMatch, rangesFromAffected, type VersionRange } from './versions.ts';
+import { describe, intersects, type VersionRange } from './versions.ts';
+import { rangeFromCpe, rangeFromCpeMatch, rangesFromAffected } from './ranges.ts';
 
 /** One entry that matched a record, with every reason it matched. */
 export interface EntryMatch {

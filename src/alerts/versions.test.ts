@@ -1,7 +1,8 @@
 import { describe as group, expect, it } from 'vitest';
 import { VigilError } from '../errors.ts';
 import type { AffectedVersion } from '../model/vulnerability.ts';
-import { compareVersions, describe, intersects, parseVersionSpec, rangeFromCpe, rangeFromCpeMatch, rangesFromAffected, type VersionRange } from './versions.ts';
+import { compareVersions, describe, intersects, parseVersionSpec, type VersionRange } from './versions.ts';
+import { rangeFromCpe, rangeFromCpeMatch, rangesFromAffected } from './ranges.ts';
 
 const sign = (n: number): number => Math.sign(n);
 
