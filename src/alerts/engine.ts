@@ -10,7 +10,6 @@ import { buildView } from '../analysis/view.ts';
 import type { AlertsConfig } from '../config.ts';
 import type { AlertEventDetail, MatchReason, Subscription, ThresholdCheck, Watchlist } from '../model/alert.ts';
 import type { VulnerabilityView } from '../model/record.ts';
-import type { Severity } from '../model/vulnerability.ts';
 import type { AlertStore, EpssMove, EvaluationCommit, NewAlert } from '../store/alerts.ts';
 import type { Store } from '../store/types.ts';
 import { type DerivedEvent, eventsFromChanges } from './events.ts';
@@ -18,7 +17,7 @@ import { factsFromView, KEV_PROVIDER, kevOnlyView, kevReasons, vendorUnknown } f
 import { isProvisional } from './match.ts';
 import { type AlertPlan, loadPlan } from './plan.ts';
 import { firstAttemptAt } from './schedule.ts';
-import { checkThresholds, passesAll } from './thresholds.ts';
+import { checkThresholds, passesAll, severityRank, thresholdFactsOf } from './thresholds.ts';
 
 /** What the engine needs. */
 export interface EngineDeps {
@@ -48,19 +47,6 @@ export interface EvaluationSummary {
 const PAGE = 2000;
 /** Reasons kept per matching entry (the rest match the same way). */
 const MAX_REASONS = 8;
-const SEVERITY_RANK: Record<Severity, number> = { NONE: 0, LOW: 1, MEDIUM: 2, HIGH: 3, CRITICAL: 4 };
-
-/** Threshold inputs of a view (EPSS optionally replaced by one day's values). */
-function thresholdFacts(view: VulnerabilityView, epss?: { score: number; percentile: number }) {
-  return {
-    severity: view.severity,
-    cvssScore: view.primaryCvss?.baseScore ?? null,
-    epss: epss?.score ?? view.epss?.score ?? null,
-    percentile: epss?.percentile ?? view.epss?.percentile ?? null,
-    kev: view.kev !== null,
-    ransomware: view.kev?.knownRansomwareCampaignUse === 'Known',
-  };
-}
 
 /** The matches of one watchlist that pass their entries' thresholds. */
 interface WatchlistMatch {
@@ -71,7 +57,7 @@ interface WatchlistMatch {
 
 function matchWatchlists(plan: AlertPlan, view: VulnerabilityView, epss?: { score: number; percentile: number }): { matched: WatchlistMatch[]; any: boolean } {
   const matches = plan.index.match(view);
-  const facts = thresholdFacts(view, epss);
+  const facts = thresholdFactsOf(view, epss);
   const byList = new Map<string, WatchlistMatch>();
   for (const m of matches) {
     const checks = checkThresholds(m.entry.thresholds, facts);
@@ -155,7 +141,7 @@ function evaluateChanges(b: AlertBuilder, deps: EngineDeps, plan: AlertPlan, vie
   }
   // The administrator fallback: a severe new CVE nobody could watch, because it names no vendor.
   const fb = deps.config.fallback;
-  if (fb && !any && view.severity && SEVERITY_RANK[view.severity] >= SEVERITY_RANK[fb.minSeverity] && vendorUnknown(view)) {
+  if (fb && !any && severityRank(view.severity) >= severityRank(fb.minSeverity) && vendorUnknown(view)) {
     const trigger = events.find((e) => e.type === 'new' || e.type === 'severity_raised');
     if (trigger) {
       const check: ThresholdCheck = { name: 'minSeverity', required: fb.minSeverity, actual: view.severity, passed: true };

@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import type { AlertEventDetail, AlertEventType } from '../model/alert.ts';
 import type { Change } from '../model/record.ts';
 import type { Severity } from '../model/vulnerability.ts';
+import { severityRank } from './thresholds.ts';
 
 /** An event one CVE's changes produced. */
 export interface DerivedEvent {
@@ -27,7 +28,6 @@ export interface ChangeEvents {
   nvdCpeChanged: boolean;
 }
 
-const SEVERITY_RANK: Record<Severity, number> = { NONE: 0, LOW: 1, MEDIUM: 2, HIGH: 3, CRITICAL: 4 };
 /** Fields whose change can make a CVE match an entry it did not match. */
 const MATCH_FIELDS = new Set(['products', 'cpeCount', 'title', 'description']);
 
@@ -79,8 +79,8 @@ export function eventsFromChanges(changes: Change[]): ChangeEvents {
     if (severity.length) {
       const first = severity[0] as Change;
       const last = severity.at(-1) as Change;
-      const was = first.old === null ? -1 : SEVERITY_RANK[first.old as Severity];
-      const now = last.new === null ? -1 : SEVERITY_RANK[last.new as Severity];
+      const was = severityRank(first.old as Severity | null);
+      const now = severityRank(last.new as Severity | null);
       if (now > was) events.push(event('severity_raised', `severity_raised:${last.new}`, `severity ${first.old ?? 'none'} → ${last.new}`, severity));
     }
     const cvss = history.filter((c) => c.field === 'primaryCvss');

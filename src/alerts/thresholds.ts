@@ -3,10 +3,16 @@
  * {@link ThresholdCheck} with the CVE's value, so an alert can say which conditions it met.
  */
 import type { ThresholdCheck, Thresholds } from '../model/alert.ts';
+import type { VulnerabilityView } from '../model/record.ts';
 import type { Severity } from '../model/vulnerability.ts';
 
 /** Severities from lowest to highest. */
 export const SEVERITY_ORDER: readonly Severity[] = ['NONE', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'];
+
+/** Rank of a severity in {@link SEVERITY_ORDER} (NONE = 0 … CRITICAL = 4); no severity is −1, below all. */
+export function severityRank(severity: Severity | null): number {
+  return severity === null ? -1 : SEVERITY_ORDER.indexOf(severity);
+}
 /** Threshold names with their accepted range (numbers) or type. */
 const THRESHOLD_RULES: Readonly<Record<keyof Thresholds, readonly [number, number] | 'severity' | 'boolean'>> = {
   minSeverity: 'severity',
@@ -28,6 +34,21 @@ export interface ThresholdFacts {
   kev: boolean;
   /** KEV `knownRansomwareCampaignUse` is `Known`. */
   ransomware: boolean;
+}
+
+/**
+ * The threshold inputs of a CVE's view; `epss` replaces the view's EPSS with one day's values
+ * (EPSS events are judged on the day that moved).
+ */
+export function thresholdFactsOf(view: VulnerabilityView, epss?: { score: number; percentile: number }): ThresholdFacts {
+  return {
+    severity: view.severity,
+    cvssScore: view.primaryCvss?.baseScore ?? null,
+    epss: epss?.score ?? view.epss?.score ?? null,
+    percentile: epss?.percentile ?? view.epss?.percentile ?? null,
+    kev: view.kev !== null,
+    ransomware: view.kev?.knownRansomwareCampaignUse === 'Known',
+  };
 }
 
 /**
@@ -66,7 +87,7 @@ export function checkThresholds(t: Thresholds, facts: ThresholdFacts): Threshold
   const checks: ThresholdCheck[] = [];
   if (t.minSeverity !== undefined) {
     const actual = facts.severity;
-    const passed = actual !== null && SEVERITY_ORDER.indexOf(actual) >= SEVERITY_ORDER.indexOf(t.minSeverity);
+    const passed = actual !== null && severityRank(actual) >= severityRank(t.minSeverity);
     checks.push({ name: 'minSeverity', required: t.minSeverity, actual, passed });
   }
   if (t.minCvss !== undefined) checks.push(atLeast('minCvss', t.minCvss, facts.cvssScore));

@@ -6,7 +6,7 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { candidateQuery } from '../alerts/candidates.ts';
 import { entryLabel } from '../alerts/entry.ts';
 import { MatchIndex } from '../alerts/match.ts';
-import { checkThresholds, passesAll } from '../alerts/thresholds.ts';
+import { checkThresholds, passesAll, thresholdFactsOf } from '../alerts/thresholds.ts';
 import { entryFromInput, importWatchlistFile, subscriptionFromInput } from '../alerts/watchlist-file.ts';
 import { buildView } from '../analysis/view.ts';
 import { VigilError } from '../errors.ts';
@@ -214,7 +214,7 @@ export function registerWatch(program: Command): void {
           if (bar && ++done % 1000 === 0) bar.onProgress?.({ type: 'progress', done, total: ids.size, unit: 'CVEs' } as never);
           if (!stored) continue;
           const view = buildView(stored, config.ssvc);
-          const facts = { severity: view.severity, cvssScore: view.primaryCvss?.baseScore ?? null, epss: view.epss?.score ?? null, percentile: view.epss?.percentile ?? null, kev: view.kev !== null, ransomware: view.kev?.knownRansomwareCampaignUse === 'Known' };
+          const facts = thresholdFactsOf(view);
           for (const m of index.match(view)) {
             const checks = checkThresholds(m.entry.thresholds, facts);
             results.push({ cveId: view.id, priority: view.priority.score, severity: view.severity, title: view.title ?? view.description?.slice(0, 80) ?? '', entry: m.entry.id, passes: passesAll(checks), reasons: m.reasons, thresholds: checks });
