@@ -5,6 +5,7 @@
 import type { AlertsConfig } from '../config.ts';
 import type { Subscription, Team, User, Watchlist } from '../model/alert.ts';
 import type { AlertStore } from '../store/alerts.ts';
+import { channelDefinitions } from './channels/registry.ts';
 import { MatchIndex } from './match.ts';
 
 /** Watchlists compiled for matching, with their subscriptions and recipients. */
@@ -22,8 +23,9 @@ export interface AlertPlan {
  */
 export function resolveRecipients(sub: Subscription, w: Watchlist, users: User[], teams: Team[], config: AlertsConfig): string[] {
   if (sub.target) return [sub.target];
-  const kind = config.channels[sub.channel]?.type;
-  if (kind !== 'email' && kind !== 'telegram') return [];
+  const type = config.channels[sub.channel]?.type;
+  const kind = type ? channelDefinitions[type].recipient : null;
+  if (!kind) return [];
   const names = 'user' in w.owner ? [w.owner.user] : (teams.find((t) => 'team' in w.owner && t.name === w.owner.team)?.members ?? []);
   const out: string[] = [];
   for (const n of names) {

@@ -3,7 +3,7 @@
  * watchlist first, so a misconfiguration shows now rather than at the first alert.
  */
 import type { Command } from 'commander';
-import { createChannels } from '../alerts/channels/registry.ts';
+import { channelDefinitions, createChannels } from '../alerts/channels/registry.ts';
 import type { Channel } from '../alerts/channels/types.ts';
 import { loadPlan } from '../alerts/plan.ts';
 import { loadConfig, type VigilConfig } from '../config.ts';
@@ -34,11 +34,13 @@ export async function startupChecks(config: VigilConfig, alerts: AlertStore, cha
     for (const s of w.subscriptions) {
       const settings = config.alerts.channels[s.channel];
       if (!settings) throw new VigilError('VIGIL_WATCHLIST_INVALID', [w.name, `subscription #${s.id} uses channel "${s.channel}", which is not in alerts.channels`]);
-      if ((settings.type === 'email' || settings.type === 'telegram') && !plan.recipients.get(s.id)?.length)
-        throw new VigilError('VIGIL_WATCHLIST_INVALID', [w.name, `subscription #${s.id} (${s.channel}) has no recipient: give it "to", or give its owner ${settings.type === 'email' ? 'an email' : 'a telegram handle'}`]);
+      const needs = channelDefinitions[settings.type].recipient;
+      if (needs && !plan.recipients.get(s.id)?.length)
+        throw new VigilError('VIGIL_WATCHLIST_INVALID', [w.name, `subscription #${s.id} (${s.channel}) has no recipient: give it "to", or give its owner ${needs === 'email' ? 'an email' : 'a telegram handle'}`]);
     }
   const fb = config.alerts.fallback;
-  if (fb && (config.alerts.channels[fb.channel]?.type === 'email' || config.alerts.channels[fb.channel]?.type === 'telegram') && !fb.to)
+  const fbType = fb ? config.alerts.channels[fb.channel]?.type : undefined;
+  if (fb && fbType && channelDefinitions[fbType].recipient && !fb.to)
     throw new VigilError('VIGIL_CONFIG_INVALID', [`alerts.fallback.to: channel ${fb.channel} needs a recipient`]);
   for (const c of channels.values()) {
     try {
