@@ -18,7 +18,7 @@ import { type EvaluationSummary, evaluate } from './alerts/engine.ts';
 import type { VigilConfig } from './config.ts';
 import { type RunSummary, syncSource } from './pipeline.ts';
 import type { HttpClient } from './sources/http.ts';
-import { registry } from './sources/registry.ts';
+import { findSource, registry } from './sources/registry.ts';
 import type { AlertStore } from './store/alerts.ts';
 import type { Store } from './store/types.ts';
 
@@ -91,8 +91,7 @@ export class Daemon {
   /** Syncs one source, then evaluates and delivers. Never throws. */
   async syncOne(id: string, out?: CycleSummary): Promise<RunSummary> {
     const { config, log, writer, http } = this.#deps;
-    const found = registry.find((r) => r.source.id === id);
-    if (!found) throw new Error(`unknown source ${id}`);
+    const found = findSource(id);
     const summary = await syncSource(found.source, config.sources[id]?.config, { store: writer, log, http, merge: config.ssvc, signal: this.#abort.signal, ...(this.#deps.now ? { now: this.#deps.now } : {}) });
     out?.syncs.push(summary);
     await this.#recordHealth(id, summary);

@@ -2,7 +2,7 @@
  * What every command needs: the validated config, a logger and the store. Commands get it from
  * {@link withContext}, which always closes the store, even on errors.
  */
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { loadConfig, type VigilConfig } from '../config.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { SqliteAlertStore } from '../store/sqlite/alerts.ts';
@@ -24,14 +24,35 @@ export interface GlobalOptions {
 }
 
 /**
+ * The validated configuration (with `--db` applied) and a logger, from the program's global
+ * options (`--config FILE --db FILE`).
+ * @throws {VigilError} VIGIL_CONFIG_INVALID (see config.ts).
+ */
+export function cliConfig(cmd: Command): { config: VigilConfig; log: Logger } {
+  const globals = cmd.optsWithGlobals<GlobalOptions>();
+  const config = loadConfig(globals.config);
+  if (globals.db) config.database = globals.db;
+  return { config, log: createLogger() };
+}
+
+/**
+ * A parser of a numeric option within [min, max], for commander (`--min-cvss 7.5`).
+ * @throws {InvalidArgumentError} for anything else.
+ */
+export function numberIn(min: number, max: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n < min || n > max) throw new InvalidArgumentError(`expected a number from ${min} to ${max}`);
+    return n;
+  };
+}
+
+/**
  * Runs `fn` with a context built from the program's global options. `writer: true` (imports,
  * syncs) puts the store in a worker thread so that parsing and writing overlap.
  */
 export async function withContext<T>(cmd: Command, fn: (ctx: CliContext) => Promise<T>, options: { writer?: boolean } = {}): Promise<T> {
-  const globals = cmd.optsWithGlobals<GlobalOptions>();
-  const config = loadConfig(globals.config);
-  if (globals.db) config.database = globals.db;
-  const log = createLogger();
+  const { config, log } = cliConfig(cmd);
   const store = options.writer ? new ThreadedSqliteStore(config.database) : openSqliteStore(config.database);
   try {
     return await fn({ config, log, store });
@@ -50,10 +71,7 @@ export interface AlertsContext {
 
 /** Like {@link withContext}, for commands that read or write watchlists, users and alerts. */
 export async function withAlerts<T>(cmd: Command, fn: (ctx: AlertsContext) => Promise<T>): Promise<T> {
-  const globals = cmd.optsWithGlobals<GlobalOptions>();
-  const config = loadConfig(globals.config);
-  if (globals.db) config.database = globals.db;
-  const log = createLogger();
+  const { config, log } = cliConfig(cmd);
   const store = openSqliteStore(config.database);
   try {
     return await fn({ config, log, store, alerts: new SqliteAlertStore(store) });

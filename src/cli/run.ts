@@ -6,17 +6,17 @@ import type { Command } from 'commander';
 import { channelDefinitions, createChannels } from '../alerts/channels/registry.ts';
 import type { Channel } from '../alerts/channels/types.ts';
 import { loadPlan } from '../alerts/plan.ts';
-import { loadConfig, type VigilConfig } from '../config.ts';
+import type { VigilConfig } from '../config.ts';
 import { type CycleSummary, Daemon } from '../daemon.ts';
 import { VigilError } from '../errors.ts';
-import { createLogger, type Logger } from '../log.ts';
+import type { Logger } from '../log.ts';
 import { HttpClient } from '../sources/http.ts';
 import { findSource } from '../sources/registry.ts';
 import type { AlertStore } from '../store/alerts.ts';
 import { SqliteAlertStore } from '../store/sqlite/alerts.ts';
 import { openSqliteStore } from '../store/sqlite/index.ts';
 import { ThreadedSqliteStore } from '../store/sqlite/threaded.ts';
-import type { GlobalOptions } from './context.ts';
+import { cliConfig } from './context.ts';
 import { formatSummary } from './summary.ts';
 
 /**
@@ -68,11 +68,8 @@ export function registerRun(program: Command): void {
     .argument('[source...]', 'with --once: only these sources')
     .option('--once', 'one full cycle (every source, then alert delivery), then exit; for cron and tests')
     .action(async (ids: string[], o: { once?: boolean }, cmd: Command) => {
-      const globals = cmd.optsWithGlobals<GlobalOptions>();
-      const config = loadConfig(globals.config);
-      if (globals.db) config.database = globals.db;
+      const { config, log } = cliConfig(cmd);
       for (const id of ids) findSource(id);
-      const log = createLogger();
       // The reader opens (and migrates) the file before the writer's thread opens it.
       const reader = openSqliteStore(config.database);
       reader.db.pragma('busy_timeout = 30000');

@@ -1,7 +1,7 @@
 /** `vigil top` and `vigil search`: the ranked list, with filters. */
 import { type Command, InvalidArgumentError } from 'commander';
 import type { RankQuery } from '../store/types.ts';
-import { withContext } from './context.ts';
+import { numberIn, withContext } from './context.ts';
 import { rankedTable } from './format.ts';
 
 interface FilterOptions {
@@ -17,13 +17,6 @@ interface FilterOptions {
   sort?: 'priority' | 'relevance';
 }
 
-function number(min: number, max: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n < min || n > max) throw new InvalidArgumentError(`expected a number from ${min} to ${max}`);
-    return n;
-  };
-}
 
 function date(value: string): string {
   if (Number.isNaN(Date.parse(value))) throw new InvalidArgumentError('expected YYYY-MM-DD or an ISO 8601 time');
@@ -34,12 +27,12 @@ function date(value: string): string {
 function withFilters(cmd: Command): Command {
   return cmd
     .option('--kev', 'only CVEs in CISA KEV')
-    .option('--min-epss <X>', 'minimum EPSS probability, 0–1', number(0, 1))
-    .option('--min-cvss <X>', 'minimum CVSS base score, 0–10', number(0, 10))
+    .option('--min-epss <X>', 'minimum EPSS probability, 0–1', numberIn(0, 1))
+    .option('--min-cvss <X>', 'minimum CVSS base score, 0–10', numberIn(0, 10))
     .option('--vendor <V>', 'vendor name or prefix (case and punctuation ignored)')
     .option('--product <P>', 'product name or prefix')
     .option('--since <DATE>', 'published on or after DATE', date)
-    .option('--limit <N>', 'rows to show (default 20)', number(1, 10_000))
+    .option('--limit <N>', 'rows to show (default 20)', numberIn(1, 10_000))
     .option('--rejected', 'include REJECTED CVEs')
     .option('--json', 'print JSON');
 }

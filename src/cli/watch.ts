@@ -11,17 +11,10 @@ import { entryFromInput, importWatchlistFile, subscriptionFromInput } from '../a
 import { buildView } from '../analysis/view.ts';
 import { VigilError } from '../errors.ts';
 import { ALERT_EVENTS, type AlertEventType, type Owner, type WatchEntry, type Watchlist } from '../model/alert.ts';
-import { withAlerts } from './context.ts';
+import { numberIn, withAlerts } from './context.ts';
 import { table } from './format.ts';
 import { progressBar } from './progress.ts';
 
-function number(min: number, max: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n < min || n > max) throw new InvalidArgumentError(`expected a number from ${min} to ${max}`);
-    return n;
-  };
-}
 
 function owner(value: string): Owner {
   return value.startsWith('team:') ? { team: value.slice(5) } : { user: value.replace(/^user:/, '') };
@@ -87,9 +80,9 @@ export function registerWatch(program: Command): void {
     .option('--regex <re2>', 'RE2 regular expression over title/description (case-insensitive)')
     .option('--cve <id>', 'a CVE id (also a reserved, unpublished one)')
     .addOption(new Option('--min-severity <s>', 'minimum severity').choices(['NONE', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL']))
-    .option('--min-cvss <x>', 'minimum CVSS base score, 0–10', number(0, 10))
-    .option('--min-epss <x>', 'minimum EPSS probability, 0–1', number(0, 1))
-    .option('--min-percentile <x>', 'minimum EPSS percentile, 0–1', number(0, 1))
+    .option('--min-cvss <x>', 'minimum CVSS base score, 0–10', numberIn(0, 10))
+    .option('--min-epss <x>', 'minimum EPSS probability, 0–1', numberIn(0, 1))
+    .option('--min-percentile <x>', 'minimum EPSS percentile, 0–1', numberIn(0, 1))
     .option('--kev-only', 'only CVEs in CISA KEV')
     .option('--ransomware-only', 'only KEV CVEs with known ransomware use')
     .action(async (name: string, o: AddOptions, cmd: Command) => {
@@ -129,8 +122,8 @@ export function registerWatch(program: Command): void {
     .addOption(new Option('--mode <mode>', 'immediate, or a digest').choices(['immediate', 'hourly', 'daily', 'weekly']).default('immediate'))
     .option('--quiet-hours <HH:MM-HH:MM>', 'hold immediate alerts during these hours (local time)')
     .option('--timezone <tz>', 'IANA time zone for quiet hours and digests')
-    .option('--epss-above <x>', 'epss_threshold event: EPSS to rise above, 0–1', number(0, 1))
-    .option('--epss-jump <x>', 'epss_jump event: minimum daily rise, 0–1', number(0, 1))
+    .option('--epss-above <x>', 'epss_threshold event: EPSS to rise above, 0–1', numberIn(0, 1))
+    .option('--epss-jump <x>', 'epss_jump event: minimum daily rise, 0–1', numberIn(0, 1))
     .action(async (name: string, o: { channel: string; to?: string; events?: AlertEventType[]; mode: 'immediate'; quietHours?: string; timezone?: string; epssAbove?: number; epssJump?: number }, cmd: Command) => {
       await withAlerts(cmd, async ({ alerts, config }) => {
         const [start, end] = o.quietHours?.split('-') ?? [];
@@ -169,8 +162,8 @@ export function registerWatch(program: Command): void {
     .command('remove')
     .description('remove a watchlist, or one of its entries (--entry) or subscriptions (--subscription); alerts already made stay')
     .argument('<watchlist>')
-    .option('--entry <id>', 'entry id', number(1, Number.MAX_SAFE_INTEGER))
-    .option('--subscription <id>', 'subscription id', number(1, Number.MAX_SAFE_INTEGER))
+    .option('--entry <id>', 'entry id', numberIn(1, Number.MAX_SAFE_INTEGER))
+    .option('--subscription <id>', 'subscription id', numberIn(1, Number.MAX_SAFE_INTEGER))
     .action(async (name: string, o: { entry?: number; subscription?: number }, cmd: Command) => {
       await withAlerts(cmd, async ({ alerts }) => {
         const w = await alerts.getWatchlist(name);
@@ -194,8 +187,8 @@ export function registerWatch(program: Command): void {
     .command('test')
     .description('show which stored CVEs a watchlist (or one entry) matches, and why')
     .argument('<watchlist>')
-    .option('--entry <id>', 'only this entry', number(1, Number.MAX_SAFE_INTEGER))
-    .option('--limit <n>', 'show at most N CVEs (highest priority first)', number(1, 100000), 50)
+    .option('--entry <id>', 'only this entry', numberIn(1, Number.MAX_SAFE_INTEGER))
+    .option('--limit <n>', 'show at most N CVEs (highest priority first)', numberIn(1, 100000), 50)
     .option('--json', 'print JSON')
     .action(async (name: string, o: { entry?: number; limit: number; json?: boolean }, cmd: Command) => {
       await withAlerts(cmd, async ({ alerts, store, config }) => {
@@ -211,7 +204,7 @@ export function registerWatch(program: Command): void {
         let done = 0;
         for (const id of ids) {
           const stored = await store.getVulnerability(id);
-          if (bar && ++done % 1000 === 0) bar.onProgress?.({ type: 'progress', done, total: ids.size, unit: 'CVEs' } as never);
+          if (bar && ++done % 1000 === 0) bar.onProgress?.({ type: 'progress', done, total: ids.size, unit: 'records' });
           if (!stored) continue;
           const view = buildView(stored, config.ssvc);
           const facts = thresholdFactsOf(view);
