@@ -230,20 +230,11 @@ export async function evaluate(deps: EngineDeps, plan?: AlertPlan): Promise<Eval
     const modelChanged = previous?.modelVersion && day.modelVersion && previous.modelVersion !== day.modelVersion;
     if (modelChanged) deps.log.info({ date: day.date, from: previous.modelVersion, to: day.modelVersion }, 'EPSS model changed: score movements of this day are not alerted');
     if (previous && !modelChanged && p.watchlists.size) {
-      const thresholds = new Set<number>();
-      let minJump = 1;
-      for (const w of p.watchlists.values()) {
-        for (const s of w.subscriptions) {
-          thresholds.add(s.epssAbove);
-          minJump = Math.min(minJump, s.epssJump);
-        }
-        for (const e of w.entries) if (e.thresholds.minEpss !== undefined) thresholds.add(e.thresholds.minEpss);
-      }
-      const percentiles = [...p.watchlists.values()].flatMap((w) => w.entries.map((e) => e.thresholds.minPercentile).filter((x) => x !== undefined));
+      const { scores, percentiles, minJump } = p.epssTriggers;
       for (const move of await deps.alerts.epssMoves(day.date)) {
         const prev = move.previousScore ?? 0;
         if (move.score <= prev) continue;
-        const crosses = [...thresholds].some((t) => prev < t && move.score >= t) || percentiles.some((t) => (move.previousPercentile ?? 0) < t && move.percentile >= t);
+        const crosses = scores.some((t) => prev < t && move.score >= t) || percentiles.some((t) => (move.previousPercentile ?? 0) < t && move.percentile >= t);
         if (!crosses && move.score - prev < minJump) continue;
         const view = await viewOf(deps, move.cveId);
         if (!view || view.state === 'REJECTED') continue;

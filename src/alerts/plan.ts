@@ -15,6 +15,11 @@ export interface AlertPlan {
   subscriptions: Map<number, Subscription>;
   /** Recipients per subscription id. */
   recipients: Map<number, string[]>;
+  /**
+   * What any EPSS event could need, to skip unmoved CVEs before building views: every EPSS
+   * threshold (entries' `minEpss`, subscriptions' `epssAbove`), every `minPercentile`, the smallest `epssJump`.
+   */
+  epssTriggers: { scores: number[]; percentiles: number[]; minJump: number };
 }
 
 /**
@@ -42,5 +47,13 @@ export async function loadPlan(alerts: AlertStore, config: AlertsConfig): Promis
   const recipients = new Map<number, string[]>();
   for (const w of list) for (const s of w.subscriptions) recipients.set(s.id, resolveRecipients(s, w, users, teams, config));
   const subscriptions = new Map(list.flatMap((w) => w.subscriptions.map((s) => [s.id, s] as const)));
-  return { watchlists: new Map(list.map((w) => [w.name, w])), index: new MatchIndex(list.flatMap((w) => w.entries)), subscriptions, recipients };
+  const entries = list.flatMap((w) => w.entries);
+  const scores = new Set([...subscriptions.values()].map((s) => s.epssAbove));
+  for (const e of entries) if (e.thresholds.minEpss !== undefined) scores.add(e.thresholds.minEpss);
+  const epssTriggers = {
+    scores: [...scores],
+    percentiles: [...new Set(entries.flatMap((e) => (e.thresholds.minPercentile === undefined ? [] : [e.thresholds.minPercentile])))],
+    minJump: Math.min(1, ...[...subscriptions.values()].map((s) => s.epssJump)),
+  };
+  return { watchlists: new Map(list.map((w) => [w.name, w])), index: new MatchIndex(entries), subscriptions, recipients, epssTriggers };
 }

@@ -152,6 +152,10 @@ export class SqliteAlertStore implements AlertStore {
   }
 
   async setState(key: string, value: string): Promise<void> {
+    this.#putState(key, value);
+  }
+
+  #putState(key: string, value: string): void {
     this.store.stmt('INSERT INTO alert_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
   }
 
@@ -185,7 +189,7 @@ export class SqliteAlertStore implements AlertStore {
         if (info.changes) ids.push(Number(info.lastInsertRowid));
       }
       for (const k of c.confirmations) confirm.run(c.at, k.subscriptionId, k.cveId);
-      for (const [key, value] of Object.entries(c.state)) this.store.stmt('INSERT INTO alert_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+      for (const [key, value] of Object.entries(c.state)) this.#putState(key, value);
     })();
     return ids;
   }
