@@ -6,6 +6,7 @@
  */
 import { type Kysely, sql } from 'kysely';
 import { productKey } from '../enrich/product-key.ts';
+import type { RankedVulnerability } from '../model/record.ts';
 import type { RankQuery } from './types.ts';
 
 /** Column shapes of the tables the query touches. */
@@ -93,6 +94,16 @@ export function buildRankQuery(db: Kysely<RankTables>, q: RankQuery) {
       ),
     );
   }
+  const limit = Math.min(Math.max(1, q.limit ?? 20), MAX_LIMIT);
+  if (q.keyset) {
+    if (q.sort === 'relevance' && match) return query.orderBy(sql`vulns_fts.rank`).orderBy('vulns.cve_id').limit(limit).offset(q.offset ?? 0);
+    const key = sql.raw(KEYSET_COLUMNS[q.sort === 'relevance' || q.sort === undefined ? 'priority' : q.sort]);
+    if (q.after) {
+      const { value, id } = q.after;
+      query = query.where(sql<boolean>`(${key} < ${value} OR (${key} = ${value} AND vulns.cve_id > ${id}))`);
+    }
+    return query.orderBy(sql`${key} DESC`).orderBy('vulns.cve_id').limit(limit);
+  }
   if (q.sort === 'relevance' && match) query = query.orderBy(sql`vulns_fts.rank`);
   return query
     .orderBy('vulns.priority', 'desc')
@@ -100,5 +111,29 @@ export function buildRankQuery(db: Kysely<RankTables>, q: RankQuery) {
     .orderBy('vulns.cvss_score', (ob) => ob.desc().nullsLast())
     .orderBy('vulns.published', (ob) => ob.desc().nullsLast())
     .orderBy('vulns.cve_id')
-    .limit(Math.min(Math.max(1, q.limit ?? 20), MAX_LIMIT));
+    .limit(limit);
+}
+
+/** Sort keys of keyset pages; NULLs sort last (coalesced below every real value). */
+const KEYSET_COLUMNS = {
+  priority: 'vulns.priority',
+  published: "coalesce(vulns.published, '')",
+  epss: 'coalesce(vulns.epss, -1)',
+  cvss: 'coalesce(vulns.cvss_score, -1)',
+} as const;
+
+/**
+ * The sort-key value of a row for {@link RankQuery.after}, as {@link KEYSET_COLUMNS} computes it.
+ */
+export function sortValue(row: RankedVulnerability, sort: RankQuery['sort']): number | string {
+  switch (sort) {
+    case 'published':
+      return row.published ?? '';
+    case 'epss':
+      return row.epss ?? -1;
+    case 'cvss':
+      return row.cvssScore ?? -1;
+    default:
+      return row.priority;
+  }
 }

@@ -71,9 +71,22 @@ export interface RankQuery {
   since?: string;
   /** Include REJECTED CVEs (default false). */
   includeRejected?: boolean;
-  /** `priority` (default) or `relevance` (full-text rank; needs `text`). */
-  sort?: 'priority' | 'relevance';
+  /**
+   * `priority` (default), `relevance` (full-text rank; needs `text`), or, for keyset pages only,
+   * `published`, `epss` or `cvss` (highest first).
+   */
+  sort?: 'priority' | 'relevance' | 'published' | 'epss' | 'cvss';
   limit?: number;
+  /**
+   * Keyset paging (the API): order by the sort key then CVE id, so that a page can continue
+   * after the last row of the previous one. Without it the ranked list breaks priority ties by
+   * EPSS, CVSS and date (`vigil top`).
+   */
+  keyset?: boolean;
+  /** Continue after this row: its sort-key value and CVE id ({@link sortValue}). */
+  after?: { value: number | string | null; id: string };
+  /** Rows to skip (relevance order only, which has no stable key). */
+  offset?: number;
 }
 
 /** Sync state of one source, for `vigil status`. */

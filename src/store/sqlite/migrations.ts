@@ -216,6 +216,109 @@ export const migrations: Migration[] = [
       INSERT INTO alert_state (key, value) SELECT 'epssDay', max(date) FROM epss_days WHERE date IS NOT NULL HAVING max(date) IS NOT NULL;
     `,
   },
+  {
+    id: 3,
+    name: 'server',
+    sql: `
+      -- Sign-in accounts of users (a user without one only receives alerts).
+      CREATE TABLE accounts (
+        user_name TEXT PRIMARY KEY REFERENCES users (name) ON DELETE CASCADE,
+        role TEXT NOT NULL CHECK (role IN ('admin', 'analyst', 'viewer')),
+        password_hash TEXT NOT NULL,
+        disabled INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        password_changed_at TEXT NOT NULL
+      );
+      -- Refresh tokens, by SHA-256; rotated on use. Reuse of a rotated one revokes its family.
+      CREATE TABLE sessions (
+        token_hash TEXT PRIMARY KEY,
+        family TEXT NOT NULL,
+        user_name TEXT NOT NULL REFERENCES users (name) ON DELETE CASCADE,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        used_at TEXT,
+        revoked_at TEXT
+      );
+      CREATE INDEX sessions_family ON sessions (family);
+      CREATE TABLE api_tokens (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        user_name TEXT NOT NULL REFERENCES users (name) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE,
+        prefix TEXT NOT NULL,
+        scopes TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT,
+        last_used_at TEXT,
+        revoked_at TEXT
+      );
+      CREATE INDEX api_tokens_user ON api_tokens (user_name);
+      CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        actor TEXT,
+        actor_kind TEXT NOT NULL,
+        token_id INTEGER,
+        action TEXT NOT NULL,
+        target TEXT,
+        outcome TEXT NOT NULL,
+        status_code INTEGER,
+        ip TEXT,
+        user_agent TEXT,
+        detail TEXT
+      );
+      CREATE INDEX audit_actor ON audit_log (actor, id);
+      CREATE INDEX audit_action ON audit_log (action, id);
+      -- Server secrets and one-time values (JWT signing key, setup token hash).
+      CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+      -- Triage of alerts, apart from their delivery status.
+      ALTER TABLE alerts ADD COLUMN triage TEXT NOT NULL DEFAULT 'new';
+      ALTER TABLE alerts ADD COLUMN assignee TEXT;
+      ALTER TABLE alerts ADD COLUMN acknowledged_at TEXT;
+      ALTER TABLE alerts ADD COLUMN acknowledged_by TEXT;
+      CREATE INDEX alerts_triage ON alerts (triage, id);
+      CREATE TABLE alert_comments (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        alert_id INTEGER NOT NULL REFERENCES alerts (id) ON DELETE CASCADE,
+        author TEXT NOT NULL,
+        body TEXT NOT NULL,
+        at TEXT NOT NULL
+      );
+      CREATE INDEX alert_comments_alert ON alert_comments (alert_id, id);
+
+      CREATE TABLE jobs (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        status TEXT NOT NULL,
+        request TEXT NOT NULL,
+        progress TEXT NOT NULL DEFAULT '[]',
+        requested_by TEXT,
+        created_at TEXT NOT NULL,
+        started_at TEXT,
+        finished_at TEXT,
+        error TEXT
+      );
+
+      -- CWEs per record (for breakdowns), filled by the write path; backfilled here.
+      CREATE TABLE vuln_cwes (
+        cwe TEXT NOT NULL,
+        cve_id TEXT NOT NULL,
+        PRIMARY KEY (cwe, cve_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX vuln_cwes_cve ON vuln_cwes (cve_id);
+      INSERT OR IGNORE INTO vuln_cwes (cwe, cve_id)
+        SELECT j.value, o.cve_id FROM observations o, json_each(o.data, '$.cwes') j WHERE j.value LIKE 'CWE-%';
+      -- OWASP Top 10 categories and the CWEs they map (sources/owasp).
+      CREATE TABLE owasp_cwes (
+        edition TEXT NOT NULL,
+        category TEXT NOT NULL,
+        title TEXT NOT NULL,
+        cwe TEXT NOT NULL,
+        PRIMARY KEY (edition, cwe, category)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 /** Applies pending migrations. @returns the ids applied. */

@@ -37,6 +37,8 @@ export interface WriteRow {
   vendors: string | null;
   /** [vendor key, product key] pairs. */
   products: [string, string][];
+  /** CWE ids (`CWE-79`). */
+  cwes: string[];
   /** Full-text columns: title, description, products, CWEs. */
   fts: [string, string, string, string];
   /** [field, old, new, source, at] */
@@ -68,6 +70,7 @@ export function toRows(writes: VulnWrite[]): WriteRow[] {
       kevHint: w.kevHint ? JSON.stringify(w.kevHint) : null,
       vendors: vendors.length ? vendors.join(', ') : null,
       products: v.products.map((p) => [productKey(p.vendor), productKey(p.product)]),
+      cwes: v.cwes.map((c) => c.id).filter((id) => id.startsWith('CWE-')),
       fts: [
         v.title ?? '',
         v.description ?? '',
@@ -100,6 +103,8 @@ export function writeRows(store: SqliteStore, rows: WriteRow[]): void {
   const getRowid = store.stmt('SELECT rowid FROM vulns WHERE cve_id = ?').pluck();
   const delProducts = store.stmt('DELETE FROM vuln_products WHERE cve_id = ?');
   const putProduct = store.stmt('INSERT OR IGNORE INTO vuln_products (vendor_key, product_key, cve_id) VALUES (?, ?, ?)');
+  const delCwes = store.stmt('DELETE FROM vuln_cwes WHERE cve_id = ?');
+  const putCwe = store.stmt('INSERT OR IGNORE INTO vuln_cwes (cwe, cve_id) VALUES (?, ?)');
   const delFts = store.stmt('DELETE FROM vulns_fts WHERE rowid = ?');
   const putFts = store.stmt('INSERT INTO vulns_fts (rowid, cve_id, title, description, products, cwes) VALUES (?, ?, ?, ?, ?, ?)');
   const putChange = store.stmt('INSERT INTO changes (cve_id, field, old, new, source, at) VALUES (?, ?, ?, ?, ?, ?)');
@@ -129,9 +134,11 @@ export function writeRows(store: SqliteStore, rows: WriteRow[]): void {
       const rowid = r.isNew ? Number(info.lastInsertRowid) : (getRowid.get(r.id) as number);
       if (!r.isNew) {
         delProducts.run(r.id);
+        delCwes.run(r.id);
         delFts.run(rowid);
       }
       for (const [vendor, product] of r.products) putProduct.run(vendor, product, r.id);
+      for (const cwe of r.cwes) putCwe.run(cwe, r.id);
       putFts.run(rowid, r.id, ...r.fts);
       for (const c of r.changes) putChange.run(r.id, ...c);
     }
