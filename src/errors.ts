@@ -17,6 +17,14 @@ export const ErrorCodes = {
   VIGIL_WATCHLIST_INVALID: { status: 400, message: 'Invalid watchlist %s: %s' },
   VIGIL_CHANNEL_INVALID: { status: 500, message: 'Alert channel "%s" is misconfigured: %s' },
   VIGIL_CONFLICT: { status: 409, message: '%s already exists' },
+  VIGIL_BAD_REQUEST: { status: 400, message: 'Invalid request: %s' },
+  VIGIL_UNAUTHENTICATED: { status: 401, message: 'Authentication required: %s' },
+  VIGIL_INVALID_CREDENTIALS: { status: 401, message: 'Wrong user name or password' },
+  VIGIL_FORBIDDEN: { status: 403, message: 'Not allowed: %s' },
+  VIGIL_PAYLOAD_TOO_LARGE: { status: 413, message: 'Request body too large (limit %s bytes)' },
+  VIGIL_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Unsupported content type %s: send application/json' },
+  VIGIL_RATE_LIMITED: { status: 429, message: 'Too many requests: retry in %s' },
+  VIGIL_INTERNAL: { status: 500, message: 'Internal error (request %s): the server log has the details' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 /** One of the codes in {@link ErrorCodes}. */

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { VigilError } from '../../errors.ts';
 import { discordChannel, DiscordSettings } from './discord/index.ts';
 import { emailChannel, EmailSettings } from './email/index.ts';
+import { inboxChannel, InboxSettings } from './inbox/index.ts';
 import { slackChannel, SlackSettings } from './slack/index.ts';
 import { TelegramSettings, telegramChannel } from './telegram/index.ts';
 import { TeamsSettings, teamsChannel } from './teams/index.ts';
@@ -20,6 +21,7 @@ export const channelDefinitions = {
   discord: discordChannel,
   telegram: telegramChannel,
   webhook: webhookChannel,
+  inbox: inboxChannel,
 } as const satisfies Record<ChannelType, ChannelDefinition>;
 
 /**
@@ -33,6 +35,7 @@ export const ChannelSettings = z.discriminatedUnion('type', [
   DiscordSettings.extend({ type: z.literal('discord') }),
   TelegramSettings.extend({ type: z.literal('telegram') }),
   WebhookSettings.extend({ type: z.literal('webhook') }),
+  InboxSettings.extend({ type: z.literal('inbox') }),
 ]);
 export type ChannelSettings = z.output<typeof ChannelSettings>;
 

@@ -8,7 +8,7 @@ import type { z } from 'zod';
 import type { Alert } from '../../model/alert.ts';
 
 /** Channel types Vigil can send to. */
-export type ChannelType = 'email' | 'slack' | 'teams' | 'discord' | 'telegram' | 'webhook';
+export type ChannelType = 'email' | 'slack' | 'teams' | 'discord' | 'telegram' | 'webhook' | 'inbox';
 
 /** What one send carries: a single alert (`immediate`) or several gathered into a digest. */
 export interface AlertMessage {

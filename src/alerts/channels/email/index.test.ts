@@ -171,7 +171,7 @@ describe('email settings', () => {
       [{ type: 'email', host: 'h', from: 'vigil@example.org', auth: { user: 'u' } }, 'Alert channel "ops-mail" is misconfigured: auth.pass: '],
       [
         { type: 'mail', host: 'h' },
-        'Alert channel "ops-mail" is misconfigured: type: expected one of email, slack, teams, discord, telegram, webhook, got "mail"',
+        'Alert channel "ops-mail" is misconfigured: type: expected one of email, slack, teams, discord, telegram, webhook, inbox, got "mail"',
       ],
     ];
     for (const [settings, message] of rows) {
