@@ -40,7 +40,7 @@ alerts:
     const bad = await vigil('users', 'add', 'bob', '--email', 'not-an-address');
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/user bob.*not an email address/);
-    expect(JSON.parse((await vigil('users', 'list', '--json')).stdout).users).toEqual([{ name: 'alice', email: 'alice@example.org', handles: { telegram: '123456' } }]);
+    expect(JSON.parse((await vigil('users', 'list', '--json')).stdout).users).toEqual([{ name: 'alice', email: 'alice@example.org', handles: { telegram: '123456' }, role: null, disabled: null }]);
 
     const noOwner = await vigil('watch', 'add', 'edge', '--keyword', 'GlobalProtect');
     expect(noOwner.stderr).toMatch(/edge.*--owner/);
@@ -86,7 +86,7 @@ alerts:
   });
 
   it('refuses a subscription to an unknown channel or time zone', async () => {
-    expect((await vigil('watch', 'subscribe', 'edge', '--channel', 'pager')).stderr).toMatch(/unknown channel "pager" \(configured: mail\)/);
+    expect((await vigil('watch', 'subscribe', 'edge', '--channel', 'pager')).stderr).toMatch(/unknown channel "pager" \(configured: mail, inbox\)/);
     expect((await vigil('watch', 'subscribe', 'edge', '--channel', 'mail', '--timezone', 'Mars/Olympus')).stderr).toMatch(/unknown time zone "Mars\/Olympus"/);
   });
 

@@ -78,15 +78,9 @@ describe.skipIf(!hasCorpus())('scoreCvss on the RedHat/FIRST/NVD vector corpus',
     expect(forms).toEqual({ 'CVSS-B': 1348, 'CVSS-BE': 42, 'CVSS-BT': 4 });
   });
 
-  it('keeps up with imports: repeated vectors come from the memo at well over 10k/s', () => {
-    const vectors = rows.map((r) => r.vector);
-    for (const v of vectors) scoreCvss(v); // warm (already scored above when run in order)
-    const passes = 30;
-    const t0 = performance.now();
-    for (let p = 0; p < passes; p++) for (const v of vectors) scoreCvss(v);
-    const perSecond = (passes * vectors.length) / ((performance.now() - t0) / 1000);
-    console.info(`scoreCvss memoised: ${Math.round(perSecond).toLocaleString('en')} vectors/s`);
-    expect(perSecond).toBeGreaterThan(100_000);
+  // Scoring speed is part of the import throughput measured by `npm run bench`, not asserted here.
+  it('memoised scores equal fresh ones for every vector', () => {
+    for (const r of rows) expect(scoreCvss(r.vector)).toEqual(scoreCvss(r.vector));
   });
 });
 
@@ -127,7 +121,6 @@ describe.skipIf(!hasCorpus())('scoreCvss against the scores NVD states', () => {
     console.info(`NVD 1.1 feeds: ${items.length} stated scores, ${new Set(items.map((i) => i.vector)).size} distinct vectors, ${Math.round(perSecond).toLocaleString('en')} scores/s`);
     expect(mismatches).toEqual([]);
     expect(items).toHaveLength(35_577);
-    expect(perSecond).toBeGreaterThan(10_000);
   });
 
   it('agrees with every cvssMetricV2/V30/V31/V40 of the NVD API 2.0 records (incl. v4.0 with supplemental metrics)', () => {

@@ -284,26 +284,18 @@ describe.skipIf(!hasCorpus())('cve5 importFiles on bad input', () => {
   });
 });
 
-describe.skipIf(!hasCorpus())('cve5 throughput on the vulnrichment JSONL', () => {
-  it('parses, validates and normalises the 23,975 records fast', async () => {
+// Throughput is measured by `npm run bench` (bench/RESULTS.md), not asserted here: timings on a
+// shared machine would make this test flaky.
+describe.skipIf(!hasCorpus())('cve5 on the whole vulnrichment JSONL', () => {
+  it('parses, validates and normalises all 23,975 records, one by one and through importFiles', async () => {
     const { gunzipSync } = await import('node:zlib');
     const buf = gunzipSync(await fs.readFile(JSONL()));
-    const lineBuffers: Buffer[] = [];
-    for (let start = 0, nl = buf.indexOf(10); nl !== -1; start = nl + 1, nl = buf.indexOf(10, start)) lineBuffers.push(buf.subarray(start, nl));
-    let best = 0;
-    for (let round = 0; round < 3; round++) {
-      const t0 = performance.now();
-      let ok = 0;
-      for (const line of lineBuffers) if (normalizeCve5Record(JSON.parse(line.toString('utf8'))).ok) ok++;
-      expect(ok).toBe(23_975);
-      best = Math.max(best, 23_975 / ((performance.now() - t0) / 1000));
+    let ok = 0;
+    for (let start = 0, nl = buf.indexOf(10); nl !== -1; start = nl + 1, nl = buf.indexOf(10, start)) {
+      if (normalizeCve5Record(JSON.parse(buf.subarray(start, nl).toString('utf8'))).ok) ok++;
     }
-    const t0 = performance.now();
+    expect(ok).toBe(23_975);
     const whole = await collect([JSONL()]);
-    const importRate = whole.records.length / ((performance.now() - t0) / 1000);
-    console.log(`cve5: parse+validate+normalise ${best.toFixed(0)} records/s; importFiles (gunzip+lines+all) ${importRate.toFixed(0)} records/s`);
-    // Floors well below the measured figures (readme.md), so a shared CI box does not flake.
-    expect(best).toBeGreaterThan(10_000);
-    expect(importRate).toBeGreaterThan(5_000);
+    expect(whole.records.length).toBe(23_975);
   });
 });

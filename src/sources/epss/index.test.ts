@@ -81,18 +81,11 @@ describe.skipIf(!hasCorpus())('EPSS import on the real EMBA corpus', () => {
     await expect(collect([file16], { date: '16/08/2026' })).rejects.toThrow(/--date "16\/08\/2026"/);
   });
 
-  it('parses one day of 360k rows well under a second (gunzip + parse, measured)', async () => {
-    const bytes = readFileSync(file16);
-    const timings: number[] = [];
-    for (let i = 0; i < 3; i++) {
-      const t0 = performance.now();
-      const result = parseEpssCsv(gunzipSync(bytes).toString('utf8'), file16);
-      timings.push(performance.now() - t0);
-      expect(result.day?.scores.length).toBe(360_142);
-    }
-    const best = Math.min(...timings);
-    console.info(`EPSS parse of 360,142 rows (gunzip + parse): ${timings.map((t) => t.toFixed(0)).join(' / ')} ms`);
-    expect(best).toBeLessThan(1000);
+  // Parse time is measured by `npm run bench` (one EPSS day ≤ 3 s), not asserted here.
+  it('parses one day of 360,142 rows (gunzip + parse)', () => {
+    const result = parseEpssCsv(gunzipSync(readFileSync(file16)).toString('utf8'), file16);
+    expect(result.day?.scores.length).toBe(360_142);
+    expect(result.day?.date).toBe('2026-08-16');
   });
 
   it('fails a truncated gzip clearly and yields no partial day', async () => {
