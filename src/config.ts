@@ -14,6 +14,7 @@ import path from 'node:path';
 import { Cron } from 'croner';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { INBOX_CHANNEL_ID } from './alerts/channels/inbox/index.ts';
 import { parseChannelSettings } from './alerts/channels/registry.ts';
 import type { ChannelType } from './alerts/channels/types.ts';
 import { VigilError } from './errors.ts';
@@ -86,6 +87,23 @@ export const VigilConfigFile = z.strictObject({
       deliveryEverySeconds: z.number().positive().default(30),
     })
     .prefault({}),
+  server: z
+    .strictObject({
+      /** Address `vigil serve` listens on (loopback by default: put a TLS proxy in front to expose it). */
+      host: z.string().min(1).default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535).default(8080),
+      /** Origins allowed to call the API from a browser (CORS); none by default. */
+      corsOrigins: z.array(z.url()).default([]),
+      /** Trust `X-Forwarded-For` from a reverse proxy (client addresses in the audit log and rate limits). */
+      trustProxy: z.boolean().default(false),
+      /** Largest request body, bytes. */
+      bodyLimitBytes: z.number().int().positive().default(1_048_576),
+      /** Requests per client (address, or API token / user when authenticated) per minute. */
+      rateLimitPerMinute: z.number().int().positive().default(600),
+      /** Sign-in attempts per client address per minute. */
+      loginRateLimitPerMinute: z.number().int().positive().default(10),
+    })
+    .prefault({}),
 });
 
 /** A source's validated settings. */
@@ -96,6 +114,9 @@ export interface SourceSettings {
   config: unknown;
 }
 
+/** Validated `server:` settings (`vigil serve`). */
+export type ServerConfig = z.infer<typeof VigilConfigFile>['server'];
+
 /** The validated configuration. */
 export interface VigilConfig {
   database: string;
@@ -104,6 +125,7 @@ export interface VigilConfig {
   sources: Record<string, SourceSettings>;
   alerts: AlertsConfig;
   daemon: z.infer<typeof VigilConfigFile>['daemon'];
+  server: ServerConfig;
   /** The file read, if any. */
   file: string | null;
 }
@@ -155,6 +177,8 @@ export function loadConfig(file?: string, env: NodeJS.ProcessEnv = process.env):
       throw new VigilError('VIGIL_CONFIG_INVALID', [`alerts.channels.${id}: ${(err as Error).message}${where}`], { cause: err });
     }
   }
+  // The dashboard inbox is always there (alerts/channels/inbox), unless the config takes its id.
+  channels[INBOX_CHANNEL_ID] ??= { type: 'inbox' };
   const fallback = top.alerts.fallback;
   if (fallback && !channels[fallback.channel]) throw new VigilError('VIGIL_CONFIG_INVALID', [`alerts.fallback.channel: unknown channel "${fallback.channel}"${where}`]);
   try {
@@ -169,6 +193,7 @@ export function loadConfig(file?: string, env: NodeJS.ProcessEnv = process.env):
     sources,
     alerts: { ...top.alerts, channels },
     daemon: top.daemon,
+    server: top.server,
     file: chosen ?? null,
   };
 }

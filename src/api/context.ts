@@ -1,0 +1,73 @@
+/**
+ * What the API's plugins share: the services (decorated once on the root instance as `deps`),
+ * the principal of each request and the access rule each route declares in its `config`.
+ */
+import type { VigilConfig } from '../config.ts';
+import type { Logger } from '../log.ts';
+import type { Role, Scope } from '../model/account.ts';
+import type { RunSummary } from '../pipeline.ts';
+import type { AlertStore } from '../store/alerts.ts';
+import type { AuthStore, JobStore, StatsStore, TriageStore } from '../store/server.ts';
+import type { Store } from '../store/types.ts';
+import type { EventHub } from './events-hub.ts';
+
+/** Services of the API. */
+export interface ApiDeps {
+  config: VigilConfig;
+  log: Logger;
+  store: Store;
+  alerts: AlertStore;
+  auth: AuthStore & JobStore;
+  triage: TriageStore;
+  stats: StatsStore;
+  /** Runs one sync of a source (through the daemon's queue when it runs). */
+  sync: (sourceId: string) => Promise<RunSummary>;
+  /** Whether the monitoring daemon runs in this process. */
+  daemon: boolean;
+  /** Clock (tests freeze it). */
+  now: () => Date;
+  /** The live event stream's source (created by buildApp when absent). */
+  hub?: EventHub;
+}
+
+/** Who is calling. */
+export interface Principal {
+  user: string;
+  role: Role;
+  via: 'session' | 'token';
+  /** Scopes of an API token; every scope for a session. */
+  scopes: Scope[];
+  tokenId: number | null;
+}
+
+/**
+ * Access rule of a route (`config.access`). `public`: no credential. Otherwise the caller's
+ * role must be at least `role`, an API token must carry `scope`, and `sessionOnly` routes refuse
+ * API tokens altogether.
+ */
+export interface RouteAccess {
+  role: Role | 'public';
+  scope?: Scope;
+  sessionOnly?: boolean;
+  /** Audit action name for writes (`watchlist.create`); default `METHOD /route`. */
+  action?: string;
+  /** `false`: a POST that changes nothing (previews, analysis) is not audited unless refused. */
+  audit?: false;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: RouteAccess;
+  }
+  interface FastifyRequest {
+    principal: Principal | null;
+    /** What a write acted on, for the audit log (`watchlist:edge`). */
+    auditTarget: string | null;
+    /** The actor of a public write (sign-in): the user name attempted. */
+    auditActor: string | null;
+    auditDetail: Record<string, unknown> | null;
+  }
+  interface FastifyInstance {
+    deps: ApiDeps;
+  }
+}

@@ -1,0 +1,224 @@
+/**
+ * CVE routes: the ranked list with filters and keyset pages (`GET /api/v1/cves`), full-text
+ * search (`GET /api/v1/search`), one merged record and its history, and `POST /api/analyze`.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import { buildView } from '../../analysis/view.ts';
+import { VigilError } from '../../errors.ts';
+import { sortValue } from '../../store/query.ts';
+import type { RankQuery } from '../../store/types.ts';
+import { analyze } from '../analyze.ts';
+import { CVE_ID_PATTERN, errors } from '../schemas.ts';
+import { ViewCache } from '../view-cache.ts';
+
+const SORTS = ['priority', 'published', 'epss', 'cvss', 'relevance'] as const;
+
+const filters = {
+  q: { type: 'string', maxLength: 500, description: 'full-text query: words are ANDed, no query syntax' },
+  kev: { type: 'boolean', description: 'only CVEs in CISA KEV' },
+  minEpss: { type: 'number', minimum: 0, maximum: 1, description: 'minimum EPSS probability, 0–1' },
+  minCvss: { type: 'number', minimum: 0, maximum: 10, description: 'minimum primary CVSS base score, 0–10' },
+  vendor: { type: 'string', minLength: 1, maxLength: 200, description: 'vendor name or prefix' },
+  product: { type: 'string', minLength: 1, maxLength: 200 },
+  since: { type: 'string', pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9:.]+Z?)?$', description: 'published on or after (YYYY-MM-DD or ISO 8601)' },
+  includeRejected: { type: 'boolean', default: false },
+  sort: { type: 'string', enum: [...SORTS] },
+  limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
+  cursor: { type: 'string', maxLength: 400, description: 'nextCursor of the previous page' },
+} as const;
+
+/** The query string: {@link RankQuery}'s filters (`q` is its `text`), a page size and a cursor. */
+type ListQuery = Pick<RankQuery, 'kev' | 'minEpss' | 'minCvss' | 'vendor' | 'product' | 'since' | 'includeRejected'> & {
+  q?: string;
+  sort?: (typeof SORTS)[number];
+  limit: number;
+  cursor?: string;
+};
+
+/** A page position: after a row (keyset) or an offset (relevance order). */
+type Cursor = { s: string; v: number | string; i: string } | { s: 'relevance'; o: number };
+
+function encodeCursor(c: Cursor): string {
+  return Buffer.from(JSON.stringify(c)).toString('base64url');
+}
+
+const CURSOR_ID = new RegExp(CVE_ID_PATTERN);
+
+/** @throws {VigilError} VIGIL_BAD_REQUEST for a cursor this server did not make, or of another sort. */
+function decodeCursor(text: string, sort: string): Cursor {
+  let c: unknown;
+  try {
+    c = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+  } catch (cause) {
+    throw new VigilError('VIGIL_BAD_REQUEST', ['querystring/cursor is not a cursor from this API'], { cause });
+  }
+  const o = c as Record<string, unknown>;
+  // The sort key's own type (a date string, or a finite number), a CVE id, a safe offset: a forged
+  // cursor of another shape would compare across types in SQL or overflow OFFSET.
+  const key = sort === 'published' ? typeof o?.v === 'string' : typeof o?.v === 'number' && Number.isFinite(o.v);
+  const valid =
+    typeof o === 'object' &&
+    o !== null &&
+    o.s === sort &&
+    ((sort === 'relevance' && Number.isSafeInteger(o.o) && (o.o as number) >= 0) || (sort !== 'relevance' && key && typeof o.i === 'string' && CURSOR_ID.test(o.i)));
+  if (!valid) throw new VigilError('VIGIL_BAD_REQUEST', [`querystring/cursor does not belong to this query (sort ${sort})`]);
+  return o as Cursor;
+}
+
+/** Runs a list query and builds its page. */
+async function page(store: import('../../store/types.ts').Store, query: ListQuery, defaultSort: ListQuery['sort'] & string) {
+  const sort = query.sort ?? defaultSort;
+  if (sort === 'relevance' && !query.q) throw new VigilError('VIGIL_BAD_REQUEST', ['sort=relevance needs q']);
+  const rq: RankQuery = {
+    keyset: true,
+    sort,
+    limit: query.limit + 1,
+    includeRejected: query.includeRejected ?? false,
+    ...(query.q !== undefined ? { text: query.q } : {}),
+    ...(query.kev ? { kev: true } : {}),
+    ...(query.minEpss !== undefined ? { minEpss: query.minEpss } : {}),
+    ...(query.minCvss !== undefined ? { minCvss: query.minCvss } : {}),
+    ...(query.vendor !== undefined ? { vendor: query.vendor } : {}),
+    ...(query.product !== undefined ? { product: query.product } : {}),
+    ...(query.since !== undefined ? { since: query.since } : {}),
+  };
+  const cursor = query.cursor ? decodeCursor(query.cursor, sort) : null;
+  if (cursor && 'o' in cursor) rq.offset = cursor.o;
+  else if (cursor) rq.after = { value: cursor.v, id: cursor.i };
+  let rows: Awaited<ReturnType<typeof store.rank>>;
+  try {
+    rows = await store.rank(rq);
+  } catch (err) {
+    if (err instanceof RangeError) throw new VigilError('VIGIL_BAD_REQUEST', [`querystring/since: ${err.message}`], { cause: err });
+    throw err;
+  }
+  const items = rows.slice(0, query.limit);
+  const last = items[items.length - 1];
+  let nextCursor: string | null = null;
+  if (rows.length > query.limit && last) {
+    nextCursor = encodeCursor(sort === 'relevance' ? { s: 'relevance', o: (rq.offset ?? 0) + query.limit } : { s: sort, v: sortValue(last, sort), i: last.id });
+  }
+  return { items, nextCursor };
+}
+
+const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: CVE_ID_PATTERN, maxLength: 30 } } } as const;
+const read = { role: 'viewer', scope: 'read' } as const;
+
+export const cveRoutes: FastifyPluginAsync = async (app) => {
+  const { store, config, stats } = app.deps;
+  const views = new ViewCache(stats);
+
+  app.get<{ Querystring: ListQuery }>(
+    '/api/v1/cves',
+    {
+      config: { access: read },
+      schema: {
+        tags: ['cves'],
+        summary: 'Ranked CVE list with filters (as `vigil top`), keyset pages',
+        querystring: { type: 'object', additionalProperties: false, properties: filters },
+        response: { 200: { $ref: 'CvePage#' }, ...errors(400, 401, 403, 429) },
+      },
+    },
+    async (request) => page(store, request.query, 'priority'),
+  );
+
+  app.get<{ Querystring: ListQuery & { q: string } }>(
+    '/api/v1/search',
+    {
+      config: { access: read },
+      schema: {
+        tags: ['cves'],
+        summary: 'Full-text search over CVE ids, titles, descriptions, products and CWEs; priority order as `vigil search` (sort=relevance for the full-text rank)',
+        querystring: { type: 'object', additionalProperties: false, required: ['q'], properties: { ...filters, q: { ...filters.q, minLength: 1 } } },
+        response: { 200: { $ref: 'CvePage#' }, ...errors(400, 401, 403, 429) },
+      },
+    },
+    async (request) => page(store, request.query, 'priority'),
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/v1/cves/:id',
+    {
+      config: { access: read },
+      schema: {
+        tags: ['cves'],
+        summary: 'The merged record of one CVE: per-source data, CVSS, EPSS history, KEV, SSVC, priority with explanation, history',
+        params: idParams,
+        response: { 200: { $ref: 'VulnerabilityView#' }, ...errors(400, 401, 403, 404, 429) },
+      },
+    },
+    async (request, reply) => {
+      const json = await views.get(request.params.id, async () => {
+        const stored = await store.getVulnerability(request.params.id);
+        return stored ? JSON.stringify(buildView(stored, config.ssvc)) : null;
+      });
+      if (json === null) throw new VigilError('VIGIL_NOT_FOUND', [request.params.id]);
+      // Serialized once per cached view (the view has every field its response schema lists).
+      return reply.type('application/json; charset=utf-8').send(json);
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/v1/cves/:id/history',
+    {
+      config: { access: read },
+      schema: {
+        tags: ['cves'],
+        summary: 'Recorded changes of one CVE, oldest first',
+        params: idParams,
+        response: {
+          200: { type: 'object', required: ['items'], properties: { items: { type: 'array', items: { $ref: 'Change#' } } } },
+          ...errors(400, 401, 403, 404, 429),
+        },
+      },
+    },
+    async (request) => {
+      const stored = await store.getVulnerability(request.params.id);
+      if (!stored) throw new VigilError('VIGIL_NOT_FOUND', [request.params.id]);
+      return { items: stored.history };
+    },
+  );
+
+  app.post<{ Body: { cves: unknown[] } }>(
+    '/api/analyze',
+    {
+      config: { access: { ...read, action: 'cve.analyze', audit: false } },
+      schema: {
+        tags: ['cves'],
+        summary: 'Severity, priority (with its explanation) and SSVC of CVE ids or CVE 5 / NVD API 2.0 records; nothing is stored',
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['cves'],
+          properties: { cves: { type: 'array', minItems: 1, maxItems: 100, items: { anyOf: [{ type: 'string', maxLength: 40 }, { type: 'object' }] } } },
+        },
+        response: {
+          200: {
+            type: 'object',
+            required: ['results'],
+            properties: {
+              results: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  required: ['input', 'id', 'error'],
+                  properties: {
+                    input: { type: 'integer' },
+                    id: { type: ['string', 'null'] },
+                    severity: { type: ['string', 'null'] },
+                    cvss: { type: ['object', 'null'], additionalProperties: true },
+                    priority: { type: ['object', 'null'], additionalProperties: true },
+                    ssvc: { type: ['object', 'null'], additionalProperties: true },
+                    error: { type: ['string', 'null'] },
+                  },
+                },
+              },
+            },
+          },
+          ...errors(400, 401, 403, 413, 415, 429),
+        },
+      },
+    },
+    async (request) => ({ results: await analyze(store, request.body.cves, config.ssvc) }),
+  );
+};

@@ -1,0 +1,100 @@
+/**
+ * Collection jobs: `POST /api/collect` starts a sync of some or all enabled sources (through the
+ * daemon's queue when it runs, so a job never races a scheduled sync) and answers 202 with the
+ * job; `GET /api/collect/{id}` reports its progress per source. Jobs are stored, so their outcome
+ * survives a restart (a job cut short by one is marked failed at the next start).
+ */
+import { randomUUID } from 'node:crypto';
+import type { FastifyPluginAsync } from 'fastify';
+import { VigilError } from '../../errors.ts';
+import type { Job } from '../../model/account.ts';
+import { registry } from '../../sources/registry.ts';
+import { errors } from '../schemas.ts';
+
+export const jobRoutes: FastifyPluginAsync = async (app) => {
+  const { auth, sync, now, config, log } = app.deps;
+  const enabled = () => registry.map((r) => r.source.id).filter((id) => config.sources[id]?.enabled);
+
+  /** Runs the job's sources one after the other, saving progress after each step. */
+  async function run(job: Job): Promise<void> {
+    job.status = 'running';
+    job.startedAt = now().toISOString();
+    await auth.saveJob(job);
+    for (const step of job.progress) {
+      step.status = 'running';
+      await auth.saveJob(job);
+      const summary = await sync(step.source);
+      step.stored = summary.stored;
+      step.error = summary.error ?? null;
+      step.status = summary.error ? 'failed' : 'succeeded';
+      await auth.saveJob(job);
+    }
+    const failed = job.progress.filter((s) => s.status === 'failed');
+    job.status = failed.length ? 'failed' : 'succeeded';
+    job.error = failed.length ? failed.map((s) => `${s.source}: ${s.error}`).join('; ') : null;
+    job.finishedAt = now().toISOString();
+    await auth.saveJob(job);
+  }
+
+  app.post<{ Body: { sources?: string[] } | undefined }>(
+    '/api/collect',
+    {
+      config: { access: { role: 'analyst', scope: 'collect', action: 'collect.start' } },
+      schema: {
+        tags: ['jobs'],
+        summary: 'Starts a sync of the given (default: every enabled) source; answers 202 with the job',
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { sources: { type: 'array', minItems: 1, maxItems: 20, uniqueItems: true, items: { type: 'string', maxLength: 32 } } },
+        },
+        response: { 202: { $ref: 'Job#' }, ...errors(400, 401, 403, 413, 415, 429) },
+      },
+    },
+    async (request, reply) => {
+      const known = registry.map((r) => r.source.id);
+      const sources = request.body?.sources ?? enabled();
+      for (const s of sources) if (!known.includes(s)) throw new VigilError('VIGIL_UNKNOWN_SOURCE', [s, known.join(', ')]);
+      const job: Job = {
+        id: randomUUID(),
+        kind: 'collect',
+        status: 'queued',
+        sources,
+        progress: sources.map((source) => ({ source, status: 'queued', stored: 0, error: null })),
+        requestedBy: request.principal?.user ?? null,
+        createdAt: now().toISOString(),
+        startedAt: null,
+        finishedAt: null,
+        error: null,
+      };
+      await auth.saveJob(job);
+      request.auditTarget = `job:${job.id}`;
+      request.auditDetail = { sources };
+      const answer = structuredClone(job);
+      run(job).catch(async (err) => {
+        log.error({ err, job: job.id }, 'collection job failed');
+        for (const step of job.progress) if (step.status === 'running' || step.status === 'queued') step.status = 'failed';
+        await auth.saveJob({ ...job, status: 'failed', error: (err as Error).message, finishedAt: now().toISOString() }).catch((e) => log.error({ err: e }, 'could not save the failed job'));
+      });
+      return reply.code(202).send(answer);
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/collect/:id',
+    {
+      config: { access: { role: 'viewer', scope: 'read' } },
+      schema: {
+        tags: ['jobs'],
+        summary: 'A collection job and its progress per source',
+        params: { type: 'object', required: ['id'], properties: { id: { type: 'string', format: 'uuid' } } },
+        response: { 200: { $ref: 'Job#' }, ...errors(400, 401, 403, 404, 429) },
+      },
+    },
+    async (request) => {
+      const job = await auth.getJob(request.params.id);
+      if (!job) throw new VigilError('VIGIL_NOT_FOUND', [`job ${request.params.id}`]);
+      return job;
+    },
+  );
+};
