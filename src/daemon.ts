@@ -171,6 +171,14 @@ export class Daemon {
     this.#deps.log.info({ sources: this.sources.map((id) => ({ id, schedule: this.#jobs.find((j) => j.name === `sync:${id}`)?.getPattern() })) }, 'vigil run: started');
   }
 
+  /**
+   * Queues a sync of `id` (then an alert pass) behind the syncs in flight, for collection jobs
+   * (`POST /api/collect`). Never throws: a failure is in the summary's `error`.
+   */
+  sync(id: string): Promise<RunSummary> {
+    return this.#syncs.add(() => this.syncOne(id)) as Promise<RunSummary>;
+  }
+
   /** Queues a sync of `id` unless one is already waiting (a second would find nothing new). */
   #enqueue(id: string): void {
     if (this.#stopping || this.#waiting.has(id)) return;

@@ -5,6 +5,8 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { loadConfig, type VigilConfig } from '../config.ts';
 import { createLogger, type Logger } from '../log.ts';
+import { createChannels } from '../alerts/channels/registry.ts';
+import type { Channel } from '../alerts/channels/types.ts';
 import { SqliteAlertStore } from '../store/sqlite/alerts.ts';
 import { openSqliteStore, type SqliteStore } from '../store/sqlite/index.ts';
 import { ThreadedSqliteStore } from '../store/sqlite/threaded.ts';
@@ -78,4 +80,59 @@ export async function withAlerts<T>(cmd: Command, fn: (ctx: AlertsContext) => Pr
   } finally {
     await store.close();
   }
+}
+
+/**
+ * Resolves once SIGTERM or SIGINT arrives and `stop` has finished (a failing `stop` is logged and
+ * sets exit code 1). For long-running commands (`vigil run`, `vigil serve`).
+ */
+export function untilSignal(log: Logger, stop: () => Promise<void>): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const onSignal = (signal: string) => {
+      log.info({ signal }, 'stopping');
+      stop().then(resolve, (err) => {
+        log.error({ err }, 'stop failed');
+        process.exitCode = 1;
+        resolve();
+      });
+    };
+    process.once('SIGTERM', () => onSignal('SIGTERM'));
+    process.once('SIGINT', () => onSignal('SIGINT'));
+  });
+}
+
+/** Stores and channels of a long-running command (`vigil run`, `vigil serve`). */
+export interface MonitorContext {
+  /** The store on this thread (reads, alerting tables); 30 s busy timeout beside the writer. */
+  reader: SqliteStore;
+  alerts: SqliteAlertStore;
+  /** The store in a worker thread, for syncs and imports. */
+  writer: ThreadedSqliteStore;
+  /** The configured alert channels (none when `channels: false`). */
+  channels: Map<string, Channel>;
+  /** Closes the writer, the channels and the reader, in that order. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the stores and channels of a long-running command.
+ * @throws {VigilError} VIGIL_CHANNEL_INVALID for a misconfigured channel.
+ */
+export function openMonitor(config: VigilConfig, options: { channels?: boolean } = {}): MonitorContext {
+  // The reader opens (and migrates) the file before the writer's thread opens it.
+  const reader = openSqliteStore(config.database);
+  reader.db.pragma('busy_timeout = 30000');
+  const channels = (options.channels ?? true) ? createChannels(config.alerts.channels) : new Map<string, Channel>();
+  const writer = new ThreadedSqliteStore(config.database);
+  return {
+    reader,
+    alerts: new SqliteAlertStore(reader),
+    writer,
+    channels,
+    async close() {
+      await writer.close();
+      await Promise.all([...channels.values()].map((c) => c.close()));
+      await reader.close();
+    },
+  };
 }

@@ -5,9 +5,12 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { importFiles, type RunSummary } from '../pipeline.ts';
+import type { VigilConfig } from '../config.ts';
+import type { Logger } from '../log.ts';
+import { importFiles } from '../pipeline.ts';
 import { findSource } from '../sources/registry.ts';
 import type { ImportOptions } from '../sources/types.ts';
+import type { Store } from '../store/types.ts';
 import { withContext } from './context.ts';
 import { rankedTable } from './format.ts';
 import { progressBar } from './progress.ts';
@@ -40,6 +43,27 @@ export function corpusPlan(dataDir: string): CorpusStep[] {
   ];
 }
 
+/**
+ * Imports the corpus plan into `store`, one progress bar and summary per step.
+ * @param options.print where summaries go (stdout for `vigil demo`, stderr for `vigil serve`).
+ * @param options.skipMissing leave out files the corpus folder lacks (a partial mirror) instead
+ *   of reporting each as unreadable.
+ */
+export async function importCorpus(
+  config: VigilConfig,
+  store: Store,
+  log: Logger,
+  options: { print: (line: string) => void; skipMissing?: boolean },
+): Promise<void> {
+  for (const step of corpusPlan(config.dataDir)) {
+    const bar = progressBar(step.source);
+    const paths = options.skipMissing ? step.paths.filter((p) => existsSync(p)) : step.paths;
+    const summary = await importFiles(findSource(step.source).source, paths, { store, log, merge: config.ssvc }, step.options, bar);
+    bar.stop();
+    options.print(formatSummary(summary));
+  }
+}
+
 export function registerDemo(program: Command): void {
   program
     .command('demo')
@@ -47,14 +71,7 @@ export function registerDemo(program: Command): void {
     .action(async (_opts: unknown, cmd: Command) => {
       await withContext(cmd, async ({ store, log, config }) => {
         if (!existsSync(config.dataDir)) throw new Error(`corpus folder ${config.dataDir} not found: set VIGIL_DATA_DIR`);
-        const summaries: RunSummary[] = [];
-        for (const step of corpusPlan(config.dataDir)) {
-          const bar = progressBar(step.source);
-          const summary = await importFiles(findSource(step.source).source, step.paths, { store, log, merge: config.ssvc }, step.options, bar);
-          bar.stop();
-          summaries.push(summary);
-          console.log(formatSummary(summary));
-        }
+        await importCorpus(config, store, log, { print: (line) => console.log(line) });
         console.log(`\nTop 20 (vigil top --limit 20), store ${config.database}:\n`);
         console.log(rankedTable(await store.rank({ limit: 20 })));
         console.log('\nNext: vigil top --kev, vigil show CVE-2024-3400, vigil search "remote code execution", vigil --help');

@@ -5,6 +5,7 @@ import { registerCvss } from './cvss.ts';
 import { registerDemo } from './demo.ts';
 import { registerImport } from './import.ts';
 import { registerRun } from './run.ts';
+import { registerServe } from './serve.ts';
 import { registerShow } from './show.ts';
 import { registerStatus } from './status.ts';
 import { registerSync } from './sync.ts';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerCvss(program);
   registerStatus(program);
   registerRun(program);
+  registerServe(program);
   registerWatch(program);
   registerUsers(program);
   registerAlerts(program);

@@ -3,7 +3,7 @@
  * watchlist first, so a misconfiguration shows now rather than at the first alert.
  */
 import type { Command } from 'commander';
-import { channelDefinitions, createChannels } from '../alerts/channels/registry.ts';
+import { channelDefinitions, } from '../alerts/channels/registry.ts';
 import type { Channel } from '../alerts/channels/types.ts';
 import { loadPlan } from '../alerts/plan.ts';
 import type { VigilConfig } from '../config.ts';
@@ -13,10 +13,7 @@ import type { Logger } from '../log.ts';
 import { HttpClient } from '../sources/http.ts';
 import { findSource } from '../sources/registry.ts';
 import type { AlertStore } from '../store/alerts.ts';
-import { SqliteAlertStore } from '../store/sqlite/alerts.ts';
-import { openSqliteStore } from '../store/sqlite/index.ts';
-import { ThreadedSqliteStore } from '../store/sqlite/threaded.ts';
-import { cliConfig } from './context.ts';
+import { cliConfig, openMonitor, untilSignal } from './context.ts';
 import { formatSummary } from './summary.ts';
 
 /**
@@ -70,17 +67,7 @@ export function registerRun(program: Command): void {
     .action(async (ids: string[], o: { once?: boolean }, cmd: Command) => {
       const { config, log } = cliConfig(cmd);
       for (const id of ids) findSource(id);
-      // The reader opens (and migrates) the file before the writer's thread opens it.
-      const reader = openSqliteStore(config.database);
-      reader.db.pragma('busy_timeout = 30000');
-      const alerts = new SqliteAlertStore(reader);
-      const channels = createChannels(config.alerts.channels);
-      const writer = new ThreadedSqliteStore(config.database);
-      const close = async () => {
-        await writer.close();
-        await Promise.all([...channels.values()].map((c) => c.close()));
-        await reader.close();
-      };
+      const { reader, alerts, writer, channels, close } = openMonitor(config);
       try {
         const problems = await startupChecks(config, alerts, channels, log);
         for (const p of problems) console.error(`warning: ${p}`);
@@ -92,23 +79,10 @@ export function registerRun(program: Command): void {
           await close();
           return;
         }
-        await new Promise<void>((resolve) => {
-          const stop = (signal: string) => {
-            log.info({ signal }, 'stopping');
-            daemon
-              .stop()
-              .then(close)
-              .then(resolve, (err) => {
-                log.error({ err }, 'stop failed');
-                process.exitCode = 1;
-                resolve();
-              });
-          };
-          process.once('SIGTERM', () => stop('SIGTERM'));
-          process.once('SIGINT', () => stop('SIGINT'));
-          daemon.start();
-          console.error(`vigil run: monitoring ${daemon.sources.join(', ')} (store ${config.database}); SIGTERM or Ctrl-C stops`);
-        });
+        const stopped = untilSignal(log, () => daemon.stop().then(close));
+        daemon.start();
+        console.error(`vigil run: monitoring ${daemon.sources.join(', ')} (store ${config.database}); SIGTERM or Ctrl-C stops`);
+        await stopped;
       } catch (err) {
         await close();
         throw err;

@@ -1,9 +1,31 @@
 /** `vigil users add|list|team`: people who receive alerts, and teams that share watchlists. */
-import type { Command } from 'commander';
+import { randomBytes } from 'node:crypto';
+import { userInfo } from 'node:os';
+import { type Command, Option } from 'commander';
+import { hashPassword } from '../api/auth/credentials.ts';
+import { ROLES, type Role } from '../model/account.ts';
+import { SqliteServerStore } from '../store/sqlite/server.ts';
 import { z } from 'zod';
 import { VigilError } from '../errors.ts';
 import { withAlerts } from './context.ts';
 import { table } from './format.ts';
+
+interface UserOptions {
+  email?: string;
+  slack?: string;
+  telegram?: string;
+  discord?: string;
+  teams?: string;
+  role?: Role;
+  admin?: boolean;
+  passwordStdin?: boolean;
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
 
 export function registerUsers(program: Command): void {
   const users = program.command('users').description('users (alert recipients) and teams');
@@ -17,12 +39,29 @@ export function registerUsers(program: Command): void {
     .option('--telegram <chatId>', 'Telegram chat id')
     .option('--discord <id>', 'Discord user id')
     .option('--teams <upn>', 'Microsoft Teams user principal name')
-    .action(async (name: string, o: { email?: string; slack?: string; telegram?: string; discord?: string; teams?: string }, cmd: Command) => {
+    .addOption(new Option('--role <role>', 'give the user a sign-in account with this role (dashboard and API)').choices(ROLES))
+    .option('--admin', 'shorthand for --role admin (how the first administrator is made)')
+    .option('--password-stdin', 'read the account password from standard input (default: generate one and print it once)')
+    .action(async (name: string, o: UserOptions, cmd: Command) => {
       if (o.email !== undefined && !z.email().safeParse(o.email).success) throw new VigilError('VIGIL_WATCHLIST_INVALID', [`user ${name}`, `"${o.email}" is not an email address`]);
-      await withAlerts(cmd, async ({ alerts }) => {
+      if (!/^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/.test(name)) throw new VigilError('VIGIL_WATCHLIST_INVALID', [`user ${name}`, 'a name is 1–64 letters, digits, ".", "_", "@" or "-"']);
+      const role: Role | undefined = o.admin ? 'admin' : o.role;
+      const password = role ? (o.passwordStdin ? (await readStdin()).replace(/\r?\n$/, '') : randomBytes(15).toString('base64url')) : undefined;
+      if (password !== undefined && password.length < 12) throw new VigilError('VIGIL_WATCHLIST_INVALID', [`user ${name}`, 'the password needs at least 12 characters']);
+      await withAlerts(cmd, async ({ alerts, store }) => {
+        const existing = (await alerts.listUsers()).find((u) => u.name === name);
         const handles = Object.fromEntries(Object.entries({ slack: o.slack, telegram: o.telegram, discord: o.discord, teams: o.teams }).filter(([, v]) => v !== undefined)) as Record<string, string>;
-        await alerts.upsertUser({ name, email: o.email ?? null, handles });
-        console.log(`user ${name} saved`);
+        await alerts.upsertUser({ name, email: o.email ?? existing?.email ?? null, handles: { ...existing?.handles, ...handles } });
+        if (!role || password === undefined) {
+          console.log(`user ${name} saved`);
+          return;
+        }
+        const auth = new SqliteServerStore(store);
+        await auth.upsertAccount({ name, role, passwordHash: await hashPassword(password) });
+        await auth.revokeUserSessions(name);
+        await auth.audit({ at: new Date().toISOString(), actor: userInfo().username, actorKind: 'cli', tokenId: null, action: 'user.create', target: `user:${name}`, outcome: 'success', statusCode: null, ip: null, userAgent: 'vigil users add', detail: { role } });
+        console.log(`user ${name} saved, role ${role}`);
+        if (!o.passwordStdin) console.log(`password (shown once): ${password}`);
       });
     });
 
@@ -43,16 +82,26 @@ export function registerUsers(program: Command): void {
     .description('list users and teams')
     .option('--json', 'print JSON')
     .action(async (o: { json?: boolean }, cmd: Command) => {
-      await withAlerts(cmd, async ({ alerts }) => {
-        const [list, teams] = await Promise.all([alerts.listUsers(), alerts.listTeams()]);
+      await withAlerts(cmd, async ({ alerts, store }) => {
+        const [list, teams, accounts] = await Promise.all([alerts.listUsers(), alerts.listTeams(), new SqliteServerStore(store).listAccounts()]);
+        const account = new Map(accounts.map((a) => [a.name, a]));
         if (o.json) {
-          console.log(JSON.stringify({ users: list, teams }, null, 2));
+          console.log(JSON.stringify({ users: list.map((u) => ({ ...u, role: account.get(u.name)?.role ?? null, disabled: account.get(u.name)?.disabled ?? null })), teams }, null, 2));
           return;
         }
         console.log(
           table(
-            ['USER', 'EMAIL', 'HANDLES', 'TEAMS'],
-            list.map((u) => [u.name, u.email ?? '', Object.entries(u.handles).map(([k, v]) => `${k}:${v}`).join(' '), teams.filter((t) => t.members.includes(u.name)).map((t) => t.name).join(', ')]),
+            ['USER', 'ROLE', 'EMAIL', 'HANDLES', 'TEAMS'],
+            list.map((u) => {
+              const a = account.get(u.name);
+              return [
+                u.name,
+                a ? `${a.role}${a.disabled ? ' (disabled)' : ''}` : '-',
+                u.email ?? '',
+                Object.entries(u.handles).map(([k, v]) => `${k}:${v}`).join(' '),
+                teams.filter((t) => t.members.includes(u.name)).map((t) => t.name).join(', '),
+              ];
+            }),
           ),
         );
       });

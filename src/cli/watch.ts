@@ -3,12 +3,9 @@
  * subscriptions. `test` shows which stored CVEs an entry (or a whole watchlist) matches and why.
  */
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { candidateQuery } from '../alerts/candidates.ts';
 import { entryLabel } from '../alerts/entry.ts';
-import { MatchIndex } from '../alerts/match.ts';
-import { checkThresholds, passesAll, thresholdFactsOf } from '../alerts/thresholds.ts';
+import { previewMatches } from '../alerts/preview.ts';
 import { entryFromInput, importWatchlistFile, subscriptionFromInput } from '../alerts/watchlist-file.ts';
-import { buildView } from '../analysis/view.ts';
 import { VigilError } from '../errors.ts';
 import { ALERT_EVENTS, type AlertEventType, type Owner, type WatchEntry, type Watchlist } from '../model/alert.ts';
 import { numberIn, withAlerts } from './context.ts';
@@ -196,25 +193,17 @@ export function registerWatch(program: Command): void {
         if (!w) throw new VigilError('VIGIL_NOT_FOUND', [`watchlist ${name}`]);
         const entries: WatchEntry[] = o.entry === undefined ? w.entries : w.entries.filter((e) => e.id === o.entry);
         if (!entries.length) throw new VigilError('VIGIL_NOT_FOUND', [o.entry === undefined ? `entries in watchlist ${name}` : `entry #${o.entry} in watchlist ${name}`]);
-        const index = new MatchIndex(entries);
-        const ids = new Set<string>();
-        for (const e of entries) for (const id of await alerts.candidateCves(candidateQuery(e))) ids.add(id);
-        const bar = ids.size > 5000 ? progressBar('watch test') : null;
-        const results = [];
-        let done = 0;
-        for (const id of ids) {
-          const stored = await store.getVulnerability(id);
-          if (bar && ++done % 1000 === 0) bar.onProgress?.({ type: 'progress', done, total: ids.size, unit: 'records' });
-          if (!stored) continue;
-          const view = buildView(stored, config.ssvc);
-          const facts = thresholdFactsOf(view);
-          for (const m of index.match(view)) {
-            const checks = checkThresholds(m.entry.thresholds, facts);
-            results.push({ cveId: view.id, priority: view.priority.score, severity: view.severity, title: view.title ?? view.description?.slice(0, 80) ?? '', entry: m.entry.id, passes: passesAll(checks), reasons: m.reasons, thresholds: checks });
-          }
-        }
-        bar?.stop();
-        results.sort((a, b) => b.priority - a.priority || a.cveId.localeCompare(b.cveId));
+        let bar: ReturnType<typeof progressBar> | null = null;
+        const preview = await previewMatches(store, alerts, entries, config.ssvc, {
+          onProgress: (done, total) => {
+            if (total <= 5000) return;
+            bar ??= progressBar('watch test');
+            bar.onProgress?.({ type: 'progress', done, total, unit: 'records' });
+          },
+        });
+        (bar as ReturnType<typeof progressBar> | null)?.stop();
+        const results = preview.matches;
+        const ids = { size: preview.candidates };
         const shown = results.slice(0, o.limit);
         if (o.json) {
           console.log(JSON.stringify({ candidates: ids.size, matches: results.length, results: shown }, null, 2));

@@ -1,0 +1,109 @@
+/**
+ * `vigil serve`: one process with the REST API, the dashboard (`/ui/`) and the monitoring daemon
+ * (`--no-daemon` to serve only). On an empty store it first imports the real-data corpus
+ * (`dataDir`) when one is there, so a fresh machine has data to look at. With no administrator
+ * yet, it prints a one-time setup token for the dashboard's first-run form (or use
+ * `vigil users add NAME --admin`). SIGTERM stops it cleanly.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import PQueue from 'p-queue';
+import { buildApp } from '../api/app.ts';
+import { newApiToken, tokenHash } from '../api/auth/credentials.ts';
+import { SETUP_TOKEN_SETTING } from '../api/routes/auth.ts';
+import type { VigilConfig } from '../config.ts';
+import { Daemon } from '../daemon.ts';
+import { type RunSummary, syncSource } from '../pipeline.ts';
+import { readOwaspTop10 } from '../sources/owasp/index.ts';
+import { HttpClient } from '../sources/http.ts';
+import { findSource } from '../sources/registry.ts';
+import type { SqliteStore } from '../store/sqlite/index.ts';
+import { SqliteServerStore } from '../store/sqlite/server.ts';
+import { SqliteStatsStore } from '../store/sqlite/stats.ts';
+import { SqliteTriageStore } from '../store/sqlite/triage.ts';
+import { cliConfig, numberIn, openMonitor, untilSignal } from './context.ts';
+import { importCorpus } from './demo.ts';
+import { startupChecks } from './run.ts';
+
+interface ServeOptions {
+  host?: string;
+  port?: number;
+  daemon: boolean;
+  import: boolean;
+  webDir?: string;
+}
+
+/** Loads the OWASP Top 10 CWE mapping from the corpus when present (idempotent). */
+export async function loadOwasp(config: VigilConfig, store: SqliteStore): Promise<number> {
+  const dir = path.join(config.dataDir, 'owasp-top10');
+  if (!existsSync(dir)) return 0;
+  const categories = await readOwaspTop10(dir);
+  const stats = new SqliteStatsStore(store);
+  for (const edition of new Set(categories.map((c) => c.edition))) {
+    await stats.saveOwaspMapping(
+      edition,
+      categories.filter((c) => c.edition === edition).flatMap((c) => c.cwes.map((cwe) => ({ category: c.id, title: c.title, cwe }))),
+    );
+  }
+  return categories.length;
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('start Vigil: REST API (/docs), dashboard (/ui/) and monitoring daemon in one process')
+    .option('--host <address>', 'listen address (config server.host, default 127.0.0.1)')
+    .option('--port <n>', 'listen port (config server.port, default 8080; 0 = any free port)', numberIn(0, 65535))
+    .option('--no-daemon', 'serve only: no scheduled syncs or alert delivery')
+    .option('--no-import', 'do not import the corpus into an empty store')
+    .option('--web-dir <dir>', 'built dashboard folder (default dist/web beside the program)')
+    .action(async (o: ServeOptions, cmd: Command) => {
+      const { config, log } = cliConfig(cmd);
+      const { reader, alerts, writer, channels, close: closeStores } = openMonitor(config, { channels: o.daemon });
+      const auth = new SqliteServerStore(reader);
+      let daemon: Daemon | null = null;
+      const close = async () => {
+        await daemon?.stop();
+        await closeStores();
+      };
+      try {
+        if (o.import && (await reader.stats()).vulnerabilities === 0 && existsSync(config.dataDir)) {
+          console.error(`empty store: importing the corpus in ${config.dataDir} first (vigil demo does the same; --no-import skips it)`);
+          await importCorpus(config, writer, log, { print: (line) => console.error(line), skipMissing: true });
+        }
+        await loadOwasp(config, reader);
+        let sync: (id: string) => Promise<RunSummary>;
+        if (o.daemon) {
+          for (const p of await startupChecks(config, alerts, channels, log)) console.error(`warning: ${p}`);
+          daemon = new Daemon({ config, log, writer, reader, alerts, channels, http: new HttpClient() });
+          sync = (id) => daemon!.sync(id);
+        } else {
+          const queue = new PQueue({ concurrency: 1 });
+          const http = new HttpClient();
+          sync = (id) => queue.add(() => syncSource(findSource(id).source, config.sources[id]?.config, { store: writer, log, http, merge: config.ssvc })) as Promise<RunSummary>;
+        }
+        const webDir = o.webDir ?? path.resolve(path.dirname(process.argv[1] ?? '.'), '..', 'dist', 'web');
+        const app = await buildApp(
+          { config, log, store: reader, alerts, auth, triage: new SqliteTriageStore(reader), stats: new SqliteStatsStore(reader), sync, daemon: daemon !== null, now: () => new Date() },
+          { webDir: existsSync(webDir) ? webDir : 'dist/web' },
+        );
+        const address = await app.listen({ host: o.host ?? config.server.host, port: o.port ?? config.server.port });
+        console.log(`Vigil is serving ${address}/ui/ (API docs ${address}/docs, store ${config.database}${daemon ? ', daemon on' : ', daemon off'})`);
+        if ((await auth.countAdmins()) === 0) {
+          // A fresh token each start: only the latest printed one works, and only once.
+          const setup = newApiToken().slice(4);
+          await auth.setSetting(SETUP_TOKEN_SETTING, tokenHash(setup));
+          console.log(`No administrator yet. Open ${address}/ui/ and use this one-time setup token: ${setup}`);
+          console.log('(or run: vigil users add NAME --admin, which prints a password)');
+        } else {
+          console.log('Sign in with your account (vigil users add NAME --role analyst creates more).');
+        }
+        daemon?.start();
+        await untilSignal(log, () => app.close().then(close));
+      } catch (err) {
+        await close();
+        throw err;
+      }
+    });
+}
