@@ -15,12 +15,12 @@ import path from 'node:path';
 import { buildView } from '../src/analysis/view.ts';
 import { corpusPlan } from '../src/cli/demo.ts';
 import { createLogger } from '../src/log.ts';
-import { importFiles, type RunSummary } from '../src/pipeline.ts';
+import { importFiles } from '../src/pipeline.ts';
 import { findSource } from '../src/sources/registry.ts';
 import { openSqliteStore, type SqliteStore } from '../src/store/sqlite/index.ts';
 import { ThreadedSqliteStore } from '../src/store/sqlite/threaded.ts';
-import type { Store } from '../src/store/types.ts';
 import { corpusDir } from '../src/testing/corpus.ts';
+import { importScaleStore, importStep, pct, replicateInput, timed } from './scale.ts';
 
 const log = createLogger('silent');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'vigil-bench-'));
@@ -34,22 +34,6 @@ let peakRss = 0;
 const sampler = setInterval(() => {
   peakRss = Math.max(peakRss, rssMb());
 }, 20);
-
-async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; seconds: number }> {
-  const t0 = performance.now();
-  const value = await fn();
-  return { value, seconds: (performance.now() - t0) / 1000 };
-}
-
-async function importStep(store: Store, source: string, paths: string[]): Promise<{ summary: RunSummary; seconds: number }> {
-  const { value, seconds } = await timed(() => importFiles(findSource(source).source, paths, { store, log }));
-  return { summary: value, seconds };
-}
-
-function pct(values: number[], p: number): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? Number.NaN;
-}
 
 async function queryLatency(store: SqliteStore): Promise<string[]> {
   const ids = store.db.prepare('SELECT cve_id FROM vulns ORDER BY random() LIMIT 200').pluck().all() as string[];
@@ -148,8 +132,7 @@ async function main(part: string): Promise<void> {
 /** Part 2, in a fresh process (so its peak RSS is its own): the 300k-record store. */
 async function scale(): Promise<void> {
   // The replicated input is written by another process, before measuring starts.
-  const rep = spawnSync(process.execPath, ['--import', 'tsx', 'bench/replicate.ts', tmp], { stdio: 'inherit' });
-  if (rep.status !== 0) throw new Error('bench/replicate.ts failed');
+  replicateInput(tmp);
   say('## 2. 300k-record store');
   say();
   say('The real records are replicated under new ids: each copy k moves every CVE id to year + 100·k');
@@ -157,35 +140,21 @@ async function scale(): Promise<void> {
   say();
   peakRss = rssMb();
   const big = path.join(tmp, 'big.db');
-  const bigStore = new ThreadedSqliteStore(big);
   say('| step | records read | seconds | records/s | peak RSS so far |');
   say('|---|---|---|---|---|');
   let bigRecords = 0;
   let bigSeconds = 0;
-  for (const step of corpusPlan(corpusDir)) {
-    const { summary, seconds } = await importStep(bigStore, step.source, step.paths);
-    if (step.source === 'nvd' || step.source === 'cve5') {
+  const bigStats = await importScaleStore(tmp, big, ({ label, source, summary, seconds }) => {
+    if (source === 'nvd' || source === 'cve5') {
       bigRecords += summary.read;
       bigSeconds += seconds;
     }
-    say(`| real ${step.source} | ${summary.read} | ${seconds.toFixed(2)} | ${(summary.read / seconds).toFixed(0)} | ${peakRss.toFixed(0)} MB |`);
-  }
-  for (const [label, source, file] of [
-    ['cve5 JSONL × 6', 'cve5', 'cve5-replicated.jsonl.gz'],
-    ['nvd 2018 feed × 4', 'nvd', 'replicated-nvdcve-1.1-2018.json.gz'],
-    ['nvd 2025 feed × 4', 'nvd', 'replicated-nvdcve-1.1-2025.json.gz'],
-  ] as const) {
-    const r = await importStep(bigStore, source, [path.join(tmp, file)]);
-    bigRecords += r.summary.read;
-    bigSeconds += r.seconds;
-    say(`| ${label}, replicated | ${r.summary.read} | ${r.seconds.toFixed(2)} | ${(r.summary.read / r.seconds).toFixed(0)} | ${peakRss.toFixed(0)} MB |`);
-  }
-  const bigStats = await bigStore.stats();
+    say(`| ${label} | ${summary.read} | ${seconds.toFixed(2)} | ${(summary.read / seconds).toFixed(0)} | ${peakRss.toFixed(0)} MB |`);
+  });
   say();
   say(`Store: **${bigStats.vulnerabilities} CVEs**, ${bigStats.bytes === null ? '?' : (bigStats.bytes / 1e6).toFixed(0)} MB on disk.`);
   say(`CVE records end to end: **${bigRecords} in ${bigSeconds.toFixed(2)} s = ${(bigRecords / bigSeconds).toFixed(0)} records/s**; peak RSS of this run **${peakRss.toFixed(0)} MB** (compare with part 1: memory stays flat while the input grows 6×).`);
   say();
-  await bigStore.close();
   await latencySection(big, 'Query latency on the 300k store (in-process; target ≤ 50 ms):');
   const cliTimes: number[] = [];
   for (const args of [['show', 'CVE-2024-3400', '--json'], ['top', '--kev', '--limit', '20']]) {
