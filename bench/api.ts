@@ -192,7 +192,7 @@ export async function load(server: Server, token: string, next: () => string, o:
 
 function loadRow(label: string, r: Load): string {
   const l = r.latencies;
-  return `| ${label} | ${r.responses} | ${(r.responses / r.seconds).toFixed(0)} | ${ms(pct(l, 50))} | ${ms(pct(l, 90))} | ${ms(pct(l, 95))} | ${ms(pct(l, 99))} | ${ms(Math.max(...l))} | ${r.non2xx} | ${r.errors} | ${((1000 * r.serverCpu) / r.responses).toFixed(2)} | ${((100 * r.serverCpu) / r.seconds).toFixed(0)} % / ${((100 * r.clientCpu) / r.seconds).toFixed(0)} % |`;
+  return `| ${label} | ${r.responses} | ${(r.responses / r.seconds).toFixed(0)} | ${ms(pct(l, 50))} | ${ms(pct(l, 90))} | ${ms(pct(l, 95))} | ${ms(pct(l, 99))} | ${ms(l.reduce((a, b) => Math.max(a, b), 0))} | ${r.non2xx} | ${r.errors} | ${((1000 * r.serverCpu) / r.responses).toFixed(2)} | ${((100 * r.serverCpu) / r.seconds).toFixed(0)} % / ${((100 * r.clientCpu) / r.seconds).toFixed(0)} % |`;
 }
 
 /** One timed GET, ms, with the response's size. @throws {Error} on a non-2xx answer. */
@@ -239,6 +239,7 @@ async function paints(base: string): Promise<{ cold: Paint[]; warm: Paint[] }> {
         sessionStorage.setItem('vigil.access', t.accessToken);
         sessionStorage.setItem('vigil.refresh', t.refreshToken);
       }, tokens);
+      await context.addInitScript(WATCH_PAINTS);
       const page = await context.newPage();
       await page.goto(`${base}/ui/`, { waitUntil: 'commit' });
       cold.push(await paintOf(page));
@@ -258,27 +259,47 @@ async function paints(base: string): Promise<{ cold: Paint[]; warm: Paint[] }> {
 /** Paint times of one load, ms from navigation start. */
 interface Paint {
   fcp: number;
-  /** The overview's cards, top list and chart canvases in the DOM, at the frame they appear. */
+  /** First meaningful paint: the frame in which the overview's headline cards and top-priority list are in the page. */
   content: number;
+  /** The frame in which the first chart (severity) has its canvas: ECharts is loaded on demand. */
+  charts: number;
 }
 
-/** Waits for the overview to be drawn on `page` (polled every animation frame) and reads its paint times. */
+/**
+ * Waits for the overview to be drawn on `page` and reads its paint times. Every animation frame
+ * is checked from navigation on (an init script), so each time is that of the first frame in
+ * which the content is there.
+ */
 async function paintOf(page: import('playwright-core').Page): Promise<Paint> {
-  const content = (await (
+  const times = (await (
     await page.waitForFunction(
-      () =>
-        document.querySelector('[data-testid="overview-cards"]') &&
-        document.querySelector('[data-testid="top-priority"]') &&
-        document.querySelector('[data-testid="chart-severity"] canvas')
-          ? performance.now()
-          : false,
+      () => {
+        const w = window as unknown as { __paint?: { content?: number; charts?: number } };
+        return w.__paint?.content !== undefined && w.__paint.charts !== undefined ? w.__paint : false;
+      },
       null,
-      { polling: 'raf', timeout: 30_000 },
+      { polling: 100, timeout: 30_000 },
     )
-  ).jsonValue()) as number;
+  ).jsonValue()) as { content: number; charts: number };
   const fcp = await page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? Number.NaN);
-  return { fcp, content };
+  return { fcp, ...times };
 }
+
+/**
+ * Init script: records the first frame with the overview's content and the first with a chart.
+ * A string, not a function: tsx (esbuild keepNames) would wrap named inner functions in a
+ * `__name` helper that does not exist in the page.
+ */
+const WATCH_PAINTS = `
+  window.__paint = {};
+  const frame = (now) => {
+    const p = window.__paint;
+    if (p.content === undefined && document.querySelector('[data-testid="overview-cards"]') && document.querySelector('[data-testid="top-priority"]')) p.content = now;
+    if (p.charts === undefined && document.querySelector('[data-testid="chart-severity"] canvas')) p.charts = now;
+    if (p.content === undefined || p.charts === undefined) requestAnimationFrame(frame);
+  };
+  requestAnimationFrame(frame);
+`;
 
 /** Requests `paths` one at a time (one in flight, no queueing): the service time alone. */
 async function oneAtATime(server: Server, token: string, paths: string[]): Promise<Load> {
@@ -385,19 +406,19 @@ async function dashboardSection(server: Server, webDir: string | null): Promise<
       50,
     ).toFixed(0);
   const row = (label: string, p: Paint[]) =>
-    `| ${label} | ${p.map((x) => `${x.fcp.toFixed(0)} / ${x.content.toFixed(0)}`).join(', ')} | **${med(p, 'fcp')}** | **${med(p, 'content')}** |`;
+    `| ${label} | ${p.map((x) => `${x.fcp.toFixed(0)} / ${x.content.toFixed(0)} / ${x.charts.toFixed(0)}`).join(', ')} | **${med(p, 'fcp')}** | **${med(p, 'content')}** | **${med(p, 'charts')}** |`;
   say();
   say(
     'Overview page in headless Chromium (Debian build, playwright-core), 1280×800, signed in (the session in sessionStorage, as after a sign-in), ms from navigation start:',
   );
   say();
-  say('| load | each load: first contentful paint / overview drawn | median FCP | median overview drawn |');
-  say('|---|---|---|---|');
+  say('| load | each load: first contentful paint / first meaningful paint / charts drawn | median FCP | median first meaningful paint | median charts drawn |');
+  say('|---|---|---|---|---|');
   say(row('fresh browser profile (empty cache), 5 loads', cold));
   say(row('reload in the same profile (cached files), 5 loads', warm));
   say();
   say(
-    '"Overview drawn" is the animation frame in which the headline cards, the top-priority list and the chart canvases are all in the page (figures from `GET /stats`, already computed by the requests above); target ≤ 1,000 ms.',
+    '"First meaningful paint" is the animation frame in which the headline cards and the top-priority list are in the page (figures from `GET /stats`, already computed by the requests above); target ≤ 1,000 ms. "Charts drawn" is the frame in which the first chart has its canvas: ECharts is a separate file fetched after the first render, so the figures do not wait for it.',
   );
   say();
 }

@@ -2,9 +2,28 @@
  * One ECharts chart in a sized box. The chart is created on mount, updated when `option` changes,
  * resized with its container and disposed on unmount. Charts are pictures: `label` describes them
  * for screen readers, and every chart's figures are also readable in text nearby.
+ *
+ * ECharts (≈ 150 KB gzipped, most of the dashboard's JavaScript) is a separate file loaded on
+ * demand: the page's figures and tables paint without it, and each chart's box (sized up front,
+ * so nothing shifts) fills in when the library has arrived. `loadCharts()` starts that download
+ * early (main.tsx calls it after the first render).
  */
 import { useEffect, useRef } from 'preact/hooks';
-import { type ChartOption, init } from './echarts.ts';
+import type { ChartOption } from './echarts.ts';
+
+type EChartsModule = typeof import('./echarts.ts');
+type EChart = ReturnType<EChartsModule['init']>;
+
+let loading: Promise<EChartsModule> | null = null;
+
+/** Starts (once) and returns the download of the ECharts chunk. Rejects if the file cannot load. */
+export function loadCharts(): Promise<EChartsModule> {
+  loading ??= import('./echarts.ts').catch((err) => {
+    loading = null; // let a later chart try again
+    throw err;
+  });
+  return loading;
+}
 
 export interface ChartProps {
   option: ChartOption;
@@ -17,24 +36,40 @@ export interface ChartProps {
 
 export function Chart({ option, label, height = 280, testId }: ChartProps) {
   const box = useRef<HTMLDivElement>(null);
-  const chart = useRef<ReturnType<typeof init> | null>(null);
+  const chart = useRef<EChart | null>(null);
+  const latest = useRef(option);
+  latest.current = option;
 
   useEffect(() => {
-    if (!box.current) return;
-    const c = init(box.current, undefined, { renderer: 'canvas' });
-    chart.current = c;
-    const ro = new ResizeObserver(() => c.resize());
-    ro.observe(box.current);
+    let disposed = false;
+    let ro: ResizeObserver | null = null;
+    loadCharts()
+      .then(({ init }) => {
+        if (disposed || !box.current) return;
+        const c = init(box.current, undefined, { renderer: 'canvas' });
+        chart.current = c;
+        draw(c, latest.current);
+        ro = new ResizeObserver(() => c.resize());
+        ro.observe(box.current);
+      })
+      .catch(() => {
+        if (!disposed && box.current) box.current.dataset.error = 'chart library failed to load';
+      });
     return () => {
-      ro.disconnect();
-      c.dispose();
+      disposed = true;
+      ro?.disconnect();
+      chart.current?.dispose();
       chart.current = null;
     };
   }, []);
 
   useEffect(() => {
-    chart.current?.setOption({ animationDuration: 300, textStyle: { fontFamily: 'inherit' }, ...option }, { notMerge: true });
+    if (chart.current) draw(chart.current, option);
   }, [option]);
 
   return <div class="chart" ref={box} role="img" aria-label={label} style={{ height: `${height}px` }} data-testid={testId} />;
+}
+
+function draw(c: EChart, option: ChartOption): void {
+  c.setOption({ animationDuration: 300, textStyle: { fontFamily: 'inherit' }, ...option }, { notMerge: true });
 }

@@ -21,16 +21,3 @@ use([BarChart, LineChart, GridComponent, TooltipComponent, LegendComponent, Canv
 export type ChartOption = ComposeOption<BarSeriesOption | LineSeriesOption | GridComponentOption | TooltipComponentOption | LegendComponentOption>;
 
 export { init };
-
-/** Severity colours, shared with the CSS (`--sev-*`). */
-export const SEVERITY_COLOURS: Record<string, string> = {
-  CRITICAL: '#8b0000',
-  HIGH: '#d9480f',
-  MEDIUM: '#d39e00',
-  LOW: '#2f9e44',
-  NONE: '#868e96',
-  UNKNOWN: '#ced4da',
-};
-
-/** Palette for series without a meaning of their own. */
-export const PALETTE = ['#1c7ed6', '#7048e8', '#0ca678', '#f08c00', '#e64980', '#495057'];

@@ -1,6 +1,7 @@
 /** ECharts options for the overview and CVE page, built from API data. Pure functions. */
 import type { StatsResponse } from '../types-alerts.ts';
-import { type ChartOption, PALETTE, SEVERITY_COLOURS } from './echarts.ts';
+import { PALETTE, SEVERITY_COLOURS } from './colours.ts';
+import type { ChartOption } from './echarts.ts';
 
 const SEVERITY_ORDER = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'NONE', 'UNKNOWN'];
 
