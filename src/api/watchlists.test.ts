@@ -164,6 +164,15 @@ describe.skipIf(!hasCorpus())('watchlist routes on the real corpus', () => {
     expect(api.store.db.prepare("SELECT count(*) FROM watch_entries WHERE watchlist = 'replace-me'").pluck().get()).toBe(3);
   });
 
+  it('PUT of the same entry with its thresholds in another key order leaves one entry, not two', async () => {
+    const entry = (thresholds: Record<string, number>) => ({ kind: 'vendor', value: 'fortinet', thresholds });
+    expect((await call('ana', 'POST', '/api/v1/watchlists', { name: 'order', entries: [entry({ minCvss: 7, minEpss: 0.1 })] })).statusCode).toBe(201);
+    const again = await call('ana', 'PUT', '/api/v1/watchlists/order', { entries: [entry({ minEpss: 0.1, minCvss: 7 })] });
+    expect(again.statusCode, again.body).toBe(200);
+    expect((again.json() as Watchlist).entries.map((e) => e.thresholds)).toEqual([{ minCvss: 7, minEpss: 0.1 }]);
+    expect(api.store.db.prepare("SELECT count(*) FROM watch_entries WHERE watchlist = 'order'").pluck().get()).toBe(1);
+  });
+
   describe('preview', () => {
     const entries = [PAN_OS, { kind: 'keyword', value: 'NetScaler' }, { kind: 'vendor', value: 'fortinet', thresholds: { minCvss: 9 } }];
 

@@ -91,11 +91,6 @@ function validEntries(watchlist: string, entries: EntryBody[]): WatchEntry[] {
   });
 }
 
-/** The same entry (kind, value, vendor, version, thresholds). */
-function entryKey(e: Pick<WatchEntry, 'kind' | 'value' | 'vendor' | 'version' | 'thresholds'>): string {
-  return JSON.stringify([e.kind, e.value, e.vendor ?? null, e.version ?? null, Object.entries(e.thresholds).sort()]);
-}
-
 export const watchlistRoutes: FastifyPluginAsync = async (app) => {
   const { alerts, store, config } = app.deps;
   const read = { role: 'viewer', scope: 'read' } as const;
@@ -126,18 +121,19 @@ export const watchlistRoutes: FastifyPluginAsync = async (app) => {
     });
   }
 
-  /** Makes the stored entries and subscriptions equal to the given ones (idempotent). */
+  /**
+   * Makes the stored entries and subscriptions equal to the given ones (idempotent). The wanted
+   * ones are written first; the store says which stored row each one is (its own notion of "the
+   * same entry"), and every other stored row goes.
+   */
   async function replace(w: Watchlist | null, name: string, entries: WatchEntry[], subs: Omit<Subscription, 'id'>[] | undefined): Promise<void> {
-    const wanted = new Set(entries.map(entryKey));
-    for (const e of w?.entries ?? []) if (!wanted.has(entryKey(e))) await alerts.removeEntry(e.id);
-    for (const e of entries) {
-      const { id: _id, ...rest } = e;
-      await alerts.addEntry({ ...rest, watchlist: name });
-    }
+    const keptEntries = new Set<number>();
+    for (const { id: _id, ...rest } of entries) keptEntries.add((await alerts.addEntry({ ...rest, watchlist: name })).id);
+    for (const e of w?.entries ?? []) if (!keptEntries.has(e.id)) await alerts.removeEntry(e.id);
     if (subs === undefined) return;
-    const keep = new Set(subs.map((s) => `${s.channel}\u0000${s.target ?? ''}`));
-    for (const s of w?.subscriptions ?? []) if (!keep.has(`${s.channel}\u0000${s.target ?? ''}`)) await alerts.removeSubscription(s.id);
-    for (const s of subs) await alerts.upsertSubscription(s);
+    const keptSubs = new Set<number>();
+    for (const s of subs) keptSubs.add((await alerts.upsertSubscription(s)).id);
+    for (const s of w?.subscriptions ?? []) if (!keptSubs.has(s.id)) await alerts.removeSubscription(s.id);
   }
 
   app.get(
