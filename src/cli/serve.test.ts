@@ -89,6 +89,23 @@ describe.skipIf(!hasCorpus())('vigil serve on a fresh store', () => {
     expect(await me.json()).toMatchObject({ name: 'second-admin', role: 'admin', via: 'session' });
   });
 
+  it('vigil users add --password-stdin takes exactly the passwords sign-in takes (12 to 256 characters)', async () => {
+    const add = (name: string, password: string) => {
+      const run = startCli(['users', 'add', name, '--role', 'analyst', '--password-stdin'], { VIGIL_DB: db });
+      run.child.stdin?.end(`${password}\n`);
+      return run.done;
+    };
+    const tooLong = await add('long-pass', 'p'.repeat(257));
+    expect(tooLong.status).toBe(1);
+    expect(tooLong.stderr).toMatch(/user long-pass: the password needs 12 to 256 characters/);
+    expect((await add('short-pass', 'p'.repeat(11))).stderr).toMatch(/needs 12 to 256 characters/);
+    const longest = 'p'.repeat(256);
+    const ok = await add('long-pass', longest);
+    expect(ok.status, ok.stderr).toBe(0);
+    const login = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'long-pass', password: longest }) });
+    expect(login.status).toBe(200);
+  });
+
   it('stops cleanly on SIGTERM', async () => {
     server.child.kill('SIGTERM');
     const done = await server.done;

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { userInfo } from 'node:os';
 import { type Command, Option } from 'commander';
 import { hashPassword } from '../api/auth/credentials.ts';
-import { ROLES, type Role } from '../model/account.ts';
+import { passwordSchema, ROLES, type Role, userNameSchema } from '../model/account.ts';
 import { SqliteServerStore } from '../store/sqlite/server.ts';
 import { z } from 'zod';
 import { VigilError } from '../errors.ts';
@@ -44,10 +44,11 @@ export function registerUsers(program: Command): void {
     .option('--password-stdin', 'read the account password from standard input (default: generate one and print it once)')
     .action(async (name: string, o: UserOptions, cmd: Command) => {
       if (o.email !== undefined && !z.email().safeParse(o.email).success) throw new VigilError('VIGIL_WATCHLIST_INVALID', [`user ${name}`, `"${o.email}" is not an email address`]);
-      if (!/^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/.test(name)) throw new VigilError('VIGIL_WATCHLIST_INVALID', [`user ${name}`, 'a name is 1–64 letters, digits, ".", "_", "@" or "-"']);
+      if (name.length > userNameSchema.maxLength || !new RegExp(userNameSchema.pattern).test(name)) throw new VigilError('VIGIL_WATCHLIST_INVALID', [`user ${name}`, 'a name is 1–64 letters, digits, ".", "_", "@" or "-"']);
       const role: Role | undefined = o.admin ? 'admin' : o.role;
       const password = role ? (o.passwordStdin ? (await readStdin()).replace(/\r?\n$/, '') : randomBytes(15).toString('base64url')) : undefined;
-      if (password !== undefined && password.length < 12) throw new VigilError('VIGIL_WATCHLIST_INVALID', [`user ${name}`, 'the password needs at least 12 characters']);
+      if (password !== undefined && (password.length < passwordSchema.minLength || password.length > passwordSchema.maxLength))
+        throw new VigilError('VIGIL_WATCHLIST_INVALID', [`user ${name}`, `the password needs ${passwordSchema.minLength} to ${passwordSchema.maxLength} characters`]);
       await withAlerts(cmd, async ({ alerts, store }) => {
         const existing = (await alerts.listUsers()).find((u) => u.name === name);
         const handles = Object.fromEntries(Object.entries({ slack: o.slack, telegram: o.telegram, discord: o.discord, teams: o.teams }).filter(([, v]) => v !== undefined)) as Record<string, string>;

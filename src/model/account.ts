@@ -3,6 +3,14 @@
  * the audit log, alert triage and collection jobs. Times are ISO 8601 UTC strings.
  */
 
+/**
+ * Password rules as a JSON Schema (NIST SP 800-63B §5.1.1: length over composition), shared by
+ * the API's bodies and `vigil users add`: 12 to 256 characters.
+ */
+export const passwordSchema = { type: 'string', minLength: 12, maxLength: 256 } as const;
+/** Account (user) names as a JSON Schema: 1 to 64 letters, digits, ".", "_", "@" or "-", not starting with a symbol. */
+export const userNameSchema = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9._@-]*$' } as const;
+
 /** Roles, weakest first: each may do everything the ones before it may (docs/api.md). */
 export const ROLES = ['viewer', 'analyst', 'admin'] as const;
 export type Role = (typeof ROLES)[number];

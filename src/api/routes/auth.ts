@@ -23,9 +23,7 @@ import { errors } from '../schemas.ts';
 /** Settings key of the setup token's SHA-256. */
 export const SETUP_TOKEN_SETTING = 'setup.tokenHash';
 
-/** Password rules (NIST SP 800-63B §5.1.1: length over composition). */
-export const passwordSchema = { type: 'string', minLength: 12, maxLength: 256 } as const;
-export const userNameSchema = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9._@-]*$' } as const;
+import { passwordSchema, userNameSchema } from '../../model/account.ts';
 
 const session = {
   type: 'object',

@@ -9,7 +9,7 @@ import { type Role, ROLES, roleAtLeast, SCOPES, type Scope } from '../../model/a
 import { hashPassword, newApiToken, tokenHash } from '../auth/credentials.ts';
 import { forgetCredentials } from '../auth/guard.ts';
 import { errors, pageOf } from '../schemas.ts';
-import { passwordSchema, userNameSchema } from './auth.ts';
+import { passwordSchema, userNameSchema } from '../../model/account.ts';
 
 const admin = (action?: string) => ({ role: 'admin', scope: 'admin', ...(action ? { action } : {}) }) as const;
 const nameParams = { type: 'object', required: ['name'], properties: { name: userNameSchema } } as const;
