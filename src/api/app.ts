@@ -72,9 +72,9 @@ export async function buildApp(deps: ApiDeps, options: AppOptions = {}): Promise
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     frameworkErrors,
   });
-  await deps.auth.initSetting(JWT_KEY_SETTING, randomSecret());
-  const hub = deps.hub ?? new EventHub(deps.alerts, deps.triage);
-  app.decorate('deps', { ...deps, hub });
+  // Read once: nothing else writes it, and every signed-in request needs it.
+  const jwtKey = await deps.auth.initSetting(JWT_KEY_SETTING, randomSecret());
+  app.decorate('deps', { ...deps, hub: deps.hub ?? new EventHub(deps.alerts, deps.triage), jwtKey });
   const routeTable: RouteEntry[] = [];
   tables.set(app, routeTable);
   installErrorHandlers(app);
@@ -143,8 +143,8 @@ export async function buildApp(deps: ApiDeps, options: AppOptions = {}): Promise
   app.get('/openapi.json', { schema: { hide: true }, config: { access: { role: 'public' } } }, async () => app.swagger());
   app.addHook('onReady', async () => {
     await deps.auth.failUnfinishedJobs(deps.now().toISOString());
-    await hub.start();
+    await app.deps.hub.start();
   });
-  app.addHook('onClose', async () => hub.stop());
+  app.addHook('onClose', async () => app.deps.hub.stop());
   return app;
 }

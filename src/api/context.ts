@@ -30,6 +30,13 @@ export interface ApiDeps {
   hub?: EventHub;
 }
 
+/** What the routes see (`app.deps`): the given {@link ApiDeps}, completed by buildApp once at start. */
+export interface ServerDeps extends ApiDeps {
+  hub: EventHub;
+  /** The HS256 key access tokens are signed with (settings `jwt.key`, made at the first start). */
+  jwtKey: string;
+}
+
 /** Who is calling. */
 export interface Principal {
   user: string;
@@ -68,6 +75,6 @@ declare module 'fastify' {
     auditDetail: Record<string, unknown> | null;
   }
   interface FastifyInstance {
-    deps: ApiDeps;
+    deps: ServerDeps;
   }
 }

@@ -69,9 +69,7 @@ export async function authenticate(app: FastifyInstance, credential: string): Pr
     cache.set(hash, { principal, until: Math.min(at.getTime() + TOKEN_CACHE_MS, expires) });
     return principal;
   }
-  const key = await auth.getSetting(JWT_KEY_SETTING);
-  if (!key) throw new VigilError('VIGIL_UNAUTHENTICATED', ['the server has no signing key yet']);
-  const claims = await verifyAccessToken(key, credential, at);
+  const claims = await verifyAccessToken(app.deps.jwtKey, credential, at);
   const account = await auth.getAccount(claims.user);
   if (!account || account.disabled) throw new VigilError('VIGIL_UNAUTHENTICATED', ['the account is disabled or gone']);
   // A password change ends every session, access tokens included.

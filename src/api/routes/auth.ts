@@ -17,7 +17,6 @@ import {
   verifyPassword,
 } from '../auth/credentials.ts';
 import type { AccountSecret } from '../../store/server.ts';
-import { JWT_KEY_SETTING } from '../auth/guard.ts';
 import { errors } from '../schemas.ts';
 
 /** Settings key of the setup token's SHA-256. */
@@ -38,17 +37,16 @@ const session = {
 } as const;
 
 export const authRoutes: FastifyPluginAsync = async (app) => {
-  const { auth, now, config } = app.deps;
+  const { auth, now, config, jwtKey } = app.deps;
   const loginLimit = { max: config.server.loginRateLimitPerMinute, timeWindow: 60_000, keyGenerator: (r: FastifyRequest) => `login:${r.ip}` };
 
   /** A new session (access + refresh token) for `account`, in the refresh chain `family` if given. */
   async function startSession(account: AccountSecret, family?: string) {
     const { name: user, role, passwordChangedAt } = account;
-    const key = (await auth.getSetting(JWT_KEY_SETTING)) as string;
     const at = now();
     const refresh = newRefreshToken();
     await auth.createSession({ tokenHash: tokenHash(refresh.token), family: family ?? refresh.family, user, expiresAt: new Date(at.getTime() + REFRESH_TOKEN_SECONDS * 1000).toISOString() });
-    return { accessToken: await issueAccessToken(key, user, role, at, passwordChangedAt), refreshToken: refresh.token, tokenType: 'Bearer', expiresIn: ACCESS_TOKEN_SECONDS, user: { name: user, role } };
+    return { accessToken: await issueAccessToken(jwtKey, user, role, at, passwordChangedAt), refreshToken: refresh.token, tokenType: 'Bearer', expiresIn: ACCESS_TOKEN_SECONDS, user: { name: user, role } };
   }
 
   app.post<{ Body: { username: string; password: string } }>(

@@ -31,7 +31,7 @@ export const eventRoutes: FastifyPluginAsync = async (app) => {
       },
     },
     async (request, reply) => {
-      const hub = app.deps.hub!;
+      const hub = app.deps.hub;
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, {
