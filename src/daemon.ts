@@ -18,7 +18,7 @@ import { type EvaluationSummary, evaluate } from './alerts/engine.ts';
 import type { VigilConfig } from './config.ts';
 import { type RunSummary, syncSource } from './pipeline.ts';
 import type { HttpClient } from './sources/http.ts';
-import { findSource, registry } from './sources/registry.ts';
+import { enabledSources, findSource } from './sources/registry.ts';
 import type { AlertStore } from './store/alerts.ts';
 import type { Store } from './store/types.ts';
 
@@ -81,7 +81,7 @@ export class Daemon {
 
   /** Ids of the enabled sources, in registry order. */
   get sources(): string[] {
-    return registry.map((r) => r.source.id).filter((id) => this.#deps.config.sources[id]?.enabled);
+    return enabledSources(this.#deps.config);
   }
 
   #now(): Date {

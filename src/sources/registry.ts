@@ -8,6 +8,7 @@ import { EpssConfigSchema, epssSource } from './epss/index.ts';
 import { KevConfigSchema, kevSource } from './kev/index.ts';
 import { NvdConfigSchema, nvdSource } from './nvd/index.ts';
 import type { Source } from './types.ts';
+import type { VigilConfig } from '../config.ts';
 import { VigilError } from '../errors.ts';
 
 /** A source and how to configure it. */
@@ -37,4 +38,9 @@ export function findSource(id: string): RegisteredSource {
   const found = registry.find((r) => r.source.id === id);
   if (!found) throw new VigilError('VIGIL_UNKNOWN_SOURCE', [id, registry.map((r) => r.source.id).join(', ')]);
   return found;
+}
+
+/** Ids of the sources `config` enables, in registry order (the order a full sync runs them). */
+export function enabledSources(config: Pick<VigilConfig, 'sources'>): string[] {
+  return registry.map((r) => r.source.id).filter((id) => config.sources[id]?.enabled);
 }

@@ -8,12 +8,11 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import { VigilError } from '../../errors.ts';
 import type { Job } from '../../model/account.ts';
-import { registry } from '../../sources/registry.ts';
+import { enabledSources, findSource } from '../../sources/registry.ts';
 import { errors } from '../schemas.ts';
 
 export const jobRoutes: FastifyPluginAsync = async (app) => {
   const { auth, sync, now, config, log } = app.deps;
-  const enabled = () => registry.map((r) => r.source.id).filter((id) => config.sources[id]?.enabled);
 
   /** Runs the job's sources one after the other, saving progress after each step. */
   async function run(job: Job): Promise<void> {
@@ -52,9 +51,8 @@ export const jobRoutes: FastifyPluginAsync = async (app) => {
       },
     },
     async (request, reply) => {
-      const known = registry.map((r) => r.source.id);
-      const sources = request.body?.sources ?? enabled();
-      for (const s of sources) if (!known.includes(s)) throw new VigilError('VIGIL_UNKNOWN_SOURCE', [s, known.join(', ')]);
+      const sources = request.body?.sources ?? enabledSources(config);
+      for (const s of sources) findSource(s); // VIGIL_UNKNOWN_SOURCE names the known ones
       const job: Job = {
         id: randomUUID(),
         kind: 'collect',
