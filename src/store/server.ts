@@ -6,7 +6,7 @@
  * as argon2id hashes computed by the caller (api/auth/passwords.ts).
  */
 import type { Account, AlertComment, ApiToken, AuditEntry, Job, NewAuditEntry, Role, Scope, Triage, TriageState } from '../model/account.ts';
-import type { Alert } from '../model/alert.ts';
+import type { Alert, DeliveryAttempt } from '../model/alert.ts';
 import type { RankedVulnerability } from '../model/record.ts';
 
 /** An account with its password hash, for sign-in only. */
@@ -50,19 +50,11 @@ export interface InboxQuery {
 /** An alert with its triage fields. */
 export type InboxAlert = Alert & Triage;
 
-/** One delivery attempt in the log, with the alert it was for. */
-export interface DeliveryLogRow {
+/** One delivery attempt in the log (its row id), with the CVE and channel of the alert it was for. */
+export interface DeliveryLogRow extends DeliveryAttempt {
   id: number;
-  alertId: number;
   cveId: string;
   channel: string;
-  attempt: number;
-  at: string;
-  status: string;
-  retryable: boolean;
-  response: string | null;
-  error: string | null;
-  durationMs: number;
 }
 
 /** Figures for the dashboard's overview (`GET /stats`). Days are `YYYY-MM-DD` (UTC). */

@@ -101,7 +101,7 @@ export class SqliteServerStore implements AuthStore, JobStore {
         change.role ?? current.role,
         Number(change.disabled ?? current.disabled),
         change.passwordHash ?? current.passwordHash,
-        change.passwordHash ? this.now().toISOString() : this.store.stmt('SELECT password_changed_at FROM accounts WHERE user_name = ?').pluck().get(name),
+        change.passwordHash ? this.now().toISOString() : current.passwordChangedAt,
         name,
       );
     return true;

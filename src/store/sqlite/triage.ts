@@ -4,7 +4,7 @@
  */
 import type { AlertComment, Triage, TriageState } from '../../model/account.ts';
 import type { DeliveryLogRow, InboxAlert, InboxQuery, TriageStore } from '../server.ts';
-import { type Row, toAlert } from './alert-rows.ts';
+import { type Row, toAlert, toAttempt } from './alert-rows.ts';
 import type { SqliteStore } from './index.ts';
 
 function toInbox(r: Row): InboxAlert {
@@ -85,19 +85,7 @@ export class SqliteTriageStore implements TriageStore {
          WHERE d.id < ? ORDER BY d.id DESC LIMIT ?`,
       )
       .all(before ?? Number.MAX_SAFE_INTEGER, limit) as Row[];
-    return rows.map((r) => ({
-      id: r.id as number,
-      alertId: r.alert_id as number,
-      cveId: r.cve_id as string,
-      channel: r.channel as string,
-      attempt: r.attempt as number,
-      at: r.at as string,
-      status: r.status as string,
-      retryable: r.retryable === 1,
-      response: (r.response as string | null) ?? null,
-      error: (r.error as string | null) ?? null,
-      durationMs: r.duration_ms as number,
-    }));
+    return rows.map((r) => ({ id: r.id as number, cveId: r.cve_id as string, channel: r.channel as string, ...toAttempt(r) }));
   }
 
   async alertsAfter(afterId: number, limit: number): Promise<InboxAlert[]> {
