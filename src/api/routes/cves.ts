@@ -65,24 +65,12 @@ function decodeCursor(text: string, sort: string): Cursor {
   return o as Cursor;
 }
 
-/** Runs a list query and builds its page. */
-async function page(store: import('../../store/types.ts').Store, query: ListQuery, defaultSort: ListQuery['sort'] & string) {
-  const sort = query.sort ?? defaultSort;
-  if (sort === 'relevance' && !query.q) throw new VigilError('VIGIL_BAD_REQUEST', ['sort=relevance needs q']);
-  const rq: RankQuery = {
-    keyset: true,
-    sort,
-    limit: query.limit + 1,
-    includeRejected: query.includeRejected ?? false,
-    ...(query.q !== undefined ? { text: query.q } : {}),
-    ...(query.kev ? { kev: true } : {}),
-    ...(query.minEpss !== undefined ? { minEpss: query.minEpss } : {}),
-    ...(query.minCvss !== undefined ? { minCvss: query.minCvss } : {}),
-    ...(query.vendor !== undefined ? { vendor: query.vendor } : {}),
-    ...(query.product !== undefined ? { product: query.product } : {}),
-    ...(query.since !== undefined ? { since: query.since } : {}),
-  };
-  const cursor = query.cursor ? decodeCursor(query.cursor, sort) : null;
+/** Runs a list query and builds its page. The filters are RankQuery's own fields, passed as given. */
+async function page(store: import('../../store/types.ts').Store, query: ListQuery) {
+  const { q, sort = 'priority', limit, cursor: token, includeRejected = false, ...filters } = query;
+  if (sort === 'relevance' && !q) throw new VigilError('VIGIL_BAD_REQUEST', ['sort=relevance needs q']);
+  const rq: RankQuery = { ...filters, keyset: true, sort, limit: limit + 1, includeRejected, ...(q !== undefined ? { text: q } : {}) };
+  const cursor = token ? decodeCursor(token, sort) : null;
   if (cursor && 'o' in cursor) rq.offset = cursor.o;
   else if (cursor) rq.after = { value: cursor.v, id: cursor.i };
   let rows: Awaited<ReturnType<typeof store.rank>>;
@@ -92,11 +80,11 @@ async function page(store: import('../../store/types.ts').Store, query: ListQuer
     if (err instanceof RangeError) throw new VigilError('VIGIL_BAD_REQUEST', [`querystring/since: ${err.message}`], { cause: err });
     throw err;
   }
-  const items = rows.slice(0, query.limit);
+  const items = rows.slice(0, limit);
   const last = items[items.length - 1];
   let nextCursor: string | null = null;
-  if (rows.length > query.limit && last) {
-    nextCursor = encodeCursor(sort === 'relevance' ? { s: 'relevance', o: (rq.offset ?? 0) + query.limit } : { s: sort, v: sortValue(last, sort), i: last.id });
+  if (rows.length > limit && last) {
+    nextCursor = encodeCursor(sort === 'relevance' ? { s: 'relevance', o: (rq.offset ?? 0) + limit } : { s: sort, v: sortValue(last, sort), i: last.id });
   }
   return { items, nextCursor };
 }
@@ -119,7 +107,7 @@ export const cveRoutes: FastifyPluginAsync = async (app) => {
         response: { 200: { $ref: 'CvePage#' }, ...errors(400, 401, 403, 429) },
       },
     },
-    async (request) => page(store, request.query, 'priority'),
+    async (request) => page(store, request.query),
   );
 
   app.get<{ Querystring: ListQuery & { q: string } }>(
@@ -133,7 +121,7 @@ export const cveRoutes: FastifyPluginAsync = async (app) => {
         response: { 200: { $ref: 'CvePage#' }, ...errors(400, 401, 403, 429) },
       },
     },
-    async (request) => page(store, request.query, 'priority'),
+    async (request) => page(store, request.query),
   );
 
   app.get<{ Params: { id: string } }>(
