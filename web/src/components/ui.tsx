@@ -1,6 +1,7 @@
 /** Small shared pieces: severity badge, messages, loading state, KEV tag. */
 import type { ComponentChildren } from 'preact';
 import { messageOf } from '../api.ts';
+import { fmtScore } from '../format.ts';
 import type { Severity } from '../types.ts';
 
 /** Severity as a coloured badge (colour is never the only cue: the word is always written). */
@@ -9,7 +10,7 @@ export function SeverityBadge({ severity, score }: { severity: Severity | null |
   return (
     <span class={`sev sev-${s.toLowerCase()}`}>
       {severity ?? 'UNSCORED'}
-      {score !== undefined && score !== null ? ` ${score.toFixed(1)}` : ''}
+      {score !== undefined && score !== null ? ` ${fmtScore(score)}` : ''}
     </span>
   );
 }

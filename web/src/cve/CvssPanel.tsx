@@ -1,5 +1,6 @@
 /** Every CVSS assessment of a CVE, and the primary vector's metrics spelled out. */
 import { Panel, SeverityBadge } from '../components/ui.tsx';
+import { fmtScore } from '../format.ts';
 import type { ScoredCvss } from '../types.ts';
 import { breakdown } from './cvss.ts';
 
@@ -37,11 +38,11 @@ export function CvssPanel({ cvss, primary }: { cvss: ScoredCvss[]; primary: Scor
                     {isPrimary(c, primary) && <span class="tag">primary</span>}
                   </td>
                   <td class="num">
-                    {c.baseScore.toFixed(1)}
+                    {fmtScore(c.baseScore)}
                     {c.statedScore !== null && c.statedScore !== c.baseScore && (
                       <span class="muted small" title="The score the feed stated differs from the score computed from the vector">
                         {' '}
-                        (stated {c.statedScore.toFixed(1)})
+                        (stated {fmtScore(c.statedScore)})
                       </span>
                     )}
                   </td>

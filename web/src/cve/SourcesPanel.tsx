@@ -4,7 +4,7 @@
  */
 import { Panel } from '../components/ui.tsx';
 import { Tabs } from '../components/Tabs.tsx';
-import { fmtDateTime } from '../format.ts';
+import { fmtDateTime, fmtScore } from '../format.ts';
 import type { VulnerabilityView } from '../types.ts';
 
 const SOURCE_NAMES: Record<string, string> = { nvd: 'NVD', cve5: 'CVE 5 (CVE Program)', epss: 'FIRST EPSS', kev: 'CISA KEV' };
@@ -30,7 +30,7 @@ function SourceDetail({ v, source }: { v: VulnerabilityView; source: Vulnerabili
       <dt>Merged fields from it</dt>
       <dd>{fields.length ? fields.join(', ') : <span class="muted">none (another feed takes precedence)</span>}</dd>
       <dt>CVSS</dt>
-      <dd>{cvss.length ? cvss.map((c) => `${c.version} ${c.baseScore.toFixed(1)} (${c.scorer})`).join('; ') : <span class="muted">none</span>}</dd>
+      <dd>{cvss.length ? cvss.map((c) => `${c.version} ${fmtScore(c.baseScore)} (${c.scorer})`).join('; ') : <span class="muted">none</span>}</dd>
       <dt>CWEs</dt>
       <dd>{cwes.length ? cwes.map((c) => c.id).join(', ') : <span class="muted">none</span>}</dd>
       <dt>Affected entries</dt>

@@ -4,7 +4,7 @@
  * query (`/ui/cves?q=pan-os&kev=1&minCvss=9&sort=epss`), so a search can be bookmarked and shared;
  * the cursors of earlier pages are kept in memory for "Previous".
  */
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useRef } from 'preact/hooks';
 import { qs, request } from '../api.ts';
 import { ErrorBox, KevTag, Loading, SeverityBadge } from '../components/ui.tsx';
 import { fmtDate, fmtInt, fmtPct, fmtPrio } from '../format.ts';
@@ -140,7 +140,7 @@ export function Explorer({ query }: { query: URLSearchParams }) {
   const key = urlOf(filters);
   const page = useAsync((signal) => request<Page<CveSummary>>(apiPath(filters, cursor), { signal }), [key, cursor]);
   const stack = cursorStacks.get(key) ?? [];
-  const [pageNo, setPageNo] = useState(stack.length + 1);
+  const pageNo = stack.length + 1;
   const searchRef = useRef<HTMLInputElement>(null);
 
   useEffect(() => {
@@ -149,7 +149,6 @@ export function Explorer({ query }: { query: URLSearchParams }) {
       navigate(urlOf(filters, cursor), { replace: true });
     }
   }, [query]);
-  useEffect(() => setPageNo((cursorStacks.get(key) ?? []).length + 1), [key, cursor]);
 
   function next() {
     const nextCursor = page.data?.nextCursor;
