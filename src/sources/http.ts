@@ -64,6 +64,21 @@ export function parseRetryAfter(value: string | null, now: Date = new Date()): n
   return Number.isNaN(at) ? undefined : Math.max(0, (at - now.getTime()) / 1000);
 }
 
+/**
+ * An error's message followed by the messages of its causes, `: `-joined, so that undici's bare
+ * "fetch failed" carries its reason ("fetch failed: getaddrinfo ENOTFOUND services.nvd.nist.gov").
+ * A cause whose message is already part of the text is not repeated.
+ */
+export function messageWithCauses(err: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = err, depth = 0; e !== undefined && e !== null && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const msg = e instanceof Error ? e.message : String(e);
+    if (msg && !parts.some((p) => p.includes(msg))) parts.push(msg);
+    if (!(e instanceof Error)) break;
+  }
+  return parts.join(': ');
+}
+
 /** HTTP client with rate caps, retries and typed errors; one per process is enough. */
 export class HttpClient {
   readonly #queues = new Map<string, PQueue>();
@@ -129,7 +144,7 @@ export class HttpClient {
               });
               await pipeline(body, createWriteStream(file));
             } catch (cause) {
-              throw new SourceUnavailableError(opts.sourceId, `GET ${url}: body cut off: ${(cause as Error).message}`, { cause });
+              throw new SourceUnavailableError(opts.sourceId, `GET ${url}: body cut off: ${messageWithCauses(cause)}`, { cause });
             }
             return { status: res.status, url: String(url), headers: res.headers as unknown as Headers, bytes };
           },
@@ -172,7 +187,7 @@ export class HttpClient {
       });
     } catch (cause) {
       if (opts.signal?.aborted) throw cause;
-      throw new SourceUnavailableError(opts.sourceId, `GET ${url}: ${(cause as Error).message}`, { cause });
+      throw new SourceUnavailableError(opts.sourceId, `GET ${url}: ${messageWithCauses(cause)}`, { cause });
     }
     if (res.status === 404) {
       await res.body?.cancel();
@@ -199,7 +214,7 @@ export class HttpClient {
     try {
       body = Buffer.from(await res.arrayBuffer());
     } catch (cause) {
-      throw new SourceUnavailableError(opts.sourceId, `GET ${url}: body cut off: ${(cause as Error).message}`, { cause });
+      throw new SourceUnavailableError(opts.sourceId, `GET ${url}: body cut off: ${messageWithCauses(cause)}`, { cause });
     }
     return { status: res.status, url, headers: res.headers as unknown as Headers, body };
   }
