@@ -77,6 +77,14 @@ describe('validateEntry', () => {
     expect(err.message).toBe(message);
   });
 
+  it('refuses a regex too costly to run on every CVE (issue 10 item 15: the reported pattern took 86 s)', () => {
+    const err = errorOf({ id: 28, kind: 'regex', value: '[\\s\\S]{0,1000}x[\\s\\S]{0,1000}y' });
+    expect(err.message).toBe(
+      'Invalid watchlist entry #28 regex "[\\s\\S]{0,1000}x[\\s\\S]{0,1000}y": a counted repetition of 1000 (nested counts multiplied) is too costly to run on every CVE (limit 100): use a smaller count, or * or +',
+    );
+    expect(errorOf({ kind: 'regex', value: '.{0,60}x.{0,60}y' }).message).toMatch(/compiles to \d+ RE2 instructions, too costly .*\(limit 200\)/);
+  });
+
   it('keeps the parser error as the cause', () => {
     expect(errorOf({ kind: 'cpe', value: 'cpe:2.3:x:a:b:*:*:*:*:*:*:*:*' }).cause).toMatchObject({ code: 'VIGIL_INVALID_CPE' });
   });

@@ -16,6 +16,7 @@ import { type Thresholds, WATCH_KINDS, type WatchEntry, type WatchKind } from '.
 import { thresholdProblem } from './thresholds.ts';
 import { parseVersionSpec, type VersionRange } from './versions.ts';
 import { rangeFromCpe } from './ranges.ts';
+import { regexCostProblem } from './regex-budget.ts';
 
 /** An entry as a user or config file gives it (before validation). */
 export interface WatchEntryInput {
@@ -198,7 +199,8 @@ export function findKeyword(k: KeywordPattern, text: string): { start: number; e
 /**
  * Compiles a validated entry for the matcher.
  * @throws VigilError `VIGIL_WATCH_ENTRY_INVALID` naming the entry: regex RE2 cannot compile (with
- *   RE2's reason), invalid CPE 2.3 name or one whose vendor and product are both `*`, invalid
+ *   RE2's reason) or too costly to run on every CVE (regex-budget.ts: length, counted repetitions,
+ *   program size), invalid CPE 2.3 name or one whose vendor and product are both `*`, invalid
  *   purl, invalid version spec, CVE id not `CVE-YYYY-NNNN…`, empty keyword or name, `vendor` or
  *   `version` on a kind other than `product`.
  */
@@ -254,13 +256,18 @@ export function compileEntry(entry: WatchEntry): CompiledEntry {
     }
     case 'keyword':
       return { ...base, kind, ...keywordPattern(value) };
-    case 'regex':
+    case 'regex': {
+      let re: RE2JS;
       try {
-        return { ...base, kind, re: RE2JS.compile(value, RE2JS.CASE_INSENSITIVE) };
+        re = RE2JS.compile(value, RE2JS.CASE_INSENSITIVE);
       } catch (err) {
         // re2js compiles `(?i)` + pattern for CASE_INSENSITIVE and quotes that; show the pattern as written.
         throw invalid(entry, `RE2 cannot compile it: ${reasonOf(err).replace('`(?i)', '`')}`, err);
       }
+      const problem = regexCostProblem(value, re.programSize());
+      if (problem) throw invalid(entry, problem);
+      return { ...base, kind, re };
+    }
     case 'cve':
       if (!CVE_ID.test(value)) throw invalid(entry, 'not a CVE id (expected CVE-YYYY-NNNN, four or more digits at the end)');
       return { ...base, kind, cveId: value.toUpperCase() };
