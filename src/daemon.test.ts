@@ -3,12 +3,15 @@
  * and shown as failing meanwhile, while the other sources carry on; stop() ends cleanly.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import { createServer as createTcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from './config.ts';
 import { Daemon, type SourceHealth } from './daemon.ts';
-import { createLogger } from './log.ts';
+import { createLogger, type Logger } from './log.ts';
+import { pino } from 'pino';
 import { HttpClient } from './sources/http.ts';
 import { SqliteAlertStore } from './store/sqlite/alerts.ts';
 import { openSqliteStore } from './store/sqlite/index.ts';
@@ -87,4 +90,95 @@ daemon:
       await mirror.close();
     }
   }, 120_000);
+});
+
+/** A debug-level logger whose JSON lines are kept in `lines`. */
+function capturingLogger(): { log: Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const log = pino({ level: 'debug', base: undefined }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
+  return { log, lines };
+}
+
+/** A daemon syncing only KEV, from `url`, into a fresh store under `name`. */
+function kevOnlyDaemon(name: string, url: string, log: Logger) {
+  const file = path.join(dir, `${name}.config.yaml`);
+  writeFileSync(
+    file,
+    `database: ${path.join(dir, `${name}.db`)}
+sources:
+  nvd: { enabled: false }
+  cve5: { enabled: false }
+  epss: { enabled: false }
+  kev: { url: "${url}" }
+daemon:
+  sourceRetry: { baseSeconds: 60, maxSeconds: 60 }
+`,
+  );
+  const config = loadConfig(file, {});
+  const reader = openSqliteStore(config.database);
+  const alerts = new SqliteAlertStore(reader);
+  const writer = new ThreadedSqliteStore(config.database);
+  const daemon = new Daemon({ config, log, writer, reader, alerts, channels: new Map(), http: new HttpClient({ retries: 0 }) });
+  const health = async () => JSON.parse((await alerts.getState('source.kev')) ?? 'null') as SourceHealth | null;
+  return {
+    daemon,
+    reader,
+    health,
+    async close() {
+      await daemon.stop();
+      await writer.close();
+      await reader.close();
+    },
+  };
+}
+
+describe('daemon logs (issue 10 item 12)', () => {
+  it('logs a failed sync as one line naming the cause, with the stack only at debug level', async () => {
+    const probe = createTcpServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const { port } = probe.address() as { port: number };
+    await new Promise((r) => probe.close(r));
+    const { log, lines } = capturingLogger();
+    const d = kevOnlyDaemon('refused', `http://127.0.0.1:${port}/kev.json`, log);
+    try {
+      d.daemon.start();
+      const h = await until('KEV failing', async () => ((await d.health())?.failures === 1 ? d.health() : undefined));
+      expect(h?.lastError).toMatch(/fetch failed: connect ECONNREFUSED/);
+      const loud = lines.filter((l) => (l.level as number) >= 40);
+      expect(loud).toHaveLength(1);
+      expect(loud[0]).toMatchObject({ level: 50, source: 'kev', msg: 'sync failed' });
+      expect(loud[0]?.error).toMatch(/ECONNREFUSED/);
+      expect(JSON.stringify(loud)).not.toMatch(/\bat .*\.ts:\d+/);
+      const debug = lines.find((l) => l.level === 20 && l.msg === 'sync failed: stack') as { err?: { stack?: string } } | undefined;
+      expect(debug?.err?.stack).toMatch(/at /);
+      expect((await d.reader.getSourceState('kev'))?.lastError).toMatch(/ECONNREFUSED/);
+    } finally {
+      await d.close();
+    }
+  }, 60_000);
+
+  it('a stop during a sync is not a failure: nothing at error level, no failure recorded', async () => {
+    let requested = false;
+    const hanging = createHttpServer(() => {
+      requested = true; // never answers
+    });
+    await new Promise<void>((r) => hanging.listen(0, '127.0.0.1', r));
+    const { port } = hanging.address() as { port: number };
+    const { log, lines } = capturingLogger();
+    const d = kevOnlyDaemon('stopped', `http://127.0.0.1:${port}/kev.json`, log);
+    try {
+      d.daemon.start();
+      await until('KEV request in flight', async () => (requested ? true : undefined));
+      await d.daemon.stop();
+      expect(lines.filter((l) => (l.level as number) >= 40)).toEqual([]);
+      expect(lines.some((l) => l.msg === 'sync stopped: the next run resumes from its cursor')).toBe(true);
+      expect(await d.health()).toBeNull();
+      const state = await d.reader.getSourceState('kev');
+      expect(state?.lastError ?? null).toBeNull();
+    } finally {
+      await d.close();
+      hanging.closeAllConnections();
+      await new Promise((r) => hanging.close(r));
+    }
+  }, 60_000);
 });

@@ -100,6 +100,8 @@ export class Daemon {
   }
 
   async #recordHealth(id: string, summary: RunSummary): Promise<void> {
+    // A stopped sync is not a failure (and no retry is due: the process is stopping).
+    if (summary.stopped) return;
     const key = `source.${id}`;
     const prev = JSON.parse((await this.#deps.alerts.getState(key)) ?? '{"failures":0,"lastError":null,"retryAt":null}') as SourceHealth;
     const health: SourceHealth = summary.error ? { failures: prev.failures + 1, lastError: summary.error, retryAt: null } : { failures: 0, lastError: null, retryAt: null };
@@ -112,7 +114,8 @@ export class Daemon {
         this.#enqueue(id);
       }, delay);
       this.#timers.add(timer);
-      this.#deps.log.warn({ source: id, failures: health.failures, retryAt: health.retryAt }, 'source failed: retrying with backoff');
+      // The failure itself was logged once by syncSource; the retry time is in `vigil status`.
+      this.#deps.log.debug({ source: id, failures: health.failures, retryAt: health.retryAt }, 'source failed: retrying with backoff');
     }
     await this.#deps.alerts.setState(key, JSON.stringify(health));
   }

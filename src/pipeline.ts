@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { diffVulnerabilities } from './analysis/diff.ts';
 import { type MergeIssue, type MergeOptions, type MergeResult, mergeVulnerability } from './analysis/merge.ts';
 import type { VulnObservation } from './model/vulnerability.ts';
-import type { HttpClient } from './sources/http.ts';
+import { type HttpClient, messageWithCauses } from './sources/http.ts';
 import type { ImportOptions, RecordLocation, Source, SourceEvent } from './sources/types.ts';
 import type { EpssImportResult, KevImportResult, MergeState, Store, VulnWrite } from './store/types.ts';
 
@@ -48,8 +48,10 @@ export interface RunSummary {
   kev: KevImportResult[];
   /** Last cursor saved. */
   cursor: string | null;
-  /** Error that stopped the run, if any. */
+  /** Error that stopped the run, if any (with its causes: "fetch failed: getaddrinfo ENOTFOUND …"). */
   error: string | null;
+  /** The run was stopped (SIGTERM, `signal` aborted) before it ended: not a failure; the next run resumes from `cursor`. */
+  stopped?: boolean;
 }
 
 /** A summary with nothing counted yet. */
@@ -140,7 +142,8 @@ export function mergeBatch(
     else if (changes.length) summary.changed++;
     for (const issue of issues) {
       summary.issues.push(issue);
-      deps.log.warn({ ...issue }, 'merge issue');
+      // Counted in the summary (one line); each one only at debug level: a first import has ~150.
+      deps.log.debug({ ...issue }, 'merge issue');
     }
     writes.push({ observation: obs, json, hash, isNew: before === null, vulnerability, kevHint, changes });
     merged.set(obs.cveId, result);
@@ -306,8 +309,17 @@ export async function syncSource<C>(
     });
     await save({ lastSuccess: started, lastError: null });
   } catch (err) {
-    summary.error = (err as Error).message;
-    deps.log.error({ source: source.id, err }, 'sync failed');
+    if (deps.signal?.aborted) {
+      // A stop is not a failure: the cursor only moved past stored records, so the next run resumes.
+      summary.stopped = true;
+      deps.log.info({ source: source.id, cursor }, 'sync stopped: the next run resumes from its cursor');
+      await save({});
+      return summary;
+    }
+    summary.error = messageWithCauses(err);
+    // One line per failure; the stack only at debug level (a failing source fails on every retry).
+    deps.log.error({ source: source.id, error: summary.error }, 'sync failed');
+    deps.log.debug({ source: source.id, err }, 'sync failed: stack');
     await save({ lastError: summary.error });
   }
   return summary;
