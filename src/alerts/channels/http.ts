@@ -6,7 +6,8 @@
  * Classification: 2xx → receipt `HTTP <status>`; 429 → retryable, honouring `Retry-After`
  * (delay-seconds or HTTP-date, RFC 9110 §10.2.3); 5xx, network errors and timeouts → retryable;
  * any other status → not retryable. Messages carry the status and the first 300 characters of
- * the body, never the URL's path or query (webhook URLs and bot tokens are secrets).
+ * the body, never the URL's path or query (webhook URLs and bot tokens are secrets): the body is
+ * redacted too, since error pages echo the request's path ({@link urlSecrets}).
  */
 import { fetch } from 'undici';
 import { z } from 'zod';
@@ -65,9 +66,44 @@ export function safeOrigin(url: string): string {
   }
 }
 
-/** Replaces each secret occurring in `text` by `[redacted]`. */
+/** Replaces each secret occurring in `text` by `[redacted]` (longest first, so no part of one is left). */
 export function redact(text: string, secrets: readonly string[]): string {
-  return secrets.filter((s) => s.length > 0).reduce((t, s) => t.split(s).join('[redacted]'), text);
+  return [...secrets]
+    .filter((s) => s.length > 0)
+    .sort((a, b) => b.length - a.length)
+    .reduce((t, s) => t.split(s).join('[redacted]'), text);
+}
+
+/** A path segment or query value that names a place (`services`, `api-version`), not a secret. */
+const PLAIN_WORD = /^[a-z][a-z-]{0,14}$/;
+
+function decoded(s: string): string {
+  try {
+    return decodeURIComponent(s.replace(/\+/g, ' '));
+  } catch {
+    return s;
+  }
+}
+
+/**
+ * The parts of a webhook URL that may be secret, as written and percent-decoded: the URL, its
+ * path and query, every path segment and query value of 6 or more characters that is not a plain
+ * word, and any user info. An error page often echoes the request's path (`Cannot POST
+ * /services/T000/B000/…`) rather than the URL, so redacting the URL alone is not enough.
+ * @example urlSecrets('https://hooks.slack.com/services/T0/B0/XXXXXXXX') // includes '/services/T0/B0/XXXXXXXX' and 'XXXXXXXX'
+ */
+export function urlSecrets(url: string): string[] {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return [url];
+  }
+  const parts = [url, u.href, `${u.pathname}${u.search}`, u.pathname, u.search.slice(1), u.username, u.password];
+  for (const segment of u.pathname.split('/')) parts.push(segment);
+  for (const pair of u.search.slice(1).split('&')) parts.push(pair.slice(pair.indexOf('=') + 1));
+  const secret = (p: string) => p.length >= 6 && !PLAIN_WORD.test(p);
+  return [...new Set(parts.filter(secret).flatMap((p) => [p, decoded(p)]).filter(secret))];
 }
 
 function describe(channel: ChannelRef): string {
@@ -101,7 +137,7 @@ export async function postJson(
         ? `no answer within ${HTTP_TIMEOUT_MS / 1000} s`
         : [err.message, err.cause?.code, err.cause?.message].filter(Boolean).join(': ');
     // The cause may quote the URL (undici puts it in some messages): keep it out of logs.
-    throw new DeliveryError(redact(`${where}: network error: ${detail}`, [url, ...(options.secrets ?? [])]), { retryable: true });
+    throw new DeliveryError(redact(`${where}: network error: ${detail}`, [...urlSecrets(url), ...(options.secrets ?? [])]), { retryable: true });
   }
 }
 
@@ -112,8 +148,9 @@ export async function postJson(
 export function checkAnswer(channel: ChannelRef, url: string, answer: HttpAnswer, secrets: readonly string[] = []): DeliveryReceipt {
   const { status } = answer;
   if (status >= 200 && status < 300) return { response: `HTTP ${status}` };
-  const excerpt = answer.text.replace(/\s+/g, ' ').trim().slice(0, BODY_EXCERPT);
-  const message = redact(`${describe(channel)}: POST ${safeOrigin(url)}: HTTP ${status}${excerpt ? `: ${excerpt}` : ''}`, [url, ...secrets]);
+  // Redacted before it is cut: a secret cut in two would no longer be found.
+  const excerpt = redact(answer.text.replace(/\s+/g, ' ').trim(), [...urlSecrets(url), ...secrets]).slice(0, BODY_EXCERPT);
+  const message = `${describe(channel)}: POST ${safeOrigin(url)}: HTTP ${status}${excerpt ? `: ${excerpt}` : ''}`;
   if (status === 429) {
     return fail(message, { retryable: true, status, retryAfterSeconds: parseRetryAfter(answer.headers.get('retry-after')) });
   }
