@@ -299,7 +299,8 @@ export async function syncSource<C>(
       lastCount: summary.stored,
     });
   try {
-    const events = source.sync(config, { log: deps.log, cursor, http: deps.http, now, ...(deps.signal ? { signal: deps.signal } : {}) });
+    const storedUntil = cursor === null ? await deps.store.newestLastModified(source.id) : null;
+    const events = source.sync(config, { log: deps.log, cursor, storedUntil, http: deps.http, now, ...(deps.signal ? { signal: deps.signal } : {}) });
     await consume(events, deps, summary, {
       ...hooks,
       onCursor: async (c) => {

@@ -236,6 +236,14 @@ describe.skipIf(!hasCorpus())('OpenAPI document', () => {
       },
     ],
     'GET /api/v1/watchlists/:name/matches': async () => [{ as: 'vic', url: '/api/v1/watchlists/edge/matches', status: 200 }],
+    'POST /api/v1/watchlists/:name/subscriptions': async () => [
+      { as: 'ana', url: '/api/v1/watchlists/edge/subscriptions', payload: { channel: 'inbox', events: ['kev_added'], mode: 'daily' }, status: 201 },
+    ],
+    'DELETE /api/v1/watchlists/:name/subscriptions/:id': async () => {
+      await api.deps.alerts.upsertWatchlist({ name: 'openapi-subs', owner: { user: 'ana' }, description: null });
+      const sub = await api.deps.alerts.upsertSubscription({ watchlist: 'openapi-subs', channel: 'inbox', target: null, events: ['new'], mode: 'immediate', quietHours: null, timezone: 'UTC', epssAbove: 0.5, epssJump: 0.2 });
+      return [{ as: 'ana', url: `/api/v1/watchlists/openapi-subs/subscriptions/${sub.id}`, status: 204 }];
+    },
     'GET /api/v1/alerts': async () => [
       { as: 'vic', url: '/api/v1/alerts', status: 200 },
       { as: 'vic', url: '/api/v1/alerts?triage=new&watchlist=edge&limit=2', status: 200 },
@@ -312,7 +320,7 @@ describe.skipIf(!hasCorpus())('OpenAPI document', () => {
 
   it.each([
     ['GET', '/api/v1/cves/:id', { as: 'vic', url: '/api/v1/cves/CVE-2099-0001' }, 404, 'VIGIL_NOT_FOUND'],
-    ['GET', '/api/v1/cves/:id', { as: 'vic', url: '/api/v1/cves/CVE-24-1' }, 400, 'VIGIL_BAD_REQUEST'],
+    ['GET', '/api/v1/cves/:id', { as: 'vic', url: '/api/v1/cves/CVE-24-1' }, 400, 'VIGIL_INVALID_CVE_ID'],
     ['GET', '/api/v1/cves', { as: 'vic', url: '/api/v1/cves?limit=0' }, 400, 'VIGIL_BAD_REQUEST'],
     ['GET', '/api/v1/cves', { as: 'vic', url: '/api/v1/cves?sort=epss&cursor=bm90IGEgY3Vyc29y' }, 400, 'VIGIL_BAD_REQUEST'],
     ['GET', '/api/v1/alerts', { as: null, url: '/api/v1/alerts' }, 401, 'VIGIL_UNAUTHENTICATED'],

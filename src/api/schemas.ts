@@ -45,8 +45,12 @@ export const CveSummary = {
 export const CvePage = {
   $id: 'CvePage',
   type: 'object',
-  required: ['items', 'nextCursor'],
-  properties: { items: { type: 'array', items: { $ref: 'CveSummary#' } }, nextCursor: nullable('string') },
+  required: ['items', 'nextCursor', 'total'],
+  properties: {
+    items: { type: 'array', items: { $ref: 'CveSummary#' } },
+    nextCursor: nullable('string'),
+    total: { type: 'integer', description: 'CVEs matching the filters, over every page' },
+  },
 } as const;
 
 export const Change = {

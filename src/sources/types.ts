@@ -43,6 +43,11 @@ export interface SourceContext {
 export interface SyncContext extends SourceContext {
   /** Cursor saved after the last complete sync, or `null` on the first sync. */
   cursor: string | null;
+  /**
+   * With no cursor: ISO 8601 of the newest `lastModified` this source's records already stored
+   * carry (an offline or corpus import), so a first sync can start there instead of at a default.
+   */
+  storedUntil?: string | null;
   http: HttpClient;
   /** Current time (injectable so tests can freeze it). */
   now: () => Date;

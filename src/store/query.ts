@@ -116,6 +116,19 @@ export function buildRankQuery(db: Kysely<RankTables>, q: RankQuery) {
 
 /** Sort keys of keyset pages; NULLs sort last (coalesced below every real value). */
 const KEYSET_COLUMNS = {
+/**
+ * Counts the rows {@link buildRankQuery} would list for `q` without a limit (the list's total):
+ * the same joins and filters, no order, no page.
+ */
+export function buildCountQuery(db: Kysely<RankTables>, q: RankQuery) {
+  const { after: _a, offset: _o, keyset: _k, ...filters } = q;
+  return buildRankQuery(db, { ...filters, sort: 'priority' })
+    .clearSelect()
+    .clearOrderBy()
+    .clearLimit()
+    .select(sql<number>`count(*)`.as('n'));
+}
+
   priority: 'vulns.priority',
   published: "coalesce(vulns.published, '')",
   epss: 'coalesce(vulns.epss, -1)',

@@ -142,6 +142,8 @@ export interface Store {
   getSourceState(source: string): Promise<SourceState | null>;
   saveSourceState(state: SourceState): Promise<void>;
   listSourceStates(): Promise<SourceState[]>;
+  /** ISO 8601: the newest `lastModified` among one feed's stored observations (`nvd`, `cve5`), or `null` when it has none. */
+  newestLastModified(source: string): Promise<string | null>;
   stats(): Promise<StoreStats>;
   close(): Promise<void>;
 }

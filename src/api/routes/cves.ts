@@ -80,16 +80,28 @@ async function page(store: import('../../store/types.ts').Store, query: ListQuer
     if (err instanceof RangeError) throw new VigilError('VIGIL_BAD_REQUEST', [`querystring/since: ${err.message}`], { cause: err });
     throw err;
   }
+  // The total of the whole filtered list, on every page (the dashboard shows "N CVEs").
+  const total = await store.countRanked(rq);
   const items = rows.slice(0, limit);
   const last = items[items.length - 1];
   let nextCursor: string | null = null;
   if (rows.length > limit && last) {
     nextCursor = encodeCursor(sort === 'relevance' ? { s: 'relevance', o: (rq.offset ?? 0) + limit } : { s: sort, v: sortValue(last, sort), i: last.id });
   }
-  return { items, nextCursor };
+  return { items, nextCursor, total };
 }
 
 const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: CVE_ID_PATTERN, maxLength: 30 } } } as const;
+
+/**
+ * The id routes validate with `attachValidation`, so that a malformed id answers the error
+ * table's VIGIL_INVALID_CVE_ID (as `vigil show` prints it), not the schema's pattern text.
+ * @throws {VigilError} VIGIL_INVALID_CVE_ID when the params failed validation.
+ */
+function checkId(request: { params: { id: string }; validationError?: Error }): string {
+  if (request.validationError) throw new VigilError('VIGIL_INVALID_CVE_ID', [request.params.id], { cause: request.validationError });
+  return request.params.id;
+}
 const read = { role: 'viewer', scope: 'read' } as const;
 
 export const cveRoutes: FastifyPluginAsync = async (app) => {
@@ -134,13 +146,15 @@ export const cveRoutes: FastifyPluginAsync = async (app) => {
         params: idParams,
         response: { 200: { $ref: 'VulnerabilityView#' }, ...errors(400, 401, 403, 404, 429) },
       },
+      attachValidation: true,
     },
     async (request, reply) => {
-      const json = await views.get(request.params.id, async () => {
-        const stored = await store.getVulnerability(request.params.id);
+      const id = checkId(request);
+      const json = await views.get(id, async () => {
+        const stored = await store.getVulnerability(id);
         return stored ? JSON.stringify(buildView(stored, config.ssvc)) : null;
       });
-      if (json === null) throw new VigilError('VIGIL_NOT_FOUND', [request.params.id]);
+      if (json === null) throw new VigilError('VIGIL_NOT_FOUND', [id]);
       // Serialized once per cached view (the view has every field its response schema lists).
       return reply.type('application/json; charset=utf-8').send(json);
     },
@@ -159,10 +173,12 @@ export const cveRoutes: FastifyPluginAsync = async (app) => {
           ...errors(400, 401, 403, 404, 429),
         },
       },
+      attachValidation: true,
     },
     async (request) => {
-      const stored = await store.getVulnerability(request.params.id);
-      if (!stored) throw new VigilError('VIGIL_NOT_FOUND', [request.params.id]);
+      const id = checkId(request);
+      const stored = await store.getVulnerability(id);
+      if (!stored) throw new VigilError('VIGIL_NOT_FOUND', [id]);
       return { items: stored.history };
     },
   );

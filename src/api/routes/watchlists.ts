@@ -1,6 +1,7 @@
 /**
- * Watchlists (`/api/v1/watchlists`): list and read (viewers), create, replace, delete and the
- * live preview of unsaved entries (analysts). Only the owner (a user, or a member of the owning
+ * Watchlists (`/api/v1/watchlists`): list and read (viewers), create, replace, delete, the
+ * live preview of unsaved entries, and subscriptions one at a time (routes/subscriptions.ts)
+ * (analysts). Only the owner (a user, or a member of the owning
  * team) or an admin may change a watchlist. Entries are validated like `vigil watch add`
  * (alerts/entry.ts) and a bad one is named (`entries[2]`); nothing is stored then.
  */
@@ -10,9 +11,9 @@ import { previewMatches } from '../../alerts/preview.ts';
 import { subscriptionFromInput } from '../../alerts/watchlist-file.ts';
 import { VigilError } from '../../errors.ts';
 import type { Owner, Subscription, WatchEntry, Watchlist } from '../../model/alert.ts';
-import { ALERT_EVENTS } from '../../model/alert.ts';
 import type { Principal } from '../context.ts';
 import { errors } from '../schemas.ts';
+import { type SubscriptionBody, subscriptionRoutes, subscriptionSchema } from './subscriptions.ts';
 
 /** Largest number of candidate CVEs a preview examines (a regex entry makes every CVE one). */
 export const PREVIEW_MAX_CANDIDATES = 5000;
@@ -24,13 +25,6 @@ interface EntryBody {
   version?: string;
   thresholds?: Record<string, unknown>;
 }
-interface SubscriptionBody {
-  channel: string;
-  to?: string;
-  events?: string[];
-  mode?: 'immediate' | 'hourly' | 'daily' | 'weekly';
-  timezone?: string;
-}
 interface WatchlistBody {
   name: string;
   description?: string;
@@ -40,18 +34,6 @@ interface WatchlistBody {
 }
 
 const nameSchema = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' } as const;
-const subscriptionSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['channel'],
-  properties: {
-    channel: { type: 'string', minLength: 1, maxLength: 64 },
-    to: { type: 'string', minLength: 1, maxLength: 254 },
-    events: { type: 'array', minItems: 1, items: { type: 'string', enum: [...ALERT_EVENTS] } },
-    mode: { type: 'string', enum: ['immediate', 'hourly', 'daily', 'weekly'] },
-    timezone: { type: 'string', maxLength: 64 },
-  },
-} as const;
 const entriesSchema = { type: 'array', maxItems: 500, items: { $ref: 'WatchEntryInput#' } } as const;
 const nameParams = { type: 'object', required: ['name'], properties: { name: nameSchema } } as const;
 const previewResponse = {
@@ -91,6 +73,9 @@ function validEntries(watchlist: string, entries: EntryBody[]): WatchEntry[] {
   });
 }
 
+/** What a subscription's recipient reads as for those who may not change the watchlist. */
+export const HIDDEN_TARGET = '(hidden)';
+
 export const watchlistRoutes: FastifyPluginAsync = async (app) => {
   const { alerts, store, config } = app.deps;
   const read = { role: 'viewer', scope: 'read' } as const;
@@ -101,6 +86,12 @@ export const watchlistRoutes: FastifyPluginAsync = async (app) => {
     if ('user' in w.owner) return w.owner.user === p.user;
     const team = w.owner.team;
     return (await alerts.listTeams()).some((t) => t.name === team && t.members.includes(p.user));
+  }
+
+  /** `w` as `p` may read it: subscription recipients only for those who may change it, else {@link HIDDEN_TARGET}. */
+  async function readable(p: Principal, w: Watchlist): Promise<Watchlist> {
+    if (await mayEdit(p, w)) return w;
+    return { ...w, subscriptions: w.subscriptions.map((s) => (s.target ? { ...s, target: HIDDEN_TARGET } : s)) };
   }
 
   async function editable(p: Principal, name: string): Promise<Watchlist> {
@@ -136,13 +127,15 @@ export const watchlistRoutes: FastifyPluginAsync = async (app) => {
     for (const s of w?.subscriptions ?? []) if (!keptSubs.has(s.id)) await alerts.removeSubscription(s.id);
   }
 
+  await app.register(subscriptionRoutes, { editable, subscriptionsOf });
+
   app.get(
     '/',
     {
       config: { access: read },
       schema: { tags: ['watchlists'], summary: 'Every watchlist with its entries and subscriptions', response: { 200: { type: 'object', required: ['items'], properties: { items: { type: 'array', items: { $ref: 'Watchlist#' } } } }, ...errors(401, 403, 429) } },
     },
-    async () => ({ items: await alerts.listWatchlists() }),
+    async (request) => ({ items: await Promise.all((await alerts.listWatchlists()).map((w) => readable(request.principal!, w))) }),
   );
 
   app.get<{ Params: { name: string } }>(
@@ -151,7 +144,7 @@ export const watchlistRoutes: FastifyPluginAsync = async (app) => {
     async (request) => {
       const w = await alerts.getWatchlist(request.params.name);
       if (!w) throw new VigilError('VIGIL_NOT_FOUND', [`watchlist ${request.params.name}`]);
-      return w;
+      return readable(request.principal!, w);
     },
   );
 

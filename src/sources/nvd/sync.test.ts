@@ -10,6 +10,8 @@ import { HttpClient } from '../http.ts';
 import type { SourceEvent } from '../types.ts';
 import { type NvdConfig, NvdConfigSchema, nvdRateLimit, nvdSource, nvdTimestampToIso } from './index.ts';
 import { api2FromLegacyItem, nvdApi } from './testing.ts';
+import { importFiles, syncSource } from '../../pipeline.ts';
+import { openSqliteStore } from '../../store/sqlite/index.ts';
 
 const log = createLogger('silent');
 const PATH = '/rest/json/cves/2.0';
@@ -198,6 +200,28 @@ describe.skipIf(!hasCorpus())('nvd sync against a fake NVD CVE API 2.0', () => {
     const idle = await sync(config(), NOW.toISOString(), NOW);
     expect(idle.events).toEqual([]);
     expect(upstream.requests).toEqual([]);
+  });
+
+  it('after an import, a first sync without `since` starts at the newest stored lastModified and pages forward in ≤120-day windows', async () => {
+    const store = openSqliteStore(':memory:');
+    try {
+      const imported = await importFiles(nvdSource, [corpusPath('nvd', 'api2', 'records')], { store, log });
+      expect(imported.stored).toBeGreaterThan(0);
+      const newest = await store.newestLastModified('nvd');
+      const dir = corpusPath('nvd', 'api2', 'records');
+      const importedTimes = readdirSync(dir).map((f) => nvdTimestampToIso((JSON.parse(readFileSync(`${dir}/${f}`, 'utf8')) as Cve).lastModified) ?? '');
+      expect(newest).toBe(importedTimes.sort().at(-1));
+      const cfg = NvdConfigSchema.parse({ baseUrl: `${upstream.baseUrl}${PATH}`, pageSize: 50, rateLimit: { requests: 1000, perSeconds: 1 } });
+      const summary = await syncSource(nvdSource, cfg, { store, log, http: new HttpClient({ retries: 0 }), now: () => NOW });
+      expect(summary.error).toBeNull();
+      const starts = [...new Set(upstream.requests.map((r) => new URL(r, 'http://x').searchParams.get('lastModStartDate')))];
+      expect(starts[0]).toBe((newest ?? '').replace('Z', '+00:00'));
+      expect(summary.cursor).toBe(NOW.toISOString());
+      expect(starts).toHaveLength(Math.ceil((NOW.getTime() - Date.parse(newest ?? '')) / (120 * DAY)));
+      expect((await store.getSourceState('nvd'))?.cursor).toBe(NOW.toISOString());
+    } finally {
+      await store.close();
+    }
   });
 
   it('fails with typed errors on a bad config, a bad cursor and a 404', async () => {

@@ -44,12 +44,16 @@ function parseConfig(config: NvdConfig): NvdConfig {
   return parsed.data;
 }
 
-/** Start of the first window: the cursor, else `since`, else now − windowDays. */
-function firstWindowStart(config: NvdConfig, cursor: string | null, now: Date): Date {
-  const from = cursor ?? config.since;
+/**
+ * Start of the first window: the cursor, else `since`, else the newest `lastModified` already
+ * stored (after a corpus or offline import: the windows then page forward from where the stored
+ * data stops, not from a default that would leave a gap), else now − windowDays.
+ */
+function firstWindowStart(config: NvdConfig, cursor: string | null, storedUntil: string | null | undefined, now: Date): Date {
+  const [from, what] = cursor ? [cursor, 'cursor'] : config.since !== undefined ? [config.since, 'since'] : storedUntil ? [storedUntil, 'newest stored lastModified'] : [undefined, ''];
   if (from === undefined) return new Date(now.getTime() - config.windowDays * DAY_MS);
   const ms = Date.parse(from);
-  if (Number.isNaN(ms)) throw new VigilError('VIGIL_CONFIG_INVALID', [`nvd ${cursor ? 'cursor' : 'since'} "${from}" is not an ISO 8601 timestamp`]);
+  if (Number.isNaN(ms)) throw new VigilError('VIGIL_CONFIG_INVALID', [`nvd ${what} "${from}" is not an ISO 8601 timestamp`]);
   return new Date(ms);
 }
 
@@ -114,13 +118,14 @@ async function* syncWindow(config: NvdConfig, ctx: SyncContext, start: Date, end
 
 /**
  * Syncs from the cursor (an ISO timestamp: the end of the last complete window) or, on the
- * first run, from `config.since` (default now − windowDays), up to `ctx.now()`.
+ * first run, from `config.since`, else from the newest stored `lastModified` (`ctx.storedUntil`),
+ * else from now − windowDays; up to `ctx.now()`, in windows of at most `windowDays`.
  * @throws {VigilError} VIGIL_CONFIG_INVALID for a bad config or cursor; see `fetchPage` for the rest.
  */
 export async function* syncNvd(config: NvdConfig, ctx: SyncContext): AsyncGenerator<SourceEvent> {
   const cfg = parseConfig(config);
   const now = ctx.now();
-  let start = firstWindowStart(cfg, ctx.cursor, now);
+  let start = firstWindowStart(cfg, ctx.cursor, ctx.storedUntil, now);
   while (start.getTime() < now.getTime()) {
     const end = new Date(Math.min(start.getTime() + cfg.windowDays * DAY_MS, now.getTime()));
     yield* syncWindow(cfg, ctx, start, end);

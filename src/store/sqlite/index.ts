@@ -3,7 +3,7 @@
  * Zero set-up: the file and its schema are created on first open. Each write method runs in one
  * transaction, so a killed import leaves whole batches or nothing.
  */
-import { statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { DummyDriver, Kysely, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler } from 'kysely';
 import type { Change, RankedVulnerability } from '../../model/record.ts';
@@ -46,7 +46,23 @@ interface RankRow {
 }
 
 /**
+ * Which of the store's files (the database, its `-wal` and `-shm`) others than the owner may read
+ * or write (mode bits beyond 0600): the store holds password hashes and, unless it comes from the
+ * environment, the JWT signing key. One line per file, with the fix.
+ */
+export function storePermissionProblems(file: string): string[] {
+  if (file === ':memory:' || file === '') return [];
+  const problems: string[] = [];
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+    const st = statSync(f, { throwIfNoEntry: false });
+    if (st && (st.mode & 0o077) !== 0) problems.push(`${f} is mode ${(st.mode & 0o777).toString(8)}: others can read it (it holds credentials): chmod 600 ${f}`);
+  }
+  return problems;
+}
+
+/**
  * Opens (creating if needed) the SQLite store at `file` (`:memory:` for a throwaway store).
+ * A new file is created mode 0600 (SQLite gives its `-wal` and `-shm` files the same mode).
  * @throws {Error} when the file cannot be opened or migrated.
  */
 export function openSqliteStore(file: string, options: SqliteStoreOptions = {}): SqliteStore {
@@ -62,6 +78,8 @@ export class SqliteStore implements Store {
 
   constructor(file: string, options: SqliteStoreOptions = {}) {
     this.#file = file;
+    // Created here, owner-only, before SQLite creates it with the umask's mode (usually 0644).
+    if (!options.readonly && file !== ':memory:' && file !== '' && !existsSync(file)) closeSync(openSync(file, 'a', 0o600));
     this.db = new Database(file, { readonly: options.readonly ?? false });
     if (!options.readonly) {
       // Records are a few KB of JSON each: large pages keep them out of overflow chains
@@ -186,6 +204,10 @@ export class SqliteStore implements Store {
 
   async listSourceStates(): Promise<SourceState[]> {
     return (this.stmt('SELECT * FROM source_state ORDER BY source').all() as Record<string, unknown>[]).map(toSourceState);
+  }
+
+  async newestLastModified(source: string): Promise<string | null> {
+    return (this.stmt('SELECT max(last_modified) FROM observations WHERE source = ?').pluck().get(source) as string | null) ?? null;
   }
 
   async stats(): Promise<StoreStats> {

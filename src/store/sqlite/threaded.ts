@@ -106,6 +106,9 @@ export class ThreadedSqliteStore implements Store {
   listSourceStates(): Promise<SourceState[]> {
     return this.#call('listSourceStates');
   }
+  newestLastModified(source: string): Promise<string | null> {
+    return this.#call('newestLastModified', source);
+  }
   stats(): Promise<StoreStats> {
     return this.#call('stats');
   }

@@ -29,6 +29,7 @@ const methods: Record<string, (...args: never[]) => unknown> = {
   getSourceState: (source: never) => store.getSourceState(source),
   saveSourceState: (state: never) => store.saveSourceState(state),
   listSourceStates: () => store.listSourceStates(),
+  newestLastModified: (source: never) => store.newestLastModified(source),
   stats: () => store.stats(),
   close: () => store.close(),
 };

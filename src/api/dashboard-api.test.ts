@@ -1,0 +1,106 @@
+/**
+ * What the dashboard relies on from the API (issue 10, item 13), on the real corpus: a malformed
+ * CVE id answers the error table's own message (as `vigil show` prints it), the CVE list carries
+ * its total count (equal to SQL over the store), sign-in sets the refresh token as an HttpOnly,
+ * Secure, SameSite=Strict cookie that refresh and sign-out accept instead of a body, and the
+ * audit log records a sign-in as the session it started (not as an anonymous caller).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ErrorCodes } from '../errors.ts';
+import { startTestApi, TEST_PASSWORD, type TestApi } from '../testing/api.ts';
+import { hasCorpus } from '../testing/corpus.ts';
+import { REFRESH_COOKIE } from './routes/auth.ts';
+
+/** The `name=value` of a Set-Cookie header, and its attributes (lower-cased names). */
+function parseSetCookie(header: string | string[] | undefined): { value: string; attrs: Record<string, string> } | null {
+  const line = [header ?? []].flat().find((h) => h.startsWith(`${REFRESH_COOKIE}=`));
+  if (!line) return null;
+  const [pair = '', ...rest] = line.split(';').map((s) => s.trim());
+  const attrs = Object.fromEntries(rest.map((a) => [a.split('=')[0]?.toLowerCase() ?? '', a.split('=')[1] ?? '']));
+  return { value: pair.slice(REFRESH_COOKIE.length + 1), attrs };
+}
+
+describe.skipIf(!hasCorpus())('API for the dashboard', () => {
+  let api: TestApi;
+  let token: string;
+
+  beforeAll(async () => {
+    api = await startTestApi();
+    token = await api.login('vic');
+  });
+  afterAll(async () => api?.close());
+
+  const get = (url: string) => api.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } });
+  const login = (username: string, host = '127.0.0.1:8080') =>
+    api.app.inject({ method: 'POST', url: '/api/v1/auth/login', headers: { host }, payload: { username, password: TEST_PASSWORD } });
+
+  it.each(['/api/v1/cves/CVE-24-3400', '/api/v1/cves/CVE-24-3400/history', '/api/v1/cves/cve-2024-3400'])('%s answers the CLI message for a malformed id', async (url) => {
+    const r = await get(url);
+    expect(r.statusCode).toBe(400);
+    const id = url.split('/')[4];
+    expect(r.json()).toMatchObject({ code: 'VIGIL_INVALID_CVE_ID', message: ErrorCodes.VIGIL_INVALID_CVE_ID.message.replace('%s', id ?? '') });
+    expect(r.body).not.toContain('must match pattern');
+  });
+
+  it('gives the total count of the filtered list on every page', async () => {
+    const db = api.store.db;
+    const all = db.prepare("SELECT count(*) FROM vulns WHERE state != 'REJECTED'").pluck().get() as number;
+    const kev = db.prepare("SELECT count(*) FROM vulns WHERE state != 'REJECTED' AND kev = 1").pluck().get() as number;
+    const first = (await get('/api/v1/cves?limit=5')).json() as { total: number; nextCursor: string };
+    expect(first.total).toBe(all);
+    expect(((await get(`/api/v1/cves?limit=5&cursor=${first.nextCursor}`)).json() as { total: number }).total).toBe(all);
+    expect(((await get('/api/v1/cves?kev=true&limit=5')).json() as { total: number }).total).toBe(kev);
+    const search = (await get('/api/v1/search?q=remote&limit=200')).json() as { total: number; items: unknown[]; nextCursor: string | null };
+    expect(search.nextCursor).toBeNull();
+    expect(search.total).toBe(search.items.length);
+    expect(search.total).toBeGreaterThan(1);
+    expect(((await get('/api/v1/search?q=remote&limit=1&sort=relevance')).json() as { total: number }).total).toBe(search.total);
+    expect(((await get('/api/v1/search?q=zzzznothingmatches')).json() as { total: number }).total).toBe(0);
+  });
+
+  it('keeps the refresh token in an HttpOnly, Secure, SameSite=Strict cookie that refresh and sign-out accept', async () => {
+    const r = await login('ana');
+    expect(r.statusCode).toBe(200);
+    const cookie = parseSetCookie(r.headers['set-cookie']);
+    expect(cookie?.value).toBe(r.json().refreshToken);
+    expect(cookie?.attrs).toMatchObject({ httponly: '', secure: '', samesite: 'Strict', path: '/api/v1/auth' });
+    expect(Number(cookie?.attrs['max-age'])).toBe(7 * 24 * 3600);
+
+    // Refresh with the cookie alone (a new tab has no token of its own): a new cookie, rotated.
+    const refreshed = await api.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', cookies: { [REFRESH_COOKIE]: cookie?.value ?? '' }, payload: {} });
+    expect(refreshed.statusCode, refreshed.body).toBe(200);
+    const next = parseSetCookie(refreshed.headers['set-cookie']);
+    expect(next?.value).toBe(refreshed.json().refreshToken);
+    expect(next?.value).not.toBe(cookie?.value);
+    const me = await api.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { authorization: `Bearer ${refreshed.json().accessToken}` } });
+    expect(me.json()).toMatchObject({ name: 'ana', via: 'session' });
+
+    // Without a cookie or a body token: 401, not a schema error.
+    const none = await api.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: {} });
+    expect(none.statusCode).toBe(401);
+
+    // Sign-out with the cookie ends the chain and clears the cookie.
+    const out = await api.app.inject({ method: 'POST', url: '/api/v1/auth/logout', cookies: { [REFRESH_COOKIE]: next?.value ?? '' }, payload: {} });
+    expect(out.statusCode).toBe(204);
+    expect(parseSetCookie(out.headers['set-cookie'])).toMatchObject({ value: '', attrs: { 'max-age': '0' } });
+    const after = await api.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', cookies: { [REFRESH_COOKIE]: next?.value ?? '' }, payload: {} });
+    expect(after.statusCode).toBe(401);
+  });
+
+  it('leaves out Secure only on plain HTTP to a non-loopback address, where browsers would drop the cookie', async () => {
+    expect(parseSetCookie((await login('ana', 'localhost:8080')).headers['set-cookie'])?.attrs).toHaveProperty('secure');
+    expect(parseSetCookie((await login('ana', '[::1]:8080')).headers['set-cookie'])?.attrs).toHaveProperty('secure');
+    expect(parseSetCookie((await login('ana', 'vigil.example.org')).headers['set-cookie'])?.attrs).not.toHaveProperty('secure');
+  });
+
+  it('audits a sign-in as the session it started, and a failed one as not signed in', async () => {
+    await login('ann');
+    await api.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'ann', password: 'wrong password' } });
+    const rows = api.store.db
+      .prepare("SELECT actor, actor_kind AS actorKind, outcome FROM audit_log WHERE action = 'auth.login' AND actor = 'ann' ORDER BY id")
+      .all() as { actor: string; actorKind: string; outcome: string }[];
+    expect(rows[0]).toEqual({ actor: 'ann', actorKind: 'session', outcome: 'success' });
+    // Failed attempts (possibly aggregated per address) stay unauthenticated.
+    expect(rows.slice(1).every((r) => r.actorKind === 'anonymous' && r.outcome !== 'success')).toBe(true);
+  });
+});
