@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from './config.ts';
+import { registry } from './sources/registry.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'vigil-config-'));
 function file(name: string, text: string): string {
@@ -32,7 +33,7 @@ describe('config', () => {
       ['sources:\n  nvd:\n    windowDays: 500\n', /sources\.nvd\.windowDays: .*in .*bad-0\.yaml/],
       ['sources:\n  nvdd: {}\n', /sources\.nvdd: unknown source/],
       ['ssvc:\n  missionWellbeing: huge\n', /ssvc\.missionWellbeing/],
-      ['databse: typo.db\n', /databse|Unrecognized key/],
+      ['databse: typo.db\n', /Invalid configuration: databse: unknown key \(did you mean "database"\?\)/],
       ['sources:\n  kev:\n    enabled: "yes"\n', /sources\.kev\.enabled/],
       ['sources: [unclosed\n', /cannot read .*bad-5\.yaml/],
     ];
@@ -40,5 +41,40 @@ describe('config', () => {
       const p = file(`bad-${i}.yaml`, text);
       expect(() => loadConfig(p, {}), text).toThrow(pattern);
     });
+  });
+
+  it('rejects a misspelt key in every section, naming it and the key meant (issue 10, item 9)', () => {
+    const rows: [string, RegExp][] = [
+      ['sources:\n  nvd:\n    enabeld: false\n', /sources\.nvd\.enabeld: unknown key \(did you mean "enabled"\?\)/],
+      ['sources:\n  nvd:\n    windowDay: 30\n', /sources\.nvd\.windowDay: unknown key \(did you mean "windowDays"\?\)/],
+      ['sources:\n  nvd:\n    rateLimit: { requests: 5, perSecond: 30 }\n', /sources\.nvd\.rateLimit\.perSecond: unknown key \(did you mean "perSeconds"\?\)/],
+      ['sources:\n  kev:\n    feed: https://example.org/kev.json\n', /sources\.kev\.feed: unknown key \(known: enabled, schedule, url\)/],
+      ['server:\n  prot: 8081\n', /server\.prot: unknown key \(did you mean "port"\?\)/],
+      ['alerts:\n  retry: { maxAttempt: 3 }\n', /alerts\.retry\.maxAttempt: unknown key \(did you mean "maxAttempts"\?\)/],
+      ['alerts:\n  channels:\n    ops: { type: slack, url: "https://hooks.slack.com/services/T/B/x", channel: "#ops" }\n', /alerts\.channels\.ops: .*channel/],
+    ];
+    rows.forEach(([text, pattern], i) => {
+      const p = file(`strict-${i}.yaml`, text);
+      expect(() => loadConfig(p, {}), text).toThrow(pattern);
+    });
+  });
+
+  it('is strict for every registered source, whatever its schema (a source added later included)', () => {
+    for (const { source } of registry) {
+      const p = file(`strict-${source.id}.yaml`, `sources:\n  ${source.id}:\n    enabeld: false\n`);
+      expect(() => loadConfig(p, {}), source.id).toThrow(new RegExp(`sources\\.${source.id}\\.enabeld: unknown key`));
+    }
+  });
+
+  it('reports every problem at once, each with its key', () => {
+    const p = file('many.yaml', 'databse: x.db\nserver:\n  port: -1\nsources:\n  nvd:\n    enabeld: false\n  epss:\n    maxDays: 0\n  kev:\n    enabled: "yes"\n');
+    let message = '';
+    try {
+      loadConfig(p, {});
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/^Invalid configuration: 5 problems \(in .*many\.yaml\):\n/);
+    for (const key of ['databse', 'server.port', 'sources.nvd.enabeld', 'sources.epss.maxDays', 'sources.kev.enabled']) expect(message).toContain(`\n  ${key}: `);
   });
 });

@@ -18,6 +18,7 @@ import { INBOX_CHANNEL_ID } from './alerts/channels/inbox/index.ts';
 import { parseChannelSettings } from './alerts/channels/registry.ts';
 import type { ChannelType } from './alerts/channels/types.ts';
 import { VigilError } from './errors.ts';
+import { isRecord, knownKeysAt, unknownKeyMessage, unknownKeys } from './config-keys.ts';
 import { registry } from './sources/registry.ts';
 
 const Severity = z.enum(['NONE', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL']);
@@ -130,15 +131,38 @@ export interface VigilConfig {
   file: string | null;
 }
 
-function issuesText(error: z.ZodError, prefix: string): string {
-  return error.issues.map((i) => `${[prefix, ...i.path.map(String)].filter(Boolean).join('.')}: ${i.message}`).join('; ');
+/** One line per zod issue, keyed by its dotted path under `prefix`; unknown keys one per key, with a suggestion. */
+function issueLines(error: z.ZodError, prefix: readonly string[], schema: z.ZodType, extraKeys: readonly string[] = []): string[] {
+  return error.issues.flatMap((i) => {
+    const at = [...prefix, ...i.path.map(String)];
+    if (i.code !== 'unrecognized_keys') return [`${at.join('.') || '(root)'}: ${i.message}`];
+    const known = knownKeysAt(schema, i.path);
+    return i.keys.map((k) => `${[...at, k].join('.')}: ${unknownKeyMessage(k, known && (i.path.length === 0 ? [...extraKeys, ...known] : known))}`);
+  });
+}
+
+/** Lines for the keys of `input` that `schema` does not know (see config-keys.ts), under `prefix`. */
+function unknownKeyLines(input: unknown, output: unknown, prefix: readonly string[], schema: z.ZodType, extraKeys: readonly string[] = []): string[] {
+  return unknownKeys(schema, input, output).map((p) => {
+    const known = knownKeysAt(schema, p.slice(0, -1));
+    return `${[...prefix, ...p].join('.')}: ${unknownKeyMessage(p.at(-1) ?? '', known && (p.length === 1 ? [...extraKeys, ...known] : known))}`;
+  });
+}
+
+/** The problem as a VigilError: one line for one problem, else a count and one indented line each. */
+function configError(all: string[], where: string): VigilError {
+  const problems = [...new Set(all)];
+  if (problems.length === 1) return new VigilError('VIGIL_CONFIG_INVALID', [`${problems[0]}${where}`]);
+  return new VigilError('VIGIL_CONFIG_INVALID', [`${problems.length} problems${where}:\n${problems.map((p) => `  ${p}`).join('\n')}`]);
 }
 
 /**
- * Loads and validates the configuration.
+ * Loads and validates the configuration. Every section is strict: an unknown or misspelt key is
+ * an error naming it (and the key probably meant), for sources and channels too whatever their
+ * own schemas say. All problems are reported at once.
  * @param file explicit config file (`--config`).
  * @param env environment (default `process.env`).
- * @throws {VigilError} VIGIL_CONFIG_INVALID naming the key and file.
+ * @throws {VigilError} VIGIL_CONFIG_INVALID naming each bad key and the file.
  */
 export function loadConfig(file?: string, env: NodeJS.ProcessEnv = process.env): VigilConfig {
   const chosen = file ?? env.VIGIL_CONFIG ?? (existsSync('vigil.config.yaml') ? 'vigil.config.yaml' : undefined);
@@ -152,40 +176,58 @@ export function loadConfig(file?: string, env: NodeJS.ProcessEnv = process.env):
     }
   }
   const where = chosen ? ` (in ${chosen})` : '';
+  const problems: string[] = [];
   const parsed = VigilConfigFile.safeParse(raw);
-  if (!parsed.success) throw new VigilError('VIGIL_CONFIG_INVALID', [issuesText(parsed.error, '') + where]);
-  const top = parsed.data;
+  if (!parsed.success) problems.push(...issueLines(parsed.error, [], VigilConfigFile));
+  // Sources and channels are checked even when another section failed, so every problem shows at once.
+  const rawSources = isRecord(raw) && isRecord(raw.sources) ? raw.sources : {};
   const known = new Set(registry.map((r) => r.source.id));
-  for (const id of Object.keys(top.sources)) {
-    if (!known.has(id)) throw new VigilError('VIGIL_CONFIG_INVALID', [`sources.${id}: unknown source (known: ${[...known].join(', ')})${where}`]);
+  for (const id of Object.keys(rawSources)) {
+    if (!known.has(id)) problems.push(`sources.${id}: unknown source (known: ${[...known].join(', ')})`);
   }
   const sources: Record<string, SourceSettings> = {};
   for (const { source, configSchema, secretsFromEnv } of registry) {
-    const { enabled = true, schedule = null, ...rest } = (top.sources[source.id] ?? {}) as { enabled?: unknown; schedule?: unknown } & Record<string, unknown>;
-    if (typeof enabled !== 'boolean') throw new VigilError('VIGIL_CONFIG_INVALID', [`sources.${source.id}.enabled: expected true or false${where}`]);
-    if (schedule !== null) checkCron(schedule, `sources.${source.id}.schedule`, where);
+    const section = rawSources[source.id] ?? {};
+    if (!isRecord(section)) continue; // reported by VigilConfigFile
+    const { enabled = true, schedule = null, ...rest } = section;
+    const key = `sources.${source.id}`;
+    if (typeof enabled !== 'boolean') problems.push(`${key}.enabled: expected true or false`);
+    if (schedule !== null) {
+      const problem = cronProblem(schedule);
+      if (problem) problems.push(`${key}.schedule: ${problem}`);
+    }
     const withSecrets = { ...rest, ...secretsFromEnv?.(env) };
     const cfg = configSchema.safeParse(withSecrets);
-    if (!cfg.success) throw new VigilError('VIGIL_CONFIG_INVALID', [issuesText(cfg.error, `sources.${source.id}`) + where]);
-    sources[source.id] = { enabled, schedule: schedule as string | null, config: cfg.data };
+    problems.push(...unknownKeyLines(withSecrets, cfg.data, ['sources', source.id], configSchema, SOURCE_KEYS));
+    if (!cfg.success) {
+      problems.push(...issueLines(cfg.error, ['sources', source.id], configSchema, SOURCE_KEYS));
+      continue;
+    }
+    sources[source.id] = { enabled: enabled === true, schedule: schedule as string | null, config: cfg.data };
   }
   const channels: Record<string, ChannelConfig> = {};
-  for (const [id, raw] of Object.entries(top.alerts.channels)) {
+  const rawChannels = parsed.success ? parsed.data.alerts.channels : isRecord(raw) && isRecord(raw.alerts) && isRecord(raw.alerts.channels) ? raw.alerts.channels : {};
+  for (const [id, value] of Object.entries(rawChannels)) {
     try {
-      channels[id] = parseChannelSettings(id, withEnv(raw, `alerts.channels.${id}`, env, where)) as ChannelConfig;
+      const input = withEnv(value, `alerts.channels.${id}`, env);
+      channels[id] = parseChannelSettings(id, input) as ChannelConfig;
+      problems.push(...unknownKeyLines(input, channels[id], ['alerts', 'channels', id], z.unknown()));
     } catch (err) {
-      throw new VigilError('VIGIL_CONFIG_INVALID', [`alerts.channels.${id}: ${(err as Error).message}${where}`], { cause: err });
+      problems.push(err instanceof VigilError && err.code === 'VIGIL_CONFIG_INVALID' ? err.message.replace(/^Invalid configuration: /, '') : `alerts.channels.${id}: ${(err as Error).message}`);
     }
   }
+  if (!parsed.success) throw configError(problems, where);
+  const top = parsed.data;
   // The dashboard inbox is always there (alerts/channels/inbox), unless the config takes its id.
   channels[INBOX_CHANNEL_ID] ??= { type: 'inbox' };
   const fallback = top.alerts.fallback;
-  if (fallback && !channels[fallback.channel]) throw new VigilError('VIGIL_CONFIG_INVALID', [`alerts.fallback.channel: unknown channel "${fallback.channel}"${where}`]);
+  if (fallback && !channels[fallback.channel] && !(fallback.channel in rawChannels)) problems.push(`alerts.fallback.channel: unknown channel "${fallback.channel}"`);
   try {
     new Intl.DateTimeFormat('en-GB', { timeZone: top.alerts.defaults.timezone });
   } catch {
-    throw new VigilError('VIGIL_CONFIG_INVALID', [`alerts.defaults.timezone: unknown time zone "${top.alerts.defaults.timezone}"${where}`]);
+    problems.push(`alerts.defaults.timezone: unknown time zone "${top.alerts.defaults.timezone}"`);
   }
+  if (problems.length > 0) throw configError(problems, where);
   return {
     database: env.VIGIL_DB ?? top.database,
     dataDir: path.resolve(env.VIGIL_DATA_DIR ?? top.dataDir),
@@ -198,24 +240,32 @@ export function loadConfig(file?: string, env: NodeJS.ProcessEnv = process.env):
   };
 }
 
-function checkCron(pattern: unknown, key: string, where: string): void {
+/** Keys every `sources.<id>` section takes besides the source's own. */
+const SOURCE_KEYS = ['enabled', 'schedule'];
+
+/** Why `pattern` is not a cron pattern croner accepts, or null when it is one. */
+function cronProblem(pattern: unknown): string | null {
   try {
     if (typeof pattern !== 'string') throw new Error('expected a cron pattern string');
     new Cron(pattern, { paused: true });
+    return null;
   } catch (err) {
-    throw new VigilError('VIGIL_CONFIG_INVALID', [`${key}: ${(err as Error).message}${where}`]);
+    return (err as Error).message;
   }
 }
 
-/** Replaces `${NAME}` in string values with the environment variable (secrets stay out of the file). */
-function withEnv(value: unknown, key: string, env: NodeJS.ProcessEnv, where: string): unknown {
+/**
+ * Replaces `${NAME}` in string values with the environment variable (secrets stay out of the file).
+ * @throws {VigilError} VIGIL_CONFIG_INVALID naming the key when the variable is not set.
+ */
+function withEnv(value: unknown, key: string, env: NodeJS.ProcessEnv): unknown {
   if (typeof value === 'string')
     return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
       const v = env[name];
-      if (v === undefined) throw new VigilError('VIGIL_CONFIG_INVALID', [`${key}: environment variable ${name} is not set${where}`]);
+      if (v === undefined) throw new VigilError('VIGIL_CONFIG_INVALID', [`${key}: environment variable ${name} is not set`]);
       return v;
     });
-  if (Array.isArray(value)) return value.map((v, i) => withEnv(v, `${key}.${i}`, env, where));
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withEnv(v, `${key}.${k}`, env, where)]));
+  if (Array.isArray(value)) return value.map((v, i) => withEnv(v, `${key}.${i}`, env));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withEnv(v, `${key}.${k}`, env)]));
   return value;
 }
