@@ -3,7 +3,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { verifyPassword } from '../api/auth/credentials.ts';
 import { corpusPath, hasCorpus } from '../testing/corpus.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'vigil-cli-'));
@@ -64,6 +66,51 @@ describe('vigil import', () => {
     expect(unknown.stderr).toMatch(/Unknown source "nvdd" \(known: cve5, nvd, kev, epss\)/);
     const missing = vigil(['import', 'kev', path.join(dir, 'nope.json')]);
     expect(missing.stderr + missing.stdout).toMatch(/nope\.json/);
+  });
+});
+
+describe('vigil users add (issue 10, item 8)', () => {
+  const hashOf = (name: string): string | undefined => {
+    const db = new Database(path.join(dir, 'cli.db'), { readonly: true });
+    try {
+      return (db.prepare('SELECT password_hash FROM accounts WHERE user_name = ?').get(name) as { password_hash: string } | undefined)?.password_hash;
+    } finally {
+      db.close();
+    }
+  };
+  const passwordIn = (stdout: string) => /password \(shown once\): (\S+)/.exec(stdout)?.[1] ?? '';
+
+  it('refuses to replace an existing account\'s password unless --reset-password is given', async () => {
+    const first = vigil(['users', 'add', 'root-admin', '--admin']);
+    expect(first.status, first.stderr).toBe(0);
+    const password = passwordIn(first.stdout);
+    const hash = hashOf('root-admin') ?? '';
+    expect(await verifyPassword(hash, password)).toBe(true);
+
+    for (const args of [['--admin'], ['--role', 'viewer', '--password-stdin']]) {
+      const again = vigil(['users', 'add', 'root-admin', ...args], 'another-password-1234\n');
+      expect(again.status, args.join(' ')).toBe(1);
+      expect(again.stderr).toMatch(/user root-admin already has a sign-in account \(role admin\): nothing changed; use --reset-password to give it a new password/);
+      expect(again.stdout).not.toMatch(/password/);
+      expect(hashOf('root-admin')).toBe(hash);
+    }
+    // Details other than the account (e-mail, chat handles) still update without --reset-password.
+    expect(vigil(['users', 'add', 'root-admin', '--email', 'root@example.org']).status).toBe(0);
+    expect(hashOf('root-admin')).toBe(hash);
+
+    const reset = vigil(['users', 'add', 'root-admin', '--reset-password']);
+    expect(reset.status, reset.stderr).toBe(0);
+    expect(reset.stdout).toMatch(/user root-admin saved, role admin, new password/);
+    const fresh = passwordIn(reset.stdout);
+    expect(fresh).not.toBe(password);
+    expect(await verifyPassword(hashOf('root-admin') ?? '', fresh)).toBe(true);
+    expect(await verifyPassword(hashOf('root-admin') ?? '', password)).toBe(false);
+  }, 240_000);
+
+  it('needs an account (or a role to make one) for --reset-password', () => {
+    const r = vigil(['users', 'add', 'nobody-yet', '--reset-password']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/user nobody-yet has no sign-in account to reset: give --role or --admin to create one/);
   });
 });
 

@@ -19,6 +19,7 @@ interface UserOptions {
   role?: Role;
   admin?: boolean;
   passwordStdin?: boolean;
+  resetPassword?: boolean;
 }
 
 async function readStdin(): Promise<string> {
@@ -42,14 +43,30 @@ export function registerUsers(program: Command): void {
     .addOption(new Option('--role <role>', 'give the user a sign-in account with this role (dashboard and API)').choices(ROLES))
     .option('--admin', 'shorthand for --role admin (how the first administrator is made)')
     .option('--password-stdin', 'read the account password from standard input (default: generate one and print it once)')
+    .option('--reset-password', 'give an existing sign-in account a new password (and the role given, if any); signs it out everywhere')
     .action(async (name: string, o: UserOptions, cmd: Command) => {
       if (o.email !== undefined && !z.email().safeParse(o.email).success) throw new VigilError('VIGIL_WATCHLIST_INVALID', [`user ${name}`, `"${o.email}" is not an email address`]);
       if (name.length > userNameSchema.maxLength || !new RegExp(userNameSchema.pattern).test(name)) throw new VigilError('VIGIL_WATCHLIST_INVALID', [`user ${name}`, 'a name is 1–64 letters, digits, ".", "_", "@" or "-"']);
-      const role: Role | undefined = o.admin ? 'admin' : o.role;
-      const password = role ? (o.passwordStdin ? (await readStdin()).replace(/\r?\n$/, '') : randomBytes(15).toString('base64url')) : undefined;
-      if (password !== undefined && (password.length < passwordSchema.minLength || password.length > passwordSchema.maxLength))
-        throw new VigilError('VIGIL_WATCHLIST_INVALID', [`user ${name}`, `the password needs ${passwordSchema.minLength} to ${passwordSchema.maxLength} characters`]);
       await withAlerts(cmd, async ({ alerts, store }) => {
+        const auth = new SqliteServerStore(store);
+        // An existing account is never changed by accident (a second `users add admin --admin`
+        // used to replace the administrator's password): only --reset-password changes it.
+        const account = await auth.getAccount(name);
+        const refusal =
+          account && (o.admin || o.role || o.passwordStdin) && !o.resetPassword
+            ? `user ${name} already has a sign-in account (role ${account.role}): nothing changed; use --reset-password to give it a new password`
+            : !account && o.resetPassword && !o.admin && !o.role
+              ? `user ${name} has no sign-in account to reset: give --role or --admin to create one`
+              : null;
+        if (refusal) {
+          console.error(`vigil: ${refusal}`);
+          process.exitCode = 1;
+          return;
+        }
+        const role: Role | undefined = o.admin ? 'admin' : (o.role ?? (o.resetPassword ? account?.role : undefined));
+        const password = role ? (o.passwordStdin ? (await readStdin()).replace(/\r?\n$/, '') : randomBytes(15).toString('base64url')) : undefined;
+        if (password !== undefined && (password.length < passwordSchema.minLength || password.length > passwordSchema.maxLength))
+          throw new VigilError('VIGIL_WATCHLIST_INVALID', [`user ${name}`, `the password needs ${passwordSchema.minLength} to ${passwordSchema.maxLength} characters`]);
         const existing = (await alerts.listUsers()).find((u) => u.name === name);
         const handles = Object.fromEntries(Object.entries({ slack: o.slack, telegram: o.telegram, discord: o.discord, teams: o.teams }).filter(([, v]) => v !== undefined)) as Record<string, string>;
         await alerts.upsertUser({ name, email: o.email ?? existing?.email ?? null, handles: { ...existing?.handles, ...handles } });
@@ -57,11 +74,11 @@ export function registerUsers(program: Command): void {
           console.log(`user ${name} saved`);
           return;
         }
-        const auth = new SqliteServerStore(store);
         await auth.upsertAccount({ name, role, passwordHash: await hashPassword(password) });
         await auth.revokeUserSessions(name);
-        await auth.audit({ at: new Date().toISOString(), actor: userInfo().username, actorKind: 'cli', tokenId: null, action: 'user.create', target: `user:${name}`, outcome: 'success', statusCode: null, ip: null, userAgent: 'vigil users add', detail: { role } });
-        console.log(`user ${name} saved, role ${role}`);
+        const action = account ? 'user.update' : 'user.create';
+        await auth.audit({ at: new Date().toISOString(), actor: userInfo().username, actorKind: 'cli', tokenId: null, action, target: `user:${name}`, outcome: 'success', statusCode: null, ip: null, userAgent: 'vigil users add', detail: { role, ...(account ? { passwordReset: true } : {}) } });
+        console.log(`user ${name} saved, role ${role}${account ? ', new password (signed out everywhere)' : ''}`);
         if (!o.passwordStdin) console.log(`password (shown once): ${password}`);
       });
     });
