@@ -14,7 +14,7 @@ import type { AlertStore, EpssMove, EvaluationCommit, NewAlert } from '../store/
 import type { Store } from '../store/types.ts';
 import { type DerivedEvent, eventsFromChanges } from './events.ts';
 import { factsFromView, KEV_PROVIDER, kevOnlyView, kevReasons, vendorUnknown } from './facts.ts';
-import { isProvisional } from './match.ts';
+import { isProvisional, provisionalReason } from './match.ts';
 import { type AlertPlan, loadPlan } from './plan.ts';
 import { firstAttemptAt } from './schedule.ts';
 import { checkThresholds, passesAll, severityRank, thresholdFactsOf } from './thresholds.ts';
@@ -93,6 +93,7 @@ class AlertBuilder {
     const config = this.deps.config;
     const fallback = config.fallback;
     const channel = sub?.channel ?? fallback?.channel ?? '';
+    const reason = why.provisional ? provisionalReason(why.matches, view) : null;
     const alert: NewAlert = {
       subscriptionId: sub?.id ?? null,
       watchlist: sub?.watchlist ?? null,
@@ -103,7 +104,7 @@ class AlertBuilder {
       eventKey: key,
       mode: sub?.mode ?? 'immediate',
       createdAt: this.at.toISOString(),
-      explanation: { event: detail, matches: why.matches, thresholds: why.thresholds, provisional: why.provisional, ...(why.fallback ? { fallback: true } : {}) },
+      explanation: { event: detail, matches: why.matches, thresholds: why.thresholds, provisional: why.provisional, ...(reason ? { provisionalReason: reason } : {}), ...(why.fallback ? { fallback: true } : {}) },
       facts: factsFromView(view, config.linkBase),
       provisional: why.provisional,
       nextAttemptAt: firstAttemptAt(this.at, sub?.mode ?? 'immediate', sub?.timezone ?? config.defaults.timezone, sub?.quietHours ?? null, config.digest).toISOString(),

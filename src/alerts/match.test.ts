@@ -13,11 +13,13 @@ import { normalizeCve5Record } from '../sources/cve5/normalize.ts';
 import { findSource } from '../sources/registry.ts';
 import { corpusPath, hasCorpus } from '../testing/corpus.ts';
 import { compileEntry, findKeyword } from './entry.ts';
-import { type EntryMatch, isProvisional, MatchIndex } from './match.ts';
+import { type EntryMatch, isProvisional, MatchIndex, provisionalReason, WILDCARD_ONLY } from './match.ts';
 import { rangesFromAffected } from './ranges.ts';
 
 /** Records of the CVE 5 JSON Lines file used for package-URL tests (npm, PyPI, Maven, Go, NuGet, crates.io, Packagist). */
 const PACKAGE_CVES = new Set(['CVE-2024-47554', 'CVE-2024-34391', 'CVE-2024-4340', 'CVE-2024-24786', 'CVE-2024-21907', 'CVE-2024-4435', 'CVE-2024-47050']);
+/** Records of that file used for wildcard-CPE tests (PAN-OS, Samsung Email, OpenStack Storlets). */
+const WILDCARD_CVES = new Set(['CVE-2024-8686', 'CVE-2024-20867', 'CVE-2024-28717']);
 
 async function observations(source: string, paths: string[]): Promise<VulnObservation[]> {
   const out: VulnObservation[] = [];
@@ -30,7 +32,7 @@ async function packageObservations(): Promise<VulnObservation[]> {
   const lines = createInterface({ input: createReadStream(corpusPath('cve5', 'vulnrichment-2024-cve5.jsonl.gz')).pipe(createGunzip()) });
   for await (const line of lines) {
     const id = /"cveId":\s*"(CVE-[\d-]+)"/.exec(line)?.[1];
-    if (!id || !PACKAGE_CVES.has(id)) continue;
+    if (!id || !(PACKAGE_CVES.has(id) || WILDCARD_CVES.has(id))) continue;
     const r = normalizeCve5Record(JSON.parse(line));
     if (r.ok) out.push(r.observation);
   }
@@ -114,7 +116,7 @@ describe.skipIf(!hasCorpus())('MatchIndex on real records', () => {
     });
 
     it('does not match a product the CNA lists as unaffected, nor another vendor', () => {
-      expect(matchOne({ kind: 'product', value: 'Cloud NGFW' }, 'CVE-2024-3400')).toBeUndefined();
+      for (const value of ['Cloud NGFW', 'Prisma Access']) expect(matchOne({ kind: 'product', value, vendor: 'Palo Alto Networks' }, 'CVE-2024-3400'), value).toBeUndefined();
       expect(matchOne({ kind: 'product', value: 'pan-os', vendor: 'cisco' }, 'CVE-2024-3400')).toBeUndefined();
     });
 
@@ -155,6 +157,45 @@ describe.skipIf(!hasCorpus())('MatchIndex on real records', () => {
       const product = matchOne({ kind: 'product', value: 'pan-os' }, 'CVE-2024-3400');
       expect(isProvisional(product?.reasons ?? [], rec('CVE-2024-3400'))).toBe(true);
       expect(isProvisional(m?.reasons ?? [], rec('CVE-2024-3400'))).toBe(false);
+    });
+  });
+
+  describe('wildcard CPEs (CVE 5 `affected[].cpes` with version `*`)', () => {
+    it('CVE-2024-8686: the CNA says only 11.2.2 is affected; the ADP wildcard CPEs beside its versions do not widen that', () => {
+      const v = rec('CVE-2024-8686');
+      expect(v.cpes).toEqual([]);
+      expect(v.affected.filter((a) => a.cpes?.some((c) => c.includes(':pan-os:*:'))).map((a) => a.versions.map((x) => x.status))).toEqual([['affected'], ['unaffected']]);
+      for (const version of ['10.2.5', '10.2.0', '11.2.1', '11.1.0'])
+        expect(matchOne({ kind: 'product', value: 'pan-os', vendor: 'paloaltonetworks', version }, 'CVE-2024-8686'), version).toBeUndefined();
+      expect(matchOne({ kind: 'cpe', value: 'cpe:2.3:o:paloaltonetworks:pan-os:10.2.5:*:*:*:*:*:*:*' }, 'CVE-2024-8686')).toBeUndefined();
+      const m = matchOne({ kind: 'product', value: 'pan-os', vendor: 'paloaltonetworks', version: '11.2.2' }, 'CVE-2024-8686');
+      expect(shape(m)?.[0]).toEqual({ via: 'cna-affected', field: 'affected[0].product', matched: 'PAN-OS', version: '11.2.2 in 11.2.2' });
+      expect(m?.reasons.every((r) => r.version === '11.2.2 in 11.2.2' && r.provisional === undefined)).toBe(true);
+      // Provisional only because NVD has not analysed it yet, not because of a wildcard.
+      expect(provisionalReason(m?.reasons ?? [], v)).toBe("matched on the CNA's data before NVD analysis");
+    });
+
+    it('CVE-2024-8686: products the CNA and the ADP list only as unaffected match no entry', () => {
+      for (const value of ['Cloud NGFW', 'cloud_ngfw', 'Prisma Access', 'prisma_access']) expect(matchOne({ kind: 'product', value }, 'CVE-2024-8686'), value).toBeUndefined();
+      expect(matchOne({ kind: 'cpe', value: 'cpe:2.3:a:paloaltonetworks:cloud_ngfw:*:*:*:*:*:*:*:*' }, 'CVE-2024-8686')).toBeUndefined();
+    });
+
+    it('CVE-2024-20867: the CNA lists 6.1.91.14 as unaffected; the ADP wildcard CPE for the same product does not match it', () => {
+      expect(matchOne({ kind: 'product', value: 'samsung_email', version: '6.1.91.14' }, 'CVE-2024-20867')).toBeUndefined();
+      expect(matchOne({ kind: 'product', value: 'samsung_email', version: '6.1.90' }, 'CVE-2024-20867')?.reasons.map((r) => r.via)).toEqual(['cna-affected']);
+    });
+
+    it('CVE-2024-28717: where a wildcard CPE is the only product data, a versioned entry matches provisionally, saying why', () => {
+      const v = rec('CVE-2024-28717');
+      const m = matchOne({ kind: 'product', value: 'storlets', version: '1.0' }, 'CVE-2024-28717');
+      expect(shape(m)).toEqual([{ via: 'cna-cpe', field: 'affected[1].cpes[0]', matched: 'cpe:2.3:a:openstack:storlets:*:*:*:*:*:*:*:*', version: '1.0 in * (wildcard CPE: no affected versions stated)' }]);
+      expect(m?.reasons[0]?.provisional).toBe(WILDCARD_ONLY);
+      expect(isProvisional(m?.reasons ?? [], v)).toBe(true);
+      expect(provisionalReason(m?.reasons ?? [], v)).toBe(WILDCARD_ONLY);
+      // Without a version there is nothing to widen: an ordinary (CNA-data) match.
+      const any = matchOne({ kind: 'product', value: 'storlets' }, 'CVE-2024-28717');
+      expect(any?.reasons.some((r) => r.provisional)).toBe(false);
+      expect(provisionalReason(any?.reasons ?? [], v)).toBe("matched on the CNA's data before NVD analysis");
     });
   });
 

@@ -7,6 +7,7 @@
  * (versions.ts). Kind semantics: {@link WatchEntry} in model/alert.ts.
  */
 import { RE2JS, RE2Set } from 're2js';
+import { affectedStatus } from '../analysis/affected.ts';
 import { parseCpe23 } from '../enrich/cpe.ts';
 import { productKey } from '../enrich/product-key.ts';
 import type { VigilError } from '../errors.ts';
@@ -29,7 +30,7 @@ interface TextGroup<K extends 'keyword' | 'regex'> {
   first: Of<K>;
   entries: Of<K>[];
 }
-type Add = (c: CompiledEntry, via: MatchVia, field: string, matched: string, version?: string) => void;
+type Add = (c: CompiledEntry, via: MatchVia, field: string, matched: string, version?: string, provisional?: string) => void;
 
 /** A place in the record naming a product: an NVD CPE match, a CVE 5 `affected` product or one of its CPEs. */
 interface Site {
@@ -46,6 +47,8 @@ interface Site {
   product?: { field: string; matched: string };
   /** Affected versions (computed when first asked). */
   ranges: () => readonly VersionRange[];
+  /** The only version data is a wildcard CPE (`*`): a version "in *" is not confirmed (see {@link WILDCARD_ONLY}). */
+  wildcard?: true;
 }
 
 /** Names CNAs put where they have none. */
@@ -61,10 +64,14 @@ function isAdp(provider: string): boolean {
   return provider === 'CISA-ADP' || provider === 'CVE' || /(?:^|-)ADP$/i.test(provider);
 }
 
-/** An `affected` entry that only lists what is not affected (CVE-2024-3400's Cloud NGFW). */
+/** An `affected` entry naming no affected version (CVE-2024-3400's Cloud NGFW: "All (unaffected)"). */
 function claimsNothing(a: AffectedProduct): boolean {
-  const d = a.defaultStatus;
-  return d !== 'affected' && d !== 'unknown' && a.versions.every((x) => x.status === 'unaffected') && (a.versions.length > 0 || d === 'unaffected');
+  return affectedStatus(a) === 'unaffected';
+}
+
+/** Whether a range is every version (`{}`: a `*` CPE version without bounds). */
+function isAny(r: VersionRange): boolean {
+  return r.exact === undefined && !r.start && !r.end;
 }
 
 function cpeMatchRanges(m: CpeApplicability): VersionRange[] {
@@ -77,6 +84,30 @@ function evaluate(range: VersionRange | null, cve: () => readonly VersionRange[]
   if (!range) return '';
   for (const r of cve()) if (intersects(range, r)) return `${describe(range)} ${range.exact !== undefined ? 'in' : 'overlaps'} ${describe(r)}`;
   return null;
+}
+
+/** Adds a match at a product site; a version matched only by a wildcard CPE says so and is provisional. */
+function addAt(add: Add, c: CompiledEntry, s: Site, field: string, matched: string, how: string): void {
+  if (how && s.wildcard) add(c, s.via, field, matched, `${how} (wildcard CPE: no affected versions stated)`, WILDCARD_ONLY);
+  else add(c, s.via, field, matched, how);
+}
+
+/**
+ * Product keys for which some source states versions: an `affected` entry saying which versions
+ * are (or are not) affected, or an NVD CPE match with a version or bounds. A wildcard CPE of
+ * such a product adds no versions of its own (it must not widen what the source states).
+ */
+function statedProducts(v: Vulnerability): Set<string> {
+  const keys = new Set<string>();
+  for (const a of v.affected) {
+    const key = nameKey(a.product);
+    if (key && affectedStatus(a) !== 'unknown') keys.add(key);
+  }
+  for (const m of v.cpes) {
+    const key = nameKey(m.product);
+    if (key && m.vulnerable && cpeMatchRanges(m).some((r) => !isAny(r))) keys.add(key);
+  }
+  return keys;
 }
 
 /** The match with about 40 characters either side (cut at a space), `…` where cut, on one line. */
@@ -105,6 +136,11 @@ function group<K extends 'keyword' | 'regex'>(groups: Map<string, TextGroup<K>>,
 /** The product sites of a record (see {@link Site}). */
 function sitesOf(v: Vulnerability): Site[] {
   const sites: Site[] = [];
+  let stated: Set<string> | undefined;
+  const versionsStated = (key: string): boolean => {
+    if (!stated) stated = statedProducts(v);
+    return stated.has(key);
+  };
   v.cpes.forEach((m, i) => {
     if (!m.vulnerable) return;
     const field = `cpes[${i}].criteria`;
@@ -124,8 +160,9 @@ function sitesOf(v: Vulnerability): Site[] {
       via, field, matched: a.product ?? '', vendorKey: nameKey(a.vendor), productKey: nameKey(a.product), part: null, ranges: affectedRanges,
       ...(a.vendor ? { vendor: { field: `affected[${i}].vendor`, matched: a.vendor } } : {}), ...(a.product ? { product: { field, matched: a.product } } : {}),
     });
-    // ADP CPEs carry the first version; the range is in `versions`, so that wins when present.
-    const stated = a.defaultStatus === 'affected' || a.versions.some((x) => x.status === 'affected');
+    // ADP CPEs carry the first version (or `*`); the range is in `versions`, so that wins when
+    // the entry states affected versions. A CPE's own version counts only where it states none.
+    const statesVersions = affectedStatus(a) === 'affected';
     a.cpes?.forEach((s, j) => {
       let cpe: ReturnType<typeof parseCpe23>;
       try {
@@ -133,11 +170,18 @@ function sitesOf(v: Vulnerability): Site[] {
       } catch {
         return; // an invalid CPE names nothing we can compare
       }
-      const own = rangeFromCpe(cpe);
-      sites.push({
-        via: 'cna-cpe', field: `affected[${i}].cpes[${j}]`, matched: s, vendorKey: nameKey(cpe.vendor), productKey: nameKey(cpe.product), part: cpe.part,
-        ranges: stated ? affectedRanges : () => (own ? [own] : []),
-      });
+      const productKey = nameKey(cpe.product);
+      const site: Site = { via: 'cna-cpe', field: `affected[${i}].cpes[${j}]`, matched: s, vendorKey: nameKey(cpe.vendor), productKey, part: cpe.part, ranges: affectedRanges };
+      const own = statesVersions ? undefined : rangeFromCpe(cpe);
+      if (own === null) site.ranges = () => []; // version `-`: not applicable
+      else if (own && !isAny(own)) site.ranges = () => [own];
+      // A `*` beside versions some source states for this product must not widen them.
+      else if (own && productKey && versionsStated(productKey)) site.ranges = () => [];
+      else if (own) {
+        site.ranges = () => [own];
+        site.wildcard = true;
+      }
+      sites.push(site);
     });
   });
   return sites;
@@ -218,9 +262,10 @@ export class MatchIndex {
    */
   match(v: Vulnerability): EntryMatch[] {
     const found = new Map<CompiledEntry, MatchReason[]>();
-    const add: Add = (c, via, field, matched, version) => {
+    const add: Add = (c, via, field, matched, version, provisional) => {
       const reason: MatchReason = { entryId: c.entry.id, kind: c.kind, entry: c.label, via, field, matched };
       if (version) reason.version = version;
+      if (provisional) reason.provisional = provisional;
       const list = found.get(c);
       if (list) list.push(reason);
       else found.set(c, [reason]);
@@ -241,14 +286,14 @@ export class MatchIndex {
         for (const c of this.#products.get(s.productKey) ?? []) {
           if (c.vendorKey && c.vendorKey !== s.vendorKey) continue;
           const how = evaluate(c.range, s.ranges);
-          if (how !== null) add(c, s.via, s.field, s.matched, how);
+          if (how !== null) addAt(add, c, s, s.field, s.matched, how);
         }
       const cpes = [...(s.productKey ? (this.#cpesByProduct.get(s.productKey) ?? []) : []), ...(s.vendorKey ? (this.#cpesByVendor.get(s.vendorKey) ?? []) : [])];
       for (const c of cpes) {
         if ((c.vendorKey && c.vendorKey !== s.vendorKey) || (c.productKey && c.productKey !== s.productKey)) continue;
         if (s.part && c.cpe.part !== '*' && s.part !== '*' && c.cpe.part !== s.part) continue;
         const how = evaluate(c.range, s.ranges);
-        if (how !== null) add(c, s.via, s.field, s.matched, how);
+        if (how !== null) addAt(add, c, s, s.field, s.matched, how);
       }
     }
     if (this.#purls.size === 0) return;
@@ -269,7 +314,7 @@ export class MatchIndex {
       for (const c of this.#purls.get(s.productKey) ?? []) {
         if (byPackage.has(c)) continue;
         const how = evaluate(c.range, s.ranges);
-        if (how !== null) add(c, s.via, s.product.field, s.product.matched, how);
+        if (how !== null) addAt(add, c, s, s.product.field, s.product.matched, how);
       }
     }
   }
@@ -301,11 +346,29 @@ export class MatchIndex {
   }
 }
 
+/** {@link MatchReason.provisional} of a version matched only by a wildcard CPE. */
+export const WILDCARD_ONLY = 'matched only a wildcard CPE (any version): no source states which versions are affected';
+/** Why a match before NVD analysis is provisional. */
+const BEFORE_NVD = "matched on the CNA's data before NVD analysis";
+
 /**
- * Whether a match is provisional: nothing matched on NVD's CPE data because NVD has none for
- * the record yet (`cpes` empty), and no reason is a `cve` entry (an id match never waits for NVD).
- * Such alerts are confirmed (or not) once NVD analyses the CVE.
+ * Whether a match is provisional: every reason is itself provisional (a version matched only a
+ * wildcard CPE, see {@link WILDCARD_ONLY}); or nothing matched on NVD's CPE data because NVD has
+ * none for the record yet (`cpes` empty), and no reason is a `cve` entry (an id match never
+ * waits for NVD). Such alerts are confirmed (or not) once NVD analyses the CVE.
  */
 export function isProvisional(reasons: readonly MatchReason[], v: Vulnerability): boolean {
-  return reasons.length > 0 && v.cpes.length === 0 && reasons.every((r) => r.via !== 'nvd-cpe' && r.kind !== 'cve');
+  return provisionalReason(reasons, v) !== null;
+}
+
+/**
+ * Why a match is provisional (see {@link isProvisional}), for people, or `null` when it is not.
+ * @example provisionalReason(match.reasons, v) // "matched on the CNA's data before NVD analysis"
+ */
+export function provisionalReason(reasons: readonly MatchReason[], v: Vulnerability): string | null {
+  if (reasons.length === 0) return null;
+  const own = reasons[0]?.provisional;
+  if (own && reasons.every((r) => r.provisional !== undefined)) return own;
+  if (v.cpes.length === 0 && reasons.every((r) => r.via !== 'nvd-cpe' && r.kind !== 'cve')) return BEFORE_NVD;
+  return null;
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ALERT_EVENTS } from '../model/alert.ts';
 import { corpusEpss, corpusFacts, sampleAlert, sampleDigest } from '../testing/alerts.ts';
 import { hasCorpus } from '../testing/corpus.ts';
+import { WILDCARD_ONLY } from './match.ts';
 import { digestTitle, escapeHtml, eventLabel, factLines, fitList, formatPercent, headline, truncate, whyLines } from './render.ts';
 
 describe('render helpers (pure)', () => {
@@ -94,6 +95,11 @@ describe.skipIf(!hasCorpus())('render on real CVE-2024-3400 data', () => {
     expect(lines).toContain('Match confirmed by NVD CPE data on 2024-04-19');
     expect(lines.some((l) => l.includes('PROVISIONAL'))).toBe(false);
     expect(whyLines(sampleAlert({ provisional: false })).some((l) => /PROVISIONAL|confirmed/.test(l))).toBe(false);
+  });
+
+  it('why: a match on a wildcard CPE only says that is why it is provisional', () => {
+    const lines = whyLines(sampleAlert({ explanation: { provisionalReason: WILDCARD_ONLY } }));
+    expect(lines.at(-1)).toBe('PROVISIONAL: matched only a wildcard CPE (any version): no source states which versions are affected');
   });
 
   it('why: a changed event lists the diff old → new', () => {

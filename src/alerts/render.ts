@@ -161,7 +161,7 @@ export function thresholdLine(check: ThresholdCheck): string {
 /** The provisional / confirmed note, or `null` when the match was on NVD's data from the start. */
 export function statusLine(alert: Alert): string | null {
   if (alert.confirmedAt) return `Match confirmed by NVD CPE data on ${day(alert.confirmedAt)}`;
-  if (alert.provisional) return "PROVISIONAL: matched on the CNA's data before NVD analysis";
+  if (alert.provisional) return `PROVISIONAL: ${alert.explanation.provisionalReason ?? "matched on the CNA's data before NVD analysis"}`;
   return null;
 }
 

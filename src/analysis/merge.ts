@@ -9,6 +9,7 @@
  * - CVSS: every assessment of every feed is kept and scored from its vector. The primary one,
  *   which sets severity and the priority's CVSS factor, is chosen by {@link primaryRank}.
  * - CWEs, references, products: the union of all feeds. CPE applicability comes from NVD.
+ *   Products every feed names only as unaffected (no affected version) are `unaffectedProducts`.
  * - SSVC: CISA ADP Vulnrichment's inputs, with CISA's decision for the configured Mission &
  *   Well-being level.
  */
@@ -18,6 +19,7 @@ import { cweName } from '../enrich/cwe.ts';
 import { productKey } from '../enrich/product-key.ts';
 import type { CpeApplicability, CweRef, ProductRef, Provenance, ScoredCvss, Vulnerability } from '../model/record.ts';
 import type { KevHint, RecordSourceId, Reference, VulnObservation } from '../model/vulnerability.ts';
+import { affectedStatus } from './affected.ts';
 import { ssvcDecision } from './ssvc.ts';
 
 /** Merge settings. */
@@ -131,16 +133,26 @@ function mergeReferences(observations: VulnObservation[]): Reference[] {
   return [...byUrl].map(([url, tags]) => ({ url, tags: [...tags].sort() }));
 }
 
-function mergeProducts(cpes: CpeApplicability[], affected: Vulnerability['affected']): ProductRef[] {
-  const seen = new Map<string, ProductRef>();
-  const add = (vendor: string | undefined, product: string | undefined): void => {
+/**
+ * The products named by vulnerable NVD CPEs and by `affected` entries that are not
+ * {@link affectedStatus} `unaffected` (`products`), and those named only as unaffected
+ * (`unaffected`), each once by vendor/product key, in the order first named.
+ */
+function mergeProducts(cpes: CpeApplicability[], affected: Vulnerability['affected']): { products: ProductRef[]; unaffected: ProductRef[] } {
+  const named = new Map<string, ProductRef>();
+  const affectedKeys = new Set<string>();
+  const add = (vendor: string | undefined, product: string | undefined, isAffected: boolean): void => {
     if (!vendor || !product || vendor === 'n/a' || product === 'n/a' || vendor === '*' || product === '*') return;
     const key = `${productKey(vendor)}/${productKey(product)}`;
-    if (!seen.has(key)) seen.set(key, { vendor, product });
+    if (!named.has(key)) named.set(key, { vendor, product });
+    if (isAffected) affectedKeys.add(key);
   };
-  for (const a of affected) add(a.vendor, a.product);
-  for (const c of cpes) if (c.vulnerable) add(c.vendor, c.product);
-  return [...seen.values()];
+  for (const a of affected) add(a.vendor, a.product, affectedStatus(a) !== 'unaffected');
+  for (const c of cpes) if (c.vulnerable) add(c.vendor, c.product, true);
+  const products: ProductRef[] = [];
+  const unaffected: ProductRef[] = [];
+  for (const [key, p] of named) (affectedKeys.has(key) ? products : unaffected).push(p);
+  return { products, unaffected };
 }
 
 /**
@@ -168,6 +180,7 @@ export function mergeVulnerability(observations: VulnObservation[], options: Mer
 
   const cpes = mergeCpes(bySource.get('nvd'), issues);
   const affected = ordered.flatMap((o) => o.affected.map((a) => ({ ...a, source: o.source })));
+  const products = mergeProducts(cpes, affected);
 
   const lastModified = ordered.map((o) => o.lastModified).sort().at(-1) as string; // ISO 8601 sorts as text
   provenance.lastModified = ordered.find((o) => o.lastModified === lastModified)?.source;
@@ -192,7 +205,8 @@ export function mergeVulnerability(observations: VulnObservation[], options: Mer
     cwes,
     cpes,
     affected,
-    products: mergeProducts(cpes, affected),
+    products: products.products,
+    unaffectedProducts: products.unaffected,
     references: mergeReferences(ordered),
     ssvc,
     provenance,

@@ -33,6 +33,7 @@ export function formatView(v: VulnerabilityView): string {
   out.push(`SSVC: ${v.ssvc ? `${v.ssvc.decision} (Exploitation ${v.ssvc.exploitation}, Automatable ${v.ssvc.automatable}, Technical Impact ${v.ssvc.technicalImpact}, Mission & Well-being ${v.ssvc.missionWellbeing})` : 'no CISA ADP inputs'}`);
   if (v.cwes.length) out.push(`CWE: ${v.cwes.map((c) => `${c.id}${c.name ? ` ${c.name}` : ''}`).join('; ')}`);
   if (v.products.length) out.push(`PRODUCTS: ${v.products.map((p) => `${p.vendor} ${p.product}`).join('; ')}`);
+  if (v.unaffectedProducts?.length) out.push(`NOT AFFECTED: ${v.unaffectedProducts.map((p) => `${p.vendor} ${p.product}`).join('; ')}`);
   const ranges = v.cpes.filter((c) => c.vulnerable).slice(0, 10);
   for (const c of ranges) {
     const r = [

@@ -159,6 +159,11 @@ export interface MatchReason {
   matched: string;
   /** For versioned entries: how the version was evaluated (`10.2.5 in [10.2.0, 10.2.9)`). */
   version?: string;
+  /**
+   * Why this reason alone does not confirm the match, when it does not: the version matched only
+   * a wildcard CPE (`*`) and no source states which versions are affected (alerts/match.ts).
+   */
+  provisional?: string;
 }
 
 /** One threshold checked, with the CVE's value. */
@@ -185,8 +190,10 @@ export interface AlertExplanation {
   event: AlertEventDetail;
   matches: MatchReason[];
   thresholds: ThresholdCheck[];
-  /** Matched before NVD's CPE data (on the CNA's `affected` data or on text). */
+  /** Matched before NVD's CPE data (on the CNA's `affected` data or on text), or only on a wildcard CPE. */
   provisional: boolean;
+  /** Why it is provisional, for people (alerts/match.ts `provisionalReason`). */
+  provisionalReason?: string;
   /** `fallback`: sent to the administrator because a critical CVE matched no watchlist. */
   fallback?: boolean;
 }

@@ -86,8 +86,16 @@ export interface Vulnerability {
   cwes: CweRef[];
   cpes: CpeApplicability[];
   affected: (AffectedProduct & { source: RecordSourceId })[];
-  /** Distinct vendor/product pairs from CPEs and `affected`, as stated (display form). */
+  /**
+   * Distinct vendor/product pairs from vulnerable CPEs and `affected` entries that may be affected,
+   * as stated (display form). Products listed only as unaffected are in {@link unaffectedProducts}.
+   */
   products: ProductRef[];
+  /**
+   * Products every `affected` entry naming them lists with no affected version (CVE-2024-3400's
+   * "Cloud NGFW: All (unaffected)"); absent on records not built by analysis/merge.ts (KEV-only).
+   */
+  unaffectedProducts?: ProductRef[];
   references: Reference[];
   ssvc: SsvcAssessment | null;
   provenance: Provenance;

@@ -1,4 +1,8 @@
-/** Affected products: the vendor/product pairs, NVD's CPE ranges and the CNA/ADP `affected` data. */
+/**
+ * Affected products: the vendor/product pairs (those the CNA/ADP list only as unaffected apart,
+ * marked "not affected"), NVD's CPE ranges and the CNA/ADP `affected` data.
+ */
+import { affectedStatus } from '../../../src/analysis/affected.ts';
 import { Panel } from '../components/ui.tsx';
 import type { AffectedProduct, AffectedVersion, CpeApplicability, VulnerabilityView } from '../types.ts';
 
@@ -33,9 +37,10 @@ function AffectedList({ affected }: { affected: AffectedProduct[] }) {
         </thead>
         <tbody>
           {affected.map((a, i) => (
-            <tr key={`${a.provider}-${i}`}>
+            <tr key={`${a.provider}-${i}`} class={affectedStatus(a) === 'unaffected' ? 'muted' : undefined}>
               <td>
                 {a.vendor} {a.product ?? a.packageName}
+                {affectedStatus(a) === 'unaffected' && <span class="small"> (not affected)</span>}
               </td>
               <td>
                 {a.versions.length === 0 ? (
@@ -65,13 +70,26 @@ function AffectedList({ affected }: { affected: AffectedProduct[] }) {
 export function ProductsPanel({ v }: { v: VulnerabilityView }) {
   const vulnerable = v.cpes.filter((c) => c.vulnerable);
   const platforms = v.cpes.filter((c) => !c.vulnerable);
+  const unaffected = v.unaffectedProducts ?? [];
   return (
     <Panel title="Affected products" id="products">
       {v.products.length > 0 && (
-        <ul class="chips">
+        <ul class="chips" aria-label="Affected products">
           {v.products.map((p) => (
             <li key={`${p.vendor}/${p.product}`}>
               {p.vendor} <strong>{p.product}</strong>
+            </li>
+          ))}
+        </ul>
+      )}
+      {unaffected.length > 0 && (
+        <ul class="chips muted" aria-label="Products listed as not affected" data-testid="unaffected-products">
+          {unaffected.map((p) => (
+            <li key={`${p.vendor}/${p.product}`}>
+              <s>
+                {p.vendor} {p.product}
+              </s>{' '}
+              <span class="small">not affected</span>
             </li>
           ))}
         </ul>
@@ -112,7 +130,7 @@ export function ProductsPanel({ v }: { v: VulnerabilityView }) {
           <AffectedList affected={v.affected} />
         </>
       )}
-      {v.products.length === 0 && v.cpes.length === 0 && v.affected.length === 0 && <p class="muted">No product data yet.</p>}
+      {v.products.length === 0 && unaffected.length === 0 && v.cpes.length === 0 && v.affected.length === 0 && <p class="muted">No product data yet.</p>}
     </Panel>
   );
 }
