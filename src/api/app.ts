@@ -13,7 +13,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import helmet from 'helmet';
 import fp from 'fastify-plugin';
 import { VigilError } from '../errors.ts';
-import { randomSecret, tokenHash } from './auth/credentials.ts';
+import { randomSecret } from './auth/credentials.ts';
 import { installGuard, JWT_KEY_SETTING } from './auth/guard.ts';
 import type { ApiDeps, RouteAccess } from './context.ts';
 import { frameworkErrors, installErrorHandlers } from './errors.ts';
@@ -105,11 +105,10 @@ export async function buildApp(deps: ApiDeps, options: AppOptions = {}): Promise
   await app.register(rateLimit, {
     max: server.rateLimitPerMinute,
     timeWindow: 60_000,
-    // Per credential when one is sent (hashed: never the secret as a key), else per address.
-    keyGenerator: (request) => {
-      const h = request.headers.authorization;
-      return h ? `cred:${tokenHash(h).slice(0, 32)}` : `ip:${request.ip}`;
-    },
+    // Per user once authenticated (the guard runs first: its hook is the root's, this one the
+    // route's), else per address. Never the raw Authorization text: a respelt or random header
+    // would get a fresh quota. Failed authentications are limited by the guard.
+    keyGenerator: (request) => (request.principal ? `user:${request.principal.user}` : `ip:${request.ip}`),
     errorResponseBuilder: (_request, context) => new VigilError('VIGIL_RATE_LIMITED', [context.after]),
   });
   await app.register(swagger, {
@@ -127,7 +126,7 @@ export async function buildApp(deps: ApiDeps, options: AppOptions = {}): Promise
     if (route.method !== 'HEAD') routeTable.push({ method: String(route.method), url: route.url, access: route.config?.access ?? null, hidden: Boolean((route.schema as { hide?: boolean } | undefined)?.hide) });
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: false }, staticCSP: true });
-  installGuard(app);
+  installGuard(app, server.rateLimitPerMinute);
 
   // Not encapsulated: its request-metrics hook must see every route.
   await app.register(fp(serviceRoutes, { name: 'vigil-service' }));

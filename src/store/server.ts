@@ -106,7 +106,10 @@ export interface AuthStore {
   revokeToken(id: number): Promise<void>;
   touchToken(id: number, at: string): Promise<void>;
 
-  audit(entry: NewAuditEntry): Promise<void>;
+  /** Appends an audit row. @returns its id. */
+  audit(entry: NewAuditEntry): Promise<number>;
+  /** Replaces the `detail` of audit row `id` (a repeated failure's count, see api/auth/audit.ts). */
+  updateAuditDetail(id: number, detail: Record<string, unknown>): Promise<void>;
   listAudit(q: AuditQuery): Promise<AuditEntry[]>;
 
   getSetting(key: string): Promise<string | null>;

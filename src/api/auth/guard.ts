@@ -2,12 +2,16 @@
  * Authentication and authorization of every request, from the route's `config.access`
  * (context.ts, docs/api.md "Roles and scopes"), and the audit log of every write and of every
  * refused request. Registered on the root instance so no route can opt out by accident: a route
- * without an access rule is refused (403) rather than served.
+ * without an access rule is refused (403) rather than served. It runs before the per-route rate
+ * limit, which can therefore key on the principal; failed authentications never reach that limit,
+ * so they are counted here, per client address, and answered 429 past the quota.
  */
+import type {} from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { VigilError } from '../../errors.ts';
 import { roleAtLeast, SCOPES } from '../../model/account.ts';
 import type { Principal } from '../context.ts';
+import { AuditWriter } from './audit.ts';
 import { API_TOKEN_PREFIX, tokenHash, verifyAccessToken } from './credentials.ts';
 
 /** Settings key of the JWT signing key. */
@@ -110,16 +114,31 @@ async function guard(app: FastifyInstance, request: FastifyRequest): Promise<voi
 
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-/** Registers the guard and the audit hook on the root instance. */
-export function installGuard(app: FastifyInstance): void {
+/**
+ * Registers the guard and the audit hook on the root instance (after @fastify/rate-limit, whose
+ * `createRateLimit` counts failed authentications).
+ * @param failuresPerMinute failed authentications (401) allowed per client address per minute;
+ *   past it the answer is 429 with `Retry-After`.
+ */
+export function installGuard(app: FastifyInstance, failuresPerMinute: number): void {
   app.decorateRequest('principal', null);
   app.decorateRequest('auditTarget', null);
   app.decorateRequest('auditActor', null);
   app.decorateRequest('auditDetail', null);
-  app.addHook('onRequest', async (request) => {
+  const failures = app.createRateLimit({ max: failuresPerMinute, timeWindow: 60_000, keyGenerator: (r) => `auth-failure:${r.ip}` });
+  const auditLog = new AuditWriter(app.deps.auth);
+  app.addHook('onRequest', async (request, reply) => {
     // Unknown routes go to the not-found handler unauthenticated (they reveal nothing).
     if (request.is404) return;
-    await guard(app, request);
+    try {
+      await guard(app, request);
+    } catch (err) {
+      if (!(err instanceof VigilError && err.code === 'VIGIL_UNAUTHENTICATED')) throw err;
+      const counted = await failures(request);
+      if (counted.isAllowed || !counted.isExceeded) throw err;
+      reply.header('retry-after', counted.ttlInSeconds);
+      throw new VigilError('VIGIL_RATE_LIMITED', [`${counted.ttlInSeconds} s (too many failed authentications from ${request.ip})`], { cause: err });
+    }
   });
   app.addHook('onResponse', async (request, reply) => {
     const status = reply.statusCode;
@@ -128,7 +147,7 @@ export function installGuard(app: FastifyInstance): void {
     if (request.is404 || ((READS.has(request.method) || access?.audit === false) && !refused)) return;
     const p = request.principal;
     try {
-      await app.deps.auth.audit({
+      await auditLog.write({
         at: app.deps.now().toISOString(),
         actor: p?.user ?? request.auditActor,
         actorKind: p ? p.via : 'anonymous',

@@ -186,13 +186,18 @@ export class SqliteServerStore implements AuthStore, JobStore {
     this.store.stmt('UPDATE api_tokens SET last_used_at = ? WHERE id = ?').run(at, id);
   }
 
-  async audit(e: NewAuditEntry): Promise<void> {
-    this.store
+  async audit(e: NewAuditEntry): Promise<number> {
+    const { lastInsertRowid } = this.store
       .stmt(
         `INSERT INTO audit_log (at, actor, actor_kind, token_id, action, target, outcome, status_code, ip, user_agent, detail)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(e.at, e.actor, e.actorKind, e.tokenId, e.action, e.target, e.outcome, e.statusCode, e.ip, e.userAgent, e.detail ? JSON.stringify(e.detail) : null);
+    return Number(lastInsertRowid);
+  }
+
+  async updateAuditDetail(id: number, detail: Record<string, unknown>): Promise<void> {
+    this.store.stmt('UPDATE audit_log SET detail = ? WHERE id = ?').run(JSON.stringify(detail), id);
   }
 
   async listAudit(q: AuditQuery): Promise<AuditEntry[]> {
