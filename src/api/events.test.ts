@@ -18,6 +18,7 @@ import { createLogger } from '../log.ts';
 import { importFiles } from '../pipeline.ts';
 import { findSource } from '../sources/registry.ts';
 import { startTestApi, type TestApi } from '../testing/api.ts';
+import { STREAMS_PER_USER } from './routes/events.ts';
 import { corpusPath, hasCorpus } from '../testing/corpus.ts';
 
 /** One SSE frame. */
@@ -303,5 +304,30 @@ describe.skipIf(!hasCorpus())('live events (SSE) over loopback', () => {
     await c.waitFor((f) => f.comments.includes('connected'));
     await new Promise((r) => setTimeout(r, 50));
     expect(c.frames.filter((f) => f.event)).toEqual([]);
+  });
+
+  it(`caps the streams one user holds open at ${STREAMS_PER_USER}: one more is 429 until one closes`, async () => {
+    const ana = await api.login('ana');
+    const streams = [];
+    for (let i = 0; i < STREAMS_PER_USER; i++) {
+      const c = await open(ana);
+      expect(c.status).toBe(200);
+      await c.waitFor((f) => f.comments.includes('connected'));
+      streams.push(c);
+    }
+    const refused = await fetch(`${base}/api/v1/events`, { headers: { authorization: `Bearer ${ana}` } });
+    expect(refused.status).toBe(429);
+    expect(await refused.json()).toMatchObject({ code: 'VIGIL_RATE_LIMITED', message: expect.stringContaining(`ana has ${STREAMS_PER_USER} event streams open`) });
+    // Another user is not affected.
+    expect((await open(await api.login('ann'))).status).toBe(200);
+    // Once one closes (the server sees the socket go), a new one is served.
+    streams[0]!.close();
+    const until = Date.now() + 5000;
+    let again = await open(ana);
+    while (again.status === 429 && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 50));
+      again = await open(ana);
+    }
+    expect(again.status).toBe(200);
   });
 });

@@ -10,7 +10,7 @@
  * redacted too, since error pages echo the request's path ({@link urlSecrets}).
  */
 import { fetch } from 'undici';
-import { z } from 'zod';
+import { checkUrl, ConfiguredUrl } from '../../net/url-policy.ts';
 import { parseRetryAfter } from '../../sources/http.ts';
 import { type DeliveryReceipt, DeliveryError } from './types.ts';
 
@@ -20,29 +20,18 @@ export const HTTP_TIMEOUT_MS = 10_000;
 /** Characters of a response body quoted in error messages. */
 const BODY_EXCERPT = 300;
 
-const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['127.0.0.1', '[::1]', 'localhost']);
-
 /**
- * Why a webhook URL is refused, or `null` when it is fine: it must be `https:`, or `http:` on a
- * loopback host (127.0.0.1, ::1, localhost: local relays and tests).
+ * Why a webhook URL is refused, or `null` when it is fine: the configured-URL rule of
+ * net/url-policy.ts (`https:`, or `http:` on an explicit loopback host for local relays and tests;
+ * never link-local or metadata addresses, nor ports of non-HTTP services).
  */
 export function webhookUrlProblem(value: string): string | null {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return 'Invalid URL';
-  }
-  if (url.protocol === 'https:') return null;
-  if (url.protocol === 'http:') return LOOPBACK_HOSTS.has(url.hostname) ? null : 'plain http: is only allowed for loopback hosts; use https:';
-  return `unsupported protocol ${url.protocol} (use https:)`;
+  const r = checkUrl(value);
+  return r.ok ? null : r.problem;
 }
 
-/** Zod schema of a webhook URL setting (see {@link webhookUrlProblem}). */
-export const WebhookUrl = z.string().superRefine((value, ctx) => {
-  const problem = webhookUrlProblem(value);
-  if (problem) ctx.addIssue({ code: 'custom', message: problem });
-});
+/** Zod schema of a webhook URL setting (see {@link webhookUrlProblem}); a numeric host comes out normalised. */
+export const WebhookUrl = ConfiguredUrl;
 
 /** Who is sending, for error messages (`Slack channel "ops"`). */
 export interface ChannelRef {

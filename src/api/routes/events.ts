@@ -2,19 +2,27 @@
  * `GET /api/v1/events`: a Server-Sent Events stream (https://html.spec.whatwg.org/multipage/server-sent-events.html)
  * of new alerts (`event: alert`) and changed CVEs (`event: cve`), each with an id to resume from
  * (`Last-Event-ID`: `<alertId>.<changeId>`, the position in both feeds), and a `: ping` comment every 15 s to keep proxies from closing it.
+ * A user holds at most {@link STREAMS_PER_USER} streams at once (tabs, devices): one more is 429
+ * until one closes. The stream is exempt from the per-minute request limit (it is one long request).
  */
 import type { FastifyPluginAsync } from 'fastify';
+import { VigilError } from '../../errors.ts';
 import type { HubEvent } from '../events-hub.ts';
 import { errors } from '../schemas.ts';
 
 /** Seconds between keep-alive comments. */
 const PING_SECONDS = 15;
 
+/** Open streams allowed per user (each holds a socket and a subscriber). */
+export const STREAMS_PER_USER = 10;
+
 function frame(e: HubEvent): string {
   return `id: ${e.id}\nevent: ${e.event}\ndata: ${JSON.stringify(e.data)}\n\n`;
 }
 
 export const eventRoutes: FastifyPluginAsync = async (app) => {
+  /** User name → streams open now. */
+  const open = new Map<string, number>();
   app.get(
     '/events',
     {
@@ -32,6 +40,10 @@ export const eventRoutes: FastifyPluginAsync = async (app) => {
     },
     async (request, reply) => {
       const hub = app.deps.hub;
+      const user = request.principal!.user;
+      const count = open.get(user) ?? 0;
+      if (count >= STREAMS_PER_USER) throw new VigilError('VIGIL_RATE_LIMITED', [`a moment: ${user} has ${count} event streams open already (at most ${STREAMS_PER_USER}); close one first`]);
+      open.set(user, count + 1);
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, {
@@ -50,6 +62,9 @@ export const eventRoutes: FastifyPluginAsync = async (app) => {
       request.raw.on('close', () => {
         clearInterval(ping);
         unsubscribe();
+        const left = (open.get(user) ?? 1) - 1;
+        if (left > 0) open.set(user, left);
+        else open.delete(user);
       });
       const last = request.headers['last-event-id'];
       const replayed = typeof last === 'string' ? await hub.replay(last) : [];

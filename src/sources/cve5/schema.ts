@@ -11,6 +11,7 @@
  * a broken id, state, timestamp, container or type rejects the whole record.
  */
 import { z } from 'zod';
+import { ConfiguredUrl } from '../../net/url-policy.ts';
 import { cvssSyntaxProblem } from '../../enrich/cvss-syntax.ts';
 import type { CvssVersion, KevHint, SsvcInputs } from '../../model/vulnerability.ts';
 
@@ -22,9 +23,9 @@ const RateLimit = z.object({ requests: z.number().int().min(1), perSeconds: z.nu
 /** Configuration of the `cve5` source. */
 export const Cve5ConfigSchema = z.object({
   /** Base of the cvelistV5 release downloads; a mirror must keep the `{tag}/{asset}` layout. */
-  releasesUrl: z.url().default('https://github.com/CVEProject/cvelistV5/releases/download'),
+  releasesUrl: ConfiguredUrl.default('https://github.com/CVEProject/cvelistV5/releases/download'),
   /** CVE Services API base, for single records (`GET {apiUrl}/cve/{id}`). */
-  apiUrl: z.url().default('https://cveawg.mitre.org/api'),
+  apiUrl: ConfiguredUrl.default('https://cveawg.mitre.org/api'),
   /** A cursor older than this many hours is not caught up with deltas: the sync re-baselines. */
   maxDeltaHours: z
     .number()

@@ -8,12 +8,13 @@
  * row costs more than the whole budget for a day (see readme.md, "Speed").
  */
 import { z } from 'zod';
+import { ConfiguredUrl } from '../../net/url-policy.ts';
 import type { EpssScore } from '../../model/vulnerability.ts';
 
 /** Settings of the live EPSS sync. */
 export const EpssConfigSchema = z.object({
   /** Where the daily files live: `{baseUrl}/epss_scores-YYYY-MM-DD.csv.gz`. No trailing slash needed. */
-  baseUrl: z.url().default('https://epss.empiricalsecurity.com'),
+  baseUrl: ConfiguredUrl.default('https://epss.empiricalsecurity.com'),
   /** Most days fetched in one sync (the newest ones; older missed days are skipped). */
   maxDays: z.number().int().min(1).max(366).default(30),
 });

@@ -5,12 +5,13 @@
  * The catalog is small (≈1,400 entries), so every entry crosses zod.
  */
 import { z } from 'zod';
+import { ConfiguredUrl } from '../../net/url-policy.ts';
 import type { KevEntry } from '../../model/vulnerability.ts';
 
 /** Settings of the live KEV sync. */
 export const KevConfigSchema = z.object({
   /** The JSON feed (the CSV feed's URL works too: the layout is told by content). */
-  url: z.url().default('https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json'),
+  url: ConfiguredUrl.default('https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json'),
 });
 
 /** Live KEV settings after defaults. */

@@ -3,6 +3,7 @@
  * `NVD_API_KEY`, never from the file).
  */
 import { z } from 'zod';
+import { ConfiguredUrl } from '../../net/url-policy.ts';
 import type { RateLimit } from '../http.ts';
 
 /** NVD CVE API 2.0 endpoint (https://nvd.nist.gov/developers/vulnerabilities). */
@@ -21,7 +22,7 @@ export const NVD_RATE_LIMIT_WITH_KEY: RateLimit = { requests: 50, perSeconds: 30
 /** Settings of the NVD source. */
 export const NvdConfigSchema = z.object({
   /** API endpoint, or a mirror serving the same API. */
-  baseUrl: z.url({ protocol: /^https?$/ }).default(NVD_CVE_API_URL),
+  baseUrl: ConfiguredUrl.default(NVD_CVE_API_URL),
   /** NVD API key (https://nvd.nist.gov/developers/request-an-api-key), sent as the `apiKey` header. */
   apiKey: z.string().min(1).optional(),
   /** Length of one `lastMod` window, in days (NVD allows at most 120). */
