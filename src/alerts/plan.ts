@@ -7,6 +7,7 @@ import type { Subscription, Team, User, Watchlist } from '../model/alert.ts';
 import type { AlertStore } from '../store/alerts.ts';
 import { channelDefinitions } from './channels/registry.ts';
 import { MatchIndex } from './match.ts';
+import { recipientProblem } from './recipient.ts';
 
 /** Watchlists compiled for matching, with their subscriptions and recipients. */
 export interface AlertPlan {
@@ -25,11 +26,13 @@ export interface AlertPlan {
 /**
  * Who receives a subscription's alerts on its channel: the subscription's own target, else the
  * owner's address or handle (every member's, for a team). Webhook-style channels need none.
+ * A target that is not one recipient (a list, a line break: stored before targets were checked)
+ * resolves to none, so the delivery fails visibly instead of reaching extra addresses.
  */
 export function resolveRecipients(sub: Subscription, w: Watchlist, users: User[], teams: Team[], config: AlertsConfig): string[] {
-  if (sub.target) return [sub.target];
   const type = config.channels[sub.channel]?.type;
   const kind = type ? channelDefinitions[type].recipient : null;
+  if (sub.target) return kind && !recipientProblem(kind, sub.target) ? [sub.target] : [];
   if (!kind) return [];
   const names = 'user' in w.owner ? [w.owner.user] : (teams.find((t) => 'team' in w.owner && t.name === w.owner.team)?.members ?? []);
   const out: string[] = [];

@@ -24,7 +24,9 @@ import type { AlertsConfig } from '../config.ts';
 import { VigilError } from '../errors.ts';
 import { ALERT_EVENTS, type AlertEventType, type Subscription, type Thresholds, type WatchEntry, WATCH_KINDS, type WatchKind } from '../model/alert.ts';
 import type { AlertStore } from '../store/alerts.ts';
+import { channelDefinitions } from './channels/registry.ts';
 import { validateEntry } from './entry.ts';
+import { recipientProblem } from './recipient.ts';
 import { checkQuietHours, checkTimezone } from './schedule.ts';
 
 /** Events a subscription gets when it names none: all but `changed` (every edit of a record). */
@@ -116,12 +118,17 @@ export function entryFromInput(watchlist: string, input: z.infer<typeof WatchEnt
 
 /**
  * Turns a file subscription into a validated one (without id).
- * @throws {VigilError} VIGIL_WATCHLIST_INVALID for an unknown channel, time zone or bad quiet hours.
+ * @throws {VigilError} VIGIL_WATCHLIST_INVALID for an unknown channel, time zone or bad quiet hours, or a
+ *   `to` that is not one recipient of that channel (alerts/recipient.ts).
  */
 export function subscriptionFromInput(watchlist: string, input: z.input<typeof SubscriptionInput>, config: AlertsConfig): Omit<Subscription, 'id'> {
   const s = SubscriptionInput.parse(input);
   const what = `${watchlist} (subscription to ${s.channel})`;
   if (!config.channels[s.channel]) throw new VigilError('VIGIL_WATCHLIST_INVALID', [what, `unknown channel "${s.channel}" (configured: ${Object.keys(config.channels).join(', ') || 'none'})`]);
+  if (s.to !== undefined) {
+    const problem = recipientProblem(channelDefinitions[config.channels[s.channel]!.type].recipient, s.to);
+    if (problem) throw new VigilError('VIGIL_WATCHLIST_INVALID', [what, `to: ${problem}`]);
+  }
   const timezone = s.timezone ?? config.defaults.timezone;
   checkTimezone(timezone, what);
   if (s.quietHours) checkQuietHours(s.quietHours, what);
