@@ -212,6 +212,10 @@ describe('scoreCvss', () => {
     ['pair without value', `${base31}/E`, /"E" is not a Metric:Value pair/],
     ['stated version differs', ['CVSS:3.0/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H', '3.1'], /vector is CVSS 3\.0, stated version is 3\.1/],
     ['lower-case prefix', 'cvss:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H', /unknown CVSS version prefix/],
+    ['v3.1 vector without its prefix', 'AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H', /unknown metric "PR" for CVSS 2\.0 .*did you mean "CVSS:3\.1\/AV:N\/AC:L\/PR:N\/UI:N\/S:U\/C:H\/I:H\/A:H"\?/],
+    ['v4.0 vector without its prefix', 'AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N', /for CVSS 2\.0 .*did you mean "CVSS:4\.0\/AV:N\/AC:L\/AT:N\//],
+    ['v3 metrics, no prefix, incomplete', 'AV:N/AC:L/PR:N/UI:N', /unknown metric "PR" for CVSS 2\.0 .*v3\.x and v4\.0 vectors start with "CVSS:3\.1\/" or "CVSS:4\.0\/"/],
+    ['v3.1 vector without its prefix, not starting with AV', 'AC:L/AV:N/PR:N/UI:N/S:U/C:H/I:H/A:H', /unknown CVSS version prefix.*did you mean "CVSS:3\.1\/AC:L\/AV:N/],
   ] as const)('rejects %s', (_name, input, reason) => {
     const [vector, version] = typeof input === 'string' ? [input, undefined] : input;
     let caught: unknown;

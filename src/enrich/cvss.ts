@@ -87,6 +87,28 @@ interface ParsedVector {
 }
 
 /**
+ * Why an unprefixed vector that is not CVSS v2.0 fails, for the user who left out `CVSS:3.1/`:
+ * the prefixed vector when adding `CVSS:3.1/` or `CVSS:4.0/` makes it valid, else a reminder of
+ * the prefixes when it uses v3.x/v4.0 metric names; '' for a vector with a `CVSS:` prefix.
+ */
+function prefixHint(vector: string): string {
+  if (/^\(?CVSS:/i.test(vector)) return '';
+  const lead = ' (a vector without a "CVSS:x.y/" prefix is read as CVSS 2.0)';
+  for (const version of ['3.1', '4.0'] as const) {
+    const candidate = `CVSS:${version}/${vector}`;
+    try {
+      parseVector(candidate);
+      return `${lead}: did you mean "${candidate}"?`;
+    } catch (err) {
+      if (!(err instanceof VigilError)) throw err; // not valid with this prefix either: try the next
+    }
+  }
+  const names = vector.split('/').map((pair) => pair.slice(0, pair.indexOf(':')));
+  const v3v4 = names.some((n) => !metricTable('2.0').values.has(n) && (metricTable('3.1').values.has(n) || metricTable('4.0').values.has(n)));
+  return v3v4 ? `${lead}: v3.x and v4.0 vectors start with "CVSS:3.1/" or "CVSS:4.0/"` : '';
+}
+
+/**
  * Validates a vector: known prefix (and the stated version, if any), well-formed `Metric:Value`
  * pairs, every metric known for its version and set at most once, every value known, all base
  * metrics present, then the syntax check of `cvss-syntax.ts`. v3.x base metrics may come in any
@@ -99,7 +121,7 @@ function parseVector(vector: string, stated?: CvssVersion): ParsedVector {
   if (/^CVSS:2\.0\//i.test(vector)) throw invalid(vector, 'CVSS v2.0 vectors carry no "CVSS:2.0/" prefix');
   const version = cvssVersionOf(vector);
   if (!version || (stated && stated !== version)) {
-    throw invalid(vector, cvssSyntaxProblem(vector, stated) ?? 'unknown CVSS version prefix');
+    throw invalid(vector, `${cvssSyntaxProblem(vector, stated) ?? 'unknown CVSS version prefix'}${version ? '' : prefixHint(vector)}`);
   }
   let input = vector;
   if (version === '2.0' && vector.startsWith('(') && vector.endsWith(')')) input = vector.slice(1, -1);
@@ -112,7 +134,7 @@ function parseVector(vector: string, stated?: CvssVersion): ParsedVector {
     if (!m) throw invalid(vector, `"${pair}" is not a Metric:Value pair`);
     const [, metric = '', value = ''] = m;
     const known = table.values.get(metric);
-    if (!known) throw invalid(vector, `unknown metric "${metric}" for CVSS ${version}`);
+    if (!known) throw invalid(vector, `unknown metric "${metric}" for CVSS ${version}${version === '2.0' ? prefixHint(vector) : ''}`);
     if (metrics.has(metric)) throw invalid(vector, `metric "${metric}" appears more than once`);
     if (!known.has(value)) throw invalid(vector, `unknown value "${value}" for metric ${metric} (CVSS ${version}; allowed: ${[...known].join(', ')})`);
     metrics.set(metric, value);
