@@ -14,7 +14,7 @@ import { findSource } from '../sources/registry.ts';
 import { createLogger } from '../log.ts';
 import { corpusPath, hasCorpus } from '../testing/corpus.ts';
 import { affectedStatus } from './affected.ts';
-import { mergeVulnerability } from './merge.ts';
+import { mergedProducts, mergeVulnerability } from './merge.ts';
 import { buildView } from './view.ts';
 
 async function cve5(id: string): Promise<VulnObservation> {
@@ -86,5 +86,19 @@ describe.skipIf(!hasCorpus())('affected and unaffected products of real records'
     const products = text.split('\n').find((l) => l.startsWith('PRODUCTS:'));
     expect(products).toBe('PRODUCTS: Palo Alto Networks PAN-OS');
     expect(text).toContain('NOT AFFECTED: Palo Alto Networks Cloud NGFW; Palo Alto Networks Prisma Access');
+  });
+});
+
+describe.skipIf(!hasCorpus())('mergedProducts', () => {
+  it('gives the products mergeVulnerability gives, on the 400 CVE 5 records and the NVD records', async () => {
+    const byId = new Map<string, VulnObservation[]>();
+    for (const [source, dir] of [['cve5', corpusPath('cve5', 'records')], ['nvd', corpusPath('nvd', 'api2')]] as const)
+      for await (const ev of findSource(source).source.importFiles([dir], { log: createLogger() }))
+        if (ev.type === 'vulns') for (const o of ev.records) byId.set(o.cveId, [...(byId.get(o.cveId) ?? []), o]);
+    expect(byId.size).toBeGreaterThan(400);
+    for (const obs of byId.values()) {
+      const v = mergeVulnerability(obs).vulnerability;
+      expect(mergedProducts([...obs].reverse())).toEqual({ products: v.products, unaffected: v.unaffectedProducts });
+    }
   });
 });

@@ -156,6 +156,16 @@ function mergeProducts(cpes: CpeApplicability[], affected: Vulnerability['affect
 }
 
 /**
+ * The products of one CVE's observations exactly as {@link mergeVulnerability} sets `products`
+ * and `unaffectedProducts`, without the rest of the merge (no CVSS scoring): for re-indexing.
+ */
+export function mergedProducts(observations: VulnObservation[]): { products: ProductRef[]; unaffected: ProductRef[] } {
+  const ordered = SOURCE_ORDER.flatMap((s) => observations.find((o) => o.source === s) ?? []);
+  const affected = ordered.flatMap((o) => o.affected.map((a) => ({ ...a, source: o.source })));
+  return mergeProducts(mergeCpes(ordered.find((o) => o.source === 'nvd'), []), affected);
+}
+
+/**
  * Merges the observations of one CVE (at most one per feed).
  * @throws {Error} when `observations` is empty or mixes CVE ids (a caller bug).
  */
