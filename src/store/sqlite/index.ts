@@ -13,6 +13,8 @@ import type { MergeState, RankQuery, SourceState, Store, StoredVulnerability, St
 import { applyEpssDay } from './epss.ts';
 import { applyKevCatalog } from './kev.ts';
 import { migrate } from './migrations.ts';
+import { dayStart } from './known.ts';
+import { VendorNames } from './vendor-names.ts';
 import { toRows, writeRows } from './rows.ts';
 
 /** Options of the SQLite store. */
@@ -77,6 +79,8 @@ export class SqliteStore implements Store {
   readonly #stmts = new Map<string, Database.Statement>();
 
   constructor(file: string, options: SqliteStoreOptions = {}) {
+  /** One display name per vendor key, for lists (vendor-names.ts). */
+  readonly vendorNames = new VendorNames(this);
     this.#file = file;
     // Created here, owner-only, before SQLite creates it with the umask's mode (usually 0644).
     if (!options.readonly && file !== ':memory:' && file !== '' && !existsSync(file)) closeSync(openSync(file, 'a', 0o600));
@@ -185,7 +189,8 @@ export class SqliteStore implements Store {
       ransomware: r.ransomware === 1,
       priority: r.priority,
       title: r.title,
-      vendors: r.vendors ? r.vendors.split(', ') : [],
+      snippet: r.snippet,
+      vendors: r.vendors ? this.vendorNames.display(r.vendors.split(', ')) : [],
     }));
   }
 

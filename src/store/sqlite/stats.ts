@@ -4,7 +4,6 @@
  * the whole set takes well under a second; the API caches it until the store changes.
  */
 import { cweName } from '../../enrich/cwe.ts';
-import { productKey } from '../../enrich/product-key.ts';
 import type { Stats, StatsStore } from '../server.ts';
 import { SqliteAlertStore } from './alerts.ts';
 import type { SqliteStore } from './index.ts';
@@ -63,12 +62,8 @@ export class SqliteStatsStore implements StatsStore {
          WHERE vendor_key NOT IN ('', 'n/a', 'na', '-', '*', 'unknown', 'unspecified') GROUP BY vendor_key ORDER BY count DESC LIMIT 10`,
       )
       .all() as { vendor_key: string; count: number }[];
-    // Display name: the form a record of that vendor states (`Microsoft`, not the key `microsoft`).
-    const vendorsOf = s.stmt('SELECT v.vendors FROM vuln_products p JOIN vulns v ON v.cve_id = p.cve_id WHERE p.vendor_key = ? AND v.vendors IS NOT NULL LIMIT 20').pluck();
-    const displayName = (key: string) => {
-      const names = (vendorsOf.all(key) as string[]).flatMap((list) => list.split(', ').filter((n) => productKey(n) === key));
-      return names.find((n) => n !== n.toLowerCase()) ?? names[0] ?? key;
-    };
+    // Display name: the one every list shows for that vendor (vendor-names.ts: `Microsoft`, not the key `microsoft`).
+    const displayName = (key: string) => s.vendorNames.ofKey(key) ?? key;
     const kevRecent = (
       s.stmt("SELECT data FROM kev WHERE removed_in IS NULL ORDER BY json_extract(data, '$.dateAdded') DESC, cve_id LIMIT 10").pluck().all() as string[]
     ).map((d) => {
