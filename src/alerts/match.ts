@@ -7,16 +7,14 @@
  * (versions.ts). Kind semantics: {@link WatchEntry} in model/alert.ts.
  */
 import { RE2JS, RE2Set } from 're2js';
-import { affectedStatus } from '../analysis/affected.ts';
-import { parseCpe23 } from '../enrich/cpe.ts';
 import { productKey } from '../enrich/product-key.ts';
 import type { VigilError } from '../errors.ts';
 import type { MatchReason, MatchVia, WatchEntry } from '../model/alert.ts';
-import type { CpeApplicability, Vulnerability } from '../model/record.ts';
-import type { AffectedProduct } from '../model/vulnerability.ts';
+import type { Vulnerability } from '../model/record.ts';
 import { type CompiledEntry, compileEntry, findKeyword, samePackage } from './entry.ts';
 import { describe, intersects, type VersionRange } from './versions.ts';
-import { rangeFromCpe, rangeFromCpeMatch, rangesFromAffected } from './ranges.ts';
+import { rangesFromAffected } from './ranges.ts';
+import { claimsNothing, isAdp, type Site, sitesOf } from './sites.ts';
 
 /** One entry that matched a record, with every reason it matched. */
 export interface EntryMatch {
@@ -32,53 +30,6 @@ interface TextGroup<K extends 'keyword' | 'regex'> {
 }
 type Add = (c: CompiledEntry, via: MatchVia, field: string, matched: string, version?: string, provisional?: string) => void;
 
-/** A place in the record naming a product: an NVD CPE match, a CVE 5 `affected` product or one of its CPEs. */
-interface Site {
-  via: MatchVia;
-  field: string;
-  matched: string;
-  vendorKey: string | null;
-  productKey: string | null;
-  /** CPE part (`a`, `o`, `h`), when the site is a CPE. */
-  part: string | null;
-  /** What vendor entries report (absent: vendor entries do not match here). */
-  vendor?: { field: string; matched: string };
-  /** What a purl entry falling back to the product name reports. */
-  product?: { field: string; matched: string };
-  /** Affected versions (computed when first asked). */
-  ranges: () => readonly VersionRange[];
-  /** The only version data is a wildcard CPE (`*`): a version "in *" is not confirmed (see {@link WILDCARD_ONLY}). */
-  wildcard?: true;
-}
-
-/** Names CNAs put where they have none. */
-const PLACEHOLDERS = new Set(['n/a', 'na', 'unknown', '-', '*', 'unspecified', 'none']);
-
-function nameKey(name: string | undefined): string | null {
-  if (!name || PLACEHOLDERS.has(name.trim().toLowerCase())) return null;
-  return productKey(name) || null;
-}
-
-/** ADP containers (CISA's Vulnrichment, the CVE Program's); anything else is the CNA. */
-function isAdp(provider: string): boolean {
-  return provider === 'CISA-ADP' || provider === 'CVE' || /(?:^|-)ADP$/i.test(provider);
-}
-
-/** An `affected` entry naming no affected version (CVE-2024-3400's Cloud NGFW: "All (unaffected)"). */
-function claimsNothing(a: AffectedProduct): boolean {
-  return affectedStatus(a) === 'unaffected';
-}
-
-/** Whether a range is every version (`{}`: a `*` CPE version without bounds). */
-function isAny(r: VersionRange): boolean {
-  return r.exact === undefined && !r.start && !r.end;
-}
-
-function cpeMatchRanges(m: CpeApplicability): VersionRange[] {
-  const r = rangeFromCpeMatch({ ...m, update: parseCpe23(m.criteria).update });
-  return r ? [r] : [];
-}
-
 /** The entry's version against the CVE's ranges: `null` no match, `''` no version condition, else how it matched. */
 function evaluate(range: VersionRange | null, cve: () => readonly VersionRange[]): string | null {
   if (!range) return '';
@@ -90,24 +41,6 @@ function evaluate(range: VersionRange | null, cve: () => readonly VersionRange[]
 function addAt(add: Add, c: CompiledEntry, s: Site, field: string, matched: string, how: string): void {
   if (how && s.wildcard) add(c, s.via, field, matched, `${how} (wildcard CPE: no affected versions stated)`, WILDCARD_ONLY);
   else add(c, s.via, field, matched, how);
-}
-
-/**
- * Product keys for which some source states versions: an `affected` entry saying which versions
- * are (or are not) affected, or an NVD CPE match with a version or bounds. A wildcard CPE of
- * such a product adds no versions of its own (it must not widen what the source states).
- */
-function statedProducts(v: Vulnerability): Set<string> {
-  const keys = new Set<string>();
-  for (const a of v.affected) {
-    const key = nameKey(a.product);
-    if (key && affectedStatus(a) !== 'unknown') keys.add(key);
-  }
-  for (const m of v.cpes) {
-    const key = nameKey(m.product);
-    if (key && m.vulnerable && cpeMatchRanges(m).some((r) => !isAny(r))) keys.add(key);
-  }
-  return keys;
 }
 
 /** The match with about 40 characters either side (cut at a space), `…` where cut, on one line. */
@@ -131,60 +64,6 @@ function group<K extends 'keyword' | 'regex'>(groups: Map<string, TextGroup<K>>,
   const g = groups.get(key);
   if (g) g.entries.push(c);
   else groups.set(key, { first: c, entries: [c] });
-}
-
-/** The product sites of a record (see {@link Site}). */
-function sitesOf(v: Vulnerability): Site[] {
-  const sites: Site[] = [];
-  let stated: Set<string> | undefined;
-  const versionsStated = (key: string): boolean => {
-    if (!stated) stated = statedProducts(v);
-    return stated.has(key);
-  };
-  v.cpes.forEach((m, i) => {
-    if (!m.vulnerable) return;
-    const field = `cpes[${i}].criteria`;
-    let ranges: VersionRange[] | undefined;
-    sites.push({
-      via: 'nvd-cpe', field, matched: m.criteria, vendorKey: nameKey(m.vendor), productKey: nameKey(m.product), part: m.criteria.split(':', 3)[2] ?? null,
-      vendor: { field, matched: m.criteria }, product: { field: `cpes[${i}].product`, matched: m.product }, ranges: () => (ranges ??= cpeMatchRanges(m)),
-    });
-  });
-  v.affected.forEach((a, i) => {
-    if (claimsNothing(a)) return;
-    const via: MatchVia = isAdp(a.provider) ? 'adp-affected' : 'cna-affected';
-    let ranges: VersionRange[] | undefined;
-    const affectedRanges = (): VersionRange[] => (ranges ??= rangesFromAffected(a).ranges);
-    const field = `affected[${i}].product`;
-    sites.push({
-      via, field, matched: a.product ?? '', vendorKey: nameKey(a.vendor), productKey: nameKey(a.product), part: null, ranges: affectedRanges,
-      ...(a.vendor ? { vendor: { field: `affected[${i}].vendor`, matched: a.vendor } } : {}), ...(a.product ? { product: { field, matched: a.product } } : {}),
-    });
-    // ADP CPEs carry the first version (or `*`); the range is in `versions`, so that wins when
-    // the entry states affected versions. A CPE's own version counts only where it states none.
-    const statesVersions = affectedStatus(a) === 'affected';
-    a.cpes?.forEach((s, j) => {
-      let cpe: ReturnType<typeof parseCpe23>;
-      try {
-        cpe = parseCpe23(s);
-      } catch {
-        return; // an invalid CPE names nothing we can compare
-      }
-      const productKey = nameKey(cpe.product);
-      const site: Site = { via: 'cna-cpe', field: `affected[${i}].cpes[${j}]`, matched: s, vendorKey: nameKey(cpe.vendor), productKey, part: cpe.part, ranges: affectedRanges };
-      const own = statesVersions ? undefined : rangeFromCpe(cpe);
-      if (own === null) site.ranges = () => []; // version `-`: not applicable
-      else if (own && !isAny(own)) site.ranges = () => [own];
-      // A `*` beside versions some source states for this product must not widen them.
-      else if (own && productKey && versionsStated(productKey)) site.ranges = () => [];
-      else if (own) {
-        site.ranges = () => [own];
-        site.wildcard = true;
-      }
-      sites.push(site);
-    });
-  });
-  return sites;
 }
 
 /**
