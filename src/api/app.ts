@@ -73,7 +73,7 @@ export async function buildApp(deps: ApiDeps, options: AppOptions = {}): Promise
     frameworkErrors,
   });
   // Read once: nothing else writes it, and every signed-in request needs it.
-  const jwtKey = await deps.auth.initSetting(JWT_KEY_SETTING, randomSecret());
+  const jwtKey = deps.jwtKey ?? (await deps.auth.initSetting(JWT_KEY_SETTING, randomSecret()));
   app.decorate('deps', { ...deps, hub: deps.hub ?? new EventHub(deps.alerts, deps.triage), jwtKey });
   const routeTable: RouteEntry[] = [];
   tables.set(app, routeTable);

@@ -28,6 +28,8 @@ export interface ApiDeps {
   now: () => Date;
   /** The live event stream's source (created by buildApp when absent). */
   hub?: EventHub;
+  /** The JWT signing key from the environment (api/auth/jwt-key.ts); absent: the store's `jwt.key`, made at the first start. */
+  jwtKey?: string;
 }
 
 /** What the routes see (`app.deps`): the given {@link ApiDeps}, completed by buildApp once at start. */

@@ -4,9 +4,10 @@
  * made either through the setup form's API or with `vigil users add NAME --admin`; the dashboard
  * and the API then answer over the real data; SIGTERM stops it cleanly.
  */
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, startCli } from '../testing/cli.ts';
 import { corpusPath, hasCorpus } from '../testing/corpus.ts';
@@ -30,11 +31,14 @@ describe.skipIf(!hasCorpus())('vigil serve on a fresh store', () => {
   let base = '';
   let setupToken = '';
   let out = '';
+  let err = '';
 
   beforeAll(async () => {
-    const env = { VIGIL_DATA_DIR: subsetCorpus(), VIGIL_DB: db };
+    // The signing key from the environment (issue 10 item 17), and the log at its default level.
+    const env = { VIGIL_DATA_DIR: subsetCorpus(), VIGIL_DB: db, VIGIL_JWT_KEY: 'a-test-signing-key-of-forty-characters!!', VIGIL_LOG_LEVEL: 'info' };
     server = startCli(['serve', '--port', '0', '--no-daemon', '--web-dir', path.resolve('dist/web')], env);
     server.child.stdout?.on('data', (d) => (out += d));
+    server.child.stderr?.on('data', (d) => (err += d));
     const deadline = Date.now() + 120_000;
     while (!/setup token: \S+/.test(out)) {
       if (Date.now() > deadline || server.child.exitCode !== null) throw new Error(`vigil serve did not start:\n${out}`);
@@ -76,6 +80,33 @@ describe.skipIf(!hasCorpus())('vigil serve on a fresh store', () => {
     const cve = (await (await fetch(`${base}/api/v1/cves/CVE-2024-3400`, { headers: auth })).json()) as { kev: { dateAdded: string }; epss: { date: string } };
     expect(cve.kev.dateAdded).toBe('2024-04-12');
     expect(cve.epss.date).toBe('2026-08-16');
+
+    // What the corpus import stored from each source, and when (item 12), and that it finished (item 18).
+    const status = (await (await fetch(`${base}/api/status`, { headers: auth })).json()) as {
+      sources: { source: string; imported: { stored: number; finishedAt: string } | null }[];
+      corpusImport: { status: string } | null;
+    };
+    expect(status.corpusImport?.status).toBe('done');
+    const imported = Object.fromEntries(status.sources.map((s) => [s.source, s.imported]));
+    expect(imported.cve5?.stored).toBe(400);
+    expect(imported.kev?.stored).toBeGreaterThan(1_000);
+    expect(imported.epss?.finishedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+  });
+
+  it('creates the store owner-only and keeps an environment-given JWT key out of it (item 17)', () => {
+    for (const f of [db, `${db}-wal`, `${db}-shm`]) expect((statSync(f).mode & 0o777).toString(8), f).toBe('600');
+    const store = new Database(db, { readonly: true });
+    try {
+      expect(store.prepare("SELECT count(*) FROM settings WHERE key = 'jwt.key'").pluck().get()).toBe(0);
+    } finally {
+      store.close();
+    }
+    expect(err).not.toMatch(/warning: .* is mode/);
+  });
+
+  it('summarises merge issues in one line instead of logging each one (item 12)', () => {
+    expect(err).not.toMatch(/"msg":"merge issue"/);
+    expect(err).toMatch(/^ {2}6 merge issue\(s\) \(CVSS score mismatches, invalid vectors or CPEs\): VIGIL_LOG_LEVEL=debug logs each one$/m);
   });
 
   it('vigil users add --admin prints a password that signs in while the server runs', async () => {

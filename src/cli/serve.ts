@@ -4,6 +4,10 @@
  * (`dataDir`) when one is there, so a fresh machine has data to look at. With no administrator
  * yet, it prints a one-time setup token for the dashboard's first-run form (or use
  * `vigil users add NAME --admin`). SIGTERM stops it cleanly.
+ *
+ * The corpus import is a resumable job (corpus-job.ts): a start after an interrupted one finishes
+ * it before serving. A full disk, a busy port or a store others can read are reported in one line
+ * (the first two exit with code 1).
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -11,6 +15,7 @@ import type { Command } from 'commander';
 import PQueue from 'p-queue';
 import { buildApp } from '../api/app.ts';
 import { newApiToken, tokenHash } from '../api/auth/credentials.ts';
+import { jwtKeyFromEnv } from '../api/auth/jwt-key.ts';
 import { SETUP_TOKEN_SETTING } from '../api/routes/auth.ts';
 import type { VigilConfig } from '../config.ts';
 import { Daemon } from '../daemon.ts';
@@ -18,12 +23,13 @@ import { type RunSummary, syncSource } from '../pipeline.ts';
 import { readOwaspTop10 } from '../sources/owasp/index.ts';
 import { HttpClient } from '../sources/http.ts';
 import { findSource } from '../sources/registry.ts';
-import type { SqliteStore } from '../store/sqlite/index.ts';
+import { type SqliteStore, storePermissionProblems } from '../store/sqlite/index.ts';
 import { SqliteServerStore } from '../store/sqlite/server.ts';
 import { SqliteStatsStore } from '../store/sqlite/stats.ts';
 import { SqliteTriageStore } from '../store/sqlite/triage.ts';
 import { cliConfig, numberIn, openMonitor, untilSignal } from './context.ts';
-import { importCorpus } from './demo.ts';
+import { loadCorpusJob } from '../corpus-job.ts';
+import { corpusImportDue, runCorpusJob } from './corpus-job.ts';
 import { startupChecks } from './run.ts';
 
 interface ServeOptions {
@@ -49,6 +55,17 @@ export async function loadOwasp(config: VigilConfig, store: SqliteStore): Promis
   return categories.length;
 }
 
+/** Whether `err` is SQLite's "database or disk is full" (SQLITE_FULL), also when it crossed the store's worker thread. */
+export function isDiskFull(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if ((e as { code?: string }).code === 'SQLITE_FULL' || /database or disk is full/.test(e.message)) return true;
+  }
+  return false;
+}
+
+/** Longest wait for the stores to close after a fatal error, ms: a full disk can leave them hung. */
+const CLOSE_TIMEOUT_MS = 10_000;
+
 export function registerServe(program: Command): void {
   program
     .command('serve')
@@ -60,6 +77,7 @@ export function registerServe(program: Command): void {
     .option('--web-dir <dir>', 'built dashboard folder (default dist/web beside the program)')
     .action(async (o: ServeOptions, cmd: Command) => {
       const { config, log } = cliConfig(cmd);
+      const jwtKey = jwtKeyFromEnv();
       const { reader, alerts, writer, channels, close: closeStores } = openMonitor(config, { channels: o.daemon });
       const auth = new SqliteServerStore(reader);
       let daemon: Daemon | null = null;
@@ -67,10 +85,14 @@ export function registerServe(program: Command): void {
         await daemon?.stop();
         await closeStores();
       };
+      for (const p of storePermissionProblems(config.database)) console.error(`warning: ${p}`);
       try {
-        if (o.import && (await reader.stats()).vulnerabilities === 0 && existsSync(config.dataDir)) {
-          console.error(`empty store: importing the corpus in ${config.dataDir} first (vigil demo does the same; --no-import skips it)`);
-          await importCorpus(config, writer, log, { print: (line) => console.error(line), skipMissing: true });
+        const job = await loadCorpusJob(alerts);
+        if (o.import && existsSync(config.dataDir) && corpusImportDue(job, (await reader.stats()).vulnerabilities)) {
+          if (!job) console.error(`empty store: importing the corpus in ${config.dataDir} first (vigil demo does the same; --no-import skips it)`);
+          await runCorpusJob(config, writer, alerts, log, { print: (line) => console.error(line) });
+        } else if (job?.status === 'running') {
+          console.error(`warning: the corpus import started ${job.startedAt} was interrupted: the store is partial (start without --no-import to finish it)`);
         }
         await loadOwasp(config, reader);
         let sync: (id: string) => Promise<RunSummary>;
@@ -85,10 +107,21 @@ export function registerServe(program: Command): void {
         }
         const webDir = o.webDir ?? path.resolve(path.dirname(process.argv[1] ?? '.'), '..', 'dist', 'web');
         const app = await buildApp(
-          { config, log, store: reader, alerts, auth, triage: new SqliteTriageStore(reader), stats: new SqliteStatsStore(reader), sync, daemon: daemon !== null, now: () => new Date() },
+          { config, log, store: reader, alerts, auth, triage: new SqliteTriageStore(reader), stats: new SqliteStatsStore(reader), sync, daemon: daemon !== null, now: () => new Date(), ...(jwtKey ? { jwtKey } : {}) },
           { webDir: existsSync(webDir) ? webDir : 'dist/web' },
         );
-        const address = await app.listen({ host: o.host ?? config.server.host, port: o.port ?? config.server.port });
+        const port = o.port ?? config.server.port;
+        let address: string;
+        try {
+          address = await app.listen({ host: o.host ?? config.server.host, port });
+        } catch (err) {
+          if ((err as { code?: string }).code !== 'EADDRINUSE') throw err;
+          console.error(`vigil: port ${port} is in use: is Vigil already running? use --port`);
+          process.exitCode = 1;
+          await app.close();
+          await close();
+          return;
+        }
         console.log(`Vigil is serving ${address}/ui/ (API docs ${address}/docs, store ${config.database}${daemon ? ', daemon on' : ', daemon off'})`);
         if ((await auth.countAdmins()) === 0) {
           // A fresh token each start: only the latest printed one works, and only once.
@@ -102,8 +135,19 @@ export function registerServe(program: Command): void {
         daemon?.start();
         await untilSignal(log, () => app.close().then(close));
       } catch (err) {
-        await close();
-        throw err;
+        if (!isDiskFull(err)) {
+          await close();
+          throw err;
+        }
+        console.error(
+          `vigil: the disk holding ${config.database} is full (SQLite: database or disk is full): free some space and start again` +
+            ' (an interrupted corpus import resumes where it stopped)',
+        );
+        log.debug({ err }, 'disk full');
+        // Closing may fail or hang on a full disk: bounded, then exit whatever is still open.
+        const closed = await Promise.race([close().then(() => true, () => false), new Promise<boolean>((r) => setTimeout(r, CLOSE_TIMEOUT_MS, false).unref())]);
+        if (!closed) process.exit(1);
+        process.exitCode = 1;
       }
     });
 }

@@ -1,8 +1,12 @@
-/** `vigil status`: per source, last success, cursor, counts, last error and retry; alerting; store sizes. */
+/**
+ * `vigil status`: per source, last success, cursor, counts, what the corpus import stored (and
+ * when), last error and retry; the corpus import job (interrupted or done); alerting; store sizes.
+ */
 import type { Command } from 'commander';
 import { registry } from '../sources/registry.ts';
 import type { SourceHealth } from '../daemon.ts';
 import { withAlerts } from './context.ts';
+import { describeCorpusJob, loadCorpusJob } from '../corpus-job.ts';
 import { table } from './format.ts';
 
 export function registerStatus(program: Command): void {
@@ -35,16 +39,30 @@ export function registerStatus(program: Command): void {
           startupProblems: startup ? (JSON.parse(startup) as { problems: string[] }).problems : [],
         };
         const stats = await store.stats();
+        const corpusImport = await loadCorpusJob(alerts);
+        const imported = (id: string) => corpusImport?.steps.find((s) => s.source === id) ?? null;
         if (opts.json) {
-          console.log(JSON.stringify({ database: config.database, sources: sources.map((s) => ({ ...s, health: health.get(s.source) ?? null })), alerting, store: stats }, null, 2));
+          const rows = sources.map((s) => ({ ...s, health: health.get(s.source) ?? null, imported: imported(s.source) }));
+          console.log(JSON.stringify({ database: config.database, sources: rows, corpusImport, alerting, store: stats }, null, 2));
           return;
         }
         console.log(
           table(
-            ['SOURCE', 'ENABLED', 'LAST SUCCESS', 'CURSOR', 'LAST COUNT', 'FAILURES', 'RETRY AT', 'LAST ERROR'],
+            ['SOURCE', 'ENABLED', 'LAST SUCCESS', 'CURSOR', 'LAST COUNT', 'CORPUS IMPORT', 'FAILURES', 'RETRY AT', 'LAST ERROR'],
             sources.map((s) => {
               const h = health.get(s.source);
-              return [s.source, s.enabled ? 'yes' : 'no', s.lastSuccess ?? 'never', s.cursor ?? '', s.lastCount === null ? '' : String(s.lastCount), h?.failures ? String(h.failures) : '', h?.retryAt ?? '', s.lastError ?? ''];
+              const i = imported(s.source);
+              return [
+                s.source,
+                s.enabled ? 'yes' : 'no',
+                s.lastSuccess ?? 'never',
+                s.cursor ?? '',
+                s.lastCount === null ? '' : String(s.lastCount),
+                i ? `${i.stored} stored ${i.finishedAt}` : '',
+                h?.failures ? String(h.failures) : '',
+                h?.retryAt ?? '',
+                s.lastError ?? '',
+              ];
             }),
           ),
         );
@@ -52,6 +70,8 @@ export function registerStatus(program: Command): void {
           `\n${config.database}: ${stats.vulnerabilities} CVEs, ${stats.observations} observations, ${stats.epssScores} EPSS scores (days: ${stats.epssDays.join(', ') || 'none'}), ` +
             `${stats.kevEntries} KEV entries (catalog ${stats.kevCatalogVersion ?? 'none'}), ${stats.changes} changes, ${stats.bytes === null ? '?' : `${(stats.bytes / 1e6).toFixed(1)} MB`}`,
         );
+        const job = describeCorpusJob(corpusImport);
+        if (job) console.log(job);
         const a = alerting.alerts;
         console.log(
           `alerting: ${alerting.watchlists} watchlist(s); alerts ${a.sent} sent, ${a.pending} pending${alerting.nextDue ? ` (next due ${alerting.nextDue})` : ''}, ${a.failed} failed; ` +

@@ -76,6 +76,8 @@ export interface SourceStatus extends SourceState {
   failures: number;
   /** When the daemon retries a failed source. */
   retryAt: string | null;
+  /** What the corpus import stored from this source, and when (ISO 8601). */
+  imported?: { read: number; stored: number; rejected: number; issues: number; finishedAt: string } | null;
 }
 
 export interface StatusResponse {
@@ -83,6 +85,8 @@ export interface StatusResponse {
   alerting: { counts: Record<string, number>; cursors?: { changes: string | null; epssDay: string | null } };
   store: StoreStats;
   daemon: boolean;
+  /** The corpus import job; `running` means interrupted: the next `vigil serve` finishes it. */
+  corpusImport?: { status: 'running' | 'done'; dataDir: string; startedAt: string; finishedAt: string | null } | null;
 }
 
 const scopes = ['read', 'write', 'collect', 'admin'] as const satisfies readonly Scope[];

@@ -5,6 +5,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { type CorpusImportJob, loadCorpusJob } from '../../corpus-job.ts';
 import type { SourceHealth } from '../../daemon.ts';
 import { registry as sourceRegistry } from '../../sources/registry.ts';
 import type { Stats } from '../../store/server.ts';
@@ -36,7 +37,7 @@ export const serviceRoutes: FastifyPluginAsync = async (app) => {
     async () => ({ status: 'ok', version: '0.1.0', uptimeSeconds: Math.round((Date.now() - started) / 1000) }),
   );
 
-  async function sourceStatus() {
+  async function sourceStatus(job: CorpusImportJob | null) {
     const states = new Map((await store.listSourceStates()).map((s) => [s.source, s]));
     return Promise.all(
       sourceRegistry.map(async ({ source }) => {
@@ -52,6 +53,7 @@ export const serviceRoutes: FastifyPluginAsync = async (app) => {
           lastCount: s?.lastCount ?? null,
           failures: health?.failures ?? 0,
           retryAt: health?.retryAt ?? null,
+          imported: job?.steps.find((step) => step.source === source.id) ?? null,
         };
       }),
     );
@@ -84,6 +86,11 @@ export const serviceRoutes: FastifyPluginAsync = async (app) => {
                     lastCount: { type: ['integer', 'null'] },
                     failures: { type: 'integer' },
                     retryAt: nullableString,
+                    imported: {
+                      description: "what the corpus import (vigil serve's first start) stored from this source, and when",
+                      type: ['object', 'null'],
+                      properties: { read: { type: 'integer' }, stored: { type: 'integer' }, rejected: { type: 'integer' }, issues: { type: 'integer' }, finishedAt: { type: 'string' } },
+                    },
                   },
                 },
               },
@@ -96,18 +103,27 @@ export const serviceRoutes: FastifyPluginAsync = async (app) => {
               },
               store: { type: 'object', additionalProperties: true },
               daemon: { type: 'boolean' },
+              corpusImport: {
+                description: 'the corpus import job: `running` when interrupted (the next vigil serve finishes it)',
+                type: ['object', 'null'],
+                properties: { status: { type: 'string', enum: ['running', 'done'] }, dataDir: { type: 'string' }, startedAt: { type: 'string' }, finishedAt: nullableString },
+              },
             },
           },
           ...errors(401, 403, 429),
         },
       },
     },
-    async () => ({
-      sources: await sourceStatus(),
-      alerting: { counts: await alerts.alertCounts(), cursors: { changes: await alerts.getState('changes'), epssDay: await alerts.getState('epssDay') } },
-      store: await store.stats(),
-      daemon,
-    }),
+    async () => {
+      const job = await loadCorpusJob(alerts);
+      return {
+        sources: await sourceStatus(job),
+        alerting: { counts: await alerts.alertCounts(), cursors: { changes: await alerts.getState('changes'), epssDay: await alerts.getState('epssDay') } },
+        store: await store.stats(),
+        daemon,
+        corpusImport: job && { status: job.status, dataDir: job.dataDir, startedAt: job.startedAt, finishedAt: job.finishedAt },
+      };
+    },
   );
 
   // The overview is recomputed when the store changed (its generation: change feed, EPSS day,

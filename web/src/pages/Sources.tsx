@@ -1,5 +1,6 @@
 /**
- * Source health (`GET /api/status`): per source the last success, last error, cursor and counts;
+ * Source health (`GET /api/status`): per source the last success, last error (with its cause),
+ * cursor, counts and what the corpus import stored, and when; an interrupted corpus import;
  * store and alerting figures; and "Collect now" for analysts (`POST /api/collect`, then the job is
  * polled at `GET /api/collect/{id}` until it ends).
  */
@@ -45,7 +46,14 @@ function SourceTable({ sources }: { sources: SourceStatus[] }) {
                   <span class={`health ${err ? 'health-bad' : s.lastSuccess ? 'health-ok' : 'health-none'}`} aria-hidden="true" /> {fmtAgo(s.lastSuccess)}
                   <div class="small muted">{fmtDateTime(s.lastSuccess)}</div>
                 </td>
-                <td class="num">{fmtInt(s.lastCount)}</td>
+                <td class="num">
+                  {fmtInt(s.lastCount)}
+                  {s.imported && (
+                    <div class="small muted" data-testid="source-imported">
+                      corpus import: {fmtInt(s.imported.stored)} stored, {fmtDateTime(s.imported.finishedAt)}
+                    </div>
+                  )}
+                </td>
                 <td class="mono small break">{s.cursor ?? '—'}</td>
                 <td class="break small">
                   {err ? <span class="err-text">{err}</span> : <span class="muted">none</span>}
@@ -149,6 +157,12 @@ export function Sources({ me }: { me: Me }) {
       </div>
       <ErrorBox error={status.error} />
       {!s && status.loading && <Loading />}
+      {s?.corpusImport?.status === 'running' && (
+        <p class="err-text" role="alert" data-testid="corpus-import-interrupted">
+          The corpus import started {fmtDateTime(s.corpusImport.startedAt)} did not finish: the store is partial. Restart{' '}
+          <code>vigil serve</code> to finish it.
+        </p>
+      )}
       {s && (
         <>
           <Panel title="Feeds" id="feeds">

@@ -1,0 +1,162 @@
+/**
+ * `vigil serve` when things go wrong, as real processes (issue 10, items 7, 17, 18, 19):
+ * a busy port is one clear line and exit 1; a store others can read is warned about; a corpus
+ * import killed with SIGKILL is finished by the next start, to the same counts as a clean import;
+ * a full disk (a real tmpfs, when this runs as root) is one clear line and exit 1, not a hang.
+ */
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openSqliteStore } from '../store/sqlite/index.ts';
+import { runCli, startCli } from '../testing/cli.ts';
+import { corpusPath, hasCorpus } from '../testing/corpus.ts';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'vigil-serve-failures-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A corpus folder linking part of the real corpus: the 2018 NVD feed (16,591 CVEs), the CVE 5 records, KEV. */
+function subsetCorpus(name: string): string {
+  const data = path.join(dir, name);
+  for (const sub of ['cve5', 'nvd', 'cisa-kev']) mkdirSync(path.join(data, sub), { recursive: true });
+  symlinkSync(corpusPath('cve5', 'records'), path.join(data, 'cve5', 'records'));
+  symlinkSync(corpusPath('nvd', 'nvdcve-1.1-2018.json.gz'), path.join(data, 'nvd', 'nvdcve-1.1-2018.json.gz'));
+  for (const f of ['known_exploited_vulnerabilities-2025.08.18.json', 'known_exploited_vulnerabilities.json']) symlinkSync(corpusPath('cisa-kev', f), path.join(data, 'cisa-kev', f));
+  return data;
+}
+
+/** Starts `vigil serve --no-daemon` and resolves once it serves (or rejects when it ends first). */
+async function serveUntilUp(env: NodeJS.ProcessEnv, seconds = 240) {
+  const server = startCli(['serve', '--port', '0', '--no-daemon'], env);
+  let out = '';
+  let err = '';
+  server.child.stdout?.on('data', (d) => (out += d));
+  server.child.stderr?.on('data', (d) => (err += d));
+  const deadline = Date.now() + seconds * 1000;
+  while (!/Vigil is serving/.test(out)) {
+    if (Date.now() > deadline || server.child.exitCode !== null) throw new Error(`vigil serve did not start:\n${out}\n${err}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { ...server, stderr: () => err };
+}
+
+/** Store counts, without the size on disk (which depends on the write history). */
+async function counts(db: string) {
+  const store = openSqliteStore(db, { readonly: true });
+  try {
+    const { bytes: _, ...rest } = await store.stats();
+    return rest;
+  } finally {
+    await store.close();
+  }
+}
+
+describe('vigil serve: busy port and store permissions', () => {
+  it('a busy port prints one line naming it and exits 1; a store others can read is warned about', async () => {
+    const db = path.join(dir, 'perm.db');
+    await openSqliteStore(db).close();
+    chmodSync(db, 0o644);
+    const busy = createServer();
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+    const { port } = busy.address() as { port: number };
+    try {
+      const r = await runCli(['serve', '--port', String(port), '--no-daemon', '--no-import'], { VIGIL_DB: db });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain(`vigil: port ${port} is in use: is Vigil already running? use --port`);
+      expect(r.stderr).not.toMatch(/EADDRINUSE|^\s+at /m);
+      expect(r.stderr).toContain(`warning: ${db} is mode 644: others can read it (it holds credentials): chmod 600 ${db}`);
+    } finally {
+      await new Promise((r) => busy.close(r));
+    }
+  }, 60_000);
+});
+
+describe.skipIf(!hasCorpus())('vigil serve: an interrupted corpus import is finished on restart', () => {
+  it('after SIGKILL mid-import, the next start resumes it and ends with the counts of a clean import', async () => {
+    // The reference: a clean, uninterrupted import of the same corpus.
+    const cleanDb = path.join(dir, 'clean.db');
+    const clean = await serveUntilUp({ VIGIL_DATA_DIR: subsetCorpus('data-clean'), VIGIL_DB: cleanDb });
+    clean.child.kill('SIGTERM');
+    expect((await clean.done).status).toBe(0);
+    const expected = await counts(cleanDb);
+    expect(expected.vulnerabilities).toBeGreaterThanOrEqual(16_591);
+
+    const db = path.join(dir, 'killed.db');
+    const data = subsetCorpus('data-killed');
+    const first = startCli(['serve', '--port', '0', '--no-daemon'], { VIGIL_DATA_DIR: data, VIGIL_DB: db });
+    // Killed once the NVD step has stored part of its records.
+    const deadline = Date.now() + 180_000;
+    for (;;) {
+      if (Date.now() > deadline || first.child.exitCode !== null) throw new Error('the import did not get going');
+      await new Promise((r) => setTimeout(r, 100));
+      let stored = 0;
+      try {
+        const probe = new Database(db, { readonly: true, fileMustExist: true });
+        stored = probe.prepare("SELECT count(*) FROM observations WHERE source = 'nvd'").pluck().get() as number;
+        probe.close();
+      } catch {
+        continue; // not created yet
+      }
+      if (stored > 2_000) break;
+    }
+    first.child.kill('SIGKILL');
+    await first.done;
+    const partial = await counts(db);
+    expect(partial.vulnerabilities).toBeLessThan(expected.vulnerabilities);
+
+    const status = await runCli(['status'], { VIGIL_DB: db });
+    expect(status.stdout).toMatch(/corpus import: INTERRUPTED \(started [^,]+, steps done: cve5 \d+ stored/);
+
+    const second = await serveUntilUp({ VIGIL_DATA_DIR: data, VIGIL_DB: db });
+    expect(second.stderr()).toMatch(/resuming the corpus import interrupted since \S+ \(steps done: cve5\)/);
+    second.child.kill('SIGTERM');
+    expect((await second.done).status).toBe(0);
+    expect(await counts(db)).toEqual(expected);
+
+    const json = JSON.parse((await runCli(['status', '--json'], { VIGIL_DB: db })).stdout) as {
+      corpusImport: { status: string; steps: { source: string }[] };
+      sources: { source: string; imported: { stored: number; finishedAt: string } | null }[];
+    };
+    expect(json.corpusImport.status).toBe('done');
+    expect(json.corpusImport.steps.map((s) => s.source)).toEqual(['cve5', 'nvd', 'kev', 'epss']);
+    expect(json.sources.find((s) => s.source === 'kev')?.imported).toMatchObject({ stored: expect.any(Number), finishedAt: expect.any(String) });
+  }, 600_000);
+});
+
+/** Whether this process may mount a tmpfs (root), for a real full disk. */
+function canMount(): boolean {
+  if (process.getuid?.() === 0) return true;
+  console.warn('\n*** not root: cannot mount a small tmpfs, the full-disk test of vigil serve is SKIPPED ***\n');
+  return false;
+}
+
+const full = path.join(dir, 'full');
+describe.skipIf(!hasCorpus() || !canMount())('vigil serve on a full disk', () => {
+  beforeAll(() => {
+    mkdirSync(full, { recursive: true });
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=6m', 'tmpfs', full]);
+  });
+  afterAll(() => {
+    try {
+      execFileSync('umount', [full], { stdio: 'ignore' });
+    } catch {
+      // not mounted
+    }
+  });
+
+  it('says the disk is full in one line and exits 1 instead of hanging', async () => {
+    const started = Date.now();
+    const run = startCli(['serve', '--port', '0'], { VIGIL_DATA_DIR: subsetCorpus('data-full'), VIGIL_DB: path.join(full, 'vigil.db') });
+    const timer = setTimeout(() => run.child.kill('SIGKILL'), 240_000);
+    const r = await run.done;
+    clearTimeout(timer);
+    expect(r.signal).toBeNull();
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`vigil: the disk holding ${path.join(full, 'vigil.db')} is full (SQLite: database or disk is full): free some space and start again`);
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+    expect(Date.now() - started).toBeLessThan(240_000);
+  }, 300_000);
+});
