@@ -2,6 +2,7 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { baseline } from '../alerts/engine.ts';
 import { headline, whyLines } from '../alerts/render.ts';
+import { formatPriority } from '../analysis/priority-format.ts';
 import { VigilError } from '../errors.ts';
 import type { Alert, AlertStatus, DeliveryAttempt } from '../model/alert.ts';
 import { withAlerts } from './context.ts';
@@ -24,7 +25,7 @@ export function describeAlert(a: Alert, log: DeliveryAttempt[]): string {
     `  status      ${a.status}${a.sentAt ? ` at ${a.sentAt}` : ''}; ${a.attempts} attempt(s)${a.nextAttemptAt && a.status === 'pending' ? `; next ${a.nextAttemptAt}` : ''}${a.lastError ? `; last error: ${a.lastError}` : ''}`,
     `  provisional ${a.provisional ? `yes${a.confirmedAt ? `, confirmed by NVD CPE data at ${a.confirmedAt}` : ', not yet confirmed by NVD'}` : 'no'}`,
     '',
-    `${f.cveId}  ${f.severity ?? 'no severity'}  CVSS ${f.cvss ? `${f.cvss.score} (v${f.cvss.version})` : '-'}  EPSS ${f.epss ? `${(f.epss.score * 100).toFixed(2)}%` : '-'}  KEV ${f.kev ? `since ${f.kev.dateAdded}` : 'no'}  priority ${f.priority.toFixed(1)}`,
+    `${f.cveId}  ${f.severity ?? 'no severity'}  CVSS ${f.cvss ? `${f.cvss.score} (v${f.cvss.version})` : '-'}  EPSS ${f.epss ? `${(f.epss.score * 100).toFixed(2)}%` : '-'}  KEV ${f.kev ? `since ${f.kev.dateAdded}` : 'no'}  priority ${formatPriority(f.priority)}`,
     `  ${f.link}`,
     '',
     'Why:',

@@ -1,5 +1,6 @@
 /** `vigil show <CVE-ID>`: the merged record with its sources, EPSS, KEV, SSVC, priority and history. */
 import type { Command } from 'commander';
+import { formatPriority } from '../analysis/priority-format.ts';
 import { buildView } from '../analysis/view.ts';
 import { VigilError } from '../errors.ts';
 import type { VulnerabilityView } from '../model/record.ts';
@@ -15,7 +16,7 @@ export function formatView(v: VulnerabilityView): string {
   if (v.title) out.push(v.title);
   out.push(`published ${v.published ?? '?'}  last modified ${v.lastModified}  assigner ${v.assigner ?? '?'}`);
   out.push('', v.description ?? '(no description)', '');
-  out.push(`PRIORITY ${v.priority.score.toFixed(1)}/100`);
+  out.push(`PRIORITY ${formatPriority(v.priority.score)}/100`);
   for (const f of v.priority.factors) out.push(`  ${f.name.padEnd(10)} +${f.contribution.toFixed(2).padStart(6)}  ${f.explanation}`);
   out.push('', `SEVERITY ${v.severity ?? 'unknown'}${v.primaryCvss ? ` (CVSS ${v.primaryCvss.version} ${v.primaryCvss.baseScore} by ${v.primaryCvss.scorer})` : ''}`);
   if (v.cvss.length) {

@@ -6,6 +6,7 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { entryLabel } from '../alerts/entry.ts';
 import { previewMatches } from '../alerts/preview.ts';
 import { entryFromInput, importWatchlistFile, subscriptionFromInput } from '../alerts/watchlist-file.ts';
+import { formatPriority } from '../analysis/priority-format.ts';
 import { VigilError } from '../errors.ts';
 import { ALERT_EVENTS, type AlertEventType, type Owner, type WatchEntry, type Watchlist } from '../model/alert.ts';
 import { numberIn, withAlerts } from './context.ts';
@@ -215,7 +216,7 @@ export function registerWatch(program: Command): void {
             ['CVE', 'PRIO', 'SEVERITY', 'ENTRY', 'ALERTS', 'WHY'],
             shown.map((r) => [
               r.cveId,
-              r.priority.toFixed(1),
+              formatPriority(r.priority),
               r.severity ?? '',
               `#${r.entry}`,
               r.passes ? 'yes' : `no (${r.thresholds.filter((t) => !t.passed).map((t) => `${t.name} ${t.actual ?? 'none'}`).join(', ')})`,

@@ -1,4 +1,5 @@
 /** Display formatting: dates, EPSS percentages, scores. Every function accepts missing values. */
+import { formatPriority } from '../../src/analysis/priority-format.ts';
 
 /** `2024-04-12` from an ISO 8601 string. */
 export function fmtDate(iso: string | null | undefined): string {
@@ -45,9 +46,7 @@ export function fmtAgo(iso: string | null | undefined, now = Date.now()): string
   return `${Math.floor(s / 86400)} d ago`;
 }
 
-/** A priority score (0–100): whole numbers as they are, others with one decimal. */
+/** A priority score (0–100): one decimal, rounded down, as the CLI prints it (src/analysis/priority-format.ts). */
 export function fmtPrio(p: number | null | undefined): string {
-  if (p === null || p === undefined) return '—';
-  // Truncated, not rounded: 99.99 reads 99.9, below a true 100.
-  return Number.isInteger(p) ? String(p) : (Math.floor(p * 10) / 10).toFixed(1);
+  return p === null || p === undefined ? '—' : formatPriority(p);
 }
