@@ -5,6 +5,7 @@
  */
 import { buildView } from '../analysis/view.ts';
 import type { MergeOptions } from '../analysis/merge.ts';
+import { listText } from '../analysis/title.ts';
 import type { MatchReason, ThresholdCheck, WatchEntry } from '../model/alert.ts';
 import type { Severity } from '../model/vulnerability.ts';
 import type { AlertStore } from '../store/alerts.ts';
@@ -71,7 +72,7 @@ export async function previewMatches(
         cveId: view.id,
         priority: view.priority.score,
         severity: view.severity,
-        title: view.title ?? view.description?.slice(0, 80) ?? '',
+        title: listText(view.title, view.description).title ?? '',
         entry: m.entry.id,
         entryIndex: entries.indexOf(m.entry),
         passes: passesAll(checks),

@@ -125,7 +125,9 @@ export async function buildApp(deps: ApiDeps, options: AppOptions = {}): Promise
     if (route.url.startsWith('/docs') || route.url.startsWith('/ui')) route.config = { ...route.config, access: route.config?.access ?? { role: 'public' } };
     if (route.method !== 'HEAD') routeTable.push({ method: String(route.method), url: route.url, access: route.config?.access ?? null, hidden: Boolean((route.schema as { hide?: boolean } | undefined)?.hide) });
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: false }, staticCSP: true });
+  // The docs pages keep helmet's policy above (the plugin's own static CSP forbade the inline styles
+  // Swagger UI sets: a console error on every load), and no validator badge from validator.swagger.io.
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: false, validatorUrl: null } });
   installGuard(app, server.rateLimitPerMinute);
 
   // Not encapsulated: its request-metrics hook must see every route.

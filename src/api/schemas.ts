@@ -37,7 +37,8 @@ export const CveSummary = {
     kev: { type: 'boolean' },
     ransomware: { type: 'boolean' },
     priority: { type: 'number', description: 'priority score, 0–100 (docs/priority.md)' },
-    title: nullable('string'),
+    title: { type: ['string', 'null'], description: "the CNA's title, else the description's first sentence, cut between words" },
+    snippet: { type: ['string', 'null'], description: 'description text the title does not show, cut between words (… where cut)' },
     vendors: { type: 'array', items: { type: 'string' } },
   },
 } as const;

@@ -1,4 +1,6 @@
 /** Text rendering helpers for the CLI. */
+import { formatPriority } from '../analysis/priority-format.ts';
+import { clipWords } from '../analysis/title.ts';
 import type { RankedVulnerability } from '../model/record.ts';
 
 /** Renders rows as an aligned text table. */
@@ -8,24 +10,37 @@ export function table(header: string[], rows: string[][]): string {
   return [line(header), line(widths.map((w) => '─'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
-const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+/** Widths of the ranked list's text columns, and of a search result's snippet line. */
+const VENDOR_WIDTH = 24;
+const TITLE_WIDTH = 60;
+const SNIPPET_WIDTH = 110;
 
-/** Renders a ranked list (`top`, `search`). */
-export function rankedTable(rows: RankedVulnerability[]): string {
+/**
+ * Renders a ranked list (`top`, `search`). Titles (the CNA's, else the description's first
+ * sentence: analysis/title.ts) and vendors are cut between words.
+ * @param options.snippets under each row, an indented line with its description snippet (search results).
+ */
+export function rankedTable(rows: RankedVulnerability[], options: { snippets?: boolean } = {}): string {
   if (!rows.length) return 'no matching CVE';
-  return table(
+  const text = table(
     ['#', 'CVE', 'PRIO', 'KEV', 'EPSS', 'CVSS', 'SEVERITY', 'PUBLISHED', 'VENDOR', 'TITLE'],
     rows.map((r, i) => [
       String(i + 1),
       r.id,
-      r.priority.toFixed(1),
+      formatPriority(r.priority),
       r.kev ? (r.ransomware ? 'yes+R' : 'yes') : '',
       r.epss === null ? '' : `${(r.epss * 100).toFixed(1)}%`,
       r.cvssScore === null ? '' : `${r.cvssScore.toFixed(1)} v${r.cvssVersion}`,
       r.severity ?? '',
       r.published?.slice(0, 10) ?? '',
-      clip(r.vendors.join(', '), 24),
-      clip(r.title ?? '', 60),
+      clipWords(r.vendors.join(', '), VENDOR_WIDTH),
+      clipWords(r.title ?? '', TITLE_WIDTH),
     ]),
   );
+  if (!options.snippets) return text;
+  const lines = text.split('\n');
+  return [
+    ...lines.slice(0, 2),
+    ...rows.flatMap((r, i) => [lines[i + 2] as string, ...(r.snippet ? [`    ${clipWords(r.snippet, SNIPPET_WIDTH)}`] : [])]),
+  ].join('\n');
 }

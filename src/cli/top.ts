@@ -76,7 +76,7 @@ export function registerTop(program: Command): void {
   ).action(async (words: string[], opts: FilterOptions, cmd: Command) => {
     await withContext(cmd, async ({ store }) => {
       const rows = await store.rank(toQuery(opts, words.join(' ')));
-      console.log(opts.json ? JSON.stringify(rows, null, 2) : rankedTable(rows));
+      console.log(opts.json ? JSON.stringify(rows, null, 2) : rankedTable(rows, { snippets: true }));
     });
   });
 }

@@ -163,6 +163,9 @@ export interface RankedVulnerability {
   kev: boolean;
   ransomware: boolean;
   priority: number;
+  /** The CNA's title, else the description's first sentence, cut between words (analysis/title.ts). */
   title: string | null;
+  /** Description text the title does not show, cut between words; null when nothing is left. */
+  snippet: string | null;
   vendors: string[];
 }

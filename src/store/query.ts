@@ -16,6 +16,7 @@ export interface RankTables {
     state: string;
     published: string | null;
     title: string | null;
+    snippet: string | null;
     severity: string | null;
     cvss_score: number | null;
     cvss_version: string | null;
@@ -59,6 +60,7 @@ export function buildRankQuery(db: Kysely<RankTables>, q: RankQuery) {
       'vulns.state',
       'vulns.published',
       'vulns.title',
+      'vulns.snippet',
       'vulns.severity',
       'vulns.cvss_score',
       'vulns.cvss_version',

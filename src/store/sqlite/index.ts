@@ -36,6 +36,7 @@ interface RankRow {
   state: CveState;
   published: string | null;
   title: string | null;
+  snippet: string | null;
   severity: Severity | null;
   cvss_score: number | null;
   cvss_version: CvssVersion | null;

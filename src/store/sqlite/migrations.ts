@@ -4,12 +4,15 @@
  */
 import type { Database } from 'better-sqlite3';
 import { prioritySql } from '../../analysis/priority.ts';
+import { listText } from '../../analysis/title.ts';
 
 /** One migration. */
 export interface Migration {
   id: number;
   name: string;
   sql: string;
+  /** Runs after `sql`, in the same transaction: a backfill SQL alone cannot compute. */
+  run?: (db: Database) => void;
 }
 
 export const migrations: Migration[] = [
@@ -319,7 +322,33 @@ export const migrations: Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    id: 4,
+    name: 'list text',
+    // `title` becomes what a list shows: the CNA's title, else one derived from the description
+    // (analysis/title.ts; rows.ts writes both); `snippet` is the description text beside it.
+    sql: 'ALTER TABLE vulns ADD COLUMN snippet TEXT;',
+    run: backfillListText,
+  },
 ];
+
+/**
+ * Migration 4's backfill: the list title and snippet of every stored record, from the title and
+ * description its observations state (CVE 5 first, then NVD: analysis/merge.ts's precedence).
+ */
+function backfillListText(db: Database): void {
+  db.function('vigil_list_text', { deterministic: true }, (title, description) =>
+    JSON.stringify(listText(title as string | null, description as string | null)),
+  );
+  const field = (source: string, key: string) => `max(CASE source WHEN '${source}' THEN nullif(json_extract(data, '$.${key}'), '') END)`;
+  db.exec(`
+    UPDATE vulns SET title = json_extract(t.text, '$.title'), snippet = json_extract(t.text, '$.snippet')
+    FROM (
+      SELECT cve_id, vigil_list_text(coalesce(${field('cve5', 'title')}, ${field('nvd', 'title')}), coalesce(${field('cve5', 'description')}, ${field('nvd', 'description')})) AS text
+      FROM observations GROUP BY cve_id
+    ) AS t
+    WHERE vulns.cve_id = t.cve_id`);
+}
 
 /** Applies pending migrations. @returns the ids applied. */
 export function migrate(db: Database): number[] {
@@ -333,6 +362,7 @@ export function migrate(db: Database): number[] {
     const ran = db.transaction(() => {
       if (db.prepare('SELECT 1 FROM schema_migrations WHERE id = ?').get(m.id)) return false;
       db.exec(m.sql);
+      m.run?.(db);
       db.prepare('INSERT INTO schema_migrations (id, name, applied_at) VALUES (?, ?, ?)').run(m.id, m.name, new Date().toISOString());
       return true;
     }).immediate();

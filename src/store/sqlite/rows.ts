@@ -4,6 +4,7 @@
  * connection lives: in-thread, or in the store's worker; see threaded.ts). Rows hold only strings
  * and numbers, so they cross to a worker cheaply.
  */
+import { listText } from '../../analysis/title.ts';
 import { productKey } from '../../enrich/product-key.ts';
 import type { VulnWrite } from '../types.ts';
 import type { SqliteStore } from './index.ts';
@@ -29,7 +30,10 @@ export interface WriteRow {
   state: string;
   published: string | null;
   mergedLastModified: string;
+  /** What a list shows (analysis/title.ts): the CNA's title, else one derived from the description. */
   title: string | null;
+  /** Description text beside the title in a list. */
+  snippet: string | null;
   severity: string | null;
   cvssScore: number | null;
   cvssVersion: string | null;
@@ -53,6 +57,7 @@ export function toRows(writes: VulnWrite[]): WriteRow[] {
     const byKey = new Map<string, string>();
     for (const p of v.products) if (!byKey.has(productKey(p.vendor))) byKey.set(productKey(p.vendor), p.vendor);
     const vendors = [...byKey.values()];
+    const text = listText(v.title, v.description);
     return {
       id: v.id,
       source: w.observation.source,
@@ -63,7 +68,8 @@ export function toRows(writes: VulnWrite[]): WriteRow[] {
       state: v.state,
       published: v.published ?? null,
       mergedLastModified: v.lastModified,
-      title: v.title ?? null,
+      title: text.title,
+      snippet: text.snippet,
       severity: v.severity,
       cvssScore: v.primaryCvss?.baseScore ?? null,
       cvssVersion: v.primaryCvss?.version ?? null,
@@ -92,10 +98,10 @@ export function writeRows(store: SqliteStore, rows: WriteRow[]): void {
   const getKev = store.stmt('SELECT ransomware FROM kev WHERE cve_id = ? AND removed_in IS NULL').pluck();
   const getEpss = store.stmt('SELECT epss, percentile, date FROM epss_current WHERE cve_id = ?');
   const putVuln = store.stmt(
-    `INSERT INTO vulns (cve_id, state, published, last_modified, title, severity, cvss_score, cvss_version, kev, ransomware, kev_hint, epss, epss_percentile, epss_date, vendors)
-     VALUES (@id, @state, @published, @lastModified, @title, @severity, @cvssScore, @cvssVersion, @kev, @ransomware, @kevHint, @epss, @percentile, @epssDate, @vendors)
+    `INSERT INTO vulns (cve_id, state, published, last_modified, title, snippet, severity, cvss_score, cvss_version, kev, ransomware, kev_hint, epss, epss_percentile, epss_date, vendors)
+     VALUES (@id, @state, @published, @lastModified, @title, @snippet, @severity, @cvssScore, @cvssVersion, @kev, @ransomware, @kevHint, @epss, @percentile, @epssDate, @vendors)
      ON CONFLICT (cve_id) DO UPDATE SET state = excluded.state, published = excluded.published, last_modified = excluded.last_modified,
-       title = excluded.title, severity = excluded.severity, cvss_score = excluded.cvss_score, cvss_version = excluded.cvss_version,
+       title = excluded.title, snippet = excluded.snippet, severity = excluded.severity, cvss_score = excluded.cvss_score, cvss_version = excluded.cvss_version,
        kev = excluded.kev, ransomware = excluded.ransomware, kev_hint = excluded.kev_hint, epss = excluded.epss,
        epss_percentile = excluded.epss_percentile, epss_date = excluded.epss_date, vendors = excluded.vendors`,
   );
@@ -120,6 +126,7 @@ export function writeRows(store: SqliteStore, rows: WriteRow[]): void {
         published: r.published,
         lastModified: r.mergedLastModified,
         title: r.title,
+        snippet: r.snippet,
         severity: r.severity,
         cvssScore: r.cvssScore,
         cvssVersion: r.cvssVersion,

@@ -112,8 +112,14 @@ function ResultsTable({ items, filters }: { items: CveSummary[]; filters: Filter
                 {c.state !== 'PUBLISHED' && <span class="tag">{c.state.toLowerCase()}</span>}
               </td>
               <td>
-                {c.title && <div class="clamp">{c.title}</div>}
-                <div class={c.title ? 'muted small' : undefined}>{c.vendors.slice(0, 3).join(', ') || <span class="muted">—</span>}</div>
+                {/* Title: the CNA's, else the description's first sentence; the snippet goes on from it (src/analysis/title.ts). */}
+                <div class="clamp">{c.title ?? <span class="muted">No title or description</span>}</div>
+                {c.snippet && (
+                  <div class="muted small clamp" data-testid="cve-snippet">
+                    {c.snippet}
+                  </div>
+                )}
+                {c.vendors.length > 0 && <div class="muted small">{c.vendors.slice(0, 3).join(', ')}</div>}
               </td>
               <td class="nowrap">
                 <SeverityBadge severity={c.severity} score={c.cvssScore} /> <KevTag kev={c.kev} ransomware={c.ransomware} />

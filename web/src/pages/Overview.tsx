@@ -70,7 +70,9 @@ function TopPriority({ items }: { items: StatsResponse['topPriority'] }) {
               {c.id}
             </Link>{' '}
             <SeverityBadge severity={c.severity} score={c.cvssScore} /> <KevTag kev={c.kev} ransomware={c.ransomware} />
-            <div class="muted small clamp">{c.title ?? c.vendors.join(', ')}</div>
+            <div class="muted small clamp" title={c.snippet ?? undefined}>
+              {c.title ?? c.vendors.join(', ')}
+            </div>
           </div>
         </li>
       ))}
