@@ -25,6 +25,7 @@ export const ErrorCodes = {
   VIGIL_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Unsupported content type %s: send application/json' },
   VIGIL_RATE_LIMITED: { status: 429, message: 'Too many requests: retry in %s' },
   VIGIL_INTERNAL: { status: 500, message: 'Internal error (request %s): the server log has the details' },
+  VIGIL_STORE_DAMAGED: { status: 500, message: 'The store %s is damaged (%s): `vigil doctor` runs the full check; restore a backup, or move the file aside and start again to re-import' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 /** One of the codes in {@link ErrorCodes}. */

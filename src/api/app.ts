@@ -55,6 +55,22 @@ export function routesOf(app: FastifyInstance): RouteEntry[] {
   return tables.get(app) ?? [];
 }
 
+/**
+ * Logs every answer of status 5xx at error level into the server's log (whatever Fastify's own
+ * logger setting), with the request id the answer's body gives the client, the method, the URL,
+ * the status and the error with its stack when one was thrown.
+ */
+function logServerErrors(app: FastifyInstance, log: ApiDeps['log']): void {
+  const thrown = new WeakMap<object, unknown>();
+  app.addHook('onError', async (request, _reply, err) => {
+    thrown.set(request, err);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    if (reply.statusCode < 500) return;
+    log.error({ requestId: request.id, method: request.method, url: request.url, statusCode: reply.statusCode, err: thrown.get(request) }, 'server error answered');
+  });
+}
+
 /** Version reported by `/health` and the OpenAPI document. */
 export const API_VERSION = '0.1.0';
 
@@ -78,6 +94,7 @@ export async function buildApp(deps: ApiDeps, options: AppOptions = {}): Promise
   const routeTable: RouteEntry[] = [];
   tables.set(app, routeTable);
   installErrorHandlers(app);
+  logServerErrors(app, deps.log);
   // Coerced types for query strings, paths and headers; strict ones for bodies (validation.ts).
   app.setValidatorCompiler(validatorCompiler());
   // Bodies are JSON only (docs/api.md): without this, a text/plain body reached validation (400, not 415).

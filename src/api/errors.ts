@@ -43,6 +43,8 @@ export function toVigilError(err: unknown, request: FastifyRequest): VigilError 
   if (e instanceof SyntaxError || e.statusCode === 400) return new VigilError('VIGIL_BAD_REQUEST', [e.message], { cause: err });
   if (e.statusCode === 413) return new VigilError('VIGIL_PAYLOAD_TOO_LARGE', [request.routeOptions.bodyLimit ?? '?'], { cause: err });
   if (e.statusCode === 415) return new VigilError('VIGIL_UNSUPPORTED_MEDIA_TYPE', [JSON.stringify(request.headers['content-type'] ?? '')], { cause: err });
+  // The static file server (docs assets) refuses a path leaving its folder (`/docs/static/../x`) with 403: nothing is there.
+  if (e.statusCode === 403 || e.statusCode === 404) return new VigilError('VIGIL_NOT_FOUND', [`route ${request.method} ${request.url.split('?')[0]}`], { cause: err });
   request.log.error({ err }, 'unhandled error');
   return new VigilError('VIGIL_INTERNAL', [request.id], { cause: err });
 }

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerAlerts } from './alerts.ts';
 import { registerCvss } from './cvss.ts';
 import { registerDemo } from './demo.ts';
+import { registerDoctor } from './doctor.ts';
 import { registerImport } from './import.ts';
 import { registerRun } from './run.ts';
 import { registerServe } from './serve.ts';
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerWatch(program);
   registerUsers(program);
   registerAlerts(program);
+  registerDoctor(program);
   return program;
 }
 

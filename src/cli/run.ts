@@ -14,6 +14,7 @@ import { HttpClient } from '../sources/http.ts';
 import { findSource } from '../sources/registry.ts';
 import type { AlertStore } from '../store/alerts.ts';
 import { cliConfig, openMonitor, untilSignal } from './context.ts';
+import { assertStoreIntact } from './doctor.ts';
 import { formatSummary } from './summary.ts';
 
 /**
@@ -67,6 +68,7 @@ export function registerRun(program: Command): void {
     .action(async (ids: string[], o: { once?: boolean }, cmd: Command) => {
       const { config, log } = cliConfig(cmd);
       for (const id of ids) findSource(id);
+      assertStoreIntact(config.database);
       const { reader, alerts, writer, channels, close } = openMonitor(config);
       try {
         const problems = await startupChecks(config, alerts, channels, log);

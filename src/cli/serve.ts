@@ -28,6 +28,7 @@ import { SqliteServerStore } from '../store/sqlite/server.ts';
 import { SqliteStatsStore } from '../store/sqlite/stats.ts';
 import { SqliteTriageStore } from '../store/sqlite/triage.ts';
 import { cliConfig, numberIn, openMonitor, untilSignal } from './context.ts';
+import { assertStoreIntact } from './doctor.ts';
 import { loadCorpusJob } from '../corpus-job.ts';
 import { corpusImportDue, runCorpusJob } from './corpus-job.ts';
 import { startupChecks } from './run.ts';
@@ -78,6 +79,7 @@ export function registerServe(program: Command): void {
     .action(async (o: ServeOptions, cmd: Command) => {
       const { config, log } = cliConfig(cmd);
       const jwtKey = jwtKeyFromEnv();
+      assertStoreIntact(config.database);
       const { reader, alerts, writer, channels, close: closeStores } = openMonitor(config, { channels: o.daemon });
       const auth = new SqliteServerStore(reader);
       let daemon: Daemon | null = null;

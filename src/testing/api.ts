@@ -121,9 +121,11 @@ export interface TestApi {
 /**
  * Starts an API over a fresh copy of the fixture (not listening: use `app.inject`, or
  * `listen: true` for a loopback port, then `app.server.address()`).
- * @param options.now frozen clock; `options.config` overrides config keys (server limits…).
+ * @param options.now frozen clock; `options.configure` overrides config keys (server limits…); `options.log` receives the server's log.
  */
-export async function startTestApi(options: { now?: () => Date; listen?: boolean; webDir?: string; configure?: (c: VigilConfig) => void; syncs?: ApiDeps['sync'] } = {}): Promise<TestApi> {
+export async function startTestApi(
+  options: { now?: () => Date; listen?: boolean; webDir?: string; configure?: (c: VigilConfig) => void; syncs?: ApiDeps['sync']; log?: ApiDeps['log'] } = {},
+): Promise<TestApi> {
   const config = loadConfig(undefined, { VIGIL_DATA_DIR: corpusDir });
   config.server.rateLimitPerMinute = 100_000;
   config.server.loginRateLimitPerMinute = 10_000;
@@ -137,7 +139,7 @@ export async function startTestApi(options: { now?: () => Date; listen?: boolean
   const alerts = new SqliteAlertStore(store);
   const deps: ApiDeps = {
     config,
-    log: createLogger('silent'),
+    log: options.log ?? createLogger('silent'),
     store,
     alerts,
     auth: new SqliteServerStore(store),
