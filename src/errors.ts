@@ -12,6 +12,7 @@ export const ErrorCodes = {
   VIGIL_INVALID_CVSS_VECTOR: { status: 400, message: 'Invalid CVSS vector "%s": %s' },
   VIGIL_INVALID_CPE: { status: 400, message: 'Invalid CPE 2.3 string "%s": %s' },
   VIGIL_INPUT_UNREADABLE: { status: 400, message: 'Cannot read %s: %s' },
+  VIGIL_INPUT_FORMAT: { status: 400, message: '%s: %s' },
   VIGIL_NOT_FOUND: { status: 404, message: '%s not found' },
   VIGIL_WATCH_ENTRY_INVALID: { status: 400, message: 'Invalid watchlist entry %s: %s' },
   VIGIL_WATCHLIST_INVALID: { status: 400, message: 'Invalid watchlist %s: %s' },

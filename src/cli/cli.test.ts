@@ -1,8 +1,10 @@
 /** The CLI as a user runs it: `vigil cvss`, `vigil import` with bad input, `vigil --help`. */
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { verifyPassword } from '../api/auth/credentials.ts';
@@ -31,7 +33,7 @@ describe('vigil cvss', () => {
     const sample = rows.filter((_, i) => i % 20 === 0).map((l) => l.split(','));
     const input = [...sample.map((r) => r[1]), 'CVSS:3.1/AV:X', 'garbage'].join('\n');
     const r = vigil(['cvss', '-'], `${input}\n`);
-    expect(r.status).toBe(0);
+    expect(r.status, 'a bad line makes the exit code 1').toBe(1);
     const out = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(out).toHaveLength(sample.length + 2);
     sample.forEach((row, i) => {
@@ -41,6 +43,53 @@ describe('vigil cvss', () => {
     });
     expect(Object.keys(out.at(-2))).toEqual(['vector', 'error']);
     expect(out.at(-1).error).toMatch(/garbage/);
+  });
+});
+
+describe('vigil cvss - (issue 10, items 10 and 11)', () => {
+  it('prints every line, good and bad, and exits 1 when a line is invalid; 0 when all are good', () => {
+    const good = 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H';
+    const bad = vigil(['cvss', '-'], `${good}\nAV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H\n${good}\n`);
+    expect(bad.status).toBe(1);
+    const lines = bad.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.baseScore ?? 'error')).toEqual([9.8, 'error', 9.8]);
+    expect(lines[1].error).toMatch(/did you mean "CVSS:3\.1\/AV:N\/AC:L\/PR:N\/UI:N\/S:U\/C:H\/I:H\/A:H"\?/);
+    expect(vigil(['cvss', '-'], `${good}\n\n${good}\n`).status).toBe(0);
+  });
+});
+
+describe('vigil import of files that are not the format (issue 10, item 10)', () => {
+  const garbage = path.join(dir, 'random.bin');
+  writeFileSync(garbage, randomBytes(4096));
+  const gzGarbage = path.join(dir, 'random.json.gz');
+  writeFileSync(gzGarbage, gzipSync(randomBytes(4096)));
+
+  it.each([
+    ['nvd', garbage, /random\.bin: not an NVD feed: gzip or JSON expected/],
+    ['nvd', gzGarbage, /random\.json\.gz: not an NVD feed: gzip or JSON expected/],
+    ['kev', garbage, /random\.bin: not a KEV feed: /],
+    ['epss', garbage, /random\.bin: not an EPSS file: /],
+  ])('vigil import %s %s: exit 1 with what was expected, nothing imported', (source, file, message) => {
+    const r = vigil(['import', source, file]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toMatch(/unbalanced|\n\s+at /);
+  });
+
+  it.skipIf(!hasCorpus())('checks every named file before importing any: a good KEV catalog beside garbage is not imported', () => {
+    const r = vigil(['import', 'kev', corpusPath('cisa-kev', 'known_exploited_vulnerabilities.json'), garbage, '--json']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/random\.bin: not a KEV feed/);
+    expect(r.stdout).toBe('');
+  });
+
+  it('exits 1 when every record was rejected, printing the summary and the reasons', () => {
+    const file = path.join(dir, 'all-bad.json');
+    writeFileSync(file, JSON.stringify({ vulnerabilities: [{ cve: { id: 'CVE-20X4-1' } }, { cve: { id: 'not an id' } }] }));
+    const r = vigil(['import', 'nvd', file]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/nvd: read 0, .*rejected 2/);
+    expect(r.stderr).toMatch(/nothing imported: all 2 records were rejected/);
   });
 });
 

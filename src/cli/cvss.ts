@@ -16,7 +16,7 @@ export function cvssLine(vector: string): Record<string, unknown> {
 export function registerCvss(program: Command): void {
   program
     .command('cvss')
-    .description('score a CVSS vector; with "-", one vector per line on stdin and one JSON object per line out')
+    .description('score a CVSS vector; with "-", one vector per line on stdin and one JSON object per line out (exit code 1 if any is invalid)')
     .argument('<vector>', 'a CVSS v2.0, v3.0, v3.1 or v4.0 vector, or - for stdin')
     .action(async (vector: string) => {
       if (vector !== '-') {
@@ -28,7 +28,11 @@ export function registerCvss(program: Command): void {
       const rl = createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY });
       for await (const raw of rl) {
         const v = raw.trim();
-        if (v) process.stdout.write(`${JSON.stringify(cvssLine(v))}\n`);
+        if (!v) continue;
+        const line = cvssLine(v);
+        process.stdout.write(`${JSON.stringify(line)}\n`);
+        // Every line is still scored and printed; the exit code tells a script that one failed.
+        if ('error' in line) process.exitCode = 1;
       }
     });
 }

@@ -21,7 +21,8 @@ Formats: nvd — API 2.0 pages or records, legacy JSON 1.1 yearly feeds (nvdcve-
 cve5 — a record, a cvelistV5 folder tree, JSON Lines, release zips (daily full, hourly delta);
 epss — epss_scores-YYYY-MM-DD.csv.gz, EPSS API JSON, semicolon files (date from the name or --date);
 kev — the CISA KEV JSON catalog or CSV feed.
-Re-running an import changes nothing.`,
+Re-running an import changes nothing. Exit code 1 when a file named is not in the source's format
+(checked before anything is imported) or when every record was rejected.`,
     )
     .action(async (sourceId: string, paths: string[], opts: { date?: string; json?: boolean }, cmd: Command) => {
       const { source } = findSource(sourceId);
@@ -31,6 +32,12 @@ Re-running an import changes nothing.`,
           const summary = await importFiles(source, paths, { store, log, merge: config.ssvc }, opts.date ? { date: opts.date } : {}, bar);
           bar.stop();
           console.log(opts.json ? JSON.stringify(summary, null, 2) : formatSummary(summary));
+          // Nothing usable in the input is a failed import, even though each rejection was reported.
+          if (summary.read === 0 && summary.rejected.length > 0) {
+            const n = summary.rejected.length;
+            console.error(`vigil: nothing imported: ${n === 1 ? 'the only record was' : `all ${n} records were`} rejected (reasons above)`);
+            process.exitCode = 1;
+          }
         } finally {
           bar.stop();
         }

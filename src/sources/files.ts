@@ -8,7 +8,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
-import { createGunzip, gunzip } from 'node:zlib';
+import { constants as zlibConstants, createGunzip, gunzip, gunzipSync } from 'node:zlib';
 import { VigilError } from '../errors.ts';
 
 const gunzipAsync = promisify(gunzip);
@@ -29,6 +29,58 @@ export async function isGzip(file: string): Promise<boolean> {
   } finally {
     await handle.close();
   }
+}
+
+/** What {@link readHead} found at the start of a file. */
+export interface FileHead {
+  /** The file starts with the gzip magic bytes. */
+  gzip: boolean;
+  /** The first content bytes (gunzipped when gzip, without a UTF-8 byte-order mark), or null when the gzip data cannot be decoded. */
+  head: Buffer | null;
+}
+
+/**
+ * Reads the start of a file's content, for telling its format before importing it: at most
+ * `bytes` bytes, gunzipped when the file is gzip (only the first 16 KiB of the file are read).
+ * @throws {VigilError} VIGIL_INPUT_UNREADABLE when the file cannot be read.
+ */
+export async function readHead(file: string, bytes = 4096): Promise<FileHead> {
+  let raw: Buffer;
+  try {
+    const handle = await fs.open(file, 'r');
+    try {
+      const { bytesRead, buffer } = await handle.read(Buffer.alloc(16 * 1024), 0, 16 * 1024, 0);
+      raw = buffer.subarray(0, bytesRead);
+    } finally {
+      await handle.close();
+    }
+  } catch (cause) {
+    throw new VigilError('VIGIL_INPUT_UNREADABLE', [file, (cause as Error).message], { cause });
+  }
+  const gzip = raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b;
+  let head: Buffer | null = raw;
+  if (gzip) {
+    try {
+      // Z_SYNC_FLUSH: decode what the first 16 KiB hold instead of failing on the missing rest.
+      head = gunzipSync(raw, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+    } catch (err) {
+      if (!(err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string')) throw err;
+      head = null; // corrupt gzip: the importer reports it with the records it could read
+    }
+  }
+  if (head && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) head = head.subarray(3);
+  return { gzip, head: head === null ? null : head.subarray(0, bytes) };
+}
+
+/**
+ * How the start of a file looks, for an error message: printable text quoted, else its first bytes in hex.
+ * @example describeHead(Buffer.from([0x7f, 0x45, 0x4c, 0x46])) // 'it starts with bytes 7f 45 4c 46'
+ */
+export function describeHead(head: Buffer): string {
+  if (head.length === 0) return 'it is empty';
+  const text = head.subarray(0, 40).toString('utf8');
+  if (/^[\t\n\r\x20-\x7e\u00a0-\uffff]*$/.test(text) && !text.includes('\ufffd')) return `it starts with ${JSON.stringify(text.trim().slice(0, 30))}`;
+  return `it starts with bytes ${[...head.subarray(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join(' ')}`;
 }
 
 /**

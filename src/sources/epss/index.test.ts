@@ -218,10 +218,9 @@ describe('EPSS bad rows', () => {
     expect(rejectedOf(events)[0]?.where).toEqual({ origin: file, field: 'score_date' });
   });
 
-  it('rejects a file in no known layout', async () => {
+  it('refuses a file in no known layout before importing anything (the wrong file, not a damaged one)', async () => {
+    const good = write('epss-2025-01-02.ssv', 'CVE-2024-0001;0.1;0.2\n');
     const file = write('notes-2025-01-01.txt', 'hello\n');
-    const events = await collect([file]);
-    expect(daysOf(events)).toEqual([]);
-    expect(rejectedOf(events)[0]?.reason).toMatch(/not an EPSS file/);
+    await expect(collect([good, file])).rejects.toMatchObject({ code: 'VIGIL_INPUT_FORMAT', message: expect.stringMatching(/notes-2025-01-01\.txt: not an EPSS file: .*\(it starts with "hello"\)/) });
   });
 });

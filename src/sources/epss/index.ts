@@ -11,7 +11,7 @@ import { VigilError } from '../../errors.ts';
 import type { EpssDay } from '../../model/vulnerability.ts';
 import type { ImportOptions, Source, SourceContext, SourceEvent, SyncContext } from '../types.ts';
 import { assembleEpssApiPages, type EpssApiPage, parseEpssApiPage } from './api.ts';
-import { decodeText, readWholeFile } from '../files.ts';
+import { decodeText, describeHead, readHead, readWholeFile } from '../files.ts';
 import { detectEpssLayout, parseEpssCsv } from './parse.ts';
 import { type EpssConfig, EpssConfigSchema, EpssDate } from './schema.ts';
 
@@ -30,13 +30,20 @@ const SOURCE_ID = 'epss';
  * joined at the end (one file per page is the usual way to save them).
  * @param options.date score date for files that carry none (EMBA layout), `YYYY-MM-DD`.
  * @throws {VigilError} VIGIL_CONFIG_INVALID when `options.date` is not `YYYY-MM-DD`;
- *   VIGIL_INPUT_UNREADABLE when a file cannot be read at all.
+ *   VIGIL_INPUT_UNREADABLE when a file cannot be read at all; VIGIL_INPUT_FORMAT, before anything
+ *   is yielded, when a file is in no EPSS layout at all (the wrong file, not a damaged one).
  * @example
  *   for await (const e of epssSource.importFiles(['epss_scores-2025-03-14.csv.gz'], { log })) …
  */
 export async function* importEpssFiles(paths: string[], ctx: SourceContext, options: ImportOptions = {}): AsyncGenerator<SourceEvent> {
   if (options.date !== undefined && !EpssDate.safeParse(options.date).success) {
     throw new VigilError('VIGIL_CONFIG_INVALID', [`--date "${options.date}": expected YYYY-MM-DD`]);
+  }
+  for (const file of paths) {
+    const { head } = await readHead(file);
+    if (head !== null && detectEpssLayout(head.toString('utf8')) === null) {
+      throw new VigilError('VIGIL_INPUT_FORMAT', [file, `not an EPSS file: "#model_version:…", "cve,epss,percentile" or "CVE-…;epss;percentile" expected on the first line (${describeHead(head)})`]);
+    }
   }
   const pages: EpssApiPage[] = [];
   const sizes = await Promise.all(paths.map((p) => fs.stat(p).then((s) => s.size, () => 0)));

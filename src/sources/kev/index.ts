@@ -6,8 +6,8 @@
  */
 import { VigilError, SourceUnavailableError } from '../../errors.ts';
 import type { Source, SourceContext, SourceEvent, SyncContext } from '../types.ts';
-import { decodeText, readWholeFile } from '../files.ts';
-import { parseKevCatalog } from './parse.ts';
+import { decodeText, describeHead, readHead, readWholeFile } from '../files.ts';
+import { detectKevLayout, parseKevCatalog } from './parse.ts';
 import { type KevConfig, KevConfigSchema } from './schema.ts';
 
 export { KevConfigSchema, type KevConfig, KevVulnerability, KevCatalogJson } from './schema.ts';
@@ -21,11 +21,18 @@ const SOURCE_ID = 'kev';
  * events for bad entries (by cveID and field) and then one `kev` event with the rest. A file
  * that cannot make a catalog (truncated JSON, unknown layout, no valid entry) is one `rejected`
  * event naming it.
- * @throws {VigilError} VIGIL_INPUT_UNREADABLE when a file cannot be read at all.
+ * @throws {VigilError} VIGIL_INPUT_UNREADABLE when a file cannot be read at all; VIGIL_INPUT_FORMAT,
+ *   before anything is yielded, when a file is not a KEV feed at all (neither JSON nor the CSV).
  * @example
  *   for await (const e of kevSource.importFiles(['known_exploited_vulnerabilities.json'], { log })) …
  */
 export async function* importKevFiles(paths: string[], ctx: SourceContext): AsyncGenerator<SourceEvent> {
+  for (const file of paths) {
+    const { head } = await readHead(file);
+    if (head !== null && detectKevLayout(head.toString('utf8')) === null) {
+      throw new VigilError('VIGIL_INPUT_FORMAT', [file, `not a KEV feed: the JSON catalog or a CSV starting with "cveID," expected (${describeHead(head)})`]);
+    }
+  }
   for (const file of paths) {
     ctx.signal?.throwIfAborted();
     const bytes = await readWholeFile(file);

@@ -13,7 +13,7 @@ import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { VigilError } from '../../errors.ts';
 import type { VulnObservation } from '../../model/vulnerability.ts';
-import { isGzip, listFiles } from '../files.ts';
+import { describeHead, isGzip, listFiles, readHead } from '../files.ts';
 import type { SourceContext, SourceEvent } from '../types.ts';
 import { JsonArraySplitter, JsonStructureError } from './json-split.ts';
 import { processRecord, processRecordText, type RecordOutcome, type RecordShape } from './records.ts';
@@ -152,16 +152,37 @@ function processDocument(text: string, file: string): RecordOutcome {
 }
 
 /**
+ * Why a file is not NVD data at all (it neither is nor holds JSON), or null when it may be.
+ * A gzip file whose data cannot be decoded is left to the import, which reports the damage.
+ * @throws {VigilError} VIGIL_INPUT_UNREADABLE when the file cannot be read.
+ */
+export async function nvdFormatProblem(file: string): Promise<string | null> {
+  const { gzip, head } = await readHead(file);
+  if (head === null) return null;
+  const first = head.toString('utf8').trimStart()[0];
+  if (first === '{' || first === '[') return null;
+  return `not an NVD feed: gzip or JSON expected (${gzip ? 'gzip, but ' : ''}${describeHead(head)})`;
+}
+
+/**
  * Imports NVD files and folders (recursively: `*.json`, `*.json.gz`).
  * Yields `vulns` batches of up to {@link BATCH_SIZE}, `progress` in bytes per file, and `rejected`
  * for each bad record (file, CVE id or array index, field) and for a truncated or malformed file
  * (after the good records before the damage).
- * @throws {VigilError} VIGIL_INPUT_UNREADABLE when a path does not exist.
+ * @throws {VigilError} VIGIL_INPUT_UNREADABLE when a path does not exist; VIGIL_INPUT_FORMAT,
+ *   before anything is yielded, when a file named in `paths` is not NVD data at all (random
+ *   bytes, a CSV): the wrong file, not a damaged one.
  */
 export async function* importNvdFiles(paths: string[], ctx: SourceContext): AsyncGenerator<SourceEvent> {
   const out = new Collector();
-  for (const root of paths) {
-    for (const file of await listFiles(root, isNvdFileName)) {
+  const listed = await Promise.all(paths.map((root) => listFiles(root, isNvdFileName)));
+  for (const [i, root] of paths.entries()) {
+    if (listed[i]?.[0] !== root) continue; // a folder: its *.json(.gz) files are imported as found
+    const problem = await nvdFormatProblem(root);
+    if (problem) throw new VigilError('VIGIL_INPUT_FORMAT', [root, problem]);
+  }
+  for (const files of listed) {
+    for (const file of files) {
       ctx.signal?.throwIfAborted();
       yield* importFile(file, out, ctx);
     }
