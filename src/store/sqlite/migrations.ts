@@ -5,6 +5,7 @@
 import type { Database } from 'better-sqlite3';
 import { prioritySql } from '../../analysis/priority.ts';
 import { listText } from '../../analysis/title.ts';
+import { dropUnaffectedProducts } from './unaffected-products.ts';
 
 /** One migration. */
 export interface Migration {
@@ -329,6 +330,16 @@ export const migrations: Migration[] = [
     // (analysis/title.ts; rows.ts writes both); `snippet` is the description text beside it.
     sql: 'ALTER TABLE vulns ADD COLUMN snippet TEXT;',
     run: backfillListText,
+  },
+  {
+    id: 6,
+    name: 'unaffected products',
+    // Products every feed lists only as unaffected are no longer indexed (analysis/merge.ts
+    // `unaffectedProducts`): drop the rows older stores wrote for them (unaffected-products.ts).
+    sql: '',
+    run: (db) => {
+      dropUnaffectedProducts(db);
+    },
   },
 ];
 
