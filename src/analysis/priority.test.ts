@@ -1,6 +1,8 @@
+import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { computePriority, PRIORITY_WEIGHTS } from './priority.ts';
+import { migrate, PRIORITY_V5 } from '../store/sqlite/migrations.ts';
+import { AWAITING_EPSS, computePriority, PRIORITY_WEIGHTS, prioritySql } from './priority.ts';
 
 const inputs = fc.record({
   rejected: fc.constant(false),
@@ -8,6 +10,7 @@ const inputs = fc.record({
   ransomware: fc.boolean(),
   epss: fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: null }),
   cvssScore: fc.option(fc.double({ min: 0, max: 10, noNaN: true }), { nil: null }),
+  awaitingEpss: fc.boolean(),
 });
 
 describe('priority score', () => {
@@ -18,6 +21,14 @@ describe('priority score', () => {
       [{ rejected: false, kev: false, ransomware: false, epss: 0.5, cvssScore: 5 }, 12.5 + 7.5],
       [{ rejected: false, kev: false, ransomware: false, epss: null, cvssScore: null }, 0],
       [{ rejected: true, kev: true, ransomware: true, epss: 1, cvssScore: 10 }, 0],
+      // New CVEs, not scored by EPSS yet: the prior (10 %), and the KEV weight when critical.
+      [{ rejected: false, kev: false, ransomware: false, epss: null, cvssScore: 10, awaitingEpss: true }, 55 + 2.5 + 15],
+      [{ rejected: false, kev: false, ransomware: false, epss: null, cvssScore: 9, awaitingEpss: true }, 55 + 2.5 + 13.5],
+      [{ rejected: false, kev: false, ransomware: false, epss: null, cvssScore: 8.9, awaitingEpss: true }, 2.5 + 13.35],
+      [{ rejected: false, kev: true, ransomware: false, epss: null, cvssScore: 10, awaitingEpss: true }, 55 + 2.5 + 15],
+      // Once EPSS scores it, the score is EPSS's, whatever it is.
+      [{ rejected: false, kev: false, ransomware: false, epss: 0.001, cvssScore: 10, awaitingEpss: true }, 0.025 + 15],
+      [{ rejected: true, kev: false, ransomware: false, epss: null, cvssScore: 10, awaitingEpss: true }, 0],
     ];
     for (const [input, score] of rows) expect(computePriority(input).score, JSON.stringify(input)).toBeCloseTo(score, 2);
   });
@@ -35,13 +46,62 @@ describe('priority score', () => {
   });
 
   it('orders KEV first, then EPSS, then CVSS', () => {
+    const presumed = (i: { kev: boolean; epss: number | null; cvssScore: number | null; awaitingEpss: boolean }) =>
+      i.awaitingEpss && i.epss === null && (i.cvssScore ?? 0) >= AWAITING_EPSS.criticalCvss;
     fc.assert(
       fc.property(inputs, inputs, (a, b) => {
-        if (a.kev && !b.kev) expect(computePriority(a).score).toBeGreaterThan(computePriority(b).score);
+        if (a.kev && !b.kev && !presumed(b)) expect(computePriority(a).score).toBeGreaterThan(computePriority(b).score);
       }),
     );
     const w = PRIORITY_WEIGHTS;
     expect(w.kev).toBeGreaterThan(w.epss + w.cvss);
     expect(w.epss).toBeGreaterThan(w.cvss);
+  });
+
+  it('ranks a new critical CVE awaiting EPSS above KEV entries with EPSS < 10 %, below those with more', () => {
+    const fresh = computePriority({ rejected: false, kev: false, ransomware: false, epss: null, cvssScore: 10, awaitingEpss: true }).score;
+    const kev = (epss: number) => computePriority({ rejected: false, kev: true, ransomware: false, epss, cvssScore: 10 }).score;
+    expect(fresh).toBeGreaterThan(kev(0.099));
+    expect(fresh).toBeLessThanOrEqual(kev(0.1));
+    // Without the prior (the defect): 15, under every KEV entry.
+    expect(computePriority({ rejected: false, kev: false, ransomware: false, epss: null, cvssScore: 10 }).score).toBe(15);
+  });
+
+  it('the store builds its priority column from this formula (the newest migration compiled it)', () => {
+    expect(PRIORITY_V5).toBe(prioritySql());
+    const db = new Database(':memory:');
+    migrate(db);
+    expect(db.prepare("SELECT sql FROM sqlite_schema WHERE name = 'vulns'").pluck().get()).toContain(`GENERATED ALWAYS AS ${prioritySql()} STORED`);
+    db.close();
+  });
+
+  it('the SQL of the stored column computes the same score as the TypeScript', () => {
+    const db = new Database(':memory:');
+    const score = db.prepare(
+      `SELECT ${prioritySql()} FROM (SELECT @state AS state, @kev AS kev, @ransomware AS ransomware, @epss AS epss, @cvss AS cvss_score, @awaiting AS awaiting_epss)`,
+    );
+    const anyInputs = fc.record({
+      rejected: fc.boolean(),
+      kev: fc.boolean(),
+      ransomware: fc.boolean(),
+      epss: fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: null }),
+      cvssScore: fc.option(fc.oneof(fc.double({ min: 0, max: 10, noNaN: true }), fc.constantFrom(8.9, 9, 9.8, 10)), { nil: null }),
+      awaitingEpss: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(anyInputs, (i) => {
+        const sql = score.pluck().get({
+          state: i.rejected ? 'REJECTED' : 'PUBLISHED',
+          kev: Number(i.kev),
+          ransomware: Number(i.ransomware),
+          epss: i.epss,
+          cvss: i.cvssScore,
+          awaiting: Number(i.awaitingEpss),
+        }) as number;
+        expect(sql).toBeCloseTo(computePriority(i).score, 2);
+      }),
+      { numRuns: 2000 },
+    );
+    db.close();
   });
 });

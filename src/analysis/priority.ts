@@ -12,6 +12,13 @@
  * exploitation (EPSS, up to 25 points), then technical severity (CVSS, up to 15). Ties are broken
  * by EPSS, then CVSS, then the newest publication.
  *
+ * A CVE too new for EPSS ({@link PriorityInputs.awaitingEpss}) is scored with a prior instead of
+ * a missing score read as 0: EPSS {@link AWAITING_EPSS.prior} (10 %), and, when it is critical
+ * (CVSS ≥ {@link AWAITING_EPSS.criticalCvss}), the KEV weight: presumed exploited until FIRST
+ * scores it (usually the next day). A new CVSS 10.0 CVE thus scores 72.5: above every KEV entry
+ * with little exploitation activity today (EPSS < 10 %, no ransomware use), below every KEV entry
+ * with EPSS ≥ 70 %; in between, CVSS and ransomware use decide.
+ *
  * The same formula is compiled to SQL ({@link prioritySql}) so that the store can keep the score
  * as a generated column, always consistent with its inputs; the unit tests check both agree.
  */
@@ -19,6 +26,14 @@ import type { Priority, PriorityFactor } from '../model/record.ts';
 
 /** The weights, in points. */
 export const PRIORITY_WEIGHTS = { kev: 55, ransomware: 5, epss: 25, cvss: 15 } as const;
+
+/**
+ * The prior of a CVE awaiting its first EPSS score (docs/priority.md, "New CVEs"): the EPSS
+ * probability (0–1) assumed meanwhile, the CVSS base score (0–10) from which it is also presumed
+ * exploited, and how many days before the newest stored EPSS day a CVE may be published and still
+ * count as awaiting (EPSS scores a new CVE within a day or two; older unscored CVEs get no prior).
+ */
+export const AWAITING_EPSS = { prior: 0.1, criticalCvss: 9, days: 7 } as const;
 
 /** Inputs of the priority score. */
 export interface PriorityInputs {
@@ -29,6 +44,21 @@ export interface PriorityInputs {
   epss: number | null;
   /** CVSS base score 0–10 of the primary assessment, or null. */
   cvssScore: number | null;
+  /**
+   * No EPSS score yet because the CVE is new: published at most {@link AWAITING_EPSS.days} days
+   * before the newest stored EPSS day, or after it (the store decides; see epss.ts). Default false.
+   */
+  awaitingEpss?: boolean;
+}
+
+/** Whether `inputs` are scored with the prior (awaiting EPSS, no score yet). */
+function usesPrior(inputs: PriorityInputs): boolean {
+  return inputs.awaitingEpss === true && inputs.epss === null;
+}
+
+/** Whether a CVE outside KEV is presumed exploited: critical and awaiting its first EPSS score. */
+function presumedExploited(inputs: PriorityInputs): boolean {
+  return !inputs.kev && usesPrior(inputs) && (inputs.cvssScore ?? 0) >= AWAITING_EPSS.criticalCvss;
 }
 
 const round2 = (x: number): number => Math.round(x * 100) / 100;
@@ -46,14 +76,19 @@ export function computePriority(inputs: PriorityInputs): Priority {
       factors: [{ name: 'rejected', value: 1, contribution: 0, explanation: 'The CVE is REJECTED: nothing to fix.' }],
     };
   }
+  const prior = usesPrior(inputs);
+  const presumed = presumedExploited(inputs);
+  const epss = prior ? AWAITING_EPSS.prior : inputs.epss;
   const factors: PriorityFactor[] = [
     {
       name: 'kev',
       value: inputs.kev ? 1 : 0,
-      contribution: inputs.kev ? w.kev : 0,
+      contribution: inputs.kev || presumed ? w.kev : 0,
       explanation: inputs.kev
         ? `In CISA KEV: exploited in the wild (+${w.kev}).`
-        : 'Not in CISA KEV: no known exploitation in the wild (+0).',
+        : presumed
+          ? `Not in CISA KEV, but critical (CVSS ≥ ${AWAITING_EPSS.criticalCvss.toFixed(1)}) and too new for EPSS: presumed exploited until EPSS scores it (+${w.kev}).`
+          : 'Not in CISA KEV: no known exploitation in the wild (+0).',
     },
     {
       name: 'ransomware',
@@ -65,12 +100,14 @@ export function computePriority(inputs: PriorityInputs): Priority {
     },
     {
       name: 'epss',
-      value: inputs.epss,
-      contribution: round2(w.epss * (inputs.epss ?? 0)),
+      value: epss,
+      contribution: round2(w.epss * (epss ?? 0)),
       explanation:
-        inputs.epss === null
+        epss === null
           ? 'No EPSS score (+0).'
-          : `EPSS ${(inputs.epss * 100).toFixed(2)}% probability of exploitation in 30 days × ${w.epss} (+${round2(w.epss * inputs.epss)}).`,
+          : prior
+            ? `No EPSS score yet (new CVE): prior ${(AWAITING_EPSS.prior * 100).toFixed(0)}% until EPSS scores it × ${w.epss} (+${round2(w.epss * AWAITING_EPSS.prior)}).`
+            : `EPSS ${(epss * 100).toFixed(2)}% probability of exploitation in 30 days × ${w.epss} (+${round2(w.epss * epss)}).`,
     },
     {
       name: 'cvss',
@@ -82,15 +119,19 @@ export function computePriority(inputs: PriorityInputs): Priority {
           : `CVSS base score ${inputs.cvssScore.toFixed(1)}/10 × ${w.cvss} (+${round2((w.cvss * inputs.cvssScore) / 10)}).`,
     },
   ];
-  const score = w.kev * Number(inputs.kev) + w.ransomware * Number(inputs.ransomware) + w.epss * (inputs.epss ?? 0) + (w.cvss * (inputs.cvssScore ?? 0)) / 10;
+  const score = w.kev * Number(inputs.kev || presumed) + w.ransomware * Number(inputs.ransomware) + w.epss * (epss ?? 0) + (w.cvss * (inputs.cvssScore ?? 0)) / 10;
   return { score: round2(score), factors };
 }
 
 /**
- * The same formula as an SQL expression over the columns `state`, `kev`, `ransomware`, `epss`
- * and `cvss_score` (SQLite and PostgreSQL), rounded to 2 decimals.
+ * The same formula as an SQL expression over the columns `state`, `kev`, `ransomware`, `epss`,
+ * `cvss_score` and `awaiting_epss` (0/1; SQLite and PostgreSQL), rounded to 2 decimals.
  */
 export function prioritySql(): string {
   const w = PRIORITY_WEIGHTS;
-  return `(CASE WHEN state = 'REJECTED' THEN 0 ELSE round(${w.kev} * kev + ${w.ransomware} * ransomware + ${w.epss} * coalesce(epss, 0) + ${w.cvss} * coalesce(cvss_score, 0) / 10.0, 2) END)`;
+  const a = AWAITING_EPSS;
+  const prior = 'awaiting_epss = 1 AND epss IS NULL';
+  const exploited = `(kev = 1 OR (${prior} AND coalesce(cvss_score, 0) >= ${a.criticalCvss}))`;
+  const epss = `coalesce(epss, CASE WHEN ${prior} THEN ${a.prior} ELSE 0 END)`;
+  return `(CASE WHEN state = 'REJECTED' THEN 0 ELSE round(${w.kev} * (CASE WHEN ${exploited} THEN 1 ELSE 0 END) + ${w.ransomware} * ransomware + ${w.epss} * ${epss} + ${w.cvss} * coalesce(cvss_score, 0) / 10.0, 2) END)`;
 }

@@ -38,12 +38,14 @@ describe.skipIf(!hasCorpus())('GET /stats', () => {
   const all = <T>(sql: string, ...args: unknown[]) => api.store.db.prepare(sql).all(...args) as T[];
 
   it('counts totals and severities like the records do', () => {
-    const rows = all<{ state: string; severity: string | null; kev: number }>('SELECT state, severity, kev FROM vulns');
+    const rows = all<{ state: string; severity: string | null; kev: number; has_record: number }>('SELECT state, severity, kev, has_record FROM vulns');
     expect(stats.totals.cves).toBe(rows.length);
     expect(stats.totals.kev).toBe(rows.filter((r) => r.kev).length);
     expect(stats.totals.rejected).toBe(rows.filter((r) => r.state === 'REJECTED').length);
+    // Severities describe records: a CVE known only from KEV has no CVSS yet (store/sqlite/known.ts).
+    expect(stats.totals.withRecord).toBe(rows.filter((r) => r.has_record).length);
     const expected: Record<string, number> = {};
-    for (const r of rows.filter((x) => x.state !== 'REJECTED')) expected[r.severity ?? 'UNKNOWN'] = (expected[r.severity ?? 'UNKNOWN'] ?? 0) + 1;
+    for (const r of rows.filter((x) => x.state !== 'REJECTED' && x.has_record)) expected[r.severity ?? 'UNKNOWN'] = (expected[r.severity ?? 'UNKNOWN'] ?? 0) + 1;
     expect(stats.severity).toEqual(expected);
   });
 

@@ -45,7 +45,11 @@ export function formatView(v: VulnerabilityView): string {
     ].filter(Boolean);
     out.push(`  CPE ${c.vendor}:${c.product}:${c.version}${r.length ? ` (${r.join(', ')})` : ''}`);
   }
-  out.push(`SOURCES: ${v.sources.map((s) => `${s.source} (${s.lastModified}${s.vulnStatus ? `, ${s.vulnStatus}` : ''})`).join(', ')}`);
+  out.push(
+    v.recordImported === false
+      ? `SOURCES: no CVE record (CVE 5 or NVD) imported yet; known from ${[v.kev && 'CISA KEV', v.epss && 'FIRST EPSS'].filter(Boolean).join(' and ')}`
+      : `SOURCES: ${v.sources.map((s) => `${s.source} (${s.lastModified}${s.vulnStatus ? `, ${s.vulnStatus}` : ''})`).join(', ')}`,
+  );
   out.push(`PROVENANCE: ${Object.entries(v.provenance).map(([k, s]) => `${k}←${s}`).join(' ')}`);
   if (v.references.length) out.push(`REFERENCES (${v.references.length}):`, ...v.references.slice(0, 10).map((r) => `  ${r.url}${r.tags.length ? ` [${r.tags.join(', ')}]` : ''}`));
   if (v.history.length) {

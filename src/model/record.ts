@@ -148,6 +148,12 @@ export interface VulnerabilityView extends Vulnerability {
   kev: KevView | null;
   priority: Priority;
   history: Omit<Change, 'cveId'>[];
+  /**
+   * False when no CVE record (CVE 5 or NVD) is stored yet and the CVE is known only from CISA KEV
+   * and/or FIRST EPSS: title, description, product and CWEs then come from the KEV entry.
+   * Absent in views not built from the store (treat as true).
+   */
+  recordImported?: boolean;
 }
 
 /** One row of a ranked list (`vigil top`, `vigil search`). */

@@ -60,7 +60,11 @@ export interface DeliveryLogRow extends DeliveryAttempt {
 /** Figures for the dashboard's overview (`GET /stats`). Days are `YYYY-MM-DD` (UTC). */
 export interface Stats {
   generatedAt: string;
-  totals: { cves: number; kev: number; rejected: number; withEpss: number };
+  /**
+   * `cves`: every CVE known from any source (KEV and EPSS name CVEs before their record arrives);
+   * `withRecord`: those with a CVE 5 or NVD record; `kev`: in the KEV catalog (or marked by a feed).
+   */
+  totals: { cves: number; kev: number; rejected: number; withEpss: number; withRecord: number };
   /** CVEs published on `today` / in the 7 days ending on it. */
   newToday: number;
   newThisWeek: number;
@@ -68,7 +72,7 @@ export interface Stats {
   kevAddedThisWeek: number;
   today: string;
   kevRecent: { cveId: string; dateAdded: string; vendorProject: string; product: string; vulnerabilityName: string }[];
-  /** Non-rejected CVEs per qualitative severity of the primary CVSS (`NONE`…`CRITICAL`, `UNKNOWN`: no CVSS). */
+  /** Non-rejected CVEs with a record per qualitative severity of the primary CVSS (`NONE`…`CRITICAL`, `UNKNOWN`: no CVSS). */
   severity: Record<string, number>;
   topVendors: { vendor: string; count: number }[];
   cwes: { cwe: string; name: string | null; count: number; owasp: { id: string; title: string }[] }[];

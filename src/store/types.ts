@@ -112,11 +112,26 @@ export interface StoredVulnerability {
   history: Change[];
   /** The stored priority score (generated from the columns). */
   priority: number;
+  /** The CVE id (the store always sets it; views of hand-made values fall back to the observations'). */
+  cveId?: string;
+  /**
+   * A CVE record (CVE 5 or NVD) is stored; false for a CVE known only from KEV and/or EPSS so far
+   * (`observations` is empty: the view is built from the KEV entry and EPSS; store/sqlite/known.ts).
+   * Default true.
+   */
+  hasRecord?: boolean;
+  /** No EPSS score yet and new enough to be ranked with the prior (analysis/priority.ts AWAITING_EPSS). Default false. */
+  awaitingEpss?: boolean;
+  /** ISO 8601: the record's newest lastModified; for a CVE without a record, when a source first named it. */
+  lastModified?: string;
 }
 
 /** Store sizes. */
 export interface StoreStats {
+  /** CVEs with a record (CVE 5 or NVD). */
   vulnerabilities: number;
+  /** CVEs known only from KEV and/or EPSS so far (no record imported yet). */
+  knownWithoutRecord: number;
   observations: number;
   epssScores: number;
   epssDays: string[];
@@ -139,6 +154,8 @@ export interface Store {
   applyKevCatalog(catalog: KevCatalog): Promise<KevImportResult>;
   getVulnerability(cveId: string): Promise<StoredVulnerability | null>;
   rank(query: RankQuery): Promise<RankedVulnerability[]>;
+  /** How many CVEs match the filters of `query` (its order, page and limit ignored): the list's total. */
+  countRanked(query: RankQuery): Promise<number>;
   getSourceState(source: string): Promise<SourceState | null>;
   saveSourceState(state: SourceState): Promise<void>;
   listSourceStates(): Promise<SourceState[]>;

@@ -8,6 +8,7 @@ import type { EpssDay } from '../../model/vulnerability.ts';
 import type { EpssImportResult } from '../types.ts';
 import type { PackedEpssDay } from './rows.ts';
 import type { SqliteStore } from './index.ts';
+import { refreshAwaitingEpss } from './known.ts';
 
 /** Calls `put` for each score of a day, plain or packed (without building 360k objects). */
 function eachScore(day: EpssDay | PackedEpssDay, put: (cveId: string, epss: number, percentile: number) => void): number {
@@ -51,8 +52,12 @@ export function applyEpssDay(store: SqliteStore, day: EpssDay | PackedEpssDay): 
         .run(date).changes;
       db.exec('DELETE FROM epss_current');
       store.stmt('INSERT INTO epss_current (cve_id, epss, percentile, date) SELECT cve_id, epss, percentile, ? FROM epss_in').run(date);
+      // Two passes: a changed score moves the row in the rank index (most of the cost on a large
+      // store); an unchanged one only takes the day's percentile and date.
       db.exec(`UPDATE vulns SET epss = c.epss, epss_percentile = c.percentile, epss_date = c.date
-               FROM epss_current c WHERE c.cve_id = vulns.cve_id`);
+               FROM epss_current c WHERE c.cve_id = vulns.cve_id AND vulns.epss IS NOT c.epss`);
+      db.exec(`UPDATE vulns SET epss_percentile = c.percentile, epss_date = c.date
+               FROM epss_current c WHERE c.cve_id = vulns.cve_id AND (vulns.epss_percentile IS NOT c.percentile OR vulns.epss_date IS NOT c.date)`);
       db.exec(`UPDATE vulns SET epss = NULL, epss_percentile = NULL, epss_date = NULL
                WHERE epss IS NOT NULL AND NOT EXISTS (SELECT 1 FROM epss_current c WHERE c.cve_id = vulns.cve_id)`);
     } else {
@@ -85,6 +90,7 @@ export function applyEpssDay(store: SqliteStore, day: EpssDay | PackedEpssDay): 
         .run({ d: next });
     }
     store.stmt('INSERT INTO epss_days (date, model_version, rows) VALUES (?, ?, ?)').run(date, day.modelVersion, rows);
+    if (date > newest) refreshAwaitingEpss(db);
   })();
   return result;
 }

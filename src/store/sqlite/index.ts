@@ -6,15 +6,16 @@
 import { closeSync, existsSync, openSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { DummyDriver, Kysely, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler } from 'kysely';
+import { computePriority } from '../../analysis/priority.ts';
 import type { Change, RankedVulnerability } from '../../model/record.ts';
 import type { CvssVersion, CveState, KevEntry, KevHint, RecordSourceId, Severity, VulnObservation } from '../../model/vulnerability.ts';
-import { buildRankQuery, type RankTables } from '../query.ts';
+import { buildCountQuery, buildRankQuery, type RankTables } from '../query.ts';
 import type { MergeState, RankQuery, SourceState, Store, StoredVulnerability, StoreStats, VulnWrite } from '../types.ts';
 import { applyEpssDay } from './epss.ts';
 import { applyKevCatalog } from './kev.ts';
-import { migrate } from './migrations.ts';
 import { dayStart } from './known.ts';
 import { VendorNames } from './vendor-names.ts';
+import { migrate } from './migrations.ts';
 import { toRows, writeRows } from './rows.ts';
 
 /** Options of the SQLite store. */
@@ -78,10 +79,10 @@ export class SqliteStore implements Store {
   readonly #file: string;
   readonly #qb: Kysely<RankTables>;
   readonly #stmts = new Map<string, Database.Statement>();
-
-  constructor(file: string, options: SqliteStoreOptions = {}) {
   /** One display name per vendor key, for lists (vendor-names.ts). */
   readonly vendorNames = new VendorNames(this);
+
+  constructor(file: string, options: SqliteStoreOptions = {}) {
     this.#file = file;
     // Created here, owner-only, before SQLite creates it with the umask's mode (usually 0644).
     if (!options.readonly && file !== ':memory:' && file !== '' && !existsSync(file)) closeSync(openSync(file, 'a', 0o600));
@@ -147,17 +148,28 @@ export class SqliteStore implements Store {
   }
 
   async getVulnerability(cveId: string): Promise<StoredVulnerability | null> {
-    const row = this.stmt('SELECT kev_hint, epss, epss_percentile, epss_date, priority FROM vulns WHERE cve_id = ?').get(cveId) as
-      | { kev_hint: string | null; epss: number | null; epss_percentile: number | null; epss_date: string | null; priority: number }
+    const row = this.stmt(
+      'SELECT kev_hint, epss, epss_percentile, epss_date, priority, has_record, awaiting_epss, last_modified FROM vulns WHERE cve_id = ?',
+    ).get(cveId) as
+      | {
+          kev_hint: string | null;
+          epss: number | null;
+          epss_percentile: number | null;
+          epss_date: string | null;
+          priority: number;
+          has_record: number;
+          awaiting_epss: number;
+          last_modified: string;
+        }
       | undefined;
-    if (!row) return null;
-    const kev = this.stmt('SELECT data FROM kev WHERE cve_id = ? AND removed_in IS NULL').get(cveId) as { data: string } | undefined;
     const epssHistory = this.stmt('SELECT date, epss AS score, percentile FROM epss_history WHERE cve_id = ? ORDER BY date').all(cveId) as {
       date: string;
       score: number;
       percentile: number;
     }[];
     const history = this.stmt('SELECT cve_id AS cveId, field, old, new, source, at FROM changes WHERE cve_id = ? ORDER BY at, id').all(cveId) as Change[];
+    if (!row) return epssOnly(this, cveId, epssHistory, history);
+    const kev = this.stmt('SELECT data FROM kev WHERE cve_id = ? AND removed_in IS NULL').get(cveId) as { data: string } | undefined;
     return {
       observations: (this.stmt('SELECT data FROM observations WHERE cve_id = ? ORDER BY source').pluck().all(cveId) as string[]).map(
         (d) => JSON.parse(d) as VulnObservation,
@@ -171,6 +183,10 @@ export class SqliteStore implements Store {
       epssHistory,
       history,
       priority: row.priority,
+      cveId,
+      hasRecord: row.has_record === 1,
+      awaitingEpss: row.awaiting_epss === 1,
+      lastModified: row.last_modified,
     };
   }
 
@@ -193,6 +209,11 @@ export class SqliteStore implements Store {
       snippet: r.snippet,
       vendors: r.vendors ? this.vendorNames.display(r.vendors.split(', ')) : [],
     }));
+  }
+
+  async countRanked(query: RankQuery): Promise<number> {
+    const compiled = buildCountQuery(this.#qb, query).compile();
+    return this.stmt(compiled.sql).pluck().get(...(compiled.parameters as unknown[])) as number;
   }
 
   async getSourceState(source: string): Promise<SourceState | null> {
@@ -224,7 +245,12 @@ export class SqliteStore implements Store {
       for (const suffix of ['', '-wal']) bytes += statSync(this.#file + suffix, { throwIfNoEntry: false })?.size ?? 0;
     }
     return {
-      vulnerabilities: count('vulns'),
+      vulnerabilities: this.stmt('SELECT count(*) FROM vulns WHERE has_record = 1').pluck().get() as number,
+      knownWithoutRecord: this.stmt(
+        'SELECT (SELECT count(*) FROM vulns WHERE has_record = 0) + (SELECT count(*) FROM epss_current c WHERE NOT EXISTS (SELECT 1 FROM vulns v WHERE v.cve_id = c.cve_id))',
+      )
+        .pluck()
+        .get() as number,
       observations: count('observations'),
       epssScores: count('epss_current'),
       epssDays: this.stmt('SELECT date FROM epss_days ORDER BY date').pluck().all() as string[],
@@ -241,6 +267,31 @@ export class SqliteStore implements Store {
       this.db.close();
     }
   }
+}
+
+/**
+ * What the store holds of a CVE only EPSS knows (no row: see known.ts), or null when EPSS has never
+ * scored it either: its scores, no record, no KEV entry; the priority from the same formula.
+ */
+function epssOnly(store: SqliteStore, cveId: string, epssHistory: StoredVulnerability['epssHistory'], history: Change[]): StoredVulnerability | null {
+  const first = epssHistory[0];
+  if (!first) return null;
+  const current = store.stmt('SELECT epss, percentile, date FROM epss_current WHERE cve_id = ?').get(cveId) as
+    | { epss: number; percentile: number; date: string }
+    | undefined;
+  return {
+    cveId,
+    observations: [],
+    kev: null,
+    kevHint: null,
+    epss: current ? { score: current.epss, percentile: current.percentile, date: current.date } : null,
+    epssHistory,
+    history,
+    priority: computePriority({ rejected: false, kev: false, ransomware: false, epss: current?.epss ?? null, cvssScore: null }).score,
+    hasRecord: false,
+    awaitingEpss: false,
+    lastModified: dayStart(first.date),
+  };
 }
 
 /** Groups raw observation rows by CVE, parsing their JSON. */

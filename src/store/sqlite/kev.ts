@@ -2,11 +2,13 @@
  * Storing one CISA KEV catalog version in SQLite: entries new since the stored catalog are
  * reported as added (and recorded as history: `kev` null → `added <dateAdded>`; entries of the
  * first catalog stored read `listed <dateAdded>`), changed entries (due date, ransomware use, …) as
- * updated, and entries missing from the newest version as removed.
+ * updated, and entries missing from the newest version as removed. A listed CVE without a
+ * record yet gets a stub row from its entry (known.ts), so that it is shown, counted and ranked.
  */
 import type { KevCatalog, KevEntry } from '../../model/vulnerability.ts';
 import type { KevImportResult } from '../types.ts';
 import type { SqliteStore } from './index.ts';
+import { kevStubWriter } from './known.ts';
 
 const TRACKED: (keyof KevEntry)[] = ['dueDate', 'requiredAction', 'knownRansomwareCampaignUse', 'vulnerabilityName', 'dateAdded'];
 
@@ -27,6 +29,7 @@ export function applyKevCatalog(store: SqliteStore, catalog: KevCatalog): KevImp
        ransomware = coalesce((SELECT k.ransomware FROM kev k WHERE k.cve_id = vulns.cve_id AND k.removed_in IS NULL), 0)
      WHERE cve_id = ?`,
   );
+  const putStub = kevStubWriter(store.db);
   store.db.transaction(() => {
     const inCatalog = new Set<string>();
     for (const e of catalog.entries) {
@@ -49,6 +52,7 @@ export function applyKevCatalog(store: SqliteStore, catalog: KevCatalog): KevImp
           for (const k of diffs) change.run(e.cveId, `kev.${k}`, String(old[k]), String(e[k]), at);
         }
       } else continue;
+      putStub(e);
       refresh.run(e.cveId);
     }
     if (isNewest && newestStored !== null) {

@@ -3,8 +3,8 @@
  * `schema_migrations`. Never edit a released migration: add the next one.
  */
 import type { Database } from 'better-sqlite3';
-import { prioritySql } from '../../analysis/priority.ts';
 import { listText } from '../../analysis/title.ts';
+import { backfillKnown } from './known.ts';
 import { dropUnaffectedProducts } from './unaffected-products.ts';
 
 /** One migration. */
@@ -15,6 +15,20 @@ export interface Migration {
   /** Runs after `sql`, in the same transaction: a backfill SQL alone cannot compute. */
   run?: (db: Database) => void;
 }
+
+/**
+ * The priority formula (analysis/priority.ts `prioritySql()`) as each migration that created the
+ * `vulns` table compiled it. Frozen text: a released migration never changes, and a store keeps
+ * the generated column of the migration that built it; a new formula needs a migration rebuilding
+ * the table (as 5 does), and a test checks the newest one equals `prioritySql()`.
+ */
+const PRIORITY_V1 = `(CASE WHEN state = 'REJECTED' THEN 0 ELSE round(55 * kev + 5 * ransomware + 25 * coalesce(epss, 0) + 15 * coalesce(cvss_score, 0) / 10.0, 2) END)`;
+/** Migration 5: with the prior of CVEs awaiting their first EPSS score (docs/priority.md). */
+export const PRIORITY_V5 = `(CASE WHEN state = 'REJECTED' THEN 0 ELSE round(55 * (CASE WHEN (kev = 1 OR (awaiting_epss = 1 AND epss IS NULL AND coalesce(cvss_score, 0) >= 9)) THEN 1 ELSE 0 END) + 5 * ransomware + 25 * coalesce(epss, CASE WHEN awaiting_epss = 1 AND epss IS NULL THEN 0.1 ELSE 0 END) + 15 * coalesce(cvss_score, 0) / 10.0, 2) END)`;
+
+/** The columns of `vulns` as migrations 1 and 4 left them, copied by migration 5. */
+const VULN_COLUMNS_V4 =
+  'cve_id, state, published, last_modified, title, severity, cvss_score, cvss_version, kev, ransomware, kev_hint, epss, epss_percentile, epss_date, vendors, snippet';
 
 export const migrations: Migration[] = [
   {
@@ -46,7 +60,7 @@ export const migrations: Migration[] = [
         epss_percentile REAL,
         epss_date TEXT,
         vendors TEXT,
-        priority REAL GENERATED ALWAYS AS ${prioritySql()} STORED
+        priority REAL GENERATED ALWAYS AS ${PRIORITY_V1} STORED
       );
       CREATE INDEX vulns_rank ON vulns (priority DESC, epss DESC, cvss_score DESC, published DESC);
       CREATE INDEX vulns_published ON vulns (published);
@@ -332,6 +346,43 @@ export const migrations: Migration[] = [
     run: backfillListText,
   },
   {
+    id: 5,
+    name: 'known cves',
+    // vulns rebuilt (a generated column cannot be altered), keeping rowids: the full-text index
+    // refers to them. has_record: 0 for a CVE known only from KEV/EPSS (known.ts); awaiting_epss:
+    // a new record not scored by EPSS yet, ranked with the prior (docs/priority.md).
+    sql: `
+      CREATE TABLE vulns_v5 (
+        cve_id TEXT PRIMARY KEY,
+        state TEXT NOT NULL,
+        published TEXT,
+        last_modified TEXT NOT NULL,
+        title TEXT,
+        severity TEXT,
+        cvss_score REAL,
+        cvss_version TEXT,
+        kev INTEGER NOT NULL DEFAULT 0,
+        ransomware INTEGER NOT NULL DEFAULT 0,
+        kev_hint TEXT,
+        epss REAL,
+        epss_percentile REAL,
+        epss_date TEXT,
+        vendors TEXT,
+        snippet TEXT,
+        has_record INTEGER NOT NULL DEFAULT 1,
+        awaiting_epss INTEGER NOT NULL DEFAULT 0,
+        priority REAL GENERATED ALWAYS AS ${PRIORITY_V5} STORED
+      );
+      INSERT INTO vulns_v5 (rowid, ${VULN_COLUMNS_V4}) SELECT rowid, ${VULN_COLUMNS_V4} FROM vulns ORDER BY rowid;
+      DROP TABLE vulns;
+      ALTER TABLE vulns_v5 RENAME TO vulns;
+      CREATE INDEX vulns_rank ON vulns (priority DESC, epss DESC, cvss_score DESC, published DESC);
+      CREATE INDEX vulns_published ON vulns (published);
+      CREATE INDEX vulns_kev ON vulns (kev, priority DESC);
+    `,
+    run: backfillKnown,
+  },
+  {
     id: 6,
     name: 'unaffected products',
     // Products every feed lists only as unaffected are no longer indexed (analysis/merge.ts
@@ -361,12 +412,15 @@ function backfillListText(db: Database): void {
     WHERE vulns.cve_id = t.cve_id`);
 }
 
-/** Applies pending migrations. @returns the ids applied. */
-export function migrate(db: Database): number[] {
+/**
+ * Applies pending migrations (of `list`: all by default; a test passes a prefix to build an older store).
+ * @returns the ids applied.
+ */
+export function migrate(db: Database, list: Migration[] = migrations): number[] {
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
   const done = new Set(db.prepare('SELECT id FROM schema_migrations').pluck().all() as number[]);
   const applied: number[] = [];
-  for (const m of migrations) {
+  for (const m of list) {
     if (done.has(m.id)) continue;
     // IMMEDIATE takes the write lock first; re-checking under it lets two connections that
     // open the same new file at once (CLI and store worker) both succeed.

@@ -8,6 +8,7 @@ import { listText } from '../../analysis/title.ts';
 import { productKey } from '../../enrich/product-key.ts';
 import type { VulnWrite } from '../types.ts';
 import type { SqliteStore } from './index.ts';
+import { awaitingSince, isAwaitingEpss } from './known.ts';
 
 /** An EPSS day in a compact form for crossing to the worker. */
 export interface PackedEpssDay {
@@ -98,15 +99,18 @@ export function writeRows(store: SqliteStore, rows: WriteRow[]): void {
   const getKev = store.stmt('SELECT ransomware FROM kev WHERE cve_id = ? AND removed_in IS NULL').pluck();
   const getEpss = store.stmt('SELECT epss, percentile, date FROM epss_current WHERE cve_id = ?');
   const putVuln = store.stmt(
-    `INSERT INTO vulns (cve_id, state, published, last_modified, title, snippet, severity, cvss_score, cvss_version, kev, ransomware, kev_hint, epss, epss_percentile, epss_date, vendors)
-     VALUES (@id, @state, @published, @lastModified, @title, @snippet, @severity, @cvssScore, @cvssVersion, @kev, @ransomware, @kevHint, @epss, @percentile, @epssDate, @vendors)
+    `INSERT INTO vulns (cve_id, state, published, last_modified, title, snippet, severity, cvss_score, cvss_version, kev, ransomware, kev_hint, epss, epss_percentile, epss_date, vendors, has_record, awaiting_epss)
+     VALUES (@id, @state, @published, @lastModified, @title, @snippet, @severity, @cvssScore, @cvssVersion, @kev, @ransomware, @kevHint, @epss, @percentile, @epssDate, @vendors, 1, @awaitingEpss)
      ON CONFLICT (cve_id) DO UPDATE SET state = excluded.state, published = excluded.published, last_modified = excluded.last_modified,
        title = excluded.title, snippet = excluded.snippet, severity = excluded.severity, cvss_score = excluded.cvss_score, cvss_version = excluded.cvss_version,
        kev = excluded.kev, ransomware = excluded.ransomware, kev_hint = excluded.kev_hint, epss = excluded.epss,
-       epss_percentile = excluded.epss_percentile, epss_date = excluded.epss_date, vendors = excluded.vendors`,
+       epss_percentile = excluded.epss_percentile, epss_date = excluded.epss_date, vendors = excluded.vendors,
+       has_record = 1, awaiting_epss = excluded.awaiting_epss`,
   );
   // Not RETURNING: in SQLite it costs several times the insert itself.
   const getRowid = store.stmt('SELECT rowid FROM vulns WHERE cve_id = ?').pluck();
+  // A CVE without an EPSS score published since then is awaiting its first one (known.ts).
+  const since = awaitingSince((store.stmt('SELECT max(date) FROM epss_days').pluck().get() as string | null) ?? null);
   const delProducts = store.stmt('DELETE FROM vuln_products WHERE cve_id = ?');
   const putProduct = store.stmt('INSERT OR IGNORE INTO vuln_products (vendor_key, product_key, cve_id) VALUES (?, ?, ?)');
   const delCwes = store.stmt('DELETE FROM vuln_cwes WHERE cve_id = ?');
@@ -120,6 +124,9 @@ export function writeRows(store: SqliteStore, rows: WriteRow[]): void {
       putObs.run(r.id, r.source, r.lastModified, r.hash, r.json);
       const ransomware = getKev.get(r.id) as number | undefined;
       const epss = getEpss.get(r.id) as { epss: number; percentile: number; date: string } | undefined;
+      // A row exists when the record was stored before, or as a stub (a CVE KEV or EPSS named first):
+      // either way it is replaced in place, keeping its rowid (the full-text index's key).
+      const existing = getRowid.get(r.id) as number | undefined;
       const info = putVuln.run({
         id: r.id,
         state: r.state,
@@ -137,9 +144,10 @@ export function writeRows(store: SqliteStore, rows: WriteRow[]): void {
         percentile: epss?.percentile ?? null,
         epssDate: epss?.date ?? null,
         vendors: r.vendors,
+        awaitingEpss: Number(isAwaitingEpss({ state: r.state, published: r.published, epss: epss?.epss ?? null }, since)),
       });
-      const rowid = r.isNew ? Number(info.lastInsertRowid) : (getRowid.get(r.id) as number);
-      if (!r.isNew) {
+      const rowid = existing ?? Number(info.lastInsertRowid);
+      if (existing !== undefined) {
         delProducts.run(r.id);
         delCwes.run(r.id);
         delFts.run(rowid);

@@ -28,10 +28,11 @@ export class SqliteStatsStore implements StatsStore {
     const count = (sql: string, ...args: unknown[]) => s.stmt(sql).pluck().get(...args) as number;
     const totals = s.stmt(
       `SELECT count(*) AS cves, coalesce(sum(kev), 0) AS kev, coalesce(sum(state = 'REJECTED'), 0) AS rejected,
-         coalesce(sum(epss IS NOT NULL), 0) AS withEpss FROM vulns`,
+         coalesce(sum(epss IS NOT NULL), 0) AS withEpss, coalesce(sum(has_record), 0) AS withRecord FROM vulns`,
     ).get() as Stats['totals'];
     const severity: Record<string, number> = {};
-    for (const r of s.stmt("SELECT coalesce(severity, 'UNKNOWN') AS severity, count(*) AS n FROM vulns WHERE state != 'REJECTED' GROUP BY 1").all() as {
+    // Records only: a CVE known only from KEV/EPSS has no CVSS yet, which says nothing of its severity.
+    for (const r of s.stmt("SELECT coalesce(severity, 'UNKNOWN') AS severity, count(*) AS n FROM vulns WHERE state != 'REJECTED' AND has_record = 1 GROUP BY 1").all() as {
       severity: string;
       n: number;
     }[]) {

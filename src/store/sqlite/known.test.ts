@@ -1,0 +1,205 @@
+/**
+ * CVEs known before their record (issue 10, item 1), on the real corpus: the KEV catalog lists
+ * 1,404 CVEs and EPSS scores 360k, while the corpus holds records of 53k (339 of them in KEV).
+ * Every KEV CVE is shown, counted, listed and searched; every EPSS-scored one is shown; a record
+ * arriving later replaces its stub in place; and migration 5 gives a store built before the same
+ * rows as the live import path.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildView } from '../../analysis/view.ts';
+import { corpusPlan } from '../../cli/demo.ts';
+import { createLogger } from '../../log.ts';
+import type { RankedVulnerability, VulnerabilityView } from '../../model/record.ts';
+import { importFiles } from '../../pipeline.ts';
+import { findSource } from '../../sources/registry.ts';
+import { corpusDir, corpusPath, hasCorpus } from '../../testing/corpus.ts';
+import { openSqliteStore, type SqliteStore } from './index.ts';
+import { migrate, migrations } from './migrations.ts';
+import { SqliteStatsStore } from './stats.ts';
+
+const log = createLogger('silent');
+const tmp = mkdtempSync(path.join(tmpdir(), 'vigil-known-'));
+const cli = (db: string, ...args: string[]) =>
+  spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--db', db, ...args], { encoding: 'utf8', env: { ...process.env, VIGIL_LOG_LEVEL: 'silent' } });
+
+const LOG4SHELL = 'CVE-2021-44228';
+const KEV_FILES = ['known_exploited_vulnerabilities-2025.08.18.json', 'known_exploited_vulnerabilities.json'];
+
+/** The newest KEV catalog of the corpus: CVE id → entry. */
+function kevCatalog(): Map<string, { vendorProject: string; product: string; vulnerabilityName: string; shortDescription: string }> {
+  const c = JSON.parse(readFileSync(corpusPath('cisa-kev', 'known_exploited_vulnerabilities.json'), 'utf8')) as {
+    vulnerabilities: { cveID: string; vendorProject: string; product: string; vulnerabilityName: string; shortDescription: string }[];
+  };
+  return new Map(c.vulnerabilities.map((v) => [v.cveID, v]));
+}
+
+async function importStep(store: SqliteStore, source: string, paths: string[]): Promise<void> {
+  const summary = await importFiles(findSource(source).source, paths, { store, log });
+  if (summary.error) throw new Error(`${source}: ${summary.error}`);
+}
+
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** Rows that must agree between two ways of building a store (rowids aside). */
+const VULN_ROWS = `SELECT cve_id, state, published, last_modified, title, snippet, severity, cvss_score, kev, ransomware, kev_hint, epss,
+  epss_percentile, epss_date, vendors, has_record, awaiting_epss, priority FROM vulns ORDER BY cve_id`;
+
+describe.skipIf(!hasCorpus())('CVEs known only from KEV or EPSS, on the real corpus', () => {
+  const dbFile = path.join(tmp, 'corpus.db');
+  let store: SqliteStore;
+  const catalog = kevCatalog();
+
+  beforeAll(async () => {
+    store = openSqliteStore(dbFile);
+    for (const step of corpusPlan(corpusDir)) await importStep(store, step.source, step.paths);
+  }, 600_000);
+  afterAll(() => store?.close());
+
+  it('vigil show CVE-2021-44228 (Log4Shell: in KEV, no record in the corpus) shows the KEV entry and EPSS, and says no record is imported', () => {
+    expect(store.db.prepare('SELECT count(*) FROM observations WHERE cve_id = ?').pluck().get(LOG4SHELL)).toBe(0);
+    const json = cli(dbFile, 'show', LOG4SHELL, '--json');
+    expect(json.status, json.stderr).toBe(0);
+    const v = JSON.parse(json.stdout) as VulnerabilityView;
+    const entry = catalog.get(LOG4SHELL);
+    expect(v).toMatchObject({ id: LOG4SHELL, recordImported: false, title: entry?.vulnerabilityName, description: entry?.shortDescription });
+    expect(v.kev).toMatchObject({ vendorProject: 'Apache', product: 'Log4j2', knownRansomwareCampaignUse: 'Known' });
+    expect(v.products).toEqual([{ vendor: 'Apache', product: 'Log4j2' }]);
+    expect(v.epss?.date).toBe('2026-08-16');
+    expect(v.epss?.history.map((h) => h.date)).toContain('2026-06-14');
+    expect(v.priority.score).toBeCloseTo(55 + 5 + 25 * (v.epss?.score ?? 0), 2);
+    const text = cli(dbFile, 'show', LOG4SHELL);
+    expect(text.status, text.stderr).toBe(0);
+    expect(text.stdout).toContain('Apache Log4j2 Remote Code Execution Vulnerability');
+    expect(text.stdout).toContain('no CVE record (CVE 5 or NVD) imported yet; known from CISA KEV and FIRST EPSS');
+  });
+
+  it('vigil top --kev lists every CVE of the KEV catalog (1,404), not only those with a record', () => {
+    const r = cli(dbFile, 'top', '--kev', '--limit', '10000', '--json');
+    expect(r.status, r.stderr).toBe(0);
+    const rows = JSON.parse(r.stdout) as RankedVulnerability[];
+    const ids = new Set(rows.map((x) => x.id));
+    expect(ids.size).toBe(rows.length);
+    expect(catalog.size).toBe(1_404);
+    for (const id of catalog.keys()) expect(ids.has(id), id).toBe(true);
+    // Beyond the catalog, only records whose own feed carries CISA's KEV mark (CISA ADP, NVD cisaExploitAdd).
+    const extra = rows.filter((x) => !catalog.has(x.id)).map((x) => x.id);
+    const marked = store.db.prepare('SELECT cve_id FROM vulns WHERE kev_hint IS NOT NULL AND cve_id = ?').pluck();
+    for (const id of extra) expect(marked.get(id), id).toBe(id);
+    expect(rows.find((x) => x.id === LOG4SHELL)).toMatchObject({ kev: true, ransomware: true, title: 'Apache Log4j2 Remote Code Execution Vulnerability' });
+  });
+
+  it('counts every KEV CVE in the overview, whose EPSS movers and recent KEV entries all have a record view', async () => {
+    const stats = await new SqliteStatsStore(store).stats('2025-08-25');
+    const kevListed = store.db.prepare('SELECT count(*) FROM vulns WHERE kev = 1').pluck().get() as number;
+    expect(stats.totals.kev).toBe(kevListed);
+    expect(stats.totals.kev).toBeGreaterThanOrEqual(1_404);
+    expect(stats.totals.withRecord).toBe(store.db.prepare('SELECT count(DISTINCT cve_id) FROM observations').pluck().get());
+    const stubs = store.db.prepare('SELECT count(*) FROM vulns WHERE has_record = 0').pluck().get() as number;
+    expect(stubs).toBeGreaterThan(1_000); // KEV-only CVEs: 1,404 listed, 339 with a record in the corpus
+    expect(stats.totals.cves).toBe(stats.totals.withRecord + stubs);
+    expect((await store.stats()).knownWithoutRecord).toBeGreaterThan(300_000); // and those only EPSS scores
+    expect(stats.epssMovers).toHaveLength(10);
+    expect(stats.kevRecent.length).toBeGreaterThanOrEqual(8);
+    for (const id of [...stats.epssMovers.map((m) => m.cveId), ...stats.kevRecent.map((k) => k.cveId)]) {
+      const stored = await store.getVulnerability(id);
+      expect(stored, id).not.toBeNull();
+      expect(buildView(stored as NonNullable<typeof stored>).id).toBe(id);
+    }
+    // A CVE only EPSS knows: its scores and their history, no KEV, no record; priority from EPSS alone.
+    const epssOnly = stats.epssMovers.find((m) => store.db.prepare('SELECT count(*) FROM vulns WHERE cve_id = ?').pluck().get(m.cveId) === 0);
+    expect(epssOnly).toBeDefined();
+    const v = buildView((await store.getVulnerability(epssOnly?.cveId ?? '')) as NonNullable<Awaited<ReturnType<SqliteStore['getVulnerability']>>>);
+    expect(v).toMatchObject({ id: epssOnly?.cveId, recordImported: false, kev: null, epss: { score: epssOnly?.score, date: '2026-08-16' } });
+    expect(v.epss?.history.at(-1)).toMatchObject({ date: '2026-08-16', score: epssOnly?.score });
+    expect(v.priority.score).toBeCloseTo(25 * (epssOnly?.score ?? 0), 2);
+    expect(await store.getVulnerability('CVE-2099-0001')).toBeNull();
+  });
+
+  it('finds a KEV-only CVE by its catalog words and vendor', async () => {
+    expect((await store.rank({ text: 'log4j2 jndi', kev: true, limit: 50 })).map((r) => r.id)).toContain(LOG4SHELL);
+    expect((await store.rank({ vendor: 'apache', product: 'log4j', kev: true, limit: 50 })).map((r) => r.id)).toContain(LOG4SHELL);
+  });
+
+  it('migration 5 gives a store built before it the same rows as the import path', async () => {
+    const oldFile = path.join(tmp, 'old.db');
+    const old = new Database(oldFile);
+    migrate(old, migrations.filter((m) => m.id < 5));
+    // What the import wrote before migration 5: records, observations, KEV, EPSS, history.
+    old.exec(`ATTACH '${dbFile}' AS cur`);
+    const cols = 'cve_id, state, published, last_modified, title, snippet, severity, cvss_score, cvss_version, kev, ransomware, kev_hint, epss, epss_percentile, epss_date, vendors';
+    old.exec(`
+      INSERT INTO vulns (rowid, ${cols}) SELECT rowid, ${cols} FROM cur.vulns WHERE has_record = 1;
+      INSERT INTO observations SELECT * FROM cur.observations;
+      INSERT INTO vuln_products SELECT p.* FROM cur.vuln_products p JOIN cur.vulns v USING (cve_id) WHERE v.has_record = 1;
+      INSERT INTO vuln_cwes SELECT c.* FROM cur.vuln_cwes c JOIN cur.vulns v USING (cve_id) WHERE v.has_record = 1;
+      INSERT INTO changes SELECT * FROM cur.changes;
+      INSERT INTO kev SELECT * FROM cur.kev;
+      INSERT INTO kev_catalogs SELECT * FROM cur.kev_catalogs;
+      INSERT INTO epss_days SELECT * FROM cur.epss_days;
+      INSERT INTO epss_current SELECT * FROM cur.epss_current;
+      INSERT INTO epss_history SELECT * FROM cur.epss_history;
+    `);
+    // Before: Log4Shell is unknown to the lists (the defect).
+    expect(old.prepare('SELECT count(*) FROM vulns WHERE cve_id = ?').pluck().get(LOG4SHELL)).toBe(0);
+    old.exec('DETACH cur');
+    old.close();
+    const upgraded = openSqliteStore(oldFile);
+    try {
+      expect(upgraded.db.prepare(VULN_ROWS).all()).toEqual(store.db.prepare(VULN_ROWS).all());
+      const stubProducts = 'SELECT p.* FROM vuln_products p JOIN vulns v USING (cve_id) WHERE v.has_record = 0 ORDER BY 1, 2, 3';
+      expect(upgraded.db.prepare(stubProducts).all()).toEqual(store.db.prepare(stubProducts).all());
+      const view = buildView((await upgraded.getVulnerability(LOG4SHELL)) as NonNullable<Awaited<ReturnType<SqliteStore['getVulnerability']>>>);
+      expect(view).toMatchObject({ id: LOG4SHELL, recordImported: false, kev: { product: 'Log4j2' } });
+      expect((await upgraded.rank({ text: 'log4j2', kev: true, limit: 10 })).map((r) => r.id)).toContain(LOG4SHELL);
+    } finally {
+      await upgraded.close();
+    }
+  }, 120_000);
+});
+
+describe.skipIf(!hasCorpus())('a CVE record arriving after KEV and EPSS named the CVE', () => {
+  const dbFile = path.join(tmp, 'later.db');
+  let store: SqliteStore;
+  const CVE = 'CVE-2024-3400';
+  const record = corpusPath('cve5', 'records', '2024', '3xxx', `${CVE}.json`);
+  const fts = (s: SqliteStore, words: string) =>
+    s.db.prepare('SELECT v.cve_id FROM vulns_fts f JOIN vulns v ON v.rowid = f.rowid WHERE vulns_fts MATCH ? ORDER BY 1').pluck().all(words);
+
+  beforeAll(async () => {
+    store = openSqliteStore(dbFile);
+    await importStep(store, 'kev', KEV_FILES.map((f) => corpusPath('cisa-kev', f)));
+    await importStep(store, 'epss', [corpusPath('epss', 'emba-epss-2026-08-16.ssv.gz')]);
+  }, 300_000);
+  afterAll(() => store?.close());
+
+  it('replaces the stub in place (same rowid), with the record’s title, products and full text; re-importing changes nothing', async () => {
+    const stub = store.db.prepare('SELECT rowid, has_record, title, kev, epss FROM vulns WHERE cve_id = ?').get(CVE) as Record<string, unknown>;
+    expect(stub).toMatchObject({ has_record: 0, kev: 1, title: 'Palo Alto Networks PAN-OS Command Injection Vulnerability' });
+    expect(stub.epss).toBeTypeOf('number');
+    expect(fts(store, '"PAN" "OS"')).toContain(CVE);
+
+    await importStep(store, 'cve5', [record]);
+    const row = store.db.prepare('SELECT rowid, has_record, title, kev, epss, vendors FROM vulns WHERE cve_id = ?').get(CVE) as Record<string, unknown>;
+    expect(row).toMatchObject({ rowid: stub.rowid, has_record: 1, kev: 1, epss: stub.epss, vendors: 'Palo Alto Networks' });
+    expect(row.title).toContain('PAN-OS');
+    expect(row.title).not.toBe(stub.title);
+    // The catalog's text and product left with the stub: one index entry, the record's.
+    expect(store.db.prepare('SELECT count(*) FROM vulns_fts WHERE rowid = ?').pluck().get(row.rowid)).toBe(1);
+    expect(fts(store, '"GlobalProtect"')).toContain(CVE);
+    const products = store.db.prepare('SELECT vendor_key, product_key FROM vuln_products WHERE cve_id = ? ORDER BY 1, 2').all(CVE);
+    expect(products).toContainEqual({ vendor_key: 'paloaltonetworks', product_key: 'panos' });
+    const view = buildView((await store.getVulnerability(CVE)) as NonNullable<Awaited<ReturnType<SqliteStore['getVulnerability']>>>);
+    expect(view).toMatchObject({ recordImported: true, primaryCvss: { baseScore: 10 }, kev: { product: 'PAN-OS' } });
+    expect((await store.stats()).vulnerabilities).toBe(1);
+
+    const before = store.db.prepare(VULN_ROWS).all();
+    await importStep(store, 'cve5', [record]);
+    await importStep(store, 'kev', KEV_FILES.map((f) => corpusPath('cisa-kev', f)));
+    expect(store.db.prepare(VULN_ROWS).all()).toEqual(before);
+  }, 120_000);
+});
