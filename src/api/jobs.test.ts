@@ -41,6 +41,8 @@ describe.skipIf(!hasCorpus())('collection jobs running real syncs against a loop
   const tokens: Record<string, string> = {};
   /** What each sync returned, by source, in call order. */
   const summaries: RunSummary[] = [];
+  /** Every sync waits for this first (a test holds a job in its running state with it). */
+  let gate: Promise<void> = Promise.resolve();
 
   async function call(credential: string, method: 'GET' | 'POST', url: string, payload?: unknown) {
     return api.app.inject({ method, url, headers: { authorization: `Bearer ${credential}` }, ...(payload !== undefined ? { payload: payload as Record<string, unknown> } : {}) });
@@ -76,6 +78,7 @@ describe.skipIf(!hasCorpus())('collection jobs running real syncs against a loop
         c.sources = mirrored.sources;
       },
       syncs: async (id) => {
+        await gate;
         const summary = await syncSource(findSource(id).source, api.config.sources[id]?.config, { store: api.store, log, http: new HttpClient({ retries: 0 }), merge: api.config.ssvc });
         summaries.push(summary);
         return summary;
@@ -208,5 +211,37 @@ describe.skipIf(!hasCorpus())('collection jobs running real syncs against a loop
       ['vic', 'session', 403],
       ['ana', 'token', 403],
     ]);
+  });
+
+  it('does not queue a source again while it is queued or running: 20 requests in a row are one job and one KEV fetch', async () => {
+    let open!: () => void;
+    gate = new Promise((r) => (open = r));
+    const jobs = api.store.db.prepare('SELECT count(*) FROM jobs').pluck();
+    const [jobsBefore, syncsBefore, fetchesBefore] = [jobs.get() as number, summaries.length, mirror.upstream.requests.length];
+    try {
+      const answers = [];
+      for (let i = 0; i < 20; i++) answers.push(await call(tokens.ana as string, 'POST', '/api/collect', { sources: ['kev'] }));
+      expect(answers.map((r) => r.statusCode)).toEqual(Array(20).fill(202));
+      const ids = new Set(answers.map((r) => (r.json() as Job).id));
+      expect(ids.size).toBe(1);
+      // A request adding a source gets a job for that source only.
+      const more = await call(tokens.ana as string, 'POST', '/api/collect', { sources: ['kev', 'epss'] });
+      expect(more.statusCode).toBe(202);
+      expect((more.json() as Job).sources).toEqual(['epss']);
+      expect(jobs.get()).toBe(jobsBefore + 2);
+      open();
+      const [kevJob, epssJob] = [await finished([...ids][0]!), await finished((more.json() as Job).id)];
+      expect([kevJob.status, epssJob.status]).toEqual(['succeeded', 'succeeded']);
+      expect(summaries.slice(syncsBefore).map((s) => s.source).sort()).toEqual(['epss', 'kev']);
+      // One fetch of the KEV catalog for the 20 requests (EPSS's one sync reads several days).
+      expect(mirror.upstream.requests.slice(fetchesBefore).filter((r) => r.includes('known_exploited_vulnerabilities')).length).toBe(1);
+      // Once finished, the source is queued again by the next request.
+      const again = await call(tokens.ana as string, 'POST', '/api/collect', { sources: ['kev'] });
+      expect(ids.has((again.json() as Job).id)).toBe(false);
+      await finished((again.json() as Job).id);
+    } finally {
+      open();
+      gate = Promise.resolve();
+    }
   });
 });

@@ -2,7 +2,10 @@
  * Collection jobs: `POST /api/collect` starts a sync of some or all enabled sources (through the
  * daemon's queue when it runs, so a job never races a scheduled sync) and answers 202 with the
  * job; `GET /api/collect/{id}` reports its progress per source. Jobs are stored, so their outcome
- * survives a restart (a job cut short by one is marked failed at the next start).
+ * survives a restart (a job cut short by one is marked failed at the next start). A source
+ * already queued or running in a job is not queued again: a request whose sources are all
+ * pending answers with the job that holds the first of them, and one that adds sources gets a job
+ * for the new ones only (20 requests in a row are one sync per source, not 20).
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
@@ -13,6 +16,8 @@ import { errors } from '../schemas.ts';
 
 export const jobRoutes: FastifyPluginAsync = async (app) => {
   const { auth, sync, now, config, log } = app.deps;
+  /** Source id → the job in which it is queued or running (this process runs every job it accepted). */
+  const pending = new Map<string, Job>();
 
   /** Runs the job's sources one after the other, saving progress after each step. */
   async function run(job: Job): Promise<void> {
@@ -35,13 +40,18 @@ export const jobRoutes: FastifyPluginAsync = async (app) => {
     await auth.saveJob(job);
   }
 
+  /** Forgets the job's sources as pending (when it ends, however it ends). */
+  function release(job: Job): void {
+    for (const s of job.sources) if (pending.get(s) === job) pending.delete(s);
+  }
+
   app.post<{ Body: { sources?: string[] } | undefined }>(
     '/api/collect',
     {
       config: { access: { role: 'analyst', scope: 'collect', action: 'collect.start' } },
       schema: {
         tags: ['jobs'],
-        summary: 'Starts a sync of the given (default: every enabled) source; answers 202 with the job',
+        summary: 'Starts a sync of the given (default: every enabled) source; answers 202 with the job (sources already queued or running are not queued again)',
         body: {
           type: 'object',
           additionalProperties: false,
@@ -53,12 +63,19 @@ export const jobRoutes: FastifyPluginAsync = async (app) => {
     async (request, reply) => {
       const sources = request.body?.sources ?? enabledSources(config);
       for (const s of sources) findSource(s); // VIGIL_UNKNOWN_SOURCE names the known ones
+      const fresh = sources.filter((s) => !pending.has(s));
+      if (!fresh.length) {
+        const existing = pending.get(sources[0]!)!;
+        request.auditTarget = `job:${existing.id}`;
+        request.auditDetail = { sources, joined: true };
+        return reply.code(202).send(structuredClone(existing));
+      }
       const job: Job = {
         id: randomUUID(),
         kind: 'collect',
         status: 'queued',
-        sources,
-        progress: sources.map((source) => ({ source, status: 'queued', stored: 0, error: null })),
+        sources: fresh,
+        progress: fresh.map((source) => ({ source, status: 'queued', stored: 0, error: null })),
         requestedBy: request.principal?.user ?? null,
         createdAt: now().toISOString(),
         startedAt: null,
@@ -66,14 +83,17 @@ export const jobRoutes: FastifyPluginAsync = async (app) => {
         error: null,
       };
       await auth.saveJob(job);
+      for (const s of fresh) pending.set(s, job);
       request.auditTarget = `job:${job.id}`;
-      request.auditDetail = { sources };
+      request.auditDetail = fresh.length < sources.length ? { sources: fresh, alreadyPending: sources.filter((s) => !fresh.includes(s)) } : { sources };
       const answer = structuredClone(job);
-      run(job).catch(async (err) => {
-        log.error({ err, job: job.id }, 'collection job failed');
-        for (const step of job.progress) if (step.status === 'running' || step.status === 'queued') step.status = 'failed';
-        await auth.saveJob({ ...job, status: 'failed', error: (err as Error).message, finishedAt: now().toISOString() }).catch((e) => log.error({ err: e }, 'could not save the failed job'));
-      });
+      run(job)
+        .catch(async (err) => {
+          log.error({ err, job: job.id }, 'collection job failed');
+          for (const step of job.progress) if (step.status === 'running' || step.status === 'queued') step.status = 'failed';
+          await auth.saveJob({ ...job, status: 'failed', error: (err as Error).message, finishedAt: now().toISOString() }).catch((e) => log.error({ err: e }, 'could not save the failed job'));
+        })
+        .finally(() => release(job));
       return reply.code(202).send(answer);
     },
   );
