@@ -3,7 +3,9 @@
  * server on loopback (src/testing/api.ts: a store imported from the real-data corpus, watchlist
  * `edge` evaluated so the inbox holds real alerts): sign in, overview, search,
  * one CVE, a watchlist made with its live preview, an alert acknowledged (checked through the
- * API), live events, sources, administration and a phone-sized overview. Screenshots of every
+ * API), subscriptions added and removed on the watchlist page, the sign-in shared by a second tab
+ * (refresh cookie), a malformed CVE id explained, the list's total count, the API docs without a
+ * CSP violation, live events, sources, administration and a phone-sized overview. Screenshots of every
  * page go to `test-results/` at the repository root. Needs `dist/web` (built here when missing),
  * the corpus and `/usr/bin/chromium` (`apt-get install chromium`); skips loudly without them.
  */
@@ -159,6 +161,45 @@ describe.skipIf(!hasCorpus() || !hasChromium())('dashboard in a browser', () => 
     await shot('cve');
   });
 
+  it('shows the total count of the list, as the API reports it', async () => {
+    await page.goto(`${base}/ui/cves?kev=1`);
+    const count = page.getByTestId('results-count');
+    await expect.poll(() => count.textContent()).toMatch(/CVEs match/);
+    const { total } = await api<{ total: number }>('/api/v1/cves?kev=true&limit=1');
+    expect(total).toBeGreaterThan(50);
+    expect(await count.textContent()).toMatch(new RegExp(`^${total.toLocaleString('en-US')} CVEs match · 1–50 shown \\(page 1\\)`));
+    await shot('explorer-total');
+  });
+
+  it('explains a malformed CVE id with the CLI message, not the schema text', async () => {
+    await page.goto(`${base}/ui/cves/CVE-24-3400`);
+    const error = page.getByTestId('cve-page').getByRole('alert');
+    await error.waitFor();
+    expect(await error.textContent()).toContain('Invalid CVE id "CVE-24-3400": expected CVE-YYYY-NNNN');
+    expect(await error.textContent()).not.toContain('must match pattern');
+    await shot('cve-bad-id');
+  });
+
+  it('keeps the sign-in for a CVE opened in a new tab (HttpOnly refresh cookie), and after a reload', async () => {
+    // The cookie's path is /api/v1/auth: every cookie of the context, not only those sent to `base`.
+    const cookie = (await context.cookies()).find((c) => c.name === 'vigil_refresh');
+    expect(cookie).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Strict', path: '/api/v1/auth' });
+    expect(await page.evaluate(() => JSON.stringify(sessionStorage) + document.cookie)).not.toContain(cookie?.value ?? 'none');
+    const tab = await context.newPage();
+    tab.on('pageerror', (e) => pageErrors.push(String(e)));
+    await tab.goto(`${base}/ui/cves/CVE-2024-3400`);
+    await tab.getByTestId('cve-title').waitFor();
+    expect(await tab.getByTestId('login-form').count()).toBe(0);
+    expect(await tab.getByTestId('current-user').textContent()).toContain('ana');
+    await shot('second-tab', tab);
+    // Both tabs keep working after the other rotated the refresh token.
+    await tab.reload();
+    await tab.getByTestId('cve-title').waitFor();
+    await page.reload();
+    await page.getByTestId('current-user').waitFor();
+    await tab.close();
+  });
+
   it('creates a watchlist with a live preview', async () => {
     await page.getByTestId('nav-watchlists').click();
     await page.getByTestId('new-watchlist').click();
@@ -174,6 +215,24 @@ describe.skipIf(!hasCorpus() || !hasChromium())('dashboard in a browser', () => 
     const stored = await api<{ description: string; entries: { kind: string; value: string; vendor?: string }[] }>('/api/v1/watchlists/edge-ui');
     expect(stored.description).toBe('Edge firewalls (browser test)');
     expect(stored.entries).toMatchObject([{ kind: 'product', value: 'pan-os', vendor: 'paloaltonetworks' }]);
+  });
+
+  it('adds and removes a subscription on the watchlist page', async () => {
+    type Subs = { subscriptions: { id: number; channel: string; events: string[]; mode: string }[] };
+    const panel = page.getByTestId('subscriptions');
+    await panel.getByTestId('no-subscriptions').waitFor();
+    await panel.getByLabel('Channel').fill('inbox');
+    await panel.getByLabel('Delivery').selectOption('daily');
+    await panel.getByLabel('kev added').check();
+    await panel.getByLabel('ransomware').check();
+    await panel.getByTestId('subscription-add').click();
+    await panel.getByTestId('subscription-row').first().waitFor();
+    expect((await api<Subs>('/api/v1/watchlists/edge-ui')).subscriptions).toMatchObject([{ channel: 'inbox', events: ['kev_added', 'ransomware'], mode: 'daily' }]);
+    await shot('watchlist-subscriptions');
+    page.once('dialog', (d) => void d.accept());
+    await panel.getByRole('button', { name: 'Remove inbox' }).click();
+    await panel.getByTestId('no-subscriptions').waitFor();
+    expect((await api<Subs>('/api/v1/watchlists/edge-ui')).subscriptions).toEqual([]);
   });
 
   it('acknowledges an alert, as the API then reports', async () => {
@@ -232,6 +291,22 @@ describe.skipIf(!hasCorpus() || !hasChromium())('dashboard in a browser', () => 
     expect(await admin.getByTestId('new-token').textContent()).toMatch(/^vgl_[A-Za-z0-9_-]{43}$/);
     await shot('admin', admin);
     await admin.context().close();
+  });
+
+  it('serves the API docs without a Content-Security-Policy violation', async () => {
+    const docs = await context.newPage();
+    const problems: string[] = [];
+    docs.on('console', (m) => {
+      if (m.type() === 'error') problems.push(m.text());
+    });
+    docs.on('pageerror', (e) => problems.push(String(e)));
+    await docs.goto(`${base}/docs`);
+    await docs.locator('.swagger-ui .info .title').waitFor();
+    await docs.locator('.opblock').first().waitFor();
+    await docs.waitForTimeout(500);
+    expect(problems).toEqual([]);
+    await shot('docs', docs);
+    await docs.close();
   });
 
   it('is readable on a phone', async () => {

@@ -1,16 +1,21 @@
 /**
  * The REST API client (docs/api.md). Every call sends `Authorization: Bearer <access token>`; the
- * access token is kept in memory and in sessionStorage (so a reload keeps the session, a closed
- * tab ends it), the refresh token in sessionStorage. A 401 triggers one `POST
- * /api/v1/auth/refresh` (shared by concurrent calls) and one retry; when that fails the session is
- * dropped and the app shows the sign-in page. Failures throw {@link ApiError} carrying the
+ * access token (15 minutes) is kept in memory and in this tab's sessionStorage. The refresh token
+ * is an HttpOnly cookie set by the server (routes/auth.ts): no script reads it, and every tab
+ * shares it, so a CVE opened in a new tab starts its own access token from the cookie
+ * ({@link resumeSession}) instead of asking for the password. A 401 triggers one `POST
+ * /api/v1/auth/refresh` (shared by concurrent calls, and serialised across tabs with a Web Lock,
+ * since a refresh token is single use and a replay ends the session) and one retry; when that
+ * fails the session is dropped and the app shows the sign-in page. Sign-in and sign-out are
+ * told to the other tabs (BroadcastChannel). Failures throw {@link ApiError} carrying the
  * server's `message`, which is what the user is shown.
  */
 import { createStore } from './store.ts';
 import type { ApiErrorBody } from './types.ts';
 
 const ACCESS_KEY = 'vigil.access';
-const REFRESH_KEY = 'vigil.refresh';
+/** Web Lock and BroadcastChannel name shared by the tabs of this origin. */
+const SESSION_CHANNEL = 'vigil-session';
 
 /** An error answered by the API (or a network failure, `statusCode` 0). */
 export class ApiError extends Error {
@@ -28,63 +33,96 @@ export class ApiError extends Error {
 
 let access: string | null = sessionStorage.getItem(ACCESS_KEY);
 let refreshing: Promise<boolean> | null = null;
+// Before a refresh token (sessionStorage, older builds) moved into the cookie.
+sessionStorage.removeItem('vigil.refresh');
 
-/** Whether the browser holds a session (it may still have expired: the API decides). */
-export const signedIn = createStore<boolean>(access !== null || sessionStorage.getItem(REFRESH_KEY) !== null);
+/**
+ * Whether this tab holds a session (it may still have expired: the API decides); `null` until a
+ * tab without an access token has asked the server whether the cookie still holds one.
+ */
+export const signedIn = createStore<boolean | null>(access !== null ? true : null);
+
+const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(SESSION_CHANNEL) : null;
+channel?.addEventListener('message', (e: MessageEvent<string>) => {
+  if (e.data === 'signed-out') forget();
+  else if (e.data === 'signed-in' && !signedIn.get()) void resumeSession();
+});
 
 /** The current access token, for requests made outside {@link request} (the event stream). */
 export function accessToken(): string | null {
   return access;
 }
 
-/** Stores the tokens of a sign-in or refresh answer. Field names per the auth routes. */
-export function setTokens(body: { accessToken?: string; refreshToken?: string }): void {
-  if (!body.accessToken) throw new ApiError({ statusCode: 0, code: 'VIGIL_CLIENT', message: 'the server answered without an access token' });
-  access = body.accessToken;
-  sessionStorage.setItem(ACCESS_KEY, access);
-  if (body.refreshToken) sessionStorage.setItem(REFRESH_KEY, body.refreshToken);
+function keep(token: string): void {
+  access = token;
+  sessionStorage.setItem(ACCESS_KEY, token);
   signedIn.set(true);
 }
 
-/** Forgets the session locally (the caller revokes it on the server first, if it can). */
-export function clearTokens(): void {
+function forget(): void {
   access = null;
   sessionStorage.removeItem(ACCESS_KEY);
-  sessionStorage.removeItem(REFRESH_KEY);
   signedIn.set(false);
 }
 
-/** The refresh token, for sign-out. */
-export function refreshToken(): string | null {
-  return sessionStorage.getItem(REFRESH_KEY);
+/**
+ * Stores the access token of a sign-in or first-run answer (the refresh token came as a cookie)
+ * and tells the other tabs. Field names per the auth routes.
+ */
+export function setTokens(body: { accessToken?: string }): void {
+  if (!body.accessToken) throw new ApiError({ statusCode: 0, code: 'VIGIL_CLIENT', message: 'the server answered without an access token' });
+  keep(body.accessToken);
+  channel?.postMessage('signed-in');
+}
+
+/** Forgets the session in every tab (the caller revokes it on the server first, if it can). */
+export function clearTokens(): void {
+  forget();
+  channel?.postMessage('signed-out');
+}
+
+/** Runs `fn` holding the tabs' refresh lock (Web Locks API; without it, just runs `fn`). */
+function withRefreshLock<T>(fn: () => Promise<T>): Promise<T> {
+  return typeof navigator !== 'undefined' && navigator.locks ? navigator.locks.request(SESSION_CHANNEL, fn) : fn();
 }
 
 /**
- * Rotates the refresh token for a new access token (`POST /api/v1/auth/refresh`). Concurrent
- * callers share one attempt: the refresh token is single use.
+ * Rotates the refresh cookie for a new access token (`POST /api/v1/auth/refresh`). Concurrent
+ * callers share one attempt, and tabs take turns (the cookie they send is then the latest).
  * @returns whether a new access token was obtained.
  */
 export function refreshSession(): Promise<boolean> {
   if (refreshing) return refreshing;
-  const token = sessionStorage.getItem(REFRESH_KEY);
-  if (!token) return Promise.resolve(false);
-  refreshing = (async () => {
+  refreshing = withRefreshLock(async () => {
     try {
       const res = await fetch('/api/v1/auth/refresh', {
         method: 'POST',
+        credentials: 'same-origin',
         headers: { 'content-type': 'application/json', accept: 'application/json' },
-        body: JSON.stringify({ refreshToken: token }),
+        body: '{}',
       });
       if (!res.ok) return false;
-      setTokens((await res.json()) as { accessToken?: string; refreshToken?: string });
+      const body = (await res.json()) as { accessToken?: string };
+      if (!body.accessToken) return false;
+      keep(body.accessToken);
       return true;
     } catch {
       return false;
-    } finally {
-      refreshing = null;
     }
-  })();
+  }).finally(() => {
+    refreshing = null;
+  });
   return refreshing;
+}
+
+/**
+ * For a tab without an access token (a new tab, or one another tab signed in): asks for one
+ * with the refresh cookie, and sets {@link signedIn} to whether that worked.
+ */
+export async function resumeSession(): Promise<boolean> {
+  const ok = await refreshSession();
+  if (!ok) signedIn.set(false);
+  return ok;
 }
 
 async function errorOf(res: Response): Promise<ApiError> {
@@ -136,7 +174,8 @@ export async function request<T>(path: string, opts: RequestOptions = {}): Promi
     throw new ApiError({ statusCode: 0, code: 'VIGIL_NETWORK', message: 'The server cannot be reached. Check your connection and try again.' }, { cause });
   }
   if (res.status === 401 && !opts.anonymous) {
-    clearTokens();
+    // This tab's session is gone (the others find out on their own next call).
+    forget();
     throw await errorOf(res);
   }
   if (!res.ok) throw await errorOf(res);

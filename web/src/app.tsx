@@ -4,7 +4,7 @@
  */
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { signedIn } from './api.ts';
+import { resumeSession, signedIn } from './api.ts';
 import { ErrorBox, Loading } from './components/ui.tsx';
 import { live, startLive } from './live.ts';
 import { Admin } from './pages/Admin.tsx';
@@ -132,6 +132,11 @@ export function App() {
   useSlashToSearch();
 
   useEffect(() => {
+    // A tab with no access token of its own: the refresh cookie may still hold the session.
+    if (isSignedIn === null) void resumeSession();
+  }, [isSignedIn]);
+
+  useEffect(() => {
     if (!isSignedIn || me) return;
     setMeError(null);
     loadMe().catch(setMeError);
@@ -142,6 +147,7 @@ export function App() {
     return startLive();
   }, [me]);
 
+  if (isSignedIn === null && loc.path !== '/login') return <main id="main"><Loading what="Signing in" /></main>;
   if (!isSignedIn || loc.path === '/login') {
     return (
       <main id="main" class="login-main">

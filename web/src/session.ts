@@ -1,5 +1,5 @@
 /** Who is signed in (`GET /api/v1/auth/me`), sign-in, sign-out and role checks. */
-import { clearTokens, refreshToken, request, setTokens } from './api.ts';
+import { clearTokens, request, setTokens } from './api.ts';
 import { createStore } from './store.ts';
 import type { Me, Role } from './types.ts';
 
@@ -15,7 +15,7 @@ export async function loadMe(): Promise<Me> {
 
 /** Signs in with a user name and password (`POST /api/v1/auth/login`), then loads the user. */
 export async function signIn(username: string, password: string): Promise<Me> {
-  const tokens = await request<{ accessToken?: string; refreshToken?: string }>('/api/v1/auth/login', {
+  const tokens = await request<{ accessToken?: string }>('/api/v1/auth/login', {
     method: 'POST',
     body: { username, password },
     anonymous: true,
@@ -24,11 +24,10 @@ export async function signIn(username: string, password: string): Promise<Me> {
   return loadMe();
 }
 
-/** Revokes the refresh token on the server (best effort) and forgets the session. */
+/** Revokes the session on the server (the refresh cookie; best effort) and forgets it in every tab. */
 export async function signOut(): Promise<void> {
-  const token = refreshToken();
   try {
-    if (token) await request('/api/v1/auth/logout', { method: 'POST', body: { refreshToken: token } });
+    await request('/api/v1/auth/logout', { method: 'POST', body: {}, anonymous: true });
   } catch {
     // Already expired or revoked: signing out locally is all that is left to do.
   }

@@ -5,7 +5,7 @@
  * schemas in src/api/schemas.ts drop the fields they do not list) and the web's own shapes.
  */
 import type { AlertComment, Scope, ApiToken as StoredApiToken, TriageState } from '../../src/model/account.ts';
-import type { DeliveryAttempt, MatchReason, Watchlist as StoredWatchlist, Subscription, WatchEntry, WatchKind } from '../../src/model/alert.ts';
+import type { AlertEventType, DeliveryAttempt, MatchReason, Watchlist as StoredWatchlist, Subscription, WatchEntry, WatchKind } from '../../src/model/alert.ts';
 import type { InboxAlert } from '../../src/store/server.ts';
 import type { SourceState, StoreStats } from '../../src/store/types.ts';
 import type { Severity } from './types.ts';
@@ -23,6 +23,29 @@ type Complete<List extends readonly unknown[], All> = [Exclude<All, List[number]
 const watchKinds = ['vendor', 'product', 'cpe', 'purl', 'keyword', 'regex', 'cve'] as const satisfies readonly WatchKind[];
 /** The server's `WATCH_KINDS`. */
 export const WATCH_KINDS: Complete<typeof watchKinds, WatchKind> = watchKinds;
+
+const alertEvents = [
+  'new',
+  'changed',
+  'severity_raised',
+  'cvss_raised',
+  'kev_added',
+  'ransomware',
+  'epss_threshold',
+  'epss_jump',
+  'exploit',
+  'rejected',
+] as const satisfies readonly AlertEventType[];
+/** The server's `ALERT_EVENTS`: what a subscription can be alerted about (docs/alerts.md). */
+export const ALERT_EVENTS: Complete<typeof alertEvents, AlertEventType> = alertEvents;
+
+/** A subscription as sent (`POST /api/v1/watchlists/{name}/subscriptions`); omitted fields take the server's defaults. */
+export interface SubscriptionInput {
+  channel: string;
+  to?: string;
+  events?: AlertEventType[];
+  mode?: 'immediate' | 'hourly' | 'daily' | 'weekly';
+}
 
 /** A watchlist entry as sent (`id` is set on stored entries only; thresholds default to none). */
 export type Entry = Omit<WatchEntry, 'id' | 'watchlist' | 'thresholds'> & Partial<Pick<WatchEntry, 'id' | 'thresholds'>>;

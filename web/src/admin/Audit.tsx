@@ -12,6 +12,13 @@ function detailsText(d: unknown): string {
   return typeof d === 'string' ? d : JSON.stringify(d);
 }
 
+/** How the actor acted: signed in, with an API token, or (a failed sign-in, say) not authenticated. */
+function actorKindText(a: AuditEntry): string {
+  if (a.actorKind === 'session') return 'signed in';
+  if (a.actorKind === 'token') return 'API token';
+  return a.actor ? 'not signed in' : a.actorKind;
+}
+
 export function Audit() {
   const [filters, setFilters] = useState({ actor: '', action: '' });
   const [draft, setDraft] = useState(filters);
@@ -67,7 +74,7 @@ export function Audit() {
               <tr key={a.id}>
                 <td class="nowrap">{fmtDateTime(a.at)}</td>
                 <td>
-                  {a.actor ?? <span class="muted">anonymous</span>} <span class="muted small">({a.actorKind})</span>
+                  {a.actor ?? <span class="muted">anonymous</span>} <span class="muted small">({actorKindText(a)})</span>
                 </td>
                 <td class="mono small">{a.action}</td>
                 <td class="break">{a.target ?? '—'}</td>

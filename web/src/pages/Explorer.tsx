@@ -178,8 +178,10 @@ export function Explorer({ query }: { query: URLSearchParams }) {
       {page.data && (
         <>
           <p class="muted" aria-live="polite" data-testid="results-count">
-            {page.data.total !== undefined ? `${fmtInt(page.data.total)} CVEs match` : `${page.data.items.length} shown`}
-            {pageNo > 1 || page.data.nextCursor ? ` · page ${pageNo}` : ''}
+            {page.data.total !== undefined ? `${fmtInt(page.data.total)} ${page.data.total === 1 ? 'CVE matches' : 'CVEs match'}` : `${page.data.items.length} shown`}
+            {page.data.items.length > 0 && (pageNo > 1 || page.data.nextCursor)
+              ? ` · ${fmtInt((pageNo - 1) * PAGE_SIZE + 1)}–${fmtInt((pageNo - 1) * PAGE_SIZE + page.data.items.length)} shown (page ${pageNo})`
+              : ''}
             {page.loading ? ' · updating…' : ''}
           </p>
           {page.data.items.length === 0 ? <p>No CVE matches these filters.</p> : <ResultsTable items={page.data.items} filters={filters} />}

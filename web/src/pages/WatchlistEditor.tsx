@@ -1,7 +1,8 @@
 /**
  * The watchlist editor: name, description and entries, with a live preview of what they match.
  * Saving creates (`POST /api/v1/watchlists`) or replaces the entries (`PUT
- * /api/v1/watchlists/{name}`); analysts and admins may edit and delete, viewers only read.
+ * /api/v1/watchlists/{name}`); analysts and admins may edit and delete, viewers only read. A
+ * stored watchlist also shows its subscriptions, added and removed one at a time.
  */
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, request } from '../api.ts';
@@ -13,6 +14,7 @@ import type { Me } from '../types.ts';
 import type { Entry, Watchlist } from '../types-alerts.ts';
 import { blankRow, type EntryRow, entryOf, rowOf } from '../watchlist/entries.ts';
 import { EntryEditor } from '../watchlist/EntryEditor.tsx';
+import { Subscriptions } from '../watchlist/Subscriptions.tsx';
 import { Preview } from '../watchlist/Preview.tsx';
 import { ownerText } from './Watchlists.tsx';
 
@@ -162,6 +164,7 @@ export function WatchlistEditor({ name, me }: { name: string | null; me: Me }) {
         </form>
         <Preview entries={canEdit ? entries : null} stored={name} />
       </div>
+      {stored.data && <Subscriptions key={stored.data.name} watchlist={stored.data} canEdit={canEdit} />}
     </div>
   );
 }
