@@ -2,7 +2,8 @@
  * The daemon in process, against the loopback mirror: a failing source is retried with backoff
  * and shown as failing meanwhile, while the other sources carry on; stop() ends cleanly.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createTcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -181,4 +182,50 @@ describe('daemon logs (issue 10 item 12)', () => {
       await new Promise((r) => hanging.close(r));
     }
   }, 60_000);
+});
+
+/** Whether this process may mount a tmpfs (root), for a real full disk. */
+function canMount(): boolean {
+  if (process.getuid?.() === 0) return true;
+  console.warn('\n*** not root: cannot mount a small tmpfs, the daemon full-disk test is SKIPPED ***\n');
+  return false;
+}
+
+describe.skipIf(!hasCorpus() || !canMount())('daemon on a full disk (issue 10 item 19)', () => {
+  const full = path.join(dir, 'full');
+  it('a sync that cannot even record its failure stops the schedules and calls onFatal (no unhandled rejection)', async () => {
+    mkdirSync(full, { recursive: true });
+    // An empty store is ~1.1 MB; the KEV catalog's 1,404 entries do not fit in the rest.
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1500k', 'tmpfs', full]);
+    const mirror = await startMirror();
+    const { log, lines } = capturingLogger();
+    const file = path.join(dir, 'full.config.yaml');
+    writeFileSync(
+      file,
+      `database: ${path.join(full, 'vigil.db')}
+sources:
+  nvd: { enabled: false }
+  cve5: { enabled: false }
+  epss: { enabled: false }
+  kev: { url: "${mirror.upstream.baseUrl}/sites/default/files/feeds/known_exploited_vulnerabilities.json" }
+`,
+    );
+    const config = loadConfig(file, {});
+    const reader = openSqliteStore(config.database);
+    const writer = new ThreadedSqliteStore(config.database);
+    let fatal: Error | undefined;
+    const daemon = new Daemon({ config, log, writer, reader, alerts: new SqliteAlertStore(reader), channels: new Map(), http: new HttpClient({ retries: 0 }), onFatal: (err) => (fatal = err) });
+    try {
+      daemon.start();
+      const err = await until('onFatal', async () => fatal, 120);
+      expect(err.message).toMatch(/database or disk is full/);
+      expect(lines.some((l) => l.msg === 'the store cannot be written: the daemon stops')).toBe(true);
+    } finally {
+      await daemon.stop();
+      await writer.close().catch(() => {});
+      await reader.close().catch(() => {});
+      await mirror.close();
+      execFileSync('umount', ['-l', full]);
+    }
+  }, 180_000);
 });

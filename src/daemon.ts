@@ -17,7 +17,7 @@ import { type DeliverySummary, deliverDue } from './alerts/deliver.ts';
 import { type EvaluationSummary, evaluate } from './alerts/engine.ts';
 import type { VigilConfig } from './config.ts';
 import { type RunSummary, syncSource } from './pipeline.ts';
-import type { HttpClient } from './sources/http.ts';
+import { type HttpClient, messageWithCauses } from './sources/http.ts';
 import { enabledSources, findSource } from './sources/registry.ts';
 import type { AlertStore } from './store/alerts.ts';
 import type { Store } from './store/types.ts';
@@ -45,6 +45,13 @@ export interface DaemonDeps {
   channels: Map<string, Channel>;
   http: HttpClient;
   now?: () => Date;
+  /**
+   * Called when a scheduled sync, or the alert pass after it, throws. A sync records its own
+   * failures, so this means the store cannot be written (SQLITE_FULL on a full disk) or an alert
+   * pass failed: the schedules are stopped and `vigil serve` stops with exit code 1 (before, the
+   * rejection went unhandled). Without it the failure is only logged.
+   */
+  onFatal?: (err: Error) => void;
 }
 
 /** Retry state of a failing source, kept in the alert state table for `vigil status`. */
@@ -186,10 +193,21 @@ export class Daemon {
   #enqueue(id: string): void {
     if (this.#stopping || this.#waiting.has(id)) return;
     this.#waiting.add(id);
-    void this.#syncs.add(() => {
-      this.#waiting.delete(id);
-      return this.syncOne(id);
-    });
+    this.#syncs
+      .add(() => {
+        this.#waiting.delete(id);
+        return this.syncOne(id);
+      })
+      .catch((err: unknown) => this.#fatal(err as Error));
+  }
+
+  /** A scheduled sync or alert pass threw (see {@link DaemonDeps.onFatal}): stop scheduling, tell the owner. */
+  #fatal(err: Error): void {
+    if (this.#stopping) return;
+    this.#deps.log.error({ error: messageWithCauses(err) }, 'the store cannot be written: the daemon stops');
+    this.#deps.log.debug({ err }, 'daemon failure: stack');
+    for (const j of this.#jobs) j.stop();
+    this.#deps.onFatal?.(err);
   }
 
   /** Stops cleanly: no new work, the sync in flight aborted, the alert pass in flight finished. */

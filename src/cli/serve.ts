@@ -21,7 +21,7 @@ import type { VigilConfig } from '../config.ts';
 import { Daemon } from '../daemon.ts';
 import { type RunSummary, syncSource } from '../pipeline.ts';
 import { readOwaspTop10 } from '../sources/owasp/index.ts';
-import { HttpClient } from '../sources/http.ts';
+import { HttpClient, messageWithCauses } from '../sources/http.ts';
 import { findSource } from '../sources/registry.ts';
 import { type SqliteStore, storePermissionProblems } from '../store/sqlite/index.ts';
 import { SqliteServerStore } from '../store/sqlite/server.ts';
@@ -87,6 +87,27 @@ export function registerServe(program: Command): void {
         await daemon?.stop();
         await closeStores();
       };
+      // Closing may fail or hang on a full disk: bounded, then exit whatever is still open.
+      const closeOrExit = async () => {
+        const closed = await Promise.race([
+          close().then(
+            () => true,
+            () => false,
+          ),
+          new Promise<boolean>((r) => setTimeout(r, CLOSE_TIMEOUT_MS, false).unref()),
+        ]);
+        if (!closed) process.exit(1);
+      };
+      const fatal = (err: unknown) => {
+        console.error(
+          isDiskFull(err)
+            ? `vigil: the disk holding ${config.database} is full (SQLite: database or disk is full): free some space and start again` +
+                ' (an interrupted corpus import resumes where it stopped)'
+            : `vigil: ${messageWithCauses(err)}`,
+        );
+        log.debug({ err }, 'fatal');
+        process.exitCode = 1;
+      };
       for (const p of storePermissionProblems(config.database)) console.error(`warning: ${p}`);
       try {
         const job = await loadCorpusJob(alerts);
@@ -100,16 +121,44 @@ export function registerServe(program: Command): void {
         let sync: (id: string) => Promise<RunSummary>;
         if (o.daemon) {
           for (const p of await startupChecks(config, alerts, channels, log)) console.error(`warning: ${p}`);
-          daemon = new Daemon({ config, log, writer, reader, alerts, channels, http: new HttpClient() });
+          daemon = new Daemon({
+            config,
+            log,
+            writer,
+            reader,
+            alerts,
+            channels,
+            http: new HttpClient(),
+            // The store cannot be written (or an alert pass failed): stop as SIGTERM would, exit 1.
+            onFatal: (err) => {
+              fatal(err);
+              process.kill(process.pid, 'SIGTERM');
+            },
+          });
           sync = (id) => daemon!.sync(id);
         } else {
           const queue = new PQueue({ concurrency: 1 });
           const http = new HttpClient();
-          sync = (id) => queue.add(() => syncSource(findSource(id).source, config.sources[id]?.config, { store: writer, log, http, merge: config.ssvc })) as Promise<RunSummary>;
+          sync = (id) =>
+            queue.add(() =>
+              syncSource(findSource(id).source, config.sources[id]?.config, { store: writer, log, http, merge: config.ssvc }),
+            ) as Promise<RunSummary>;
         }
         const webDir = o.webDir ?? path.resolve(path.dirname(process.argv[1] ?? '.'), '..', 'dist', 'web');
         const app = await buildApp(
-          { config, log, store: reader, alerts, auth, triage: new SqliteTriageStore(reader), stats: new SqliteStatsStore(reader), sync, daemon: daemon !== null, now: () => new Date(), ...(jwtKey ? { jwtKey } : {}) },
+          {
+            config,
+            log,
+            store: reader,
+            alerts,
+            auth,
+            triage: new SqliteTriageStore(reader),
+            stats: new SqliteStatsStore(reader),
+            sync,
+            daemon: daemon !== null,
+            now: () => new Date(),
+            ...(jwtKey ? { jwtKey } : {}),
+          },
           { webDir: existsSync(webDir) ? webDir : 'dist/web' },
         );
         const port = o.port ?? config.server.port;
@@ -135,21 +184,14 @@ export function registerServe(program: Command): void {
           console.log('Sign in with your account (vigil users add NAME --role analyst creates more).');
         }
         daemon?.start();
-        await untilSignal(log, () => app.close().then(close));
+        await untilSignal(log, () => app.close().then(closeOrExit));
       } catch (err) {
         if (!isDiskFull(err)) {
           await close();
           throw err;
         }
-        console.error(
-          `vigil: the disk holding ${config.database} is full (SQLite: database or disk is full): free some space and start again` +
-            ' (an interrupted corpus import resumes where it stopped)',
-        );
-        log.debug({ err }, 'disk full');
-        // Closing may fail or hang on a full disk: bounded, then exit whatever is still open.
-        const closed = await Promise.race([close().then(() => true, () => false), new Promise<boolean>((r) => setTimeout(r, CLOSE_TIMEOUT_MS, false).unref())]);
-        if (!closed) process.exit(1);
-        process.exitCode = 1;
+        fatal(err);
+        await closeOrExit();
       }
     });
 }
