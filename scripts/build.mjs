@@ -1,4 +1,4 @@
-// Bundles the CLI into dist/vigil.js (and the store worker into dist/store-worker.js) with
+// Bundles the CLI into dist/vigil.js (and the store and match workers into dist/*-worker.js) with
 // esbuild. Pure-JS dependencies are bundled: one file loads several times faster than hundreds
 // of ESM modules (kysely alone costs ~0.2 s to resolve). Native and file-reading packages stay
 // external: better-sqlite3 (native addon), pino (spawns its own worker files), cwe-sdk (reads its
@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { build } from 'esbuild';
 
 await build({
-  entryPoints: { vigil: 'src/cli/main.ts', 'store-worker': 'src/store/sqlite/worker.ts' },
+  entryPoints: { vigil: 'src/cli/main.ts', 'store-worker': 'src/store/sqlite/worker.ts', 'match-worker': 'src/alerts/match-worker.ts' },
   outdir: 'dist',
   bundle: true,
   platform: 'node',

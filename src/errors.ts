@@ -16,6 +16,7 @@ export const ErrorCodes = {
   VIGIL_NOT_FOUND: { status: 404, message: '%s not found' },
   VIGIL_WATCH_ENTRY_INVALID: { status: 400, message: 'Invalid watchlist entry %s: %s' },
   VIGIL_WATCHLIST_INVALID: { status: 400, message: 'Invalid watchlist %s: %s' },
+  VIGIL_MATCH_TIMEOUT: { status: 503, message: 'Matching stopped after %s s (its time budget): %s' },
   VIGIL_CHANNEL_INVALID: { status: 500, message: 'Alert channel "%s" is misconfigured: %s' },
   VIGIL_CONFLICT: { status: 409, message: '%s already exists' },
   VIGIL_BAD_REQUEST: { status: 400, message: 'Invalid request: %s' },

@@ -54,6 +54,24 @@ export type CompiledEntry =
   | (Compiled<'regex'> & { re: RE2JS })
   | (Compiled<'cve'> & { cveId: string });
 
+/** Most entries one watchlist holds: each is matched against every changed CVE (the API, `vigil watch add` and `vigil watch import` refuse more). */
+export const MAX_WATCHLIST_ENTRIES = 200;
+
+/** An entry's identity, as the store compares entries (a re-added identical entry is the same one). */
+function entryKey(e: Omit<WatchEntry, 'id'>): string {
+  return JSON.stringify([e.kind, e.value, e.vendor ?? '', e.version ?? '', e.thresholds]);
+}
+
+/**
+ * Refuses a watchlist that would hold more than {@link MAX_WATCHLIST_ENTRIES} distinct entries
+ * once `added` join `existing`.
+ * @throws VigilError `VIGIL_WATCHLIST_INVALID` naming the watchlist, the count and the limit.
+ */
+export function checkEntryCount(watchlist: string, existing: readonly Omit<WatchEntry, 'id'>[], added: readonly Omit<WatchEntry, 'id'>[]): void {
+  const count = new Set([...existing, ...added].map(entryKey)).size;
+  if (count > MAX_WATCHLIST_ENTRIES) throw new VigilError('VIGIL_WATCHLIST_INVALID', [watchlist, `it would hold ${count} entries (limit ${MAX_WATCHLIST_ENTRIES}): split it into several watchlists`]);
+}
+
 const CVE_ID = /^CVE-\d{4}-\d{4,}$/i;
 /**
  * An entry as written, for messages and match reasons.

@@ -1,7 +1,8 @@
 /**
  * Which stored CVEs watchlist entries match, and why (`vigil watch test`, the API's live
  * preview): candidates from the store's indexes (a superset), then the matcher and thresholds on
- * each merged record, highest priority first.
+ * each merged record, highest priority first. The records are read here and matched in a worker
+ * thread (match-thread.ts), batch by batch, so the event loop stays free while costly entries run.
  */
 import { buildView } from '../analysis/view.ts';
 import type { MergeOptions } from '../analysis/merge.ts';
@@ -9,9 +10,10 @@ import { listText } from '../analysis/title.ts';
 import type { MatchReason, ThresholdCheck, WatchEntry } from '../model/alert.ts';
 import type { Severity } from '../model/vulnerability.ts';
 import type { AlertStore } from '../store/alerts.ts';
-import type { Store } from '../store/types.ts';
+import type { Store, StoredVulnerability } from '../store/types.ts';
 import { candidateQuery } from './candidates.ts';
-import { MatchIndex } from './match.ts';
+import type { MatchIndex } from './match.ts';
+import { MatchThread } from './match-thread.ts';
 import { checkThresholds, passesAll, thresholdFactsOf } from './thresholds.ts';
 
 /** One (CVE, entry) match. */
@@ -40,30 +42,16 @@ export interface Preview {
   matches: PreviewMatch[];
 }
 
+/** Records read and matched per round trip to the worker. */
+const BATCH = 250;
+
 /**
- * Matches `entries` (validated: see validateEntry) against the stored CVEs.
- * @param options.maxCandidates examine at most this many candidates (a regex entry makes every
- *   stored CVE a candidate); default unlimited.
- * @param options.onProgress called every 1,000 candidates with (done, total).
+ * The matches of a batch of stored records (what the match worker runs).
+ * @param index built from `entries` (its matches point into that array).
  */
-export async function previewMatches(
-  store: Store,
-  alerts: AlertStore,
-  entries: WatchEntry[],
-  merge: MergeOptions,
-  options: { maxCandidates?: number; onProgress?: (done: number, total: number) => void } = {},
-): Promise<Preview> {
-  const index = new MatchIndex(entries);
-  const ids = new Set<string>();
-  for (const e of entries) for (const id of await alerts.candidateCves(candidateQuery(e))) ids.add(id);
-  const all = [...ids].sort();
-  const examined = options.maxCandidates !== undefined ? all.slice(0, options.maxCandidates) : all;
+export function previewBatch(index: MatchIndex, entries: readonly WatchEntry[], records: readonly StoredVulnerability[], merge: MergeOptions): PreviewMatch[] {
   const matches: PreviewMatch[] = [];
-  let done = 0;
-  for (const id of examined) {
-    if (++done % 1000 === 0) options.onProgress?.(done, examined.length);
-    const stored = await store.getVulnerability(id);
-    if (!stored) continue;
+  for (const stored of records) {
     const view = buildView(stored, merge);
     const facts = thresholdFactsOf(view);
     for (const m of index.match(view)) {
@@ -81,6 +69,56 @@ export async function previewMatches(
       });
     }
   }
-  matches.sort((a, b) => b.priority - a.priority || a.cveId.localeCompare(b.cveId));
-  return { candidates: examined.length, skipped: all.length - examined.length, matches };
+  return matches;
+}
+
+/**
+ * Matches `entries` (validated: see validateEntry) against the stored CVEs.
+ * @param options.maxCandidates examine at most this many candidates (a regex entry makes every
+ *   stored CVE a candidate); default unlimited.
+ * @param options.budgetMs stop after this many milliseconds (default: no limit).
+ * @param options.onProgress called every 1,000 candidates with (done, total).
+ * @throws VigilError `VIGIL_MATCH_TIMEOUT` past `budgetMs`.
+ */
+export async function previewMatches(
+  store: Store,
+  alerts: AlertStore,
+  entries: WatchEntry[],
+  merge: MergeOptions,
+  options: { maxCandidates?: number; budgetMs?: number; onProgress?: (done: number, total: number) => void } = {},
+): Promise<Preview> {
+  const thread = await MatchThread.open(entries, merge, options.budgetMs === undefined ? {} : { budgetMs: options.budgetMs });
+  let next: Promise<StoredVulnerability[]> | null = null;
+  try {
+    // One query per distinct candidate query; one "every CVE" query (any regex entry) covers them all.
+    const queries = new Map(entries.map((e) => candidateQuery(e)).map((q) => [JSON.stringify(q), q]));
+    const all = [...queries.values()].find((q) => q.all);
+    const ids = new Set<string>();
+    for (const q of all ? [all] : queries.values()) for (const id of await alerts.candidateCves(q)) ids.add(id);
+    const sorted = [...ids].sort();
+    const examined = options.maxCandidates !== undefined ? sorted.slice(0, options.maxCandidates) : sorted;
+    const read = async (from: number): Promise<StoredVulnerability[]> => {
+      const records: StoredVulnerability[] = [];
+      for (const id of examined.slice(from, from + BATCH)) {
+        const stored = await store.getVulnerability(id);
+        if (stored) records.push(stored);
+      }
+      return records;
+    };
+    const matches: PreviewMatch[] = [];
+    // The next batch is read while the worker matches this one.
+    next = examined.length > 0 ? read(0) : null;
+    for (let from = 0; next; from += BATCH) {
+      const answer = thread.run(await next);
+      next = from + BATCH < examined.length ? read(from + BATCH) : null;
+      matches.push(...(await answer));
+      const done = Math.min(from + BATCH, examined.length);
+      if (Math.floor(done / 1000) > Math.floor(from / 1000)) options.onProgress?.(done - (done % 1000), examined.length);
+    }
+    matches.sort((a, b) => b.priority - a.priority || a.cveId.localeCompare(b.cveId));
+    return { candidates: examined.length, skipped: sorted.length - examined.length, matches };
+  } finally {
+    next?.catch(() => undefined); // a read still running when matching failed: its result is not wanted
+    await thread.close();
+  }
 }

@@ -25,7 +25,7 @@ import { VigilError } from '../errors.ts';
 import { ALERT_EVENTS, type AlertEventType, type Subscription, type Thresholds, type WatchEntry, WATCH_KINDS, type WatchKind } from '../model/alert.ts';
 import type { AlertStore } from '../store/alerts.ts';
 import { channelDefinitions } from './channels/registry.ts';
-import { validateEntry } from './entry.ts';
+import { checkEntryCount, validateEntry } from './entry.ts';
 import { recipientProblem } from './recipient.ts';
 import { checkQuietHours, checkTimezone } from './schedule.ts';
 
@@ -161,7 +161,8 @@ export interface ImportSummary {
 /**
  * Imports users, teams and watchlists from `file`. The file's shape, every entry and every
  * subscription are validated before anything is stored, so a bad entry changes nothing.
- * @throws {VigilError} VIGIL_WATCHLIST_INVALID / VIGIL_WATCH_ENTRY_INVALID naming the item.
+ * @throws {VigilError} VIGIL_WATCHLIST_INVALID / VIGIL_WATCH_ENTRY_INVALID naming the item
+ *   (a watchlist that would hold more than MAX_WATCHLIST_ENTRIES entries, with the stored ones, too).
  */
 export async function importWatchlistFile(file: string, alerts: AlertStore, config: AlertsConfig): Promise<ImportSummary> {
   let raw: unknown;
@@ -184,6 +185,7 @@ export async function importWatchlistFile(file: string, alerts: AlertStore, conf
     }),
     subs: w.subscriptions.map((s) => subscriptionFromInput(w.name, s, config)),
   }));
+  for (const { w, entries } of lists) checkEntryCount(`${w.name} (in ${file})`, (await alerts.getWatchlist(w.name))?.entries ?? [], entries);
   const summary: ImportSummary = { users: 0, teams: 0, watchlists: 0, entries: 0, subscriptions: 0 };
   for (const u of doc.users) {
     await alerts.upsertUser({ name: u.name, email: u.email ?? null, handles: u.handles });

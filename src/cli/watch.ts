@@ -3,7 +3,7 @@
  * subscriptions. `test` shows which stored CVEs an entry (or a whole watchlist) matches and why.
  */
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { entryLabel } from '../alerts/entry.ts';
+import { checkEntryCount, entryLabel } from '../alerts/entry.ts';
 import { previewMatches } from '../alerts/preview.ts';
 import { entryFromInput, importWatchlistFile, subscriptionFromInput } from '../alerts/watchlist-file.ts';
 import { formatPriority } from '../analysis/priority-format.ts';
@@ -105,6 +105,7 @@ export function registerWatch(program: Command): void {
         const existing = await alerts.getWatchlist(name);
         if (!existing && !o.owner) throw new VigilError('VIGIL_WATCHLIST_INVALID', [name, 'does not exist yet: give --owner USER or --owner team:NAME to create it']);
         if (!existing || o.owner || o.description) await alerts.upsertWatchlist({ name, owner: o.owner ? owner(o.owner) : (existing as Watchlist).owner, description: o.description ?? existing?.description ?? null });
+        checkEntryCount(name, existing?.entries ?? [], [entry]);
         const stored = await alerts.addEntry(entry);
         console.log(`watchlist ${name}: entry #${stored.id} ${entryLabel(stored)}`);
       });

@@ -6,7 +6,7 @@
  * (alerts/entry.ts) and a bad one is named (`entries[2]`); nothing is stored then.
  */
 import type { FastifyPluginAsync } from 'fastify';
-import { validateEntry } from '../../alerts/entry.ts';
+import { checkEntryCount, MAX_WATCHLIST_ENTRIES, validateEntry } from '../../alerts/entry.ts';
 import { previewMatches } from '../../alerts/preview.ts';
 import { subscriptionFromInput } from '../../alerts/watchlist-file.ts';
 import { VigilError } from '../../errors.ts';
@@ -17,6 +17,8 @@ import { type SubscriptionBody, subscriptionRoutes, subscriptionSchema } from '.
 
 /** Largest number of candidate CVEs a preview examines (a regex entry makes every CVE one). */
 export const PREVIEW_MAX_CANDIDATES = 5000;
+/** Time a preview may take, in milliseconds; matching runs in a worker thread and is stopped past it (VIGIL_MATCH_TIMEOUT). */
+export const PREVIEW_BUDGET_MS = 10_000;
 
 interface EntryBody {
   kind: string;
@@ -34,7 +36,8 @@ interface WatchlistBody {
 }
 
 const nameSchema = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' } as const;
-const entriesSchema = { type: 'array', maxItems: 500, items: { $ref: 'WatchEntryInput#' } } as const;
+// One more than the limit, so the limit's own message (checkEntryCount) names it rather than the schema's.
+const entriesSchema = { type: 'array', maxItems: MAX_WATCHLIST_ENTRIES + 1, items: { $ref: 'WatchEntryInput#' } } as const;
 const nameParams = { type: 'object', required: ['name'], properties: { name: nameSchema } } as const;
 const previewResponse = {
   type: 'object',
@@ -63,7 +66,7 @@ const previewResponse = {
 
 /** Validates entries, naming the first bad one by position. */
 function validEntries(watchlist: string, entries: EntryBody[]): WatchEntry[] {
-  return entries.map((e, i) => {
+  const valid = entries.map((e, i) => {
     try {
       return validateEntry({ ...e, watchlist });
     } catch (err) {
@@ -71,6 +74,8 @@ function validEntries(watchlist: string, entries: EntryBody[]): WatchEntry[] {
       throw new VigilError('VIGIL_WATCH_ENTRY_INVALID', [`entries[${i}]`, (err as Error).message.replace(/^Invalid watchlist entry (?:#\d+ )?/, '')], { cause: err });
     }
   });
+  checkEntryCount(watchlist, [], valid);
+  return valid;
 }
 
 /** What a subscription's recipient reads as for those who may not change the watchlist. */
@@ -232,7 +237,7 @@ export const watchlistRoutes: FastifyPluginAsync = async (app) => {
 
   const previewLimit = { type: 'integer', minimum: 1, maximum: 500, default: 50 } as const;
   async function preview(entries: WatchEntry[], limit: number) {
-    const p = await previewMatches(store, alerts, entries, config.ssvc, { maxCandidates: PREVIEW_MAX_CANDIDATES });
+    const p = await previewMatches(store, alerts, entries, config.ssvc, { maxCandidates: PREVIEW_MAX_CANDIDATES, budgetMs: PREVIEW_BUDGET_MS });
     return {
       total: p.matches.length,
       candidates: p.candidates,
@@ -249,7 +254,7 @@ export const watchlistRoutes: FastifyPluginAsync = async (app) => {
         tags: ['watchlists'],
         summary: 'Live preview: which stored CVEs unsaved entries match, and why (nothing is stored)',
         body: { type: 'object', additionalProperties: false, required: ['entries'], properties: { entries: { ...entriesSchema, maxItems: 50 }, limit: previewLimit } },
-        response: { 200: previewResponse, ...errors(400, 401, 403, 413, 415, 429) },
+        response: { 200: previewResponse, ...errors(400, 401, 403, 413, 415, 429, 503) },
       },
     },
     async (request) => preview(validEntries('preview', request.body.entries), request.body.limit),
@@ -264,7 +269,7 @@ export const watchlistRoutes: FastifyPluginAsync = async (app) => {
         summary: 'Which stored CVEs a watchlist matches, and why',
         params: nameParams,
         querystring: { type: 'object', additionalProperties: false, properties: { limit: previewLimit } },
-        response: { 200: previewResponse, ...errors(400, 401, 403, 404, 429) },
+        response: { 200: previewResponse, ...errors(400, 401, 403, 404, 429, 503) },
       },
     },
     async (request) => {
