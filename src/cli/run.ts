@@ -73,7 +73,13 @@ export function registerRun(program: Command): void {
       try {
         const problems = await startupChecks(config, alerts, channels, log);
         for (const p of problems) console.error(`warning: ${p}`);
-        const daemon = new Daemon({ config, log, writer, reader, alerts, channels, http: new HttpClient() });
+        // A sync that cannot be recorded (full disk) or a failed alert pass stops it, exit code 1.
+        const onFatal = (err: Error) => {
+          console.error(`vigil: ${err.message}`);
+          process.exitCode = 1;
+          process.kill(process.pid, 'SIGTERM');
+        };
+        const daemon = new Daemon({ config, log, writer, reader, alerts, channels, http: new HttpClient(), onFatal });
         if (o.once) {
           const out = await daemon.runOnce(ids.length ? ids : daemon.sources);
           printCycle(out);
