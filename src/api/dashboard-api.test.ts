@@ -117,6 +117,25 @@ describe.skipIf(!hasCorpus())('API for the dashboard', () => {
     expect(after.statusCode).toBe(401);
   });
 
+  it('limits refreshes apart from sign-ins: a dozen new tabs in a minute each resume the session', async () => {
+    const limited = await startTestApi({ configure: (c) => void (c.server.loginRateLimitPerMinute = 10) });
+    try {
+      const r = await limited.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'ana', password: TEST_PASSWORD } });
+      let cookie = parseSetCookie(r.headers['set-cookie'])?.value ?? '';
+      for (let tab = 0; tab < 15; tab++) {
+        const refreshed = await limited.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', cookies: { [REFRESH_COOKIE]: cookie }, payload: {} });
+        expect(refreshed.statusCode, `tab ${tab}: ${refreshed.body}`).toBe(200);
+        cookie = parseSetCookie(refreshed.headers['set-cookie'])?.value ?? '';
+      }
+      // Sign-in keeps its own, low limit.
+      const signIns = [];
+      for (let i = 0; i < 12; i++) signIns.push((await limited.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'ana', password: 'wrong' } })).statusCode);
+      expect(signIns).toContain(429);
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('leaves out Secure only on plain HTTP to a non-loopback address, where browsers would drop the cookie', async () => {
     expect(parseSetCookie((await login('ana', 'localhost:8080')).headers['set-cookie'])?.attrs).toHaveProperty('secure');
     expect(parseSetCookie((await login('ana', '[::1]:8080')).headers['set-cookie'])?.attrs).toHaveProperty('secure');

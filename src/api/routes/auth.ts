@@ -80,6 +80,9 @@ const session = {
 export const authRoutes: FastifyPluginAsync = async (app) => {
   const { auth, now, config, jwtKey } = app.deps;
   const loginLimit = { max: config.server.loginRateLimitPerMinute, timeWindow: 60_000, keyGenerator: (r: FastifyRequest) => `login:${r.ip}` };
+  // A refresh needs a 256-bit token (nothing to guess), and every new dashboard tab makes one:
+  // the general per-address limit, apart from sign-in's low one.
+  const refreshLimit = { max: config.server.rateLimitPerMinute, timeWindow: 60_000, keyGenerator: (r: FastifyRequest) => `refresh:${r.ip}` };
 
   /**
    * A new session (access + refresh token) for `account`, in the refresh chain `family` if given;
@@ -124,7 +127,7 @@ export const authRoutes: FastifyPluginAsync = async (app) => {
   app.post<{ Body: { refreshToken?: string } }>(
     '/refresh',
     {
-      config: { access: { role: 'public', action: 'auth.refresh' }, rateLimit: loginLimit },
+      config: { access: { role: 'public', action: 'auth.refresh' }, rateLimit: refreshLimit },
       schema: {
         tags: ['auth'],
         summary: 'Exchanges a refresh token (body, else cookie) for a new session; a reused refresh token revokes its whole chain',
