@@ -108,6 +108,22 @@ alerts:
     expect((await vigil('watch', 'import', file)).stderr).toMatch(/exactly one of/);
   });
 
+  it('holds at most 200 entries per watchlist, through import and add (issue 10 item 15)', async () => {
+    const file = path.join(dir, 'huge.yaml');
+    const yaml = (n: number) => `users:\n  - { name: hugo }\nwatchlists:\n  - name: huge\n    owner: { user: hugo }\n    entries:\n${Array.from({ length: n }, (_, i) => `      - { cve: CVE-2026-${10000 + i} }\n`).join('')}`;
+    writeFileSync(file, yaml(201));
+    const over = await vigil('watch', 'import', file);
+    expect(over.status).toBe(1);
+    expect(over.stderr).toContain(`Invalid watchlist huge (in ${file}): it would hold 201 entries (limit 200): split it into several watchlists`);
+    expect((await vigil('watch', 'list')).stdout).not.toMatch(/huge/);
+    writeFileSync(file, yaml(200));
+    expect((await vigil('watch', 'import', file)).status).toBe(0);
+    expect((await vigil('watch', 'add', 'huge', '--cve', 'CVE-2026-10000')).status).toBe(0); // already there: still 200
+    const add = await vigil('watch', 'add', 'huge', '--cve', 'CVE-2026-77777');
+    expect(add.status).toBe(1);
+    expect(add.stderr).toContain('Invalid watchlist huge: it would hold 201 entries (limit 200)');
+  });
+
   it('reports channel problems at start-up: a bad setting stops `vigil run`, an unreachable server is warned about', async () => {
     const bad = path.join(dir, 'bad.yaml');
     writeFileSync(bad, `database: ${path.join(dir, 'vigil.db')}\nalerts:\n  channels:\n    mail: { type: email, host: 127.0.0.1, from: not-an-address }\n`);
