@@ -56,6 +56,11 @@ export type CompiledEntry =
 
 /** Most entries one watchlist holds: each is matched against every changed CVE (the API, `vigil watch add` and `vigil watch import` refuse more). */
 export const MAX_WATCHLIST_ENTRIES = 200;
+/**
+ * Most RE2 instructions a watchlist's regex entries may compile to together. Measured: 50
+ * patterns like `.{0,20}x.{0,20}y\d` (4,300 instructions) took 100–500 ms per CVE as one set.
+ */
+export const MAX_WATCHLIST_REGEX_PROGRAM = 1000;
 
 /** An entry's identity, as the store compares entries (a re-added identical entry is the same one). */
 function entryKey(e: Omit<WatchEntry, 'id'>): string {
@@ -63,13 +68,25 @@ function entryKey(e: Omit<WatchEntry, 'id'>): string {
 }
 
 /**
- * Refuses a watchlist that would hold more than {@link MAX_WATCHLIST_ENTRIES} distinct entries
- * once `added` join `existing`.
+ * Refuses a watchlist that would hold more than {@link MAX_WATCHLIST_ENTRIES} distinct entries,
+ * or regex entries compiling to more than {@link MAX_WATCHLIST_REGEX_PROGRAM} RE2 instructions
+ * together (they run as one set on every CVE's text), once `added` join `existing`.
  * @throws VigilError `VIGIL_WATCHLIST_INVALID` naming the watchlist, the count and the limit.
  */
 export function checkEntryCount(watchlist: string, existing: readonly Omit<WatchEntry, 'id'>[], added: readonly Omit<WatchEntry, 'id'>[]): void {
-  const count = new Set([...existing, ...added].map(entryKey)).size;
-  if (count > MAX_WATCHLIST_ENTRIES) throw new VigilError('VIGIL_WATCHLIST_INVALID', [watchlist, `it would hold ${count} entries (limit ${MAX_WATCHLIST_ENTRIES}): split it into several watchlists`]);
+  const distinct = new Map([...existing, ...added].map((e) => [entryKey(e), e]));
+  if (distinct.size > MAX_WATCHLIST_ENTRIES) throw new VigilError('VIGIL_WATCHLIST_INVALID', [watchlist, `it would hold ${distinct.size} entries (limit ${MAX_WATCHLIST_ENTRIES}): split it into several watchlists`]);
+  const patterns = new Set([...distinct.values()].filter((e) => e.kind === 'regex').map((e) => e.value));
+  let program = 0;
+  for (const p of patterns) {
+    try {
+      program += RE2JS.compile(p, RE2JS.CASE_INSENSITIVE).programSize();
+    } catch {
+      // an invalid stored pattern is left out of matching (MatchIndex.invalid): it costs nothing
+    }
+  }
+  if (program > MAX_WATCHLIST_REGEX_PROGRAM)
+    throw new VigilError('VIGIL_WATCHLIST_INVALID', [watchlist, `its ${patterns.size} regex entries would compile to ${program} RE2 instructions together (limit ${MAX_WATCHLIST_REGEX_PROGRAM}): use fewer or simpler regexes, or keyword entries`]);
 }
 
 const CVE_ID = /^CVE-\d{4}-\d{4,}$/i;

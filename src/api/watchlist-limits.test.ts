@@ -46,11 +46,18 @@ describe.skipIf(!hasCorpus())('watchlist limits on a real server on loopback', (
     expect(saved.json.message).toMatch(/counted repetition of 900/);
   });
 
+  it('refuses regex entries costly together (50 of 85 RE2 instructions each)', async () => {
+    const r = await post('/api/v1/watchlists/preview', { entries: COSTLY, limit: 1 });
+    expect(r.status).toBe(400);
+    expect(r.json.message).toBe('Invalid watchlist preview: its 50 regex entries would compile to 4250 RE2 instructions together (limit 1000): use fewer or simpler regexes, or keyword entries');
+  });
+
   it('a costly preview runs off the event loop: /health answers in < 1 s all along', async () => {
     const delay = monitorEventLoopDelay({ resolution: 10 });
     delay.enable();
     let finished = false;
-    const preview = post('/api/v1/watchlists/preview', { entries: COSTLY, limit: 1 }).finally(() => {
+    // The most a watchlist may hold: 11 × 85 = 935 instructions.
+    const preview = post('/api/v1/watchlists/preview', { entries: COSTLY.slice(0, 11), limit: 1 }).finally(() => {
       finished = true;
     });
     const health: number[] = [];
