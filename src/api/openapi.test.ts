@@ -368,7 +368,8 @@ describe.skipIf(!hasCorpus())('OpenAPI document', () => {
     expect(lines.filter((l) => !sample.test(l) && !comment.test(l))).toEqual([]);
     expect(lines).toContain('# TYPE vigil_cves gauge');
     const cves = lines.find((l) => l.startsWith('vigil_cves '));
-    const stored = api.store.db.prepare('SELECT count(*) FROM vulns').pluck().get() as number;
+    // CVE records (a CVE known only from KEV has a row too, but no record yet: store/sqlite/known.ts).
+    const stored = api.store.db.prepare('SELECT count(*) FROM vulns WHERE has_record = 1').pluck().get() as number;
     expect(stored).toBeGreaterThan(100);
     expect(Number(cves?.split(' ')[1])).toBe(stored);
     expect(lines.some((l) => l.startsWith('vigil_http_requests_total{method="GET",route="/api/v1/cves",status="200"}'))).toBe(true);
