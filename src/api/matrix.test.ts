@@ -132,6 +132,21 @@ describe.skipIf(!hasCorpus())('authorization matrix', () => {
       request: () => ({ url: '/api/v1/watchlists/preview', payload: { entries: EDGE_ENTRIES, limit: 5 } }),
     },
     'GET /api/v1/watchlists/:name/matches': { rule: 'viewer/read', request: () => ({ url: '/api/v1/watchlists/edge/matches?limit=5' }) },
+    'POST /api/v1/watchlists/:name/subscriptions': {
+      rule: 'analyst/write',
+      status: 201,
+      request: () => ({ url: '/api/v1/watchlists/edge/subscriptions', payload: { channel: 'inbox', events: ['kev_added'] } }),
+    },
+    'DELETE /api/v1/watchlists/:name/subscriptions/:id': {
+      rule: 'analyst/write',
+      status: 204,
+      request: async () => {
+        const name = fresh('subs');
+        await api.deps.alerts.upsertWatchlist({ name, owner: { user: 'ana' }, description: null });
+        const sub = await api.deps.alerts.upsertSubscription({ watchlist: name, channel: 'inbox', target: null, events: ['new'], mode: 'immediate', quietHours: null, timezone: 'UTC', epssAbove: 0.5, epssJump: 0.2 });
+        return { url: `/api/v1/watchlists/${name}/subscriptions/${sub.id}` };
+      },
+    },
     'GET /api/v1/alerts': { rule: 'viewer/read', request: () => ({ url: '/api/v1/alerts?watchlist=edge&limit=5' }) },
     'GET /alerts': { rule: 'viewer/read', request: () => ({ url: '/alerts?limit=5' }) },
     'GET /api/v1/alerts/:id': { rule: 'viewer/read', request: () => ({ url: `/api/v1/alerts/${fx.alertId}` }) },
