@@ -36,13 +36,16 @@ describe.skipIf(!hasCorpus())('API for the dashboard', () => {
   const login = (username: string, host = '127.0.0.1:8080') =>
     api.app.inject({ method: 'POST', url: '/api/v1/auth/login', headers: { host }, payload: { username, password: TEST_PASSWORD } });
 
-  it.each(['/api/v1/cves/CVE-24-3400', '/api/v1/cves/CVE-24-3400/history', '/api/v1/cves/cve-2024-3400'])('%s answers the CLI message for a malformed id', async (url) => {
-    const r = await get(url);
-    expect(r.statusCode).toBe(400);
-    const id = url.split('/')[4];
-    expect(r.json()).toMatchObject({ code: 'VIGIL_INVALID_CVE_ID', message: ErrorCodes.VIGIL_INVALID_CVE_ID.message.replace('%s', id ?? '') });
-    expect(r.body).not.toContain('must match pattern');
-  });
+  it.each(['/api/v1/cves/CVE-24-3400', '/api/v1/cves/CVE-24-3400/history', '/api/v1/cves/cve-2024-3400'])(
+    '%s answers the CLI message for a malformed id',
+    async (url) => {
+      const r = await get(url);
+      expect(r.statusCode).toBe(400);
+      const id = url.split('/')[4];
+      expect(r.json()).toMatchObject({ code: 'VIGIL_INVALID_CVE_ID', message: ErrorCodes.VIGIL_INVALID_CVE_ID.message.replace('%s', id ?? '') });
+      expect(r.body).not.toContain('must match pattern');
+    },
+  );
 
   it('gives the total count of the filtered list on every page', async () => {
     const db = api.store.db;
@@ -57,7 +60,11 @@ describe.skipIf(!hasCorpus())('API for the dashboard', () => {
     let total = -1;
     let cursor: string | null = null;
     for (let pages = 0; pages < 20; pages++) {
-      const search = (await get(`/api/v1/search?q=remote&limit=200${cursor ? `&cursor=${cursor}` : ''}`)).json() as { total: number; items: unknown[]; nextCursor: string | null };
+      const search = (await get(`/api/v1/search?q=remote&limit=200${cursor ? `&cursor=${cursor}` : ''}`)).json() as {
+        total: number;
+        items: unknown[];
+        nextCursor: string | null;
+      };
       seen += search.items.length;
       total = search.total;
       cursor = search.nextCursor;
@@ -76,7 +83,10 @@ describe.skipIf(!hasCorpus())('API for the dashboard', () => {
     for (const query of ['limit=200', 'limit=200&sort=published', 'limit=200&vendor=microsoft']) {
       let cursor: string | null = null;
       for (let pages = 0; pages < 3; pages++) {
-        const page = (await get(`/api/v1/cves?${query}${cursor ? `&cursor=${cursor}` : ''}`)).json() as { items: { vendors: string[] }[]; nextCursor: string | null };
+        const page = (await get(`/api/v1/cves?${query}${cursor ? `&cursor=${cursor}` : ''}`)).json() as {
+          items: { vendors: string[] }[];
+          nextCursor: string | null;
+        };
         for (const v of page.items.flatMap((i) => i.vendors)) names.set(productKey(v), (names.get(productKey(v)) ?? new Set()).add(v));
         cursor = page.nextCursor;
         if (!cursor) break;
@@ -118,7 +128,11 @@ describe.skipIf(!hasCorpus())('API for the dashboard', () => {
   });
 
   it('limits refreshes apart from sign-ins: a dozen new tabs in a minute each resume the session', async () => {
-    const limited = await startTestApi({ configure: (c) => void (c.server.loginRateLimitPerMinute = 10) });
+    const limited = await startTestApi({
+      configure: (c) => {
+        c.server.loginRateLimitPerMinute = 10;
+      },
+    });
     try {
       const r = await limited.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'ana', password: TEST_PASSWORD } });
       let cookie = parseSetCookie(r.headers['set-cookie'])?.value ?? '';
@@ -129,7 +143,8 @@ describe.skipIf(!hasCorpus())('API for the dashboard', () => {
       }
       // Sign-in keeps its own, low limit.
       const signIns = [];
-      for (let i = 0; i < 12; i++) signIns.push((await limited.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'ana', password: 'wrong' } })).statusCode);
+      for (let i = 0; i < 12; i++)
+        signIns.push((await limited.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'ana', password: 'wrong' } })).statusCode);
       expect(signIns).toContain(429);
     } finally {
       await limited.close();

@@ -49,19 +49,30 @@ describe.skipIf(!hasCorpus())('watchlist subscription routes', () => {
     }
     return r;
   }
-  const subs = (): Sub[] => api.store.db.prepare("SELECT id, channel, target, events, mode FROM subscriptions WHERE watchlist = 'edge' ORDER BY id").all() as Sub[];
+  const subs = (): Sub[] =>
+    api.store.db.prepare("SELECT id, channel, target, events, mode FROM subscriptions WHERE watchlist = 'edge' ORDER BY id").all() as Sub[];
   const audited = (action: string) => api.store.db.prepare('SELECT actor, outcome, target FROM audit_log WHERE action = ? ORDER BY id').all(action);
 
   it('adds a subscription for the owner, updates it in place, and removes it', async () => {
     const before = subs();
-    const added = await call('ana', 'POST', '/api/v1/watchlists/edge/subscriptions', { channel: 'ops-mail', to: 'soc@example.org', events: ['kev_added'], mode: 'daily' });
+    const added = await call('ana', 'POST', '/api/v1/watchlists/edge/subscriptions', {
+      channel: 'ops-mail',
+      to: 'soc@example.org',
+      events: ['kev_added'],
+      mode: 'daily',
+    });
     expect(added.statusCode, added.body).toBe(201);
     const made = (added.json().subscriptions as Sub[]).find((s) => s.channel === 'ops-mail');
     expect(made).toMatchObject({ channel: 'ops-mail', events: ['kev_added'], mode: 'daily' });
     expect(subs()).toHaveLength(before.length + 1);
 
     // Same channel and recipient: the one subscription changes.
-    const again = await call('ana', 'POST', '/api/v1/watchlists/edge/subscriptions', { channel: 'ops-mail', to: 'soc@example.org', events: ['new', 'kev_added'], mode: 'immediate' });
+    const again = await call('ana', 'POST', '/api/v1/watchlists/edge/subscriptions', {
+      channel: 'ops-mail',
+      to: 'soc@example.org',
+      events: ['new', 'kev_added'],
+      mode: 'immediate',
+    });
     expect(again.statusCode).toBe(201);
     expect(subs()).toHaveLength(before.length + 1);
     expect(subs().find((s) => s.id === made?.id)).toMatchObject({ mode: 'immediate' });

@@ -227,7 +227,9 @@ describe.skipIf(!hasCorpus() || !hasChromium())('dashboard in a browser', () => 
     await panel.getByLabel('ransomware').check();
     await panel.getByTestId('subscription-add').click();
     await panel.getByTestId('subscription-row').first().waitFor();
-    expect((await api<Subs>('/api/v1/watchlists/edge-ui')).subscriptions).toMatchObject([{ channel: 'inbox', events: ['kev_added', 'ransomware'], mode: 'daily' }]);
+    expect((await api<Subs>('/api/v1/watchlists/edge-ui')).subscriptions).toMatchObject([
+      { channel: 'inbox', events: ['kev_added', 'ransomware'], mode: 'daily' },
+    ]);
     await shot('watchlist-subscriptions');
     page.once('dialog', (d) => void d.accept());
     await panel.getByRole('button', { name: 'Remove inbox' }).click();

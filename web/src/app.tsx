@@ -147,7 +147,13 @@ export function App() {
     return startLive();
   }, [me]);
 
-  if (isSignedIn === null && loc.path !== '/login') return <main id="main"><Loading what="Signing in" /></main>;
+  if (isSignedIn === null && loc.path !== '/login') {
+    return (
+      <main id="main">
+        <Loading what="Signing in" />
+      </main>
+    );
+  }
   if (!isSignedIn || loc.path === '/login') {
     return (
       <main id="main" class="login-main">
