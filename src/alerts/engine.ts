@@ -12,6 +12,7 @@ import type { AlertEventDetail, MatchReason, Subscription, ThresholdCheck, Watch
 import type { VulnerabilityView } from '../model/record.ts';
 import type { AlertStore, EpssMove, EvaluationCommit, NewAlert } from '../store/alerts.ts';
 import type { Store } from '../store/types.ts';
+import { breather } from './breather.ts';
 import { type DerivedEvent, eventsFromChanges } from './events.ts';
 import { factsFromView, KEV_PROVIDER, kevOnlyView, kevReasons, vendorUnknown } from './facts.ts';
 import { isProvisional, provisionalReason } from './match.ts';
@@ -195,6 +196,7 @@ export async function evaluate(deps: EngineDeps, plan?: AlertPlan): Promise<Eval
   const p = plan ?? (await loadPlan(deps.alerts, deps.config));
   const summary: EvaluationSummary = { changes: 0, cves: 0, epssDays: [], alerts: [], confirmations: 0, durationMs: 0 };
   const watching = p.watchlists.size > 0 || deps.config.fallback !== undefined;
+  const breathe = breather();
 
   let cursor = Number((await deps.alerts.getState('changes')) ?? 0);
   for (;;) {
@@ -205,6 +207,7 @@ export async function evaluate(deps: EngineDeps, plan?: AlertPlan): Promise<Eval
       const byCve = new Map<string, typeof page>();
       for (const c of page) byCve.set(c.cveId, [...(byCve.get(c.cveId) ?? []), c]);
       for (const [cveId, changes] of byCve) {
+        await breathe();
         const derived = eventsFromChanges(changes);
         if (!derived.events.length && !derived.matchDataChanged) continue;
         const view = await viewOf(deps, cveId);
@@ -233,6 +236,7 @@ export async function evaluate(deps: EngineDeps, plan?: AlertPlan): Promise<Eval
     if (previous && !modelChanged && p.watchlists.size) {
       const { scores, percentiles, minJump } = p.epssTriggers;
       for (const move of await deps.alerts.epssMoves(day.date)) {
+        await breathe();
         const prev = move.previousScore ?? 0;
         if (move.score <= prev) continue;
         const crosses = scores.some((t) => prev < t && move.score >= t) || percentiles.some((t) => (move.previousPercentile ?? 0) < t && move.percentile >= t);
