@@ -116,8 +116,6 @@ export function buildRankQuery(db: Kysely<RankTables>, q: RankQuery) {
     .limit(limit);
 }
 
-/** Sort keys of keyset pages; NULLs sort last (coalesced below every real value). */
-const KEYSET_COLUMNS = {
 /**
  * Counts the rows {@link buildRankQuery} would list for `q` without a limit (the list's total):
  * the same joins and filters, no order, no page.
@@ -131,6 +129,8 @@ export function buildCountQuery(db: Kysely<RankTables>, q: RankQuery) {
     .select(sql<number>`count(*)`.as('n'));
 }
 
+/** Sort keys of keyset pages; NULLs sort last (coalesced below every real value). */
+const KEYSET_COLUMNS = {
   priority: 'vulns.priority',
   published: "coalesce(vulns.published, '')",
   epss: 'coalesce(vulns.epss, -1)',

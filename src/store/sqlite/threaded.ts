@@ -97,6 +97,9 @@ export class ThreadedSqliteStore implements Store {
   rank(query: RankQuery): Promise<RankedVulnerability[]> {
     return this.#call('rank', query);
   }
+  countRanked(query: RankQuery): Promise<number> {
+    return this.#call('countRanked', query);
+  }
   getSourceState(source: string): Promise<SourceState | null> {
     return this.#call('getSourceState', source);
   }

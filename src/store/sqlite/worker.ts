@@ -26,6 +26,7 @@ const methods: Record<string, (...args: never[]) => unknown> = {
   applyKevCatalog: (catalog: never) => store.applyKevCatalog(catalog),
   getVulnerability: (id: never) => store.getVulnerability(id),
   rank: (query: never) => store.rank(query),
+  countRanked: (query: never) => store.countRanked(query),
   getSourceState: (source: never) => store.getSourceState(source),
   saveSourceState: (state: never) => store.saveSourceState(state),
   listSourceStates: () => store.listSourceStates(),
