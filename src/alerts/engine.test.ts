@@ -53,7 +53,7 @@ describe.skipIf(!hasCorpus())('alert engine on the real corpus', () => {
       `alerts:
   channels:
     mail: { type: email, host: 127.0.0.1, port: 2525, from: vigil@example.org }
-    hook: { type: webhook, url: "http://127.0.0.1:9/hook", secret: "0123456789abcdef0123" }
+    hook: { type: webhook, url: "http://127.0.0.1:59999/hook", secret: "0123456789abcdef0123" }
   fallback: { channel: mail, to: admin@example.org }
 `,
     );
@@ -258,7 +258,7 @@ describe.skipIf(!hasCorpus())('EPSS model versions', () => {
   async function movements(firstModel: string, secondModel: string): Promise<number> {
     const dir = mkdtempSync(path.join(tmpdir(), 'vigil-epss-model-'));
     try {
-      writeFileSync(path.join(dir, 'c.yaml'), 'alerts:\n  channels:\n    hook: { type: webhook, url: "http://127.0.0.1:9/x", secret: "0123456789abcdef0123" }\n');
+      writeFileSync(path.join(dir, 'c.yaml'), 'alerts:\n  channels:\n    hook: { type: webhook, url: "http://127.0.0.1:59999/x", secret: "0123456789abcdef0123" }\n');
       const config = loadConfig(path.join(dir, 'c.yaml'), {});
       const store = openSqliteStore(':memory:');
       const alerts = new SqliteAlertStore(store);
