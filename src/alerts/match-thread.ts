@@ -18,6 +18,12 @@ import type { PreviewMatch } from './preview.ts';
 export const MAX_MATCH_THREADS = 2;
 /** Heap of one match worker, in MB: a runaway pattern set dies here, not in the server. */
 const WORKER_HEAP_MB = 256;
+/**
+ * Time a worker may take to start and compile its entries, in ms. Kept apart from the caller's
+ * budget, which counts matching only: from source (tsx) a worker takes seconds to load on a busy
+ * machine, and that is not the cost of the entries.
+ */
+const WORKER_START_MS = 60_000;
 
 /** What a match worker is started with. */
 export interface MatchWorkerData {
@@ -30,7 +36,9 @@ export interface MatchRequest {
   records: StoredVulnerability[];
 }
 export interface MatchAnswer {
+  /** -1 with `ready: true` once the worker has compiled its entries. */
   id: number;
+  ready?: true;
   matches?: PreviewMatch[];
   error?: { name: string; message: string; stack?: string };
 }
@@ -62,7 +70,8 @@ function startWorker(workerData: MatchWorkerData): Worker {
  */
 export class MatchThread {
   readonly #worker: Worker;
-  readonly #deadline: number;
+  #deadline: number;
+  #started: { resolve: () => void; reject: (e: Error) => void } | null = null;
   readonly #budgetMs: number | undefined;
   #pending: { id: number; resolve: (m: PreviewMatch[]) => void; reject: (e: Error) => void } | null = null;
   #next = 0;
@@ -74,6 +83,11 @@ export class MatchThread {
     this.#budgetMs = budgetMs;
     this.#worker = startWorker(data);
     this.#worker.on('message', (answer: MatchAnswer) => {
+      if (answer.ready) {
+        this.#started?.resolve();
+        this.#started = null;
+        return;
+      }
       const p = this.#pending;
       if (!p || p.id !== answer.id) return;
       this.#pending = null;
@@ -89,8 +103,9 @@ export class MatchThread {
   /**
    * Waits for a free slot (at most {@link MAX_MATCH_THREADS} run at once), then starts a worker
    * holding `entries` (validated: see validateEntry).
-   * @param options.budgetMs time allowed from now until the last batch is answered, waiting
-   *   included; default unlimited (the CLI).
+   * @param options.budgetMs time allowed for matching, in ms: first for a free slot, then from the
+   *   worker's start (its loading is bounded apart, by WORKER_START_MS) until the last batch is
+   *   answered; default unlimited (the CLI).
    * @throws VigilError `VIGIL_MATCH_TIMEOUT` when no slot frees within the budget.
    */
   static async open(entries: WatchEntry[], merge: MergeOptions, options: { budgetMs?: number } = {}): Promise<MatchThread> {
@@ -110,12 +125,38 @@ export class MatchThread {
       }
     }
     running++;
+    let thread: MatchThread;
     try {
-      return new MatchThread({ entries, merge }, deadline, options.budgetMs);
+      thread = new MatchThread({ entries, merge }, deadline, options.budgetMs);
     } catch (err) {
       release();
       throw err;
     }
+    await thread.#start();
+    // The budget counts matching, not the worker's start (see WORKER_START_MS).
+    if (options.budgetMs !== undefined) thread.#deadline = Date.now() + options.budgetMs;
+    return thread;
+  }
+
+  /** Resolves once the worker has compiled its entries; fails (and closes) after WORKER_START_MS or when it dies. */
+  #start(): Promise<void> {
+    if (this.#failed) {
+      void this.close();
+      return Promise.reject(this.#failed);
+    }
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => this.#fail(new Error(`the match worker did not start within ${WORKER_START_MS / 1000} s`)), WORKER_START_MS);
+      this.#started = {
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      };
+    });
   }
 
   /**
@@ -160,6 +201,8 @@ export class MatchThread {
 
   #fail(err: Error): void {
     this.#failed ??= err;
+    this.#started?.reject(this.#failed);
+    this.#started = null;
     const p = this.#pending;
     this.#pending = null;
     p?.reject(this.#failed);

@@ -11,6 +11,7 @@ const { entries, merge } = workerData as MatchWorkerData;
 const index = new MatchIndex(entries);
 const port = parentPort;
 if (!port) throw new Error('match worker started outside a worker thread');
+port.postMessage({ id: -1, ready: true } satisfies MatchAnswer);
 
 port.on('message', ({ id, records }: MatchRequest) => {
   let answer: MatchAnswer;
