@@ -145,7 +145,7 @@ export function CwePanel({ cwes }: { cwes: VulnerabilityView['cwes'] }) {
               <a href={`https://cwe.mitre.org/data/definitions/${c.id.replace(/^CWE-/, '')}.html`} target="_blank" rel="noopener noreferrer" class="mono">
                 {c.id}
               </a>{' '}
-              {c.name ?? ''} <span class="muted small">({c.sources.join(', ')})</span>
+              {c.name ?? ''} {c.sources.length > 0 && <span class="muted small">({c.sources.join(', ')})</span>}
             </li>
           ))}
         </ul>

@@ -57,7 +57,8 @@ function AffectedList({ affected }: { affected: AffectedProduct[] }) {
                 )}
               </td>
               <td class="nowrap">
-                {a.provider} <span class="muted small">({a.source})</span>
+                {/* A KEV-only CVE's entry comes from the catalog, not a record feed (store/sqlite/known.ts). */}
+                {a.provider} <span class="muted small">({a.provider === 'CISA-KEV' ? 'KEV catalog' : a.source})</span>
               </td>
             </tr>
           ))}
