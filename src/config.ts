@@ -186,10 +186,10 @@ export function loadConfig(file?: string, env: NodeJS.ProcessEnv = process.env):
     if (!known.has(id)) problems.push(`sources.${id}: unknown source (known: ${[...known].join(', ')})`);
   }
   const sources: Record<string, SourceSettings> = {};
-  for (const { source, configSchema, secretsFromEnv } of registry) {
+  for (const { source, configSchema, secretsFromEnv, enabledByDefault = true } of registry) {
     const section = rawSources[source.id] ?? {};
     if (!isRecord(section)) continue; // reported by VigilConfigFile
-    const { enabled = true, schedule = null, ...rest } = section;
+    const { enabled = enabledByDefault, schedule = null, ...rest } = section;
     const key = `sources.${source.id}`;
     if (typeof enabled !== 'boolean') problems.push(`${key}.enabled: expected true or false`);
     if (schedule !== null) {

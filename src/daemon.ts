@@ -22,16 +22,6 @@ import { enabledSources, findSource } from './sources/registry.ts';
 import type { AlertStore } from './store/alerts.ts';
 import type { Store } from './store/types.ts';
 
-/**
- * Default schedules (cron, UTC). NVD asks API users to sync no more than once every two hours;
- * cvelistV5 publishes hourly deltas; KEV changes a few times a week; EPSS once a day.
- */
-export const DEFAULT_SCHEDULES: Record<string, string> = {
-  cve5: '10 * * * *',
-  nvd: '15 */2 * * *',
-  kev: '20 * * * *',
-  epss: '30 */6 * * *',
-};
 
 /** What the daemon needs. */
 export interface DaemonDeps {
@@ -168,7 +158,7 @@ export class Daemon {
   /** Starts the schedules (and a first sync of every source right away). */
   start(options: { immediate?: boolean } = {}): void {
     for (const id of this.sources) {
-      const pattern = this.#deps.config.sources[id]?.schedule ?? DEFAULT_SCHEDULES[id] ?? '0 * * * *';
+      const pattern = this.#deps.config.sources[id]?.schedule ?? findSource(id).schedule;
       const job = new Cron(pattern, { protect: true, name: `sync:${id}` }, () => this.#enqueue(id));
       this.#jobs.push(job);
       if (options.immediate ?? true) this.#enqueue(id);

@@ -17,6 +17,7 @@ import { parseCpe23 } from '../enrich/cpe.ts';
 import { scoreCvss } from '../enrich/cvss.ts';
 import { cweName } from '../enrich/cwe.ts';
 import { productKey } from '../enrich/product-key.ts';
+import { registry } from '../sources/registry.ts';
 import type { CpeApplicability, CweRef, ProductRef, Provenance, ScoredCvss, Vulnerability } from '../model/record.ts';
 import type { KevHint, RecordSourceId, Reference, VulnObservation } from '../model/vulnerability.ts';
 import { affectedStatus } from './affected.ts';
@@ -59,7 +60,18 @@ export function primaryRank(m: ScoredCvss): number {
   return nvd ? 8 : 9;
 }
 
-const SOURCE_ORDER: RecordSourceId[] = ['cve5', 'nvd'];
+/**
+ * Merge precedence of a record source: its registry `mergePrecedence` (cve5 0, nvd 1). A source
+ * the registry gives none ranks after all others, so its data is still merged, never dropped.
+ */
+function precedence(source: RecordSourceId): number {
+  return registry.find((r) => r.source.id === source)?.mergePrecedence ?? Number.MAX_SAFE_INTEGER;
+}
+
+/** Observations ordered by merge precedence (then by source id, so the order never depends on arrival). */
+function byPrecedence<T extends { source: RecordSourceId }>(items: Iterable<T>): T[] {
+  return [...items].sort((a, b) => precedence(a.source) - precedence(b.source) || (a.source < b.source ? -1 : a.source > b.source ? 1 : 0));
+}
 
 function pick<K extends keyof VulnObservation>(
   bySource: Map<RecordSourceId, VulnObservation>,
@@ -67,10 +79,10 @@ function pick<K extends keyof VulnObservation>(
   provenance: Provenance,
   field: keyof Provenance,
 ): VulnObservation[K] | undefined {
-  for (const source of SOURCE_ORDER) {
-    const value = bySource.get(source)?.[key];
+  for (const observation of byPrecedence(bySource.values())) {
+    const value = observation[key];
     if (value !== undefined && value !== '') {
-      provenance[field] = source;
+      provenance[field] = observation.source;
       return value;
     }
   }
@@ -160,7 +172,7 @@ function mergeProducts(cpes: CpeApplicability[], affected: Vulnerability['affect
  * and `unaffectedProducts`, without the rest of the merge (no CVSS scoring): for re-indexing.
  */
 export function mergedProducts(observations: VulnObservation[]): { products: ProductRef[]; unaffected: ProductRef[] } {
-  const ordered = SOURCE_ORDER.flatMap((s) => observations.find((o) => o.source === s) ?? []);
+  const ordered = byPrecedence(new Map(observations.map((o) => [o.source, o] as const)).values());
   const affected = ordered.flatMap((o) => o.affected.map((a) => ({ ...a, source: o.source })));
   return mergeProducts(mergeCpes(ordered.find((o) => o.source === 'nvd'), []), affected);
 }
@@ -173,7 +185,7 @@ export function mergeVulnerability(observations: VulnObservation[], options: Mer
   const first = observations[0];
   if (!first || observations.some((o) => o.cveId !== first.cveId)) throw new Error('mergeVulnerability needs observations of one CVE');
   const bySource = new Map(observations.map((o) => [o.source, o] as const));
-  const ordered = SOURCE_ORDER.flatMap((s) => bySource.get(s) ?? []);
+  const ordered = byPrecedence(bySource.values());
   const provenance: Provenance = {};
   const issues: MergeIssue[] = [];
 

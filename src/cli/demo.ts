@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import type { VigilConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
 import { importFiles } from '../pipeline.ts';
-import { findSource } from '../sources/registry.ts';
+import { corpusPlan as registryCorpusPlan, findSource } from '../sources/registry.ts';
 import type { ImportOptions } from '../sources/types.ts';
 import type { Store } from '../store/types.ts';
 import { withContext } from './context.ts';
@@ -24,23 +24,11 @@ export interface CorpusStep {
 }
 
 /**
- * The corpus import plan, in order: CVE 5, NVD, KEV (older catalog first, so the newer one
- * reports what CISA added), EPSS (oldest day first).
+ * The corpus import plan, in registry order (sources/registry.ts `corpus`): CVE 5, NVD, KEV (older
+ * catalog first, so the newer one reports what CISA added), EPSS (oldest day first), then advisories.
  */
 export function corpusPlan(dataDir: string): CorpusStep[] {
-  const p = (...parts: string[]) => path.join(dataDir, ...parts);
-  return [
-    { source: 'cve5', paths: [p('cve5', 'records'), p('cve5', 'vulnrichment-2024-cve5.jsonl.gz')] },
-    {
-      source: 'nvd',
-      paths: [p('nvd', 'nvdcve-1.1-2018.json.gz'), p('nvd', 'nvdcve-1.1-2025.json.gz'), p('nvd', 'nvdcve-1.1-recent.json.gz'), p('nvd', 'api2')],
-    },
-    { source: 'kev', paths: [p('cisa-kev', 'known_exploited_vulnerabilities-2025.08.18.json'), p('cisa-kev', 'known_exploited_vulnerabilities.json')] },
-    {
-      source: 'epss',
-      paths: [p('epss', 'emba-epss-2026-06-14.ssv.gz'), p('epss', 'emba-epss-2026-08-09.ssv.gz'), p('epss', 'emba-epss-2026-08-16.ssv.gz')],
-    },
-  ];
+  return registryCorpusPlan(dataDir);
 }
 
 /**

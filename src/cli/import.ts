@@ -1,7 +1,7 @@
 /** `vigil import <source> <path...>`: offline import of upstream files (air-gapped sites). */
 import type { Command } from 'commander';
 import { importFiles } from '../pipeline.ts';
-import { findSource } from '../sources/registry.ts';
+import { findSource, importHelpText, registry } from '../sources/registry.ts';
 import { withContext } from './context.ts';
 import { progressBar } from './progress.ts';
 import { formatSummary } from './summary.ts';
@@ -10,17 +10,15 @@ export function registerImport(program: Command): void {
   program
     .command('import')
     .description('import files in a source\'s own upstream format (offline); prints read/stored/changed/rejected')
-    .argument('<source>', 'nvd | cve5 | epss | kev')
+    .argument('<source>', registry.map((r) => r.source.id).join(' | '))
     .argument('<path...>', 'files or folders (gzip and zip are detected)')
     .option('--date <YYYY-MM-DD>', 'EPSS score date for files that carry none (EMBA layout)')
     .option('--json', 'print the summary as JSON')
     .addHelpText(
       'after',
       `
-Formats: nvd — API 2.0 pages or records, legacy JSON 1.1 yearly feeds (nvdcve-1.1-YYYY.json.gz);
-cve5 — a record, a cvelistV5 folder tree, JSON Lines, release zips (daily full, hourly delta);
-epss — epss_scores-YYYY-MM-DD.csv.gz, EPSS API JSON, semicolon files (date from the name or --date);
-kev — the CISA KEV JSON catalog or CSV feed.
+Formats:
+${importHelpText()}
 Re-running an import changes nothing. Exit code 1 when a file named is not in the source's format
 (checked before anything is imported) or when every record was rejected.`,
     )

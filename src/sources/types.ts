@@ -5,6 +5,7 @@
  * the pipeline saves the cursor only then, so a failed window is never skipped.
  */
 import type { Logger } from 'pino';
+import type { Advisory } from '../model/advisory.ts';
 import type { EpssDay, KevCatalog, VulnObservation } from '../model/vulnerability.ts';
 import type { HttpClient } from './http.ts';
 
@@ -26,6 +27,8 @@ export type SourceEvent =
   | { type: 'epss'; day: EpssDay }
   /** One KEV catalog version, complete. */
   | { type: 'kev'; catalog: KevCatalog }
+  /** A batch of validated advisories, bulletins or exploits (model/advisory.ts), typically up to 1,000. */
+  | { type: 'advisories'; records: Advisory[] }
   /** A record (or a whole file) that failed validation; the good records beside it go on. */
   | { type: 'rejected'; where: RecordLocation; reason: string }
   /** Progress of the current unit of work, for progress bars: `done` of `total` (bytes or records). */

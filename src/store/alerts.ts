@@ -7,6 +7,7 @@
  * ({@link AlertStore.commitEvaluation} ignores one already made), and the change-feed cursor
  * moves in the same transaction as the alerts it produced.
  */
+import type { AdvisoryChange } from '../model/advisory.ts';
 import type { Alert, AlertStatus, DeliveryAttempt, Owner, Subscription, Team, User, WatchEntry, Watchlist } from '../model/alert.ts';
 import type { Change } from '../model/record.ts';
 import type { KevEntry } from '../model/vulnerability.ts';
@@ -99,6 +100,13 @@ export interface AlertStore {
   readChanges(afterId: number, limit: number): Promise<FeedChange[]>;
   /** Id of the newest change-history row (0 when none). */
   lastChangeId(): Promise<number>;
+  /**
+   * Advisory history rows (store `saveAdvisories` changes: created/modified/withdrawn/cves) with
+   * id > `afterId`, oldest first, at most `limit`: the feed of `advisory` and `exploit` events.
+   */
+  readAdvisoryChanges(afterId: number, limit: number): Promise<(AdvisoryChange & { id: number })[]>;
+  /** Id of the newest advisory history row (0 when none): where a first evaluation starts. */
+  lastAdvisoryChangeId(): Promise<number>;
   /** Stored EPSS days, oldest first. */
   epssDays(): Promise<EpssDayInfo[]>;
   /** CVEs whose score changed on `date` (a stored day), with their previous score. */

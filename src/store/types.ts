@@ -4,6 +4,7 @@
  * is async for that reason, and every write is idempotent and atomic: re-running an import changes
  * nothing, and an import killed at any point leaves the last complete batch stored.
  */
+import type { Advisory, AdvisoryChange, AdvisoryKind, AdvisorySummary } from '../model/advisory.ts';
 import type { Change, RankedVulnerability, Vulnerability } from '../model/record.ts';
 
 import type { EpssDay, KevCatalog, KevEntry, KevHint, RecordSourceId, VulnObservation } from '../model/vulnerability.ts';
@@ -89,6 +90,48 @@ export interface RankQuery {
   offset?: number;
 }
 
+/** Result of storing a batch of advisories. */
+export interface AdvisorySaveResult {
+  /** Advisories not stored before. */
+  created: number;
+  /** Stored advisories replaced by a newer `modified` with different content. */
+  changed: number;
+  /** Identical to what is stored (nothing written). */
+  unchanged: number;
+  /** Older than what is stored (`modified`), skipped. */
+  stale: number;
+  /** The changes written (history rows), for `advisory`/`exploit` alert events. */
+  changes: AdvisoryChange[];
+}
+
+/** Filters of an advisory list (`vigil advisories list`, `GET /api/v1/advisories`, `/exploits`). */
+export interface AdvisoryQuery {
+  /** Vigil source id (`certfr`, `osv`, …). */
+  source?: string;
+  kind?: AdvisoryKind;
+  /** Only advisories naming this CVE. */
+  cve?: string;
+  /** Vendor name (case-insensitive, matched on the affected entries' vendor or product, or the title). */
+  vendor?: string;
+  /** Words searched in id, title and summary (ANDed). */
+  text?: string;
+  /** Published (or, without a date, modified) on or after this date (`YYYY-MM-DD` or ISO 8601). */
+  since?: string;
+  /** Newest first by published, then id. Default 50, at most 500. */
+  limit?: number;
+  /** Continue after this row (keyset paging): its `published ?? modified` and id. */
+  after?: { published: string; id: string };
+}
+
+/** One stored advisory with what the store knows of it. */
+export interface StoredAdvisory {
+  advisory: Advisory;
+  /** ISO 8601: when this store first stored it. */
+  firstSeen: string;
+  /** History, oldest first. */
+  history: AdvisoryChange[];
+}
+
 /** Sync state of one source, for `vigil status`. */
 export interface SourceState {
   source: string;
@@ -138,6 +181,8 @@ export interface StoreStats {
   kevEntries: number;
   kevCatalogVersion: string | null;
   changes: number;
+  /** Advisories stored, per kind (`package`, `bulletin`, `exploit`, …). */
+  advisories?: Record<string, number>;
   /** Database size on disk in bytes, when known. */
   bytes: number | null;
 }
@@ -162,5 +207,18 @@ export interface Store {
   /** ISO 8601: the newest `lastModified` among one feed's stored observations (`nvd`, `cve5`), or `null` when it has none. */
   newestLastModified(source: string): Promise<string | null>;
   stats(): Promise<StoreStats>;
+  /**
+   * Stores advisories (idempotent: same content → unchanged; older `modified` → stale; key is the
+   * advisory id) with their CVE links and change history, atomically per batch, and updates the
+   * public-exploit count of the CVEs that `kind: 'exploit'` advisories name (priority factor).
+   */
+  saveAdvisories(advisories: Advisory[]): Promise<AdvisorySaveResult>;
+  getAdvisory(id: string): Promise<StoredAdvisory | null>;
+  /** Advisories matching the filters, newest first. */
+  listAdvisories(query: AdvisoryQuery): Promise<AdvisorySummary[]>;
+  /** How many advisories match the filters of `query` (paging ignored). */
+  countAdvisories(query: AdvisoryQuery): Promise<number>;
+  /** Advisories (all kinds, exploits included) naming one CVE, newest first. */
+  advisoriesForCve(cveId: string): Promise<AdvisorySummary[]>;
   close(): Promise<void>;
 }
