@@ -112,7 +112,7 @@ describe('vigil import', () => {
   it('says which source ids exist and which file cannot be read', () => {
     const unknown = vigil(['import', 'nvdd', 'x.json']);
     expect(unknown.status).toBe(1);
-    expect(unknown.stderr).toMatch(/Unknown source "nvdd" \(known: cve5, nvd, kev, epss\)/);
+    expect(unknown.stderr).toMatch(/Unknown source "nvdd" \(known: cve5, nvd, kev, epss, osv, ghsa, exploitdb, certfr, certeu, csaf, circl\)/);
     const missing = vigil(['import', 'kev', path.join(dir, 'nope.json')]);
     expect(missing.stderr + missing.stdout).toMatch(/nope\.json/);
   });
