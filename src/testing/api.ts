@@ -49,6 +49,12 @@ function fixturePlan(): { source: string; paths: string[] }[] {
     { source: 'nvd', paths: [p('nvd', 'api2')] },
     { source: 'kev', paths: [p('cisa-kev', 'known_exploited_vulnerabilities-2025.08.18.json'), p('cisa-kev', 'known_exploited_vulnerabilities.json')] },
     { source: 'epss', paths: [p('epss', 'emba-epss-2026-08-09.ssv.gz'), p('epss', 'emba-epss-2026-08-16.ssv.gz')] },
+    // Advisories: the sample folders (not the big JSON Lines files) keep the fixture fast.
+    { source: 'osv', paths: [p('ghsa', 'advisories'), p('osv', 'go-vulndb')] },
+    { source: 'exploitdb', paths: [p('exploitdb', 'files_exploits-sample.csv')] },
+    { source: 'certfr', paths: [p('cert-fr', 'avis')] },
+    { source: 'certeu', paths: [p('cert-eu', 'samples')] },
+    { source: 'csaf', paths: [p('csaf', 'cisagov', 'csaf_files'), p('csaf', 'redhat')] },
   ];
 }
 
