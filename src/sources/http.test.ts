@@ -5,6 +5,7 @@
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { SourceUnavailableError } from '../errors.ts';
+import { startUpstream } from '../testing/upstream.ts';
 import { HttpClient, messageWithCauses } from './http.ts';
 
 /** A loopback port nothing listens on (bound, then closed). */
@@ -32,5 +33,28 @@ describe('HttpClient failures', () => {
     ['a non-error cause', new Error('failed', { cause: 'EPIPE' }), 'failed: EPIPE'],
   ])('messageWithCauses: %s', (_, err, expected) => {
     expect(messageWithCauses(err)).toBe(expected);
+  });
+});
+
+describe('HttpClient conditional GET', () => {
+  it('answers a 304 to If-None-Match as status 304 with an empty body; a 304 to a plain GET is an error', async () => {
+    const up = await startUpstream({
+      '/feed.csv': (req, res) => {
+        if (req.headers['if-none-match'] === '"v1"') res.writeHead(304, { etag: '"v1"' }).end();
+        else res.writeHead(req.headers['if-none-match'] ? 200 : 304, { etag: '"v1"' }).end(req.headers['if-none-match'] ? 'id,file\n' : '');
+        return true;
+      },
+    });
+    try {
+      const http = new HttpClient({ retries: 0 });
+      const same = await http.get(`${up.baseUrl}/feed.csv`, { sourceId: 'exploitdb', headers: { 'If-None-Match': '"v1"' } });
+      expect(same).toMatchObject({ status: 304, body: Buffer.alloc(0) });
+      expect(same?.headers.get('etag')).toBe('"v1"');
+      const changed = await http.get(`${up.baseUrl}/feed.csv`, { sourceId: 'exploitdb', headers: { 'If-None-Match': '"v0"' } });
+      expect(changed).toMatchObject({ status: 200, body: Buffer.from('id,file\n') });
+      await expect(http.get(`${up.baseUrl}/feed.csv`, { sourceId: 'exploitdb' })).rejects.toThrow(/HTTP 304/);
+    } finally {
+      await up.close();
+    }
   });
 });

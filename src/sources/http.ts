@@ -79,6 +79,11 @@ export function messageWithCauses(err: unknown): string {
   return parts.join(': ');
 }
 
+/** Whether request headers make a conditional GET (RFC 9110 §13.1.2, §13.1.3). */
+function isConditional(headers: Record<string, string> | undefined): boolean {
+  return Object.keys(headers ?? {}).some((h) => /^if-(none-match|modified-since)$/i.test(h));
+}
+
 /** HTTP client with rate caps, retries and typed errors; one per process is enough. */
 export class HttpClient {
   readonly #queues = new Map<string, PQueue>();
@@ -108,7 +113,8 @@ export class HttpClient {
   }
 
   /**
-   * GETs a URL and returns its whole body.
+   * GETs a URL and returns its whole body. A conditional GET (an `If-None-Match` or
+   * `If-Modified-Since` header in `opts.headers`) may answer `status` 304 with an empty body.
    * @returns the response, or `null` on 404.
    * @throws {SourceUnavailableError} after the retries, on 429, 5xx, network errors and (with
    *   `retryOn403`) 403.
@@ -200,6 +206,11 @@ export class HttpClient {
         retryAfterSeconds: parseRetryAfter(res.headers.get('retry-after')),
       });
     }
+    // 304 answers a conditional GET (RFC 9110 §13.1, §15.4.5): the caller's copy is current.
+    if (res.status === 304 && isConditional(opts.headers)) {
+      await res.body?.cancel();
+      return res;
+    }
     if (!res.ok) {
       await res.body?.cancel();
       throw new Error(`GET ${url}: HTTP ${res.status} ${res.statusText}`);
@@ -210,6 +221,7 @@ export class HttpClient {
   async #once(url: string, opts: GetOptions): Promise<HttpResponse | null> {
     const res = await this.#request(url, opts);
     if (!res) return null;
+    if (res.status === 304) return { status: 304, url, headers: res.headers as unknown as Headers, body: Buffer.alloc(0) };
     let body: Buffer;
     try {
       body = Buffer.from(await res.arrayBuffer());
