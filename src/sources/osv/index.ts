@@ -1,24 +1,23 @@
 /**
- * OSV package advisories (osv.dev per-ecosystem all.zip, OSV JSON). STUB: the folder's owner replaces this file (see readme.md).
+ * OSV source (`osv`): package advisories in the Open Source Vulnerability format
+ * (https://ossf.github.io/osv-schema/) from osv.dev's per-ecosystem exports, Go's vulndb and the
+ * GitHub advisory-database tree, as `kind: 'package'` advisories. See readme.md.
  */
-import { z } from 'zod';
-import { VigilError } from '../../errors.ts';
-import type { Source } from '../types.ts';
+import type { Source, SourceContext, SourceEvent } from '../types.ts';
+import { importOsvFiles } from './import.ts';
+import type { OsvConfig } from './schema.ts';
+import { syncOsv } from './sync.ts';
 
-/** Settings of the live osv sync. */
-export const OsvConfigSchema = z.object({});
-
-/** Live osv settings after defaults. */
-export type OsvConfig = z.output<typeof OsvConfigSchema>;
+export { OsvConfigSchema, type OsvConfig, OsvRecord, type OsvRecordData, DEFAULT_OSV_ECOSYSTEMS, IsoTimestamp } from './schema.ts';
+export { advisoryUrl, cvssOf, osvToAdvisory, purlOf, splitIds, titleOf } from './normalise.ts';
+export { parseOsvText, parseOsvValue, sniffOsv, type OsvParseResult, type OsvRejection } from './parse.ts';
+export { AdvisoryBatcher, importOsvFiles, OSV_BATCH } from './import.ts';
+export { fetchOsvVulnerability, modifiedSince, parseOsvCursor, syncOsv, type OsvCursor, type OsvLookupOptions } from './sync.ts';
 
 /** The osv source. */
 export const osvSource: Source<OsvConfig> = {
   id: 'osv',
   title: 'OSV package advisories (osv.dev per-ecosystem all.zip, OSV JSON)',
-  // biome-ignore lint/correctness/useYield: stub (imports nothing until implemented)
-  async *importFiles() {},
-  // biome-ignore lint/correctness/useYield: stub
-  async *sync() {
-    throw new VigilError('VIGIL_SOURCE_UNAVAILABLE', ['osv', 'not implemented yet']);
-  },
+  importFiles: (paths: string[], ctx: SourceContext): AsyncIterable<SourceEvent> => importOsvFiles(paths, ctx, 'osv'),
+  sync: syncOsv,
 };
