@@ -2,6 +2,7 @@
  * The merged record: one {@link Vulnerability} per CVE, built by `analysis/merge.ts` from every
  * source's {@link VulnObservation}, with per-field provenance; and the views built around it.
  */
+import type { AdvisoryKind } from './advisory.ts';
 import type {
   AffectedProduct,
   CveState,
@@ -154,6 +155,53 @@ export interface VulnerabilityView extends Vulnerability {
    * Absent in views not built from the store (treat as true).
    */
   recordImported?: boolean;
+  /** Advisories naming the CVE, all kinds but `exploit`, newest first (set by the store-reading views: `vigil show`, the API). */
+  advisories?: CveAdvisoryRef[];
+  /** Public exploits naming the CVE (Exploit-DB), newest first. */
+  exploits?: CveExploitRef[];
+  /** Where an advisory disagrees with the CVE's own data (analysis/conflicts.ts). */
+  conflicts?: Conflict[];
+}
+
+/** An advisory as a CVE's view lists it (a package advisory, bulletin, alert, vendor or VEX document). */
+export interface CveAdvisoryRef {
+  id: string;
+  /** Vigil source id (`ghsa`, `osv`, `certfr`, `csaf`, …). */
+  source: string;
+  kind: AdvisoryKind;
+  title: string;
+  url: string | null;
+  /** ISO 8601 UTC. */
+  published: string | null;
+}
+
+/** A public exploit as a CVE's view lists it. */
+export interface CveExploitRef {
+  /** `EDB-40839`. */
+  id: string;
+  source: string;
+  url: string | null;
+  /** ISO 8601 UTC. */
+  published: string | null;
+  /** Exploit-DB verified it works. */
+  verified: boolean;
+  /** `local`, `remote`, `webapps`, `dos`, … */
+  type: string;
+  /** `linux`, `windows`, `php`, `multiple`, … */
+  platform: string;
+}
+
+/**
+ * A disagreement between an advisory and the CVE's own data:
+ * - `severity`: the advisory's severity word differs from the primary CVSS severity;
+ * - `vex`: a CSAF document says a product is not affected that the CVE's CPE or `affected` data names as vulnerable.
+ */
+export interface Conflict {
+  kind: 'severity' | 'vex';
+  /** Who disagrees: the advisory id and the other side (the CVSS scorer, or the feed naming the product). */
+  sources: string[];
+  /** One sentence for people. */
+  detail: string;
 }
 
 /** One row of a ranked list (`vigil top`, `vigil search`). */
