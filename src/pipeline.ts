@@ -29,7 +29,7 @@ export interface PipelineHooks {
 /** What one import or sync did. */
 export interface RunSummary {
   source: string;
-  /** Records read from the source (CVE observations, EPSS rows, KEV entries). */
+  /** Records read from the source (CVE observations, EPSS rows, KEV entries, advisories). */
   read: number;
   /** Records written (new or changed). */
   stored: number;
@@ -46,6 +46,11 @@ export interface RunSummary {
   issues: MergeIssue[];
   epss: EpssImportResult[];
   kev: KevImportResult[];
+  /**
+   * Advisories, bulletins and exploits (`advisories` events): their own counts (also added to
+   * `read`, `stored`, `created`, `changed`, `unchanged` and `stale` above). Absent when none came.
+   */
+  advisories?: { created: number; changed: number; unchanged: number; stale: number };
   /** Last cursor saved. */
   cursor: string | null;
   /** Error that stopped the run, if any (with its causes: "fetch failed: getaddrinfo ENOTFOUND …"). */
@@ -137,7 +142,8 @@ export function mergeBatch(
     const changes = diffVulnerabilities(before, vulnerability, obs.source, obs.lastModified);
     // A feed's own KEV mark (CISA ADP, NVD cisaExploitAdd) appearing on a known CVE is news
     // before the catalog says so (the catalog's own `kev` change follows; alerts dedupe them).
-    if (prior && !prior.kevHint && kevHint) changes.push({ cveId: obs.cveId, field: 'kev', old: null, new: `added ${kevHint.dateAdded}`, source: obs.source, at: obs.lastModified });
+    if (prior && !prior.kevHint && kevHint)
+      changes.push({ cveId: obs.cveId, field: 'kev', old: null, new: `added ${kevHint.dateAdded}`, source: obs.source, at: obs.lastModified });
     if (before === null) summary.created++;
     else if (changes.length) summary.changed++;
     for (const issue of issues) {
@@ -226,6 +232,24 @@ export async function consume(
           summary.changed += r.updated.length;
           summary.created += r.added.length;
           summary.kev.push(r);
+          break;
+        }
+        case 'advisories': {
+          // Stored after the CVE records before them (flushed above): an exploit's count lands on
+          // the CVE rows those records created.
+          const r = await deps.store.saveAdvisories(ev.records);
+          summary.read += ev.records.length;
+          summary.stored += r.created + r.changed;
+          summary.created += r.created;
+          summary.changed += r.changed;
+          summary.unchanged += r.unchanged;
+          summary.stale += r.stale;
+          const a = summary.advisories ?? { created: 0, changed: 0, unchanged: 0, stale: 0 };
+          summary.advisories = a;
+          a.created += r.created;
+          a.changed += r.changed;
+          a.unchanged += r.unchanged;
+          a.stale += r.stale;
           break;
         }
         case 'rejected':

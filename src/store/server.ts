@@ -151,7 +151,7 @@ export interface StatsStore {
   stats(today: string): Promise<Stats>;
   /**
    * A value that changes whenever anything a CVE view shows may have changed: the newest
-   * change-history row, EPSS day and KEV catalog. For caches of views (api/view-cache.ts).
+   * change-history row, EPSS day, KEV catalog and advisory-history row. For caches of views (api/view-cache.ts).
    */
   generation(): Promise<string>;
   /** Replaces the stored OWASP Top 10 mapping of an edition. */

@@ -3,6 +3,7 @@
  * reads the change history and the records through it). Tables: migration 2 in migrations.ts.
  */
 import { VigilError } from '../../errors.ts';
+import type { AdvisoryChange } from '../../model/advisory.ts';
 import type { Alert, AlertStatus, DeliveryAttempt, Owner, Subscription, Team, User, WatchEntry, Watchlist } from '../../model/alert.ts';
 import type { KevEntry } from '../../model/vulnerability.ts';
 import { type Row, toAlert, toAttempt, toEntry, toSubscription, toUser } from './alert-rows.ts';
@@ -54,8 +55,10 @@ export class SqliteAlertStore implements AlertStore {
   async upsertWatchlist(w: { name: string; owner: Owner; description: string | null }): Promise<void> {
     const user = 'user' in w.owner ? w.owner.user : null;
     const team = 'team' in w.owner ? w.owner.team : null;
-    if (user && !this.store.stmt('SELECT 1 FROM users WHERE name = ?').get(user)) throw new VigilError('VIGIL_NOT_FOUND', [`user ${user} (owner of watchlist ${w.name})`]);
-    if (team && !this.store.stmt('SELECT 1 FROM teams WHERE name = ?').get(team)) throw new VigilError('VIGIL_NOT_FOUND', [`team ${team} (owner of watchlist ${w.name})`]);
+    if (user && !this.store.stmt('SELECT 1 FROM users WHERE name = ?').get(user))
+      throw new VigilError('VIGIL_NOT_FOUND', [`user ${user} (owner of watchlist ${w.name})`]);
+    if (team && !this.store.stmt('SELECT 1 FROM teams WHERE name = ?').get(team))
+      throw new VigilError('VIGIL_NOT_FOUND', [`team ${team} (owner of watchlist ${w.name})`]);
     this.store
       .stmt(
         `INSERT INTO watchlists (name, owner_user, owner_team, description, created_at) VALUES (?, ?, ?, ?, ?)
@@ -91,11 +94,15 @@ export class SqliteAlertStore implements AlertStore {
   async addEntry(e: Omit<WatchEntry, 'id'>): Promise<WatchEntry> {
     if (!this.store.stmt('SELECT 1 FROM watchlists WHERE name = ?').get(e.watchlist)) throw new VigilError('VIGIL_NOT_FOUND', [`watchlist ${e.watchlist}`]);
     const key = [e.watchlist, e.kind, e.value, e.vendor ?? '', e.version ?? '', JSON.stringify(e.thresholds)];
-    const find = this.store.stmt('SELECT * FROM watch_entries WHERE watchlist = ? AND kind = ? AND value = ? AND vendor = ? AND version = ? AND thresholds = ?');
+    const find = this.store.stmt(
+      'SELECT * FROM watch_entries WHERE watchlist = ? AND kind = ? AND value = ? AND vendor = ? AND version = ? AND thresholds = ?',
+    );
     // Looked up first: an ignored INSERT would still use up an AUTOINCREMENT id.
     const existing = find.get(...key) as Row | undefined;
     if (existing) return toEntry(existing);
-    this.store.stmt('INSERT INTO watch_entries (watchlist, kind, value, vendor, version, thresholds, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(...key, this.#stamp());
+    this.store
+      .stmt('INSERT INTO watch_entries (watchlist, kind, value, vendor, version, thresholds, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(...key, this.#stamp());
     return toEntry(find.get(...key) as Row);
   }
 
@@ -112,8 +119,21 @@ export class SqliteAlertStore implements AlertStore {
          ON CONFLICT (watchlist, channel, target) DO UPDATE SET events = excluded.events, mode = excluded.mode,
            quiet_hours = excluded.quiet_hours, timezone = excluded.timezone, epss_above = excluded.epss_above, epss_jump = excluded.epss_jump`,
       )
-      .run(s.watchlist, s.channel, s.target ?? '', JSON.stringify(s.events), s.mode, s.quietHours ? JSON.stringify(s.quietHours) : null, s.timezone, s.epssAbove, s.epssJump, this.#stamp());
-    return toSubscription(this.store.stmt('SELECT * FROM subscriptions WHERE watchlist = ? AND channel = ? AND target = ?').get(s.watchlist, s.channel, s.target ?? '') as Row);
+      .run(
+        s.watchlist,
+        s.channel,
+        s.target ?? '',
+        JSON.stringify(s.events),
+        s.mode,
+        s.quietHours ? JSON.stringify(s.quietHours) : null,
+        s.timezone,
+        s.epssAbove,
+        s.epssJump,
+        this.#stamp(),
+      );
+    return toSubscription(
+      this.store.stmt('SELECT * FROM subscriptions WHERE watchlist = ? AND channel = ? AND target = ?').get(s.watchlist, s.channel, s.target ?? '') as Row,
+    );
   }
 
   async removeSubscription(id: number): Promise<boolean> {
@@ -121,11 +141,23 @@ export class SqliteAlertStore implements AlertStore {
   }
 
   async readChanges(afterId: number, limit: number): Promise<FeedChange[]> {
-    return this.store.stmt('SELECT id, cve_id AS cveId, field, old, new, source, at FROM changes WHERE id > ? ORDER BY id LIMIT ?').all(afterId, limit) as FeedChange[];
+    return this.store
+      .stmt('SELECT id, cve_id AS cveId, field, old, new, source, at FROM changes WHERE id > ? ORDER BY id LIMIT ?')
+      .all(afterId, limit) as FeedChange[];
   }
 
   async lastChangeId(): Promise<number> {
     return (this.store.stmt('SELECT coalesce(max(id), 0) FROM changes').pluck().get() as number) ?? 0;
+  }
+
+  async readAdvisoryChanges(afterId: number, limit: number): Promise<(AdvisoryChange & { id: number })[]> {
+    return this.store
+      .stmt('SELECT id, advisory_id AS advisoryId, field, old, new, source, at FROM advisory_changes WHERE id > ? ORDER BY id LIMIT ?')
+      .all(afterId, limit) as (AdvisoryChange & { id: number })[];
+  }
+
+  async lastAdvisoryChangeId(): Promise<number> {
+    return (this.store.stmt('SELECT coalesce(max(id), 0) FROM advisory_changes').pluck().get() as number) ?? 0;
   }
 
   async epssDays(): Promise<EpssDayInfo[]> {
@@ -165,9 +197,7 @@ export class SqliteAlertStore implements AlertStore {
          explanation, facts, provisional, next_attempt_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    const confirm = this.store.stmt(
-      'UPDATE alerts SET confirmed_at = ? WHERE subscription_id = ? AND cve_id = ? AND provisional = 1 AND confirmed_at IS NULL',
-    );
+    const confirm = this.store.stmt('UPDATE alerts SET confirmed_at = ? WHERE subscription_id = ? AND cve_id = ? AND provisional = 1 AND confirmed_at IS NULL');
     const ids: number[] = [];
     this.store.db.transaction(() => {
       for (const a of c.alerts) {
@@ -195,16 +225,25 @@ export class SqliteAlertStore implements AlertStore {
   }
 
   async dueAlerts(now: string): Promise<Alert[]> {
-    return (this.store.stmt("SELECT * FROM alerts WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id").all(now) as Row[]).map(toAlert);
+    return (this.store.stmt("SELECT * FROM alerts WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id").all(now) as Row[]).map(
+      toAlert,
+    );
   }
 
   async nextDue(): Promise<string | null> {
     return (this.store.stmt("SELECT min(next_attempt_at) FROM alerts WHERE status = 'pending'").pluck().get() as string | null) ?? null;
   }
 
-  async recordAttempts(attempts: DeliveryAttempt[], o: { status: AlertStatus; nextAttemptAt: string | null; sentAt: string | null; lastError: string | null; deliveredTo: string[] }): Promise<void> {
-    const log = this.store.stmt('INSERT INTO deliveries (alert_id, attempt, at, status, retryable, response, error, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
-    const update = this.store.stmt('UPDATE alerts SET status = ?, attempts = ?, next_attempt_at = ?, sent_at = coalesce(?, sent_at), last_error = ?, delivered_to = ? WHERE id = ?');
+  async recordAttempts(
+    attempts: DeliveryAttempt[],
+    o: { status: AlertStatus; nextAttemptAt: string | null; sentAt: string | null; lastError: string | null; deliveredTo: string[] },
+  ): Promise<void> {
+    const log = this.store.stmt(
+      'INSERT INTO deliveries (alert_id, attempt, at, status, retryable, response, error, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    const update = this.store.stmt(
+      'UPDATE alerts SET status = ?, attempts = ?, next_attempt_at = ?, sent_at = coalesce(?, sent_at), last_error = ?, delivered_to = ? WHERE id = ?',
+    );
     this.store.db.transaction(() => {
       for (const a of attempts) {
         log.run(a.alertId, a.attempt, a.at, a.status, Number(a.retryable), a.response, a.error, a.durationMs);
@@ -258,19 +297,27 @@ export class SqliteAlertStore implements AlertStore {
     const add = (ids: unknown[]) => {
       for (const id of ids) out.add(id as string);
     };
-    if (q.vendorKey && q.productKey) add(this.store.stmt('SELECT cve_id FROM vuln_products WHERE vendor_key = ? AND product_key = ?').pluck().all(q.vendorKey, q.productKey));
+    if (q.vendorKey && q.productKey)
+      add(this.store.stmt('SELECT cve_id FROM vuln_products WHERE vendor_key = ? AND product_key = ?').pluck().all(q.vendorKey, q.productKey));
     else if (q.vendorKey) add(this.store.stmt('SELECT DISTINCT cve_id FROM vuln_products WHERE vendor_key = ?').pluck().all(q.vendorKey));
     else if (q.productKey) add(this.store.stmt('SELECT DISTINCT cve_id FROM vuln_products WHERE product_key = ?').pluck().all(q.productKey));
     const fts = q.text ? ftsQuery(q.text) : null;
     if (fts) add(this.store.stmt('SELECT v.cve_id FROM vulns_fts f JOIN vulns v ON v.rowid = f.rowid WHERE vulns_fts MATCH ?').pluck().all(fts));
     if (q.cveIds?.length) for (const id of q.cveIds) add(this.store.stmt('SELECT cve_id FROM vulns WHERE cve_id = ?').pluck().all(id));
-    if (q.packageName) add(this.store.stmt('SELECT DISTINCT cve_id FROM observations WHERE instr(data, ?) > 0').pluck().all(`"packageName":${JSON.stringify(q.packageName)}`));
+    if (q.packageName)
+      add(
+        this.store
+          .stmt('SELECT DISTINCT cve_id FROM observations WHERE instr(data, ?) > 0')
+          .pluck()
+          .all(`"packageName":${JSON.stringify(q.packageName)}`),
+      );
     return [...out].sort();
   }
 
   async alertCounts(): Promise<Record<AlertStatus, number>> {
     const out: Record<AlertStatus, number> = { pending: 0, sent: 0, failed: 0 };
-    for (const r of this.store.stmt('SELECT status, count(*) AS n FROM alerts GROUP BY status').all() as { status: AlertStatus; n: number }[]) out[r.status] = r.n;
+    for (const r of this.store.stmt('SELECT status, count(*) AS n FROM alerts GROUP BY status').all() as { status: AlertStatus; n: number }[])
+      out[r.status] = r.n;
     return out;
   }
 }

@@ -7,10 +7,23 @@ import { closeSync, existsSync, openSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { DummyDriver, Kysely, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler } from 'kysely';
 import { computePriority } from '../../analysis/priority.ts';
+import type { Advisory, AdvisorySummary } from '../../model/advisory.ts';
 import type { Change, RankedVulnerability } from '../../model/record.ts';
 import type { CvssVersion, CveState, KevEntry, KevHint, RecordSourceId, Severity, VulnObservation } from '../../model/vulnerability.ts';
 import { buildCountQuery, buildRankQuery, type RankTables } from '../query.ts';
-import type { MergeState, RankQuery, SourceState, Store, StoredVulnerability, StoreStats, VulnWrite } from '../types.ts';
+import type {
+  AdvisoryQuery,
+  AdvisorySaveResult,
+  MergeState,
+  RankQuery,
+  SourceState,
+  Store,
+  StoredAdvisory,
+  StoredVulnerability,
+  StoreStats,
+  VulnWrite,
+} from '../types.ts';
+import { advisoriesForCve, advisoryCounts, countAdvisories, getAdvisory, listAdvisories, toAdvisoryRows, writeAdvisoryRows } from './advisories.ts';
 import { applyEpssDay } from './epss.ts';
 import { applyKevCatalog } from './kev.ts';
 import { dayStart } from './known.ts';
@@ -59,7 +72,8 @@ export function storePermissionProblems(file: string): string[] {
   const problems: string[] = [];
   for (const f of [file, `${file}-wal`, `${file}-shm`]) {
     const st = statSync(f, { throwIfNoEntry: false });
-    if (st && (st.mode & 0o077) !== 0) problems.push(`${f} is mode ${(st.mode & 0o777).toString(8)}: others can read it (it holds credentials): chmod 600 ${f}`);
+    if (st && (st.mode & 0o077) !== 0)
+      problems.push(`${f} is mode ${(st.mode & 0o777).toString(8)}: others can read it (it holds credentials): chmod 600 ${f}`);
   }
   return problems;
 }
@@ -213,7 +227,9 @@ export class SqliteStore implements Store {
 
   async countRanked(query: RankQuery): Promise<number> {
     const compiled = buildCountQuery(this.#qb, query).compile();
-    return this.stmt(compiled.sql).pluck().get(...(compiled.parameters as unknown[])) as number;
+    return this.stmt(compiled.sql)
+      .pluck()
+      .get(...(compiled.parameters as unknown[])) as number;
   }
 
   async getSourceState(source: string): Promise<SourceState | null> {
@@ -257,8 +273,29 @@ export class SqliteStore implements Store {
       kevEntries: this.stmt('SELECT count(*) FROM kev WHERE removed_in IS NULL').pluck().get() as number,
       kevCatalogVersion: (this.stmt('SELECT max(catalog_version) FROM kev_catalogs').pluck().get() as string | null) ?? null,
       changes: count('changes'),
+      advisories: advisoryCounts(this),
       bytes,
     };
+  }
+
+  async saveAdvisories(advisories: Advisory[]): Promise<AdvisorySaveResult> {
+    return writeAdvisoryRows(this, toAdvisoryRows(advisories));
+  }
+
+  async getAdvisory(id: string): Promise<StoredAdvisory | null> {
+    return getAdvisory(this, id);
+  }
+
+  async listAdvisories(query: AdvisoryQuery): Promise<AdvisorySummary[]> {
+    return listAdvisories(this, query);
+  }
+
+  async countAdvisories(query: AdvisoryQuery): Promise<number> {
+    return countAdvisories(this, query);
+  }
+
+  async advisoriesForCve(cveId: string): Promise<AdvisorySummary[]> {
+    return advisoriesForCve(this, cveId);
   }
 
   async close(): Promise<void> {

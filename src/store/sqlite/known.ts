@@ -19,6 +19,7 @@ import { AWAITING_EPSS } from '../../analysis/priority.ts';
 import { listText } from '../../analysis/title.ts';
 import { productKey } from '../../enrich/product-key.ts';
 import type { KevEntry } from '../../model/vulnerability.ts';
+import { EXPLOIT_COUNT_SQL } from './advisories.ts';
 
 /** `YYYY-MM-DD` → the ISO 8601 instant stored as a stub's `last_modified`. */
 export function dayStart(day: string): string {
@@ -31,11 +32,14 @@ export function dayStart(day: string): string {
  * the record. Call inside the caller's transaction.
  */
 export function kevStubWriter(db: Database.Database): (entry: KevEntry) => void {
+  // The public-exploit count (migration 7) of a new stub: exploits may be stored before it. Migration
+  // 5's backfill runs on the older schema, without the column (and without any advisory).
+  const exploits = db.prepare("SELECT 1 FROM pragma_table_info('vulns') WHERE name = 'exploits'").get() !== undefined;
   const get = db.prepare('SELECT rowid, has_record FROM vulns WHERE cve_id = ?');
   const epss = db.prepare('SELECT epss, percentile, date FROM epss_current WHERE cve_id = ?');
   const insert = db.prepare(
-    `INSERT INTO vulns (cve_id, state, last_modified, title, snippet, vendors, has_record, epss, epss_percentile, epss_date)
-     VALUES (?, 'PUBLISHED', ?, ?, ?, ?, 0, ?, ?, ?)`,
+    `INSERT INTO vulns (cve_id, state, last_modified, title, snippet, vendors, has_record, epss, epss_percentile, epss_date${exploits ? ', exploits' : ''})
+     VALUES (?, 'PUBLISHED', ?, ?, ?, ?, 0, ?, ?, ?${exploits ? `, ${EXPLOIT_COUNT_SQL}` : ''})`,
   );
   const update = db.prepare('UPDATE vulns SET title = ?, snippet = ?, vendors = ?, last_modified = ? WHERE cve_id = ?');
   const delProducts = db.prepare('DELETE FROM vuln_products WHERE cve_id = ?');
@@ -55,7 +59,8 @@ export function kevStubWriter(db: Database.Database): (entry: KevEntry) => void 
       rowid = row.rowid;
     } else {
       const s = epss.get(e.cveId) as { epss: number; percentile: number; date: string } | undefined;
-      rowid = Number(insert.run(e.cveId, dayStart(e.dateAdded), text.title, text.snippet, vendors, s?.epss ?? null, s?.percentile ?? null, s?.date ?? null).lastInsertRowid);
+      const args = [e.cveId, dayStart(e.dateAdded), text.title, text.snippet, vendors, s?.epss ?? null, s?.percentile ?? null, s?.date ?? null];
+      rowid = Number(insert.run(...args, ...(exploits ? [e.cveId] : [])).lastInsertRowid);
     }
     if (e.vendorProject || e.product) putProduct.run(productKey(e.vendorProject), productKey(e.product), e.cveId);
     // Its CWEs are searchable, but not counted in the CWE breakdown (vuln_cwes), which, like the

@@ -392,6 +392,73 @@ export const migrations: Migration[] = [
       dropUnaffectedProducts(db);
     },
   },
+  {
+    id: 7,
+    name: 'advisories',
+    // Advisories, bulletins and exploits (model/advisory.ts; written by advisories.ts). `data` is
+    // the canonical JSON, `hash` its SHA-1 (same hash: nothing to write); `sort_date` is
+    // `published ?? modified`, the list order. `exploit`: `{verified,type,platform}` of an exploit,
+    // for lists without parsing `data`. The CVE links and vendor names are the filters' indexes;
+    // advisories_fts (contentless, keyed by advisories rowid) searches id, title and summary.
+    sql: `
+      CREATE TABLE advisories (
+        id TEXT PRIMARY KEY,
+        source TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        title TEXT NOT NULL,
+        url TEXT,
+        severity TEXT,
+        published TEXT,
+        modified TEXT NOT NULL,
+        withdrawn TEXT,
+        sort_date TEXT NOT NULL,
+        exploit TEXT,
+        hash TEXT NOT NULL,
+        data TEXT NOT NULL,
+        first_seen TEXT NOT NULL
+      );
+      CREATE INDEX advisories_date ON advisories (sort_date DESC, id DESC);
+      CREATE INDEX advisories_kind ON advisories (kind, sort_date DESC, id DESC);
+      CREATE INDEX advisories_source ON advisories (source, sort_date DESC, id DESC);
+
+      CREATE TABLE advisory_cves (
+        advisory_id TEXT NOT NULL,
+        cve_id TEXT NOT NULL,
+        origin TEXT NOT NULL CHECK (origin IN ('listed', 'text')),
+        PRIMARY KEY (advisory_id, cve_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX advisory_cves_cve ON advisory_cves (cve_id);
+
+      -- productKey() of each affected entry's vendor and product (enrich/product-key.ts).
+      CREATE TABLE advisory_vendors (
+        name_key TEXT NOT NULL,
+        advisory_id TEXT NOT NULL,
+        PRIMARY KEY (name_key, advisory_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX advisory_vendors_advisory ON advisory_vendors (advisory_id);
+
+      CREATE TABLE advisory_changes (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        advisory_id TEXT NOT NULL,
+        field TEXT NOT NULL,
+        old TEXT,
+        new TEXT,
+        source TEXT NOT NULL,
+        at TEXT NOT NULL
+      );
+      CREATE INDEX advisory_changes_advisory ON advisory_changes (advisory_id, id);
+
+      CREATE VIRTUAL TABLE advisories_fts USING fts5 (
+        id, title, summary,
+        content = '', contentless_delete = 1,
+        tokenize = 'unicode61 remove_diacritics 2'
+      );
+
+      -- Public exploits naming each CVE (kind 'exploit', listed, not withdrawn): the priority's
+      -- exploit factor (docs/priority.md), kept by advisories.ts, rows.ts and known.ts.
+      ALTER TABLE vulns ADD COLUMN exploits INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];
 
 /**
@@ -424,13 +491,15 @@ export function migrate(db: Database, list: Migration[] = migrations): number[] 
     if (done.has(m.id)) continue;
     // IMMEDIATE takes the write lock first; re-checking under it lets two connections that
     // open the same new file at once (CLI and store worker) both succeed.
-    const ran = db.transaction(() => {
-      if (db.prepare('SELECT 1 FROM schema_migrations WHERE id = ?').get(m.id)) return false;
-      db.exec(m.sql);
-      m.run?.(db);
-      db.prepare('INSERT INTO schema_migrations (id, name, applied_at) VALUES (?, ?, ?)').run(m.id, m.name, new Date().toISOString());
-      return true;
-    }).immediate();
+    const ran = db
+      .transaction(() => {
+        if (db.prepare('SELECT 1 FROM schema_migrations WHERE id = ?').get(m.id)) return false;
+        db.exec(m.sql);
+        m.run?.(db);
+        db.prepare('INSERT INTO schema_migrations (id, name, applied_at) VALUES (?, ?, ?)').run(m.id, m.name, new Date().toISOString());
+        return true;
+      })
+      .immediate();
     if (ran) applied.push(m.id);
   }
   return applied;

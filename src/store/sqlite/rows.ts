@@ -7,6 +7,7 @@
 import { listText } from '../../analysis/title.ts';
 import { productKey } from '../../enrich/product-key.ts';
 import type { VulnWrite } from '../types.ts';
+import { EXPLOIT_COUNT_SQL } from './advisories.ts';
 import type { SqliteStore } from './index.ts';
 import { awaitingSince, isAwaitingEpss } from './known.ts';
 
@@ -99,8 +100,9 @@ export function writeRows(store: SqliteStore, rows: WriteRow[]): void {
   const getKev = store.stmt('SELECT ransomware FROM kev WHERE cve_id = ? AND removed_in IS NULL').pluck();
   const getEpss = store.stmt('SELECT epss, percentile, date FROM epss_current WHERE cve_id = ?');
   const putVuln = store.stmt(
-    `INSERT INTO vulns (cve_id, state, published, last_modified, title, snippet, severity, cvss_score, cvss_version, kev, ransomware, kev_hint, epss, epss_percentile, epss_date, vendors, has_record, awaiting_epss)
-     VALUES (@id, @state, @published, @lastModified, @title, @snippet, @severity, @cvssScore, @cvssVersion, @kev, @ransomware, @kevHint, @epss, @percentile, @epssDate, @vendors, 1, @awaitingEpss)
+    `INSERT INTO vulns (cve_id, state, published, last_modified, title, snippet, severity, cvss_score, cvss_version, kev, ransomware, kev_hint, epss, epss_percentile, epss_date, vendors, has_record, awaiting_epss, exploits)
+     VALUES (@id, @state, @published, @lastModified, @title, @snippet, @severity, @cvssScore, @cvssVersion, @kev, @ransomware, @kevHint, @epss, @percentile, @epssDate, @vendors, 1, @awaitingEpss,
+       ${EXPLOIT_COUNT_SQL.replace('?', '@id')})
      ON CONFLICT (cve_id) DO UPDATE SET state = excluded.state, published = excluded.published, last_modified = excluded.last_modified,
        title = excluded.title, snippet = excluded.snippet, severity = excluded.severity, cvss_score = excluded.cvss_score, cvss_version = excluded.cvss_version,
        kev = excluded.kev, ransomware = excluded.ransomware, kev_hint = excluded.kev_hint, epss = excluded.epss,
@@ -125,7 +127,8 @@ export function writeRows(store: SqliteStore, rows: WriteRow[]): void {
       const ransomware = getKev.get(r.id) as number | undefined;
       const epss = getEpss.get(r.id) as { epss: number; percentile: number; date: string } | undefined;
       // A row exists when the record was stored before, or as a stub (a CVE KEV or EPSS named first):
-      // either way it is replaced in place, keeping its rowid (the full-text index's key).
+      // either way it is replaced in place, keeping its rowid (the full-text index's key) and its
+      // public-exploit count (kept by advisories.ts); a new row counts the exploits stored before it.
       const existing = getRowid.get(r.id) as number | undefined;
       const info = putVuln.run({
         id: r.id,

@@ -25,14 +25,22 @@ export class SqliteStatsStore implements StatsStore {
   async stats(today: string): Promise<Stats> {
     const s = this.store;
     const weekStart = daysBefore(today, 6);
-    const count = (sql: string, ...args: unknown[]) => s.stmt(sql).pluck().get(...args) as number;
-    const totals = s.stmt(
-      `SELECT count(*) AS cves, coalesce(sum(kev), 0) AS kev, coalesce(sum(state = 'REJECTED'), 0) AS rejected,
+    const count = (sql: string, ...args: unknown[]) =>
+      s
+        .stmt(sql)
+        .pluck()
+        .get(...args) as number;
+    const totals = s
+      .stmt(
+        `SELECT count(*) AS cves, coalesce(sum(kev), 0) AS kev, coalesce(sum(state = 'REJECTED'), 0) AS rejected,
          coalesce(sum(epss IS NOT NULL), 0) AS withEpss, coalesce(sum(has_record), 0) AS withRecord FROM vulns`,
-    ).get() as Stats['totals'];
+      )
+      .get() as Stats['totals'];
     const severity: Record<string, number> = {};
     // Records only: a CVE known only from KEV/EPSS has no CVSS yet, which says nothing of its severity.
-    for (const r of s.stmt("SELECT coalesce(severity, 'UNKNOWN') AS severity, count(*) AS n FROM vulns WHERE state != 'REJECTED' AND has_record = 1 GROUP BY 1").all() as {
+    for (const r of s
+      .stmt("SELECT coalesce(severity, 'UNKNOWN') AS severity, count(*) AS n FROM vulns WHERE state != 'REJECTED' AND has_record = 1 GROUP BY 1")
+      .all() as {
       severity: string;
       n: number;
     }[]) {
@@ -101,10 +109,11 @@ export class SqliteStatsStore implements StatsStore {
     const r = this.store
       .stmt(
         `SELECT (SELECT coalesce(max(id), 0) FROM changes) AS c, (SELECT coalesce(max(date), '') FROM epss_days) AS e,
-           (SELECT count(*) FROM kev_catalogs) AS k`,
+           (SELECT count(*) FROM kev_catalogs) AS k, (SELECT coalesce(max(id), 0) FROM advisory_changes) AS a`,
       )
-      .get() as { c: number; e: string; k: number };
-    return `${r.c}|${r.e}|${r.k}`;
+      .get() as { c: number; e: string; k: number; a: number };
+    // A CVE view shows its advisories and exploits: a stored advisory change is a new generation.
+    return `${r.c}|${r.e}|${r.k}|${r.a}`;
   }
 
   async saveOwaspMapping(edition: string, rows: { category: string; title: string; cwe: string }[]): Promise<void> {

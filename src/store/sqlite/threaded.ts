@@ -6,9 +6,24 @@
  */
 import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
+import type { Advisory, AdvisorySummary } from '../../model/advisory.ts';
 import type { RankedVulnerability } from '../../model/record.ts';
 import type { EpssDay, KevCatalog } from '../../model/vulnerability.ts';
-import type { EpssImportResult, KevImportResult, MergeState, RankQuery, SourceState, Store, StoredVulnerability, StoreStats, VulnWrite } from '../types.ts';
+import type {
+  AdvisoryQuery,
+  AdvisorySaveResult,
+  EpssImportResult,
+  KevImportResult,
+  MergeState,
+  RankQuery,
+  SourceState,
+  Store,
+  StoredAdvisory,
+  StoredVulnerability,
+  StoreStats,
+  VulnWrite,
+} from '../types.ts';
+import { toAdvisoryRows } from './advisories.ts';
 import { mergeStates } from './index.ts';
 import { type PackedEpssDay, toRows } from './rows.ts';
 
@@ -45,13 +60,16 @@ export class ThreadedSqliteStore implements Store {
 
   constructor(file: string) {
     this.#worker = startWorker(file);
-    this.#worker.on('message', ({ id, result, error }: { id: number; result?: unknown; error?: { message: string; name: string; code?: string; stack?: string } }) => {
-      const p = this.#pending.get(id);
-      this.#pending.delete(id);
-      if (!p) return;
-      if (error) p.reject(Object.assign(new Error(error.message), { name: error.name, code: error.code, stack: error.stack }));
-      else p.resolve(result);
-    });
+    this.#worker.on(
+      'message',
+      ({ id, result, error }: { id: number; result?: unknown; error?: { message: string; name: string; code?: string; stack?: string } }) => {
+        const p = this.#pending.get(id);
+        this.#pending.delete(id);
+        if (!p) return;
+        if (error) p.reject(Object.assign(new Error(error.message), { name: error.name, code: error.code, stack: error.stack }));
+        else p.resolve(result);
+      },
+    );
     this.#worker.on('error', (err) => this.#fail(err));
     this.#worker.on('exit', (code) => {
       if (this.#pending.size) this.#fail(new Error(`store worker exited (code ${code}) with ${this.#pending.size} request(s) pending`));
@@ -114,6 +132,22 @@ export class ThreadedSqliteStore implements Store {
   }
   stats(): Promise<StoreStats> {
     return this.#call('stats');
+  }
+  /** Flattens and hashes the batch here, so that the worker only writes. */
+  saveAdvisories(advisories: Advisory[]): Promise<AdvisorySaveResult> {
+    return this.#call('writeAdvisoryRows', toAdvisoryRows(advisories));
+  }
+  getAdvisory(id: string): Promise<StoredAdvisory | null> {
+    return this.#call('getAdvisory', id);
+  }
+  listAdvisories(query: AdvisoryQuery): Promise<AdvisorySummary[]> {
+    return this.#call('listAdvisories', query);
+  }
+  countAdvisories(query: AdvisoryQuery): Promise<number> {
+    return this.#call('countAdvisories', query);
+  }
+  advisoriesForCve(cveId: string): Promise<AdvisorySummary[]> {
+    return this.#call('advisoriesForCve', cveId);
   }
   async close(): Promise<void> {
     if (!this.#failed) await this.#call('close');

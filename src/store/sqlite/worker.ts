@@ -4,6 +4,7 @@
  * the pipelined import correct: a `loadForMerge` sent after a save sees that save.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { writeAdvisoryRows } from './advisories.ts';
 import { openSqliteStore } from './index.ts';
 import { applyEpssDay } from './epss.ts';
 import { writeRows } from './rows.ts';
@@ -32,6 +33,11 @@ const methods: Record<string, (...args: never[]) => unknown> = {
   listSourceStates: () => store.listSourceStates(),
   newestLastModified: (source: never) => store.newestLastModified(source),
   stats: () => store.stats(),
+  writeAdvisoryRows: (rows: never) => writeAdvisoryRows(store, rows),
+  getAdvisory: (id: never) => store.getAdvisory(id),
+  listAdvisories: (query: never) => store.listAdvisories(query),
+  countAdvisories: (query: never) => store.countAdvisories(query),
+  advisoriesForCve: (id: never) => store.advisoriesForCve(id),
   close: () => store.close(),
 };
 
