@@ -6,6 +6,7 @@ import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { resumeSession, signedIn } from './api.ts';
 import { ErrorBox, Loading } from './components/ui.tsx';
+import { lazy } from './lazy.tsx';
 import { live, startLive } from './live.ts';
 import { Admin } from './pages/Admin.tsx';
 import { Alerts } from './pages/Alerts.tsx';
@@ -21,6 +22,10 @@ import { currentUser, hasRole, loadMe, signOut } from './session.ts';
 import { useStore } from './store.ts';
 import type { Me } from './types.ts';
 
+const advisoryPages = () => import('./pages/advisory-pages.ts');
+const Advisories = lazy(() => advisoryPages().then((m) => m.Advisories));
+const AdvisoryPage = lazy(() => advisoryPages().then((m) => m.AdvisoryPage));
+
 type Page = (params: Record<string, string>, loc: Location, me: Me) => ComponentChildren;
 
 /** The route table, first match wins: a pattern with `:name` segments and the page it shows. */
@@ -28,6 +33,8 @@ const ROUTES: [pattern: string, page: Page][] = [
   ['/', () => <Overview />],
   ['/cves', (_p, loc) => <Explorer query={loc.query} />],
   ['/cves/:id', (p) => <CvePage id={p.id!} />],
+  ['/advisories', (_p, loc) => <Advisories query={loc.query} />],
+  ['/advisories/:id', (p) => <AdvisoryPage id={p.id!} />],
   ['/watchlists', (_p, _l, me) => <Watchlists me={me} />],
   ['/watchlists/new', (_p, _l, me) => <WatchlistEditor name={null} me={me} />],
   ['/watchlists/:name', (p, _l, me) => <WatchlistEditor name={p.name!} me={me} />],
@@ -49,6 +56,7 @@ function route(loc: Location, me: Me): ComponentChildren {
 const NAV: { path: string; label: string; testId: string }[] = [
   { path: '/', label: 'Overview', testId: 'nav-overview' },
   { path: '/cves', label: 'CVEs', testId: 'nav-cves' },
+  { path: '/advisories', label: 'Advisories', testId: 'nav-advisories' },
   { path: '/watchlists', label: 'Watchlists', testId: 'nav-watchlists' },
   { path: '/alerts', label: 'Alerts', testId: 'nav-alerts' },
   { path: '/sources', label: 'Sources', testId: 'nav-sources' },

@@ -35,6 +35,7 @@ const alertEvents = [
   'epss_jump',
   'exploit',
   'rejected',
+  'advisory',
 ] as const satisfies readonly AlertEventType[];
 /** The server's `ALERT_EVENTS`: what a subscription can be alerted about (docs/alerts.md). */
 export const ALERT_EVENTS: Complete<typeof alertEvents, AlertEventType> = alertEvents;

@@ -1,6 +1,8 @@
 /** One CVE (`GET /api/v1/cves/{id}`): the merged record with everything Vigil knows about it. */
+import { ExploitTag } from '../advisory/ui.tsx';
 import { request } from '../api.ts';
 import { ErrorBox, KevTag, Loading, SeverityBadge } from '../components/ui.tsx';
+import { AdvisoriesPanel, ConflictsNotice } from '../cve/AdvisoriesPanel.tsx';
 import { CvssPanel } from '../cve/CvssPanel.tsx';
 import { CwePanel, EpssPanel, KevPanel, PriorityPanel, SsvcPanel } from '../cve/Panels.tsx';
 import { ProductsPanel } from '../cve/ProductsPanel.tsx';
@@ -8,11 +10,11 @@ import { HistoryPanel, ReferencesPanel, SourcesPanel } from '../cve/SourcesPanel
 import { fmtDate } from '../format.ts';
 import { useAsync, useTitle } from '../hooks.ts';
 import { href, Link } from '../router.tsx';
-import type { VulnerabilityView } from '../types.ts';
+import type { CveView } from '../types-advisories.ts';
 
 export function CvePage({ id }: { id: string }) {
   useTitle(id);
-  const cve = useAsync((signal) => request<VulnerabilityView>(`/api/v1/cves/${encodeURIComponent(id)}`, { signal }), [id]);
+  const cve = useAsync((signal) => request<CveView>(`/api/v1/cves/${encodeURIComponent(id)}`, { signal }), [id]);
   const v = cve.data;
   return (
     <div class="page" data-testid="cve-page">
@@ -31,6 +33,7 @@ export function CvePage({ id }: { id: string }) {
             <p class="cve-meta">
               <SeverityBadge severity={v.severity} score={v.primaryCvss?.baseScore ?? null} />{' '}
               <KevTag kev={v.kev !== null} ransomware={v.kev?.knownRansomwareCampaignUse === 'Known'} />
+              <ExploitTag count={v.exploits?.length} />
               {v.state !== 'PUBLISHED' && <span class="tag tag-warn">{v.state}</span>}
               <span class="muted">
                 Published {fmtDate(v.published)} · modified {fmtDate(v.lastModified)}
@@ -39,6 +42,7 @@ export function CvePage({ id }: { id: string }) {
               </span>
             </p>
             {v.description && <p class="description">{v.description}</p>}
+            <ConflictsNotice conflicts={v.conflicts} />
             <p class="small">
               <a href={`https://nvd.nist.gov/vuln/detail/${v.id}`} target="_blank" rel="noopener noreferrer">
                 NVD
@@ -54,6 +58,9 @@ export function CvePage({ id }: { id: string }) {
             <EpssPanel epss={v.epss} />
             <div class="span-2">
               <CvssPanel cvss={v.cvss} primary={v.primaryCvss} />
+            </div>
+            <div class="span-2">
+              <AdvisoriesPanel v={v} />
             </div>
             <KevPanel kev={v.kev} />
             <SsvcPanel ssvc={v.ssvc} />

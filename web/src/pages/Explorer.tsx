@@ -5,12 +5,14 @@
  * the cursors of earlier pages are kept in memory for "Previous".
  */
 import { useEffect, useRef } from 'preact/hooks';
+import { ExploitTag } from '../advisory/ui.tsx';
 import { qs, request } from '../api.ts';
 import { ErrorBox, KevTag, Loading, SeverityBadge } from '../components/ui.tsx';
 import { fmtDate, fmtInt, fmtPct, fmtPrio } from '../format.ts';
 import { useAsync, useTitle } from '../hooks.ts';
 import { href, Link, navigate } from '../router.tsx';
-import type { CveSummary, Page } from '../types.ts';
+import type { Page } from '../types.ts';
+import type { CveRow } from '../types-advisories.ts';
 import { ExplorerFilters, effectiveSort, type Filters, SORTS, type Sort } from './ExplorerFilters.tsx';
 
 const PAGE_SIZE = 50;
@@ -23,6 +25,7 @@ function filtersOf(q: URLSearchParams): Filters {
   return {
     q: q.get('q') ?? '',
     kev: q.get('kev') === '1',
+    exploit: q.get('exploit') === '1',
     minCvss: q.get('minCvss') ?? '',
     minEpss: q.get('minEpss') ?? '',
     vendor: q.get('vendor') ?? '',
@@ -37,6 +40,7 @@ function urlOf(f: Filters, cursor?: string | null): string {
   return href('/cves', {
     q: f.q.trim(),
     kev: f.kev,
+    exploit: f.exploit,
     minCvss: f.minCvss,
     minEpss: f.minEpss,
     vendor: f.vendor.trim(),
@@ -54,6 +58,7 @@ function apiPath(f: Filters, cursor: string | null): string {
   const params = {
     q: f.q.trim(),
     kev: f.kev ? 'true' : null,
+    exploit: f.exploit ? 'true' : null,
     minCvss: f.minCvss,
     minEpss: f.minEpss === '' ? null : String(Number(f.minEpss) / 100),
     vendor: f.vendor.trim(),
@@ -75,7 +80,7 @@ const COLUMNS: { label: string; sort?: Sort; num?: boolean }[] = [
   { label: 'Published', sort: 'published' },
 ];
 
-function ResultsTable({ items, filters }: { items: CveSummary[]; filters: Filters }) {
+function ResultsTable({ items, filters }: { items: CveRow[]; filters: Filters }) {
   const sort = effectiveSort(filters);
   return (
     <div class="table-wrap">
@@ -123,6 +128,7 @@ function ResultsTable({ items, filters }: { items: CveSummary[]; filters: Filter
               </td>
               <td class="nowrap">
                 <SeverityBadge severity={c.severity} score={c.cvssScore} /> <KevTag kev={c.kev} ransomware={c.ransomware} />
+                <ExploitTag count={c.exploits} />
               </td>
               <td class="num" title={c.percentile === null ? undefined : `percentile ${fmtPct(c.percentile)}`}>
                 {fmtPct(c.epss)}
@@ -144,7 +150,7 @@ export function Explorer({ query }: { query: URLSearchParams }) {
   const filters = filtersOf(query);
   const cursor = query.get('cursor');
   const key = urlOf(filters);
-  const page = useAsync((signal) => request<Page<CveSummary>>(apiPath(filters, cursor), { signal }), [key, cursor]);
+  const page = useAsync((signal) => request<Page<CveRow>>(apiPath(filters, cursor), { signal }), [key, cursor]);
   const stack = cursorStacks.get(key) ?? [];
   const pageNo = stack.length + 1;
   const searchRef = useRef<HTMLInputElement>(null);

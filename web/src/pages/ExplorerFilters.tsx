@@ -21,6 +21,8 @@ const SORT_LABELS: Record<Sort, string> = {
 export interface Filters {
   q: string;
   kev: boolean;
+  /** Only CVEs with a public exploit (Exploit-DB). */
+  exploit: boolean;
   minCvss: string;
   minEpss: string;
   vendor: string;
@@ -79,6 +81,10 @@ export function ExplorerFilters({ initial, onApply, searchRef }: ExplorerFilters
       <div class="filter-row">
         <label class="check">
           <input type="checkbox" checked={f.kev} onChange={(e) => set('kev', e.currentTarget.checked, true)} data-testid="filter-kev" /> KEV only
+        </label>
+        <label class="check">
+          <input type="checkbox" checked={f.exploit} onChange={(e) => set('exploit', e.currentTarget.checked, true)} data-testid="filter-exploit" /> Public
+          exploit
         </label>
         <label class="check">
           <input type="checkbox" checked={f.rejected} onChange={(e) => set('rejected', e.currentTarget.checked, true)} /> Include rejected

@@ -1,0 +1,88 @@
+/**
+ * The CVE page's "Advisories & exploits" panel (the CVE view's `advisories` and `exploits`, each
+ * linked to its advisory page) and the sources' disagreements (`conflicts`, shown under the page's
+ * heading where they cannot be missed).
+ */
+import { ExploitFacts, KindTag, sourceName } from '../advisory/ui.tsx';
+import { Panel } from '../components/ui.tsx';
+import { fmtDate } from '../format.ts';
+import { href, Link } from '../router.tsx';
+import type { CveConflict, CveView } from '../types-advisories.ts';
+
+const CONFLICT_LABELS: Record<string, string> = { severity: 'Severity', vex: 'VEX status' };
+
+/** The sources' disagreements about a CVE, as a warning; nothing when they agree. */
+export function ConflictsNotice({ conflicts }: { conflicts: CveConflict[] | undefined }) {
+  if (!conflicts || conflicts.length === 0) return null;
+  return (
+    <div class="notice notice-warn conflicts" role="note" data-testid="cve-conflicts">
+      <strong>Sources disagree</strong>
+      <ul class="plain compact">
+        {conflicts.map((c, i) => (
+          <li key={i} data-testid="cve-conflict">
+            <span class="tag tag-warn">{CONFLICT_LABELS[c.kind] ?? c.kind}</span> {c.detail}
+            {c.sources.length > 0 && <span class="muted small"> ({c.sources.map(sourceName).join(', ')})</span>}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+export function AdvisoriesPanel({ v }: { v: CveView }) {
+  const advisories = [...(v.advisories ?? [])].sort((a, b) => (b.published ?? '').localeCompare(a.published ?? ''));
+  const exploits = [...(v.exploits ?? [])].sort((a, b) => (b.published ?? '').localeCompare(a.published ?? ''));
+  return (
+    <Panel title="Advisories & exploits" id="advisories">
+      <div data-testid="cve-advisories">
+        <div class="adv-cols">
+          <div>
+            <h3>Advisories ({advisories.length})</h3>
+            {advisories.length === 0 ? (
+              <p class="muted">No stored advisory or bulletin names this CVE.</p>
+            ) : (
+              <ul class="adv-list" data-testid="cve-advisory-list">
+                {advisories.map((a) => (
+                  <li key={a.id} data-testid="cve-advisory">
+                    <div>
+                      <Link href={href(`/advisories/${encodeURIComponent(a.id)}`)} class="mono">
+                        {a.id}
+                      </Link>
+                      <KindTag kind={a.kind} />
+                      <span class="muted small"> {sourceName(a.source)}</span>
+                    </div>
+                    <div class="small clamp">{a.title}</div>
+                    <span class="muted small nowrap">{fmtDate(a.published)}</span>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </div>
+          <div>
+            <h3>Public exploits ({exploits.length})</h3>
+            {exploits.length === 0 ? (
+              <p class="muted">No public exploit stored for this CVE.</p>
+            ) : (
+              <ul class="adv-list" data-testid="cve-exploit-list">
+                {exploits.map((x) => (
+                  <li key={x.id} data-testid="cve-exploit">
+                    <div>
+                      <Link href={href(`/advisories/${encodeURIComponent(x.id)}`)} class="mono">
+                        {x.id}
+                      </Link>
+                      <span class="muted small"> {sourceName(x.source)}</span>
+                    </div>
+                    <div class="small">
+                      <ExploitFacts exploit={x} />
+                    </div>
+                    <span class="muted small nowrap">{fmtDate(x.published)}</span>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </div>
+        </div>
+      </div>
+    </Panel>
+  );
+}
