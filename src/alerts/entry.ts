@@ -204,7 +204,8 @@ export interface KeywordPattern {
 
 const WORD_CHAR = /[\p{L}\p{N}_]/u;
 
-function keywordPattern(keyword: string): KeywordPattern {
+/** Compiles a keyword (or a product name searched in text) into a {@link KeywordPattern}. */
+export function keywordPattern(keyword: string): KeywordPattern {
   const escaped = keyword.split(/\s+/).map((w) => w.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('\\s+');
   // Boundaries are checked by hand: `\p{L}` lookarounds cost ~0.3 ms to compile per pattern.
   return {

@@ -25,8 +25,9 @@ const EVENT_LABELS: Record<AlertEventType, string> = {
   ransomware: 'used in ransomware campaigns',
   epss_threshold: 'EPSS over threshold',
   epss_jump: 'EPSS jumped',
-  exploit: 'public exploit published',
+  exploit: 'first public exploit',
   rejected: 'rejected',
+  advisory: 'advisory',
 };
 
 const VIA_LABELS: Record<MatchVia, string> = {
@@ -37,6 +38,8 @@ const VIA_LABELS: Record<MatchVia, string> = {
   text: 'the title or description',
   'cve-id': 'the CVE id',
   kev: 'the CISA KEV catalog',
+  advisory: "the advisory's affected products or packages",
+  'advisory-cve': 'a CVE the advisory names',
 };
 
 /** Words for an event type, as they read after a CVE id (`kev_added` → `added to KEV`). */

@@ -33,8 +33,11 @@ export interface Team {
  * - `ransomware`: KEV `knownRansomwareCampaignUse` became `Known`;
  * - `epss_threshold`: EPSS rose from below the threshold to at or above it;
  * - `epss_jump`: EPSS rose by at least the configured amount between two consecutive days;
- * - `exploit`: a public exploit was published (emitted once an exploit source exists);
- * - `rejected`: the CVE was rejected.
+ * - `exploit`: the first public exploit (an advisory of kind `exploit`, Exploit-DB) for a CVE
+ *   that matches the watchlist;
+ * - `rejected`: the CVE was rejected;
+ * - `advisory`: a new or revised advisory (package advisory, CERT bulletin, vendor advisory)
+ *   names a watched product or package, a watched CVE or a CVE that matches the watchlist.
  */
 export const ALERT_EVENTS = [
   'new',
@@ -47,6 +50,7 @@ export const ALERT_EVENTS = [
   'epss_jump',
   'exploit',
   'rejected',
+  'advisory',
 ] as const;
 export type AlertEventType = (typeof ALERT_EVENTS)[number];
 
@@ -143,8 +147,13 @@ export interface Watchlist {
   subscriptions: Subscription[];
 }
 
-/** Which data an entry matched on. `nvd-cpe` is NVD's analysis; the others come before it. */
-export type MatchVia = 'nvd-cpe' | 'cna-affected' | 'adp-affected' | 'cna-cpe' | 'text' | 'cve-id' | 'kev';
+/**
+ * Which data an entry matched on. `nvd-cpe` is NVD's analysis; the others come before it.
+ * `advisory`: an advisory's affected products or packages (`affected[2].packageName`), for
+ * `advisory` and `exploit` alerts; `advisory-cve`: a CVE the advisory names matched the entry
+ * through that CVE's own record.
+ */
+export type MatchVia = 'nvd-cpe' | 'cna-affected' | 'adp-affected' | 'cna-cpe' | 'text' | 'cve-id' | 'kev' | 'advisory' | 'advisory-cve';
 
 /** Why one entry matched one CVE: which field matched which value. */
 export interface MatchReason {
@@ -174,6 +183,34 @@ export interface ThresholdCheck {
   passed: boolean;
 }
 
+/**
+ * The advisory an `advisory` or `exploit` alert is about, as it stood when the alert was made
+ * (model/advisory.ts names the fields).
+ */
+export interface AlertAdvisory {
+  /** `GHSA-36p3-wjmg-h94x`, `CERTFR-2026-AVI-0049`, `EDB-40839`. */
+  id: string;
+  source: string;
+  kind: string;
+  title: string;
+  /** The page for people (for CERT-FR, the ANSSI bulletin page). */
+  url: string | null;
+  /** ISO 8601 UTC. */
+  published: string | null;
+  /** ISO 8601 UTC: the revision alerted (the advisory's `modified`). */
+  modified: string;
+  /** Severity as the source words it (`HIGH`, `MODERATE`), not normalised. */
+  severity: string | null;
+  /** CVE ids it names (at most 50). */
+  cves: string[];
+  /** How many CVEs it names in all. */
+  cveCount: number;
+  /** What changed: `created`, `modified`, `withdrawn`, `cves`. */
+  changes: string[];
+  /** Exploits: Exploit-DB's facts. */
+  exploit?: { verified: boolean; type: string; platform: string };
+}
+
 /** What happened to the CVE. */
 export interface AlertEventDetail {
   type: AlertEventType;
@@ -183,6 +220,8 @@ export interface AlertEventDetail {
   changes?: { field: string; old: string | null; new: string | null; source: string; at: string }[];
   /** EPSS events: the two days compared. */
   epss?: { date: string; score: number; percentile: number; previousDate: string | null; previousScore: number | null };
+  /** `advisory` and `exploit` events: the advisory. */
+  advisory?: AlertAdvisory;
 }
 
 /** Why an alert fired: the event, the entries that matched and the thresholds that passed. */
@@ -223,7 +262,11 @@ export interface AlertFacts {
 /** Where an alert is in its delivery. */
 export type AlertStatus = 'pending' | 'sent' | 'failed';
 
-/** One alert: one (subscription, CVE, event key), ever. */
+/**
+ * One alert: one (subscription, CVE, event key), ever. An `advisory` alert's subject (`cveId`)
+ * is the one CVE through which it matched when there is exactly one, else the advisory's own id
+ * (`CERTFR-2026-AVI-0049`): see docs/alerts.md.
+ */
 export interface Alert {
   id: number;
   /** `null` for the administrator fallback. */
@@ -232,6 +275,7 @@ export interface Alert {
   channel: string;
   /** Resolved recipients (email addresses, chat ids); empty for webhook-style channels. */
   recipients: string[];
+  /** The CVE, or for an `advisory` alert not about exactly one CVE, the advisory id. */
   cveId: string;
   event: AlertEventType;
   /**
