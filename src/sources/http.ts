@@ -65,6 +65,18 @@ export function parseRetryAfter(value: string | null, now: Date = new Date()): n
 }
 
 /**
+ * Seconds until a used-up rate limit resets, from `x-ratelimit-remaining: 0` and
+ * `x-ratelimit-reset` (epoch seconds), as GitHub sends them on a 403/429
+ * (https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api#exceeding-the-rate-limit).
+ * @returns seconds to wait (0 when the reset is past), or `undefined` when the headers do not say.
+ */
+export function parseRateLimitReset(headers: Headers, now: Date = new Date()): number | undefined {
+  const reset = headers.get('x-ratelimit-reset')?.trim();
+  if (headers.get('x-ratelimit-remaining')?.trim() !== '0' || !reset || !/^\d+$/.test(reset)) return undefined;
+  return Math.max(0, Number(reset) - now.getTime() / 1000);
+}
+
+/**
  * An error's message followed by the messages of its causes, `: `-joined, so that undici's bare
  * "fetch failed" carries its reason ("fetch failed: getaddrinfo ENOTFOUND services.nvd.nist.gov").
  * A cause whose message is already part of the text is not repeated.
@@ -203,7 +215,7 @@ export class HttpClient {
     if (retryable) {
       await res.body?.cancel();
       throw new SourceUnavailableError(opts.sourceId, `GET ${url}: HTTP ${res.status}`, {
-        retryAfterSeconds: parseRetryAfter(res.headers.get('retry-after')),
+        retryAfterSeconds: parseRetryAfter(res.headers.get('retry-after')) ?? parseRateLimitReset(res.headers),
       });
     }
     // 304 answers a conditional GET (RFC 9110 §13.1, §15.4.5): the caller's copy is current.
