@@ -18,6 +18,7 @@ import { installGuard, JWT_KEY_SETTING } from './auth/guard.ts';
 import type { ApiDeps, RouteAccess } from './context.ts';
 import { frameworkErrors, installErrorHandlers } from './errors.ts';
 import { EventHub } from './events-hub.ts';
+import { advisoryRoutes } from './routes/advisories.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { authRoutes } from './routes/auth.ts';
 import { cveRoutes } from './routes/cves.ts';
@@ -151,6 +152,7 @@ export async function buildApp(deps: ApiDeps, options: AppOptions = {}): Promise
   await app.register(fp(serviceRoutes, { name: 'vigil-service' }));
   await app.register(authRoutes, { prefix: '/api/v1/auth' });
   await app.register(cveRoutes);
+  await app.register(advisoryRoutes);
   await app.register(jobRoutes);
   await app.register(watchlistRoutes, { prefix: '/api/v1/watchlists' });
   await app.register(alertRoutes);

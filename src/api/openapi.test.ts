@@ -186,11 +186,31 @@ describe.skipIf(!hasCorpus())('OpenAPI document', () => {
       { as: 'vic', url: '/api/v1/search?q=zzzznothingmatches', status: 200 },
     ],
     'GET /api/v1/cves/:id': async () =>
-      ['CVE-2024-3400', ...(await someCves('limit=30')), ...(await someCves('sort=published&includeRejected=true&limit=30'))].map((id) => ({
+      ['CVE-2024-3400', 'CVE-2021-44228', 'CVE-2022-22965', ...(await someCves('limit=30')), ...(await someCves('sort=published&includeRejected=true&limit=30'))].map((id) => ({
         as: 'vic',
         url: `/api/v1/cves/${id}`,
         status: 200,
       })),
+    'GET /api/v1/advisories': async () => {
+      const first = await json<{ nextCursor: string }>('GET', { as: 'vic', url: '/api/v1/advisories?limit=5' });
+      return [
+        { as: 'vic', url: '/api/v1/advisories', status: 200 },
+        { as: 'vic', url: '/api/v1/advisories?source=certfr&kind=bulletin&since=2025-01-01&limit=200', status: 200 },
+        { as: 'vic', url: '/api/v1/advisories?cve=CVE-2021-44228&vendor=apache&q=log4j', status: 200 },
+        { as: 'vic', url: `/api/v1/advisories?limit=5&cursor=${first.nextCursor}`, status: 200 },
+      ];
+    },
+    'GET /api/v1/exploits': async () => [
+      { as: 'vic', url: '/api/v1/exploits', status: 200 },
+      { as: 'vic', url: '/api/v1/exploits?since=2020-01-01&limit=200', status: 200 },
+    ],
+    'GET /api/v1/advisories/:id': async () => {
+      // One of each kind, and every exploit of the first page (their Exploit-DB facts).
+      const kinds = await Promise.all(
+        ['package', 'bulletin', 'vendor', 'vex', 'exploit'].map(async (kind) => (await json<{ items: { id: string }[] }>('GET', { as: 'vic', url: `/api/v1/advisories?kind=${kind}&limit=3` })).items),
+      );
+      return ['GHSA-36p3-wjmg-h94x', ...kinds.flat().map((a) => a.id)].map((id) => ({ as: 'vic', url: `/api/v1/advisories/${encodeURIComponent(id)}`, status: 200 }));
+    },
     'GET /api/v1/cves/:id/history': async () =>
       ['CVE-2024-3400', ...(await someCves('limit=10'))].map((id) => ({ as: 'vic', url: `/api/v1/cves/${id}/history`, status: 200 })),
     'POST /api/analyze': async () => [
@@ -322,6 +342,8 @@ describe.skipIf(!hasCorpus())('OpenAPI document', () => {
     ['GET', '/api/v1/cves/:id', { as: 'vic', url: '/api/v1/cves/CVE-2099-0001' }, 404, 'VIGIL_NOT_FOUND'],
     ['GET', '/api/v1/cves/:id', { as: 'vic', url: '/api/v1/cves/CVE-24-1' }, 400, 'VIGIL_INVALID_CVE_ID'],
     ['GET', '/api/v1/cves', { as: 'vic', url: '/api/v1/cves?limit=0' }, 400, 'VIGIL_BAD_REQUEST'],
+    ['GET', '/api/v1/advisories/:id', { as: 'vic', url: '/api/v1/advisories/GHSA-0000-0000-0000' }, 404, 'VIGIL_NOT_FOUND'],
+    ['GET', '/api/v1/advisories', { as: 'vic', url: '/api/v1/advisories?cursor=bm90IGEgY3Vyc29y' }, 400, 'VIGIL_BAD_REQUEST'],
     ['GET', '/api/v1/cves', { as: 'vic', url: '/api/v1/cves?sort=epss&cursor=bm90IGEgY3Vyc29y' }, 400, 'VIGIL_BAD_REQUEST'],
     ['GET', '/api/v1/alerts', { as: null, url: '/api/v1/alerts' }, 401, 'VIGIL_UNAUTHENTICATED'],
     ['GET', '/api/v1/users', { as: 'vic', url: '/api/v1/users' }, 403, 'VIGIL_FORBIDDEN'],

@@ -5,6 +5,7 @@
  */
 import { ALERT_EVENTS, WATCH_KINDS } from '../model/alert.ts';
 import { ROLES, SCOPES, TRIAGE_STATES } from '../model/account.ts';
+import { ADVISORY_KINDS } from '../model/advisory.ts';
 
 /** A JSON Schema type that also allows `null`. */
 export const nullable = (type: string) => ({ type: [type, 'null'] });
@@ -40,6 +41,7 @@ export const CveSummary = {
     title: { type: ['string', 'null'], description: "the CNA's title, else the description's first sentence, cut between words" },
     snippet: { type: ['string', 'null'], description: 'description text the title does not show, cut between words (… where cut)' },
     vendors: { type: 'array', items: { type: 'string' } },
+    exploits: { type: 'integer', description: 'public exploits naming the CVE (Exploit-DB; the priority factor, docs/priority.md)' },
   },
 } as const;
 
@@ -66,7 +68,7 @@ export const VulnerabilityView = {
   type: 'object',
   description: 'The merged record of one CVE (src/model/record.ts VulnerabilityView).',
   additionalProperties: true,
-  required: ['id', 'state', 'lastModified', 'cvss', 'cwes', 'references', 'priority', 'sources', 'history'],
+  required: ['id', 'state', 'lastModified', 'cvss', 'cwes', 'references', 'priority', 'sources', 'history', 'advisories', 'exploits', 'conflicts'],
   properties: {
     id: { type: 'string' },
     state: { type: 'string' },
@@ -89,6 +91,196 @@ export const VulnerabilityView = {
     },
     sources: { type: 'array', items: { type: 'object', additionalProperties: true } },
     history: { type: 'array', items: { $ref: 'Change#' } },
+    advisories: {
+      type: 'array',
+      description: 'advisories naming the CVE (all kinds but exploit), newest first',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['id', 'source', 'kind', 'title', 'url', 'published'],
+        properties: {
+          id: { type: 'string' },
+          source: { type: 'string' },
+          kind: { type: 'string', enum: ADVISORY_KINDS.filter((k) => k !== 'exploit') },
+          title: { type: 'string' },
+          url: nullable('string'),
+          published: nullable('string'),
+        },
+      },
+    },
+    exploits: {
+      type: 'array',
+      description: 'public exploits naming the CVE (Exploit-DB), newest first',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['id', 'source', 'url', 'published', 'verified', 'type', 'platform'],
+        properties: {
+          id: { type: 'string' },
+          source: { type: 'string' },
+          url: nullable('string'),
+          published: nullable('string'),
+          verified: { type: 'boolean' },
+          type: { type: 'string' },
+          platform: { type: 'string' },
+        },
+      },
+    },
+    conflicts: {
+      type: 'array',
+      description: 'where an advisory disagrees with the CVE: severity word vs primary CVSS severity, or a VEX not_affected vs the CVE naming the product',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['kind', 'sources', 'detail'],
+        properties: { kind: { type: 'string', enum: ['severity', 'vex'] }, sources: { type: 'array', items: { type: 'string' } }, detail: { type: 'string' } },
+      },
+    },
+  },
+} as const;
+
+export const AdvisorySummary = {
+  $id: 'AdvisorySummary',
+  type: 'object',
+  description: 'One advisory in a list (src/model/advisory.ts AdvisorySummary).',
+  additionalProperties: false,
+  required: ['id', 'source', 'kind', 'title', 'url', 'published', 'modified', 'severity', 'cves'],
+  properties: {
+    id: { type: 'string', description: 'the document\'s own id (GHSA-…, CERTFR-2026-AVI-0196, RHSA-2024:0010, EDB-40839)' },
+    source: { type: 'string', description: 'Vigil source id (osv, ghsa, certfr, certeu, csaf, exploitdb, circl)' },
+    kind: { type: 'string', enum: [...ADVISORY_KINDS] },
+    title: { type: 'string' },
+    url: nullable('string'),
+    published: nullable('string'),
+    modified: { type: 'string' },
+    severity: { type: ['string', 'null'], description: 'as the source words it (not normalised)' },
+    cves: { type: 'array', items: { type: 'string' }, description: 'CVE ids it names (listed and found in its text)' },
+    exploit: {
+      type: 'object',
+      description: 'exploits only',
+      additionalProperties: false,
+      required: ['verified', 'type', 'platform'],
+      properties: { verified: { type: 'boolean' }, type: { type: 'string' }, platform: { type: 'string' } },
+    },
+  },
+} as const;
+
+export const AdvisoryPage = {
+  $id: 'AdvisoryPage',
+  type: 'object',
+  required: ['items', 'nextCursor', 'total'],
+  properties: {
+    items: { type: 'array', items: { $ref: 'AdvisorySummary#' } },
+    nextCursor: nullable('string'),
+    total: { type: 'integer', description: 'advisories matching the filters, over every page' },
+  },
+} as const;
+
+const advisoryLink = {
+  type: 'object',
+  required: ['url'],
+  properties: { url: { type: 'string' }, type: { type: 'string' }, title: { type: 'string' }, published: { type: 'string' } },
+} as const;
+
+export const Advisory = {
+  $id: 'Advisory',
+  type: 'object',
+  description: 'One advisory with its provenance and change history (src/analysis/view.ts AdvisoryDetail; fields: src/model/advisory.ts).',
+  additionalProperties: false,
+  required: [
+    'id', 'source', 'kind', 'title', 'summary', 'details', 'published', 'modified', 'withdrawn', 'revisions', 'severity', 'cvss', 'aliases', 'cves',
+    'cveDetails', 'cwes', 'affected', 'risks', 'references', 'vendorAdvisories', 'url', 'tlp', 'exploit', 'firstSeen', 'history',
+  ],
+  properties: {
+    id: { type: 'string' },
+    source: { type: 'string' },
+    kind: { type: 'string', enum: [...ADVISORY_KINDS] },
+    title: { type: 'string' },
+    summary: nullable('string'),
+    details: nullable('string'),
+    published: nullable('string'),
+    modified: { type: 'string' },
+    withdrawn: nullable('string'),
+    revisions: { type: 'array', items: { type: 'object', required: ['date', 'description'], properties: { date: { type: 'string' }, description: { type: 'string' } } } },
+    severity: nullable('string'),
+    cvss: { type: 'array', items: { type: 'object', required: ['vector', 'score'], properties: { vector: { type: 'string' }, score: { type: ['number', 'null'], description: '0–10' } } } },
+    aliases: { type: 'array', items: { type: 'string' } },
+    cves: { type: 'array', items: { type: 'string' } },
+    cveDetails: {
+      type: 'array',
+      description: 'listed: in the document\'s own CVE list; text: only found in its prose',
+      items: { type: 'object', required: ['id', 'origin'], properties: { id: { type: 'string' }, origin: { type: 'string', enum: ['listed', 'text'] } } },
+    },
+    cwes: { type: 'array', items: { type: 'string' } },
+    affected: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['status'],
+        properties: {
+          status: { type: 'string', enum: ['affected', 'fixed', 'not_affected', 'under_investigation'] },
+          vendor: { type: 'string' },
+          product: { type: 'string' },
+          ecosystem: { type: 'string' },
+          packageName: { type: 'string' },
+          purl: { type: 'string' },
+          cpes: { type: 'array', items: { type: 'string' } },
+          ranges: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['type', 'events'],
+              properties: {
+                type: { type: 'string' },
+                repo: { type: 'string' },
+                events: {
+                  type: 'array',
+                  items: { type: 'object', properties: { introduced: { type: 'string' }, fixed: { type: 'string' }, last_affected: { type: 'string' }, limit: { type: 'string' } } },
+                },
+              },
+            },
+          },
+          versions: { type: 'array', items: { type: 'string' } },
+          description: { type: 'string' },
+          scada: { type: 'boolean' },
+          cves: { type: 'array', items: { type: 'string' } },
+        },
+      },
+    },
+    risks: { type: 'array', items: { type: 'string' } },
+    references: { type: 'array', items: advisoryLink },
+    vendorAdvisories: { type: 'array', items: advisoryLink },
+    url: nullable('string'),
+    tlp: nullable('string'),
+    exploit: {
+      type: ['object', 'null'],
+      required: ['platform', 'type', 'author', 'verified', 'tags', 'file'],
+      properties: {
+        platform: { type: 'string' },
+        type: { type: 'string' },
+        author: { type: 'string' },
+        verified: { type: 'boolean' },
+        port: { type: 'integer' },
+        tags: { type: 'array', items: { type: 'string' } },
+        file: { type: 'string' },
+      },
+    },
+    firstSeen: { type: 'string' },
+    history: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['advisoryId', 'field', 'old', 'new', 'source', 'at'],
+        properties: {
+          advisoryId: { type: 'string' },
+          field: { type: 'string', enum: ['created', 'modified', 'withdrawn', 'cves'] },
+          old: nullable('string'),
+          new: nullable('string'),
+          source: { type: 'string' },
+          at: { type: 'string' },
+        },
+      },
+    },
   },
 } as const;
 
@@ -305,6 +497,9 @@ export const sharedSchemas = [
   CvePage,
   Change,
   VulnerabilityView,
+  AdvisorySummary,
+  AdvisoryPage,
+  Advisory,
   Thresholds,
   WatchEntryInput,
   Watchlist,

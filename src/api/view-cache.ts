@@ -1,10 +1,10 @@
 /**
  * Serialized CVE views (`GET /api/v1/cves/{id}`), kept while the store has not changed. A view is
- * a pure function of what the store holds (observations, EPSS, KEV, history) and of the SSVC
- * settings, so it is valid until the store moves: a new change-history row (every record write
- * makes one), EPSS day or KEV catalog ({@link StatsStore.generation}). The generation is read on
- * each lookup (three indexed reads), so a write by any process (the daemon, `vigil sync`) is seen
- * at once.
+ * a pure function of what the store holds (observations, EPSS, KEV, history, the advisories naming
+ * the CVE) and of the SSVC settings, so it is valid until the store moves: a new change-history row
+ * (every record write makes one), EPSS day, KEV catalog or advisory-history row (every stored
+ * advisory change makes one) ({@link StatsStore.generation}). The generation is read on each lookup
+ * (four indexed reads), so a write by any process (the daemon, `vigil sync`) is seen at once.
  * Least recently used entries go first past `capacity`.
  */
 import type { StatsStore } from '../store/server.ts';

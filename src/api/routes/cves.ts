@@ -3,7 +3,7 @@
  * search (`GET /api/v1/search`), one merged record and its history, and `POST /api/analyze`.
  */
 import type { FastifyPluginAsync } from 'fastify';
-import { buildView } from '../../analysis/view.ts';
+import { loadCveView } from '../../analysis/view.ts';
 import { VigilError } from '../../errors.ts';
 import { sortValue } from '../../store/query.ts';
 import type { RankQuery } from '../../store/types.ts';
@@ -16,6 +16,7 @@ const SORTS = ['priority', 'published', 'epss', 'cvss', 'relevance'] as const;
 const filters = {
   q: { type: 'string', maxLength: 500, description: 'full-text query: words are ANDed, no query syntax' },
   kev: { type: 'boolean', description: 'only CVEs in CISA KEV' },
+  exploit: { type: 'boolean', description: 'only CVEs with a public exploit (Exploit-DB)' },
   minEpss: { type: 'number', minimum: 0, maximum: 1, description: 'minimum EPSS probability, 0–1' },
   minCvss: { type: 'number', minimum: 0, maximum: 10, description: 'minimum primary CVSS base score, 0–10' },
   vendor: { type: 'string', minLength: 1, maxLength: 200, description: 'vendor name or prefix' },
@@ -28,7 +29,7 @@ const filters = {
 } as const;
 
 /** The query string: {@link RankQuery}'s filters (`q` is its `text`), a page size and a cursor. */
-type ListQuery = Pick<RankQuery, 'kev' | 'minEpss' | 'minCvss' | 'vendor' | 'product' | 'since' | 'includeRejected'> & {
+type ListQuery = Pick<RankQuery, 'kev' | 'exploit' | 'minEpss' | 'minCvss' | 'vendor' | 'product' | 'since' | 'includeRejected'> & {
   q?: string;
   sort?: (typeof SORTS)[number];
   limit: number;
@@ -142,7 +143,8 @@ export const cveRoutes: FastifyPluginAsync = async (app) => {
       config: { access: read },
       schema: {
         tags: ['cves'],
-        summary: 'The merged record of one CVE: per-source data, CVSS, EPSS history, KEV, SSVC, priority with explanation, history',
+        summary:
+          'The merged record of one CVE: per-source data, CVSS, EPSS history, KEV, SSVC, priority with explanation, history, the advisories and public exploits naming it and where they disagree with it',
         params: idParams,
         response: { 200: { $ref: 'VulnerabilityView#' }, ...errors(400, 401, 403, 404, 429) },
       },
@@ -150,9 +152,10 @@ export const cveRoutes: FastifyPluginAsync = async (app) => {
     },
     async (request, reply) => {
       const id = checkId(request);
+      // The cache is dropped when an advisory is stored too (its history is part of the generation).
       const json = await views.get(id, async () => {
-        const stored = await store.getVulnerability(id);
-        return stored ? JSON.stringify(buildView(stored, config.ssvc)) : null;
+        const view = await loadCveView(store, id, config.ssvc);
+        return view ? JSON.stringify(view) : null;
       });
       if (json === null) throw new VigilError('VIGIL_NOT_FOUND', [id]);
       // Serialized once per cached view (the view has every field its response schema lists).
