@@ -209,6 +209,26 @@ describe.skipIf(!hasCorpus())('csaf live sync against a loopback upstream servin
     expect(Object.keys(JSON.parse(lastCursor(feed.events) ?? '{}'))).toEqual([`${up.baseUrl}/${FEEDS[0]}`]);
   });
 
+  it('never moves the cursor into a run of entries sharing one `updated` that a batch boundary splits', async () => {
+    served = { overrides: new Map(), missing: new Set() };
+    const up = await serve();
+    // The real OT feed, its entries 15..24 (oldest first) given the same `updated`: batch 1 (20 entries) ends inside that run.
+    const feed = JSON.parse(feedBody(FEEDS[0] as string, up.baseUrl));
+    const entries = (feed.feed.entry as { id: string; updated: string; content: { src: string } }[]).sort((a, b) => a.updated.localeCompare(b.updated));
+    const tie = (entries[24] as { updated: string }).updated;
+    for (let i = 15; i <= 24; i++) (entries[i] as { updated: string }).updated = tie;
+    feed.feed.entry = entries;
+    served.overrides.set(FEEDS[0] as string, Buffer.from(JSON.stringify(feed)));
+    // Batch 2 fails for good (the document and its .sha512, 4 attempts each): the sync stops with batch 1 stored.
+    const failing = new URL((entries[30] as { content: { src: string } }).content.src).pathname;
+    for (let i = 0; i < 8; i++) up.fault({ kind: 'status', status: 503, pathPrefix: failing });
+    const r = await run(up, null);
+    expect(r.error).toBeInstanceOf(SourceUnavailableError);
+    expect(ids(r.events)).toHaveLength(20);
+    const before = new Date((entries[14] as { updated: string }).updated.replace(/(\.\d{3})\d+/, '$1')).toISOString();
+    expect(JSON.parse(lastCursor(r.events) ?? '{}')).toEqual({ [`${up.baseUrl}/${FEEDS[0]}`]: before });
+  });
+
   it('an upstream down past the retries is SourceUnavailableError, with no cursor beyond what was stored', async () => {
     served = { overrides: new Map(), missing: new Set() };
     const up = await serve();
