@@ -28,6 +28,7 @@ import {
   getCirclVendors,
   getCirclVulnerability,
   META_KEY,
+  readCirclRecord,
   searchCirclVendorProduct,
 } from './index.ts';
 
@@ -150,6 +151,26 @@ describe.skipIf(!hasCorpus())('CIRCL import of saved API responses (real records
     const obs = vulnsOf(events);
     expect(obs.filter((o) => o.source === 'cve5').map((o) => o.cveId)).toHaveLength(10);
     expect(keys(obs.filter((o) => o.source === 'nvd'))).toEqual(['nvd CVE-2023-44487', 'nvd CVE-2024-3400']);
+  });
+});
+
+describe.skipIf(!hasCorpus())('CIRCL embedded NVD record, each form', () => {
+  const nvd3400 = () => readJson(nvdFile('CVE-2024-3400'));
+  it.each([
+    ['a JSON string of {cve}', () => JSON.stringify({ cve: nvd3400() }), ['cve5', 'nvd'], []],
+    ['a JSON string of the bare cve object', () => JSON.stringify(nvd3400()), ['cve5', 'nvd'], []],
+    ['an object {cve}', () => ({ cve: nvd3400() }), ['cve5', 'nvd'], []],
+    ['absent', () => undefined, ['cve5'], []],
+    ['the record of another CVE', () => JSON.stringify({ cve: readJson(nvdFile('CVE-2024-1709')) }), ['cve5'], [`${META_KEY}.nvd.cve.id`]],
+    ['a number', () => 7, ['cve5'], [`${META_KEY}.nvd`]],
+  ])('%s', (_, nvd, sources, rejectedFields) => {
+    const rec = readJson(cve5File('2024/3xxx/CVE-2024-3400'));
+    const value = nvd();
+    if (value !== undefined) rec[META_KEY] = { nvd: value };
+    const r = readCirclRecord(rec, 'test', '(record)');
+    expect(r.observations.map((o) => o.source)).toEqual(sources);
+    expect(r.observations.every((o) => o.cveId === 'CVE-2024-3400')).toBe(true);
+    expect(r.rejected.map((x) => x.where.field)).toEqual(rejectedFields);
   });
 });
 
