@@ -1,17 +1,19 @@
 /**
- * The alert engine: reads what changed since it last looked (the store's change history, and
- * EPSS days), derives events, matches the changed CVEs against every watchlist and makes one
- * alert per (subscription, CVE, event), with why it fired. Alerts and the feed cursor are
- * committed together, so a crash or a re-run neither loses nor repeats an alert.
+ * The alert engine: reads what changed since it last looked (the store's change history, EPSS
+ * days, and the advisory history: advisory-engine.ts), derives events, matches the changed CVEs
+ * and advisories against every watchlist and makes one alert per (subscription, CVE, event), with
+ * why it fired. Alerts and each feed's cursor are committed together, so a crash or a re-run
+ * neither loses nor repeats an alert.
  */
 import type { Logger } from 'pino';
 import type { MergeOptions } from '../analysis/merge.ts';
 import { buildView } from '../analysis/view.ts';
 import type { AlertsConfig } from '../config.ts';
-import type { AlertEventDetail, MatchReason, Subscription, ThresholdCheck, Watchlist } from '../model/alert.ts';
+import type { AlertEventDetail, AlertFacts, MatchReason, Subscription, ThresholdCheck, Watchlist } from '../model/alert.ts';
 import type { VulnerabilityView } from '../model/record.ts';
 import type { AlertStore, EpssMove, EvaluationCommit, NewAlert } from '../store/alerts.ts';
 import type { Store } from '../store/types.ts';
+import { evaluateAdvisoryChanges } from './advisory-engine.ts';
 import { breather } from './breather.ts';
 import { type DerivedEvent, eventsFromChanges } from './events.ts';
 import { factsFromView, KEV_PROVIDER, kevOnlyView, kevReasons, vendorUnknown } from './facts.ts';
@@ -35,6 +37,8 @@ export interface EngineDeps {
 export interface EvaluationSummary {
   /** Change-history rows read. */
   changes: number;
+  /** Advisory-history rows read (`advisory` and `exploit` events). */
+  advisoryChanges: number;
   /** CVEs evaluated. */
   cves: number;
   /** EPSS days evaluated (the first day stored is a baseline). */
@@ -91,22 +95,33 @@ class AlertBuilder {
   }
 
   add(sub: Subscription | null, view: VulnerabilityView, detail: AlertEventDetail, key: string, why: { matches: MatchReason[]; thresholds: ThresholdCheck[]; provisional: boolean; fallback?: boolean }): void {
+    const reason = why.provisional ? provisionalReason(why.matches, view) : null;
+    this.addAbout(sub, view.id, factsFromView(view, this.deps.config.linkBase), detail, key, { ...why, ...(reason ? { provisionalReason: reason } : {}) });
+  }
+
+  /** An alert about `subject` (a CVE id, or an advisory id for `advisory` events) with facts made by the caller. */
+  addAbout(sub: Subscription | null, subject: string, facts: AlertFacts, detail: AlertEventDetail, key: string, why: { matches: MatchReason[]; thresholds: ThresholdCheck[]; provisional: boolean; provisionalReason?: string; fallback?: boolean }): void {
     const config = this.deps.config;
     const fallback = config.fallback;
-    const channel = sub?.channel ?? fallback?.channel ?? '';
-    const reason = why.provisional ? provisionalReason(why.matches, view) : null;
     const alert: NewAlert = {
       subscriptionId: sub?.id ?? null,
       watchlist: sub?.watchlist ?? null,
-      channel,
+      channel: sub?.channel ?? fallback?.channel ?? '',
       recipients: sub ? (this.plan.recipients.get(sub.id) ?? []) : fallback?.to ? [fallback.to] : [],
-      cveId: view.id,
+      cveId: subject,
       event: detail.type,
       eventKey: key,
       mode: sub?.mode ?? 'immediate',
       createdAt: this.at.toISOString(),
-      explanation: { event: detail, matches: why.matches, thresholds: why.thresholds, provisional: why.provisional, ...(reason ? { provisionalReason: reason } : {}), ...(why.fallback ? { fallback: true } : {}) },
-      facts: factsFromView(view, config.linkBase),
+      explanation: {
+        event: detail,
+        matches: why.matches,
+        thresholds: why.thresholds,
+        provisional: why.provisional,
+        ...(why.provisionalReason ? { provisionalReason: why.provisionalReason } : {}),
+        ...(why.fallback ? { fallback: true } : {}),
+      },
+      facts,
       provisional: why.provisional,
       nextAttemptAt: firstAttemptAt(this.at, sub?.mode ?? 'immediate', sub?.timezone ?? config.defaults.timezone, sub?.quietHours ?? null, config.digest).toISOString(),
     };
@@ -194,7 +209,7 @@ export async function evaluate(deps: EngineDeps, plan?: AlertPlan): Promise<Eval
   const started = Date.now();
   const now = deps.now ?? (() => new Date());
   const p = plan ?? (await loadPlan(deps.alerts, deps.config));
-  const summary: EvaluationSummary = { changes: 0, cves: 0, epssDays: [], alerts: [], confirmations: 0, durationMs: 0 };
+  const summary: EvaluationSummary = { changes: 0, advisoryChanges: 0, cves: 0, epssDays: [], alerts: [], confirmations: 0, durationMs: 0 };
   const watching = p.watchlists.size > 0 || deps.config.fallback !== undefined;
   const breathe = breather();
 
@@ -223,6 +238,8 @@ export async function evaluate(deps: EngineDeps, plan?: AlertPlan): Promise<Eval
     summary.alerts.push(...(await deps.alerts.commitEvaluation(b.commit)));
     summary.confirmations += b.commit.confirmations.length;
   }
+
+  await evaluateAdvisories(deps, p, now, summary, breathe);
 
   const days = await deps.alerts.epssDays();
   const last = await deps.alerts.getState('epssDay');
@@ -255,11 +272,53 @@ export async function evaluate(deps: EngineDeps, plan?: AlertPlan): Promise<Eval
   return summary;
 }
 
+/**
+ * The advisory history since the `advisoryChanges` cursor, page by page, each page's alerts
+ * committed with the cursor. The first evaluation starts after the history already stored (a
+ * first import of bulletins is a baseline, like the first KEV catalog).
+ */
+async function evaluateAdvisories(deps: EngineDeps, p: AlertPlan, now: () => Date, summary: EvaluationSummary, breathe: () => Promise<void>): Promise<void> {
+  const state = await deps.alerts.getState('advisoryChanges');
+  if (state === null) {
+    const start = await deps.alerts.lastAdvisoryChangeId();
+    await deps.alerts.commitEvaluation({ alerts: [], confirmations: [], at: now().toISOString(), state: { advisoryChanges: String(start) } });
+    return;
+  }
+  let cursor = Number(state);
+  for (;;) {
+    const page = await deps.alerts.readAdvisoryChanges(cursor, PAGE);
+    if (!page.length) break;
+    const b = new AlertBuilder(deps, p, now());
+    if (p.watchlists.size > 0)
+      await evaluateAdvisoryChanges(
+        {
+          plan: p,
+          getAdvisory: async (id) => (await deps.store.getAdvisory(id))?.advisory ?? null,
+          exploitsFor: async (cveId) => (await deps.store.advisoriesForCve(cveId)).filter((a) => a.kind === 'exploit'),
+          viewOf: (cveId) => viewOf(deps, cveId),
+          emit: (a) => {
+            for (const sub of a.watchlist.subscriptions)
+              if (sub.events.includes(a.detail.type)) b.addAbout(sub, a.subject, a.facts, a.detail, a.key, { matches: a.matches, thresholds: a.thresholds, provisional: false });
+          },
+          ...(deps.config.linkBase ? { linkBase: deps.config.linkBase } : {}),
+          breathe,
+        },
+        page,
+      );
+    summary.advisoryChanges += page.length;
+    cursor = (page.at(-1) as { id: number }).id;
+    b.commit.state.advisoryChanges = String(cursor);
+    summary.alerts.push(...(await deps.alerts.commitEvaluation(b.commit)));
+  }
+}
+
 /** Marks everything stored so far as seen, without alerting (`vigil alerts baseline`, for a store filled with history first). */
-export async function baseline(alerts: AlertStore): Promise<{ changes: number; epssDay: string | null }> {
+export async function baseline(alerts: AlertStore): Promise<{ changes: number; epssDay: string | null; advisoryChanges: number }> {
   const changes = await alerts.lastChangeId();
+  const advisoryChanges = await alerts.lastAdvisoryChangeId();
   const days = await alerts.epssDays();
   const epssDay = days.at(-1)?.date ?? null;
-  await alerts.commitEvaluation({ alerts: [], confirmations: [], at: new Date().toISOString(), state: { changes: String(changes), ...(epssDay ? { epssDay } : {}) } });
-  return { changes, epssDay };
+  const state = { changes: String(changes), advisoryChanges: String(advisoryChanges), ...(epssDay ? { epssDay } : {}) };
+  await alerts.commitEvaluation({ alerts: [], confirmations: [], at: new Date().toISOString(), state });
+  return { changes, epssDay, advisoryChanges };
 }

@@ -53,7 +53,8 @@ function event(type: AlertEventType, key: string, summary: string, changes: Chan
  * - `severity` up (none counts as lowest) → `severity_raised`; `primaryCvss` score up → `cvss_raised`;
  * - `kev` → `added …` → `kev_added` (the first catalog's `listed …` is a baseline);
  * - `kev.knownRansomwareCampaignUse` → `Known` → `ransomware`;
- * - `exploit` → `exploit`;
+ * - `exploit` → `exploit` (key `exploit`: the first only; exploits stored as advisories make
+ *   theirs in advisory-engine.ts, with the same key);
  * - any change at all (on a CVE not created in the same run) → `changed`, with the diff.
  * Raised/changed events are not derived for a CVE created in the same run: it is `new`.
  * @param changes rows of one CVE.
@@ -71,7 +72,8 @@ export function eventsFromChanges(changes: Change[]): ChangeEvents {
   const ransomware = changes.find((c) => c.field === 'kev.knownRansomwareCampaignUse' && c.new === 'Known');
   if (ransomware) events.push(event('ransomware', 'ransomware', 'known ransomware campaign use (CISA KEV)', [ransomware]));
   const exploit = changes.find((c) => c.field === 'exploit' && c.new);
-  if (exploit) events.push(event('exploit', `exploit:${exploit.new}`, `exploit published: ${exploit.new}`, [exploit]));
+  // Key `exploit`, as advisory-engine.ts makes it: one alert per subscription and CVE, for its first public exploit.
+  if (exploit) events.push(event('exploit', 'exploit', `exploit published: ${exploit.new}`, [exploit]));
 
   const history = changes.filter((c) => c.field !== 'created');
   if (!created && history.length) {

@@ -1,10 +1,12 @@
 /**
- * The watchlists as the engine uses them: every entry compiled into one {@link MatchIndex}, each
+ * The watchlists as the engine uses them: every entry compiled into one {@link MatchIndex} (and
+ * one {@link AdvisoryIndex} for advisories), each
  * subscription with the recipients it resolves to.
  */
 import type { AlertsConfig } from '../config.ts';
 import type { Subscription, Team, User, Watchlist } from '../model/alert.ts';
 import type { AlertStore } from '../store/alerts.ts';
+import { AdvisoryIndex } from './advisory-match.ts';
 import { channelDefinitions } from './channels/registry.ts';
 import { MatchIndex } from './match.ts';
 import { recipientProblem } from './recipient.ts';
@@ -13,6 +15,8 @@ import { recipientProblem } from './recipient.ts';
 export interface AlertPlan {
   watchlists: Map<string, Watchlist>;
   index: MatchIndex;
+  /** The same entries indexed for advisories (advisory-match.ts). */
+  advisories: AdvisoryIndex;
   subscriptions: Map<number, Subscription>;
   /** Recipients per subscription id. */
   recipients: Map<number, string[]>;
@@ -58,5 +62,5 @@ export async function loadPlan(alerts: AlertStore, config: AlertsConfig): Promis
     percentiles: [...new Set(entries.flatMap((e) => (e.thresholds.minPercentile === undefined ? [] : [e.thresholds.minPercentile])))],
     minJump: Math.min(1, ...[...subscriptions.values()].map((s) => s.epssJump)),
   };
-  return { watchlists: new Map(list.map((w) => [w.name, w])), index: new MatchIndex(entries), subscriptions, recipients, epssTriggers };
+  return { watchlists: new Map(list.map((w) => [w.name, w])), index: new MatchIndex(entries), advisories: new AdvisoryIndex(entries), subscriptions, recipients, epssTriggers };
 }

@@ -5,8 +5,12 @@
  *
  * Units shown to people: EPSS probability and percentile as percentages, CVSS scores 0–10 with
  * one decimal, priority 0–100, dates `YYYY-MM-DD` (UTC).
+ *
+ * `advisory` and `exploit` alerts also say which advisory (id, source, kind, dates, CVEs) and
+ * link its page: for a CERT-FR bulletin the ANSSI page (`https://www.cert.ssi.gouv.fr/avis/<REF>/`,
+ * the alert's `facts.link`, which every channel links).
  */
-import type { Alert, AlertEventType, AlertFacts, MatchReason, MatchVia, ThresholdCheck } from '../model/alert.ts';
+import type { Alert, AlertAdvisory, AlertEventType, AlertFacts, MatchReason, MatchVia, ThresholdCheck } from '../model/alert.ts';
 import type { Severity } from '../model/vulnerability.ts';
 import type { AlertMessage } from './channels/types.ts';
 
@@ -96,8 +100,42 @@ function oneLine(text: string): string {
  */
 export function headline(alert: Alert, max = 120): string {
   const f = alert.facts;
+  const adv = alert.explanation.event.advisory;
+  if (adv) {
+    // `HIGH CERTFR-2026-AVI-0049 new bulletin: …`, `CRITICAL CVE-2022-22965 package advisory GHSA-…: …`
+    const subject = f.cveId === adv.id ? adv.id : `${f.cveId} ${alert.event === 'exploit' ? `first public exploit ${adv.id}` : `${advisoryKindLabel(adv)} ${adv.id}`}`;
+    const what = f.cveId === adv.id ? `${adv.changes.includes('created') ? 'new' : 'revised'} ${advisoryKindLabel(adv)}` : '';
+    return truncate(`${f.severity ?? 'UNSCORED'} ${subject}${what ? ` ${what}` : ''}: ${oneLine(adv.title)}`, max);
+  }
   const about = oneLine(f.title ?? f.description ?? 'no description yet');
   return truncate(`${f.severity ?? 'UNSCORED'} ${f.cveId} ${eventLabel(alert.event)}: ${about}`, max);
+}
+
+/** What kind of document an advisory is, for people: `CERT-FR bulletin`, `package advisory`, `exploit`. */
+export function advisoryKindLabel(adv: Pick<AlertAdvisory, 'kind' | 'source'>): string {
+  const by: Readonly<Record<string, string>> = { certfr: 'CERT-FR', certeu: 'CERT-EU', ghsa: 'GitHub', osv: 'OSV', csaf: 'CSAF', exploitdb: 'Exploit-DB' };
+  const kinds: Readonly<Record<string, string>> = { package: 'package advisory', bulletin: 'bulletin', alert: 'alert', vendor: 'vendor advisory', vex: 'VEX document', exploit: 'exploit' };
+  const who = by[adv.source];
+  const kind = kinds[adv.kind] ?? adv.kind;
+  return who && adv.kind !== 'package' ? `${who} ${kind}` : kind;
+}
+
+/**
+ * The advisory of an `advisory` or `exploit` alert, one line each: what it is (id, kind, source,
+ * published and revised dates, severity as the source words it), the CVEs it names, the exploit's
+ * facts, and its page.
+ */
+export function advisoryLines(adv: AlertAdvisory): string[] {
+  const dates = [adv.published ? `published ${day(adv.published)}` : null, adv.modified && adv.modified !== adv.published ? `revised ${day(adv.modified)}` : null].filter(Boolean);
+  const lines = [`Advisory: ${adv.id}, ${advisoryKindLabel(adv)} (${adv.source})${dates.length ? `, ${dates.join(', ')}` : ''}${adv.severity ? `, severity ${adv.severity}` : ''}`];
+  lines.push(`  Title: ${truncate(oneLine(adv.title), 200)}`);
+  if (adv.cveCount > 0) {
+    const more = adv.cveCount > adv.cves.length ? ` …and ${adv.cveCount - adv.cves.length} more` : '';
+    lines.push(`  CVEs (${adv.cveCount}): ${truncate(adv.cves.join(', '), 300)}${more}`);
+  }
+  if (adv.exploit) lines.push(`  Exploit: ${adv.exploit.type}, ${adv.exploit.platform}, ${adv.exploit.verified ? 'verified by Exploit-DB' : 'not verified'}`);
+  if (adv.url) lines.push(`  Page: ${adv.url}`);
+  return lines;
 }
 
 /** `10.0 (CVSS 3.1) CVSS:3.1/AV:N/…`, or `not scored yet`. */
@@ -179,6 +217,7 @@ export function eventLines(alert: Alert): string[] {
       lines.push(`  ${c.field}: ${from} → ${to} (${c.source}, ${day(c.at)})`);
     }
   }
+  if (event.advisory) lines.push(...advisoryLines(event.advisory));
   const e = event.epss;
   if (e) {
     const before = e.previousScore === null ? 'no earlier score' : `${formatPercent(e.previousScore)} on ${e.previousDate ?? '?'}`;
