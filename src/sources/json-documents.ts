@@ -6,7 +6,9 @@
  */
 import { promises as fs } from 'node:fs';
 import { VigilError } from '../errors.ts';
-import { decodeText, listFiles, MAX_RECORD_BYTES, readLines, readWholeFile } from './files.ts';
+import type { Advisory } from '../model/advisory.ts';
+import { decodeText, describeHead, listFiles, MAX_RECORD_BYTES, readHead, readLines, readWholeFile } from './files.ts';
+import type { RecordLocation, SourceContext, SourceEvent } from './types.ts';
 
 /** One document read, or why a line/file could not be: `where` locates it for a `rejected` event. */
 export type JsonDocument =
@@ -98,4 +100,86 @@ export async function* readJsonDocuments(file: string, layout: JsonLayout, onByt
     return;
   }
   for (const [index, item] of value.entries()) yield { value: item, origin: file, index };
+}
+
+/** What a source tells {@link importJsonDocuments}. */
+export interface JsonImportOptions {
+  sourceId: string;
+  /** Whether a file's first bytes (≤ 16 KiB, gunzipped) look like this source's documents. */
+  looksLike(head: string): boolean;
+  /** What was expected, for the VIGIL_INPUT_FORMAT message. */
+  expected: string;
+  /** Validates and maps one document; `fallback` names it when it carries no id (`line 12`, `[3]`). */
+  parse(value: unknown, origin: string, fallback?: string): { advisory: Advisory } | { rejected: { where: RecordLocation; reason: string } };
+  /** Advisories per event (default 1,000). */
+  batchSize?: number;
+}
+
+/**
+ * Tells every file's layout before anything is imported, so that a wrong file fails the whole
+ * import up front instead of after part of it is stored.
+ * @throws {VigilError} VIGIL_INPUT_FORMAT naming the first file that is not the source's, or when
+ *   the paths hold no JSON file.
+ */
+async function planJsonImport(paths: string[], opts: JsonImportOptions): Promise<{ file: string; layout: JsonLayout }[]> {
+  const files = await expandJsonPaths(paths);
+  if (files.length === 0) throw new VigilError('VIGIL_INPUT_FORMAT', [paths.join(', '), 'no .json, .jsonl or .ndjson file (gzipped or not) to import']);
+  const plan: { file: string; layout: JsonLayout }[] = [];
+  for (const file of files) {
+    const { head } = await readHead(file, 16 * 1024);
+    // A gzip that cannot be decoded at all is reported by readJsonDocuments with what it could read.
+    if (head === null) {
+      plan.push({ file, layout: 'jsonl' });
+      continue;
+    }
+    const text = head.toString('utf8');
+    if (!opts.looksLike(text)) throw new VigilError('VIGIL_INPUT_FORMAT', [file, `not ${opts.expected} (${describeHead(head)})`]);
+    plan.push({ file, layout: detectJsonLayout(text) });
+  }
+  return plan;
+}
+
+/**
+ * Imports documents of one source from files, folders and JSON Lines: checks every file first
+ * ({@link planJsonImport}), then yields `advisories` batches, `progress` (bytes) after each, and a
+ * `rejected` event per bad document (id and field) or unreadable line/file; the others go on.
+ * @throws {VigilError} VIGIL_INPUT_FORMAT before anything is yielded; VIGIL_INPUT_UNREADABLE.
+ */
+export async function* importJsonDocuments(paths: string[], ctx: SourceContext, opts: JsonImportOptions): AsyncGenerator<SourceEvent> {
+  const plan = await planJsonImport(paths, opts);
+  const batchSize = opts.batchSize ?? 1000;
+  for (const { file, layout } of plan) {
+    ctx.signal?.throwIfAborted();
+    const total = (await fs.stat(file)).size;
+    let done = 0;
+    let batch: Advisory[] = [];
+    const counts = { read: 0, rejected: 0 };
+    for await (const doc of readJsonDocuments(file, layout, (n) => {
+      done += n;
+    })) {
+      const fallback = doc.line !== undefined ? `line ${doc.line}` : 'index' in doc && doc.index !== undefined ? `[${doc.index}]` : undefined;
+      if ('error' in doc) {
+        counts.rejected++;
+        yield { type: 'rejected', where: { origin: file, ...(fallback ? { record: fallback } : {}) }, reason: doc.error };
+        continue;
+      }
+      const r = opts.parse(doc.value, file, fallback);
+      if ('rejected' in r) {
+        counts.rejected++;
+        yield { type: 'rejected', ...r.rejected };
+        continue;
+      }
+      counts.read++;
+      batch.push(r.advisory);
+      if (batch.length >= batchSize) {
+        ctx.signal?.throwIfAborted();
+        yield { type: 'advisories', records: batch };
+        yield { type: 'progress', done, total, unit: 'bytes', label: file };
+        batch = [];
+      }
+    }
+    if (batch.length > 0) yield { type: 'advisories', records: batch };
+    yield { type: 'progress', done: total, total, unit: 'bytes', label: file };
+    ctx.log.info({ file, ...counts }, `${opts.sourceId}: imported`);
+  }
 }

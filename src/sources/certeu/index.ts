@@ -1,24 +1,43 @@
 /**
- * CERT-EU security advisories. STUB: the folder's owner replaces this file (see readme.md).
+ * CERT-EU security advisories as {@link Advisory} records: offline from the JSON the site serves
+ * per advisory (files, folders, JSON Lines), live from its RSS feed and each new item's `/json`
+ * (sync.ts). Upstream URLs, limits, cursor rules and the field mapping: readme.md.
  */
-import { z } from 'zod';
-import { VigilError } from '../../errors.ts';
-import type { Source } from '../types.ts';
+import { importJsonDocuments } from '../json-documents.ts';
+import type { Source, SourceContext, SourceEvent } from '../types.ts';
+import { looksLikeCerteu, parseCerteuAdvisory } from './map.ts';
+import { type CerteuConfig, CerteuConfigSchema } from './schema.ts';
+import { syncCerteu } from './sync.ts';
 
-/** Settings of the live certeu sync. */
-export const CerteuConfigSchema = z.object({});
+export { CerteuConfigSchema, type CerteuConfig, CerteuAdvisoryJson, type CerteuAdvisoryData, CERTEU_SERIAL } from './schema.ts';
+export { certeuId, certeuPageUrl, certeuPublishDate, certeuToAdvisory, historyRevisions, htmlToText, looksLikeCerteu, parseCerteuAdvisory, referenceLinks, splitFrontMatter } from './map.ts';
+export { syncCerteu } from './sync.ts';
 
-/** Live certeu settings after defaults. */
-export type CerteuConfig = z.output<typeof CerteuConfigSchema>;
+const SOURCE_ID = 'certeu';
 
-/** The certeu source. */
+/**
+ * Imports CERT-EU security advisories: JSON files as `…/security-advisories/<YYYY-NNN>/json`
+ * serves them, JSON arrays of them, folders of either, and JSON Lines; gzip is told by content.
+ * Yields `advisories` batches of ≤ 1,000, `progress`, and one `rejected` per bad advisory
+ * (serial number and field) or unreadable line/file; the others go on.
+ * @throws {VigilError} VIGIL_INPUT_FORMAT, before anything is yielded, when a file is not CERT-EU
+ *   advisories (or no JSON file is found); VIGIL_INPUT_UNREADABLE when a path cannot be read.
+ * @example
+ *   for await (const e of certeuSource.importFiles(['cert-eu/samples'], { log })) …
+ */
+export function importCerteuFiles(paths: string[], ctx: SourceContext): AsyncGenerator<SourceEvent> {
+  return importJsonDocuments(paths, ctx, {
+    sourceId: SOURCE_ID,
+    looksLike: looksLikeCerteu,
+    expected: 'CERT-EU security advisories: JSON from https://cert.europa.eu/publications/security-advisories/<YYYY-NNN>/json (or JSON Lines of it) expected',
+    parse: parseCerteuAdvisory,
+  });
+}
+
+/** The CERT-EU source (id `certeu`). */
 export const certeuSource: Source<CerteuConfig> = {
-  id: 'certeu',
+  id: SOURCE_ID,
   title: 'CERT-EU security advisories',
-  // biome-ignore lint/correctness/useYield: stub (imports nothing until implemented)
-  async *importFiles() {},
-  // biome-ignore lint/correctness/useYield: stub
-  async *sync() {
-    throw new VigilError('VIGIL_SOURCE_UNAVAILABLE', ['certeu', 'not implemented yet']);
-  },
+  importFiles: importCerteuFiles,
+  sync: (config, ctx) => syncCerteu(CerteuConfigSchema.parse(config), ctx),
 };
