@@ -13,7 +13,7 @@ export { CsafConfigSchema, type CsafConfig, CsafDocument, RolieFeed, ProviderMet
 export { parseCsafDocument, sniffCsaf, verifySha512, parseHashFile } from './parse.ts';
 export { flattenProductTree, affectedEntries, splitPurl, toCpe23 } from './products.ts';
 export { importCsafFiles, readOfflineFeed } from './import.ts';
-export { syncCsaf, discoverFeeds } from './sync.ts';
+export { syncCsaf, discoverListings, type Listing } from './sync.ts';
 
 /** The csaf source (id `csaf`). */
 export const csafSource: Source<CsafConfig> = {

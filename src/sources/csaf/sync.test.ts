@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SourceUnavailableError, VigilError } from '../../errors.ts';
@@ -15,6 +15,8 @@ const log = createLogger('silent');
 const GITHUB = 'https://raw.githubusercontent.com/cisagov/CSAF/develop/';
 const FEEDS = ['csaf_files/OT/white/cisa-csaf-ot-feed-tlp-white.json', 'csaf_files/IT/white/cisa-csaf-it-feed-tlp-white.json'];
 const METADATA = '/.well-known/csaf/provider-metadata.json';
+const DIR_METADATA = '/dir/provider-metadata.json';
+const redhatFiles = () => readdirSync(corpusPath('csaf', 'redhat')).filter((f) => f.endsWith('.json'));
 const NOW = new Date('2024-10-25T00:00:00Z');
 
 interface Served {
@@ -53,6 +55,29 @@ async function serve(): Promise<Upstream> {
           { rolie: { feeds: [{ tlp_label: 'AMBER', summary: 'restricted', url: `${base}/amber/feed.json` }] } },
         ],
       }));
+      return true;
+    },
+    // A directory-based provider (§7.1.13): CISA's real OT changes.csv (rows of corpus documents; its
+    // paths are relative to the repository root, so the directory is the root) and a Red Hat
+    // directory whose changes.csv the test writes from the 8 corpus RHSAs.
+    [DIR_METADATA]: (_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ canonical_url: `${up.baseUrl}${DIR_METADATA}`, distributions: [{ directory_url: `${up.baseUrl}/` }, { directory_url: `${up.baseUrl}/redhat` }] }));
+      return true;
+    },
+    '/changes.csv': (_req, res) => {
+      const rows = readFileSync(corpusFile('csaf_files/OT/white/changes.csv'), 'utf8').split('\n').filter((l) => l && existsSync(corpusFile(l.split(',')[0]?.replaceAll('"', '') ?? '')));
+      res.end(`${rows.join('\n')}\n`);
+      return true;
+    },
+    '/redhat/': (_req, res, url) => {
+      const name = url.pathname.slice('/redhat/'.length);
+      if (name === 'changes.csv') {
+        res.end(redhatFiles().map((f) => `"${f}","${JSON.parse(readFileSync(corpusPath('csaf', 'redhat', f), 'utf8')).document.tracking.current_release_date}"`).join('\n'));
+        return true;
+      }
+      if (!redhatFiles().includes(name)) return false; // no .sha512 here: documents are accepted unverified
+      res.end(readFileSync(corpusPath('csaf', 'redhat', name)));
       return true;
     },
     '/csaf_files/': (_req, res, url) => {
@@ -133,6 +158,28 @@ describe.skipIf(!hasCorpus())('csaf live sync against a loopback upstream servin
     expect(ids(second.events)).toEqual([]);
     expect(docRequests(up)).toEqual([]);
     expect(lastCursor(second.events)).toBe(lastCursor(first.events));
+  });
+
+  it('reads a directory-based provider through changes.csv (real CISA rows; Red Hat documents without hash files)', async () => {
+    served = { overrides: new Map(), missing: new Set() };
+    const up = await serve();
+    const first = await run(up, null, { providers: [`${up.baseUrl}${DIR_METADATA}`] });
+    expect(first.error).toBeUndefined();
+    expect(rejected(first.events)).toEqual([]);
+    const got = ids(first.events);
+    expect(got.filter((id) => id.startsWith('ICS'))).toHaveLength(56);
+    expect(got.filter((id) => id.startsWith('RHSA-')).sort()).toEqual(redhatFiles().map((f) => f.replace(/^rhsa-(\d+)_(\d+)\.json$/, 'RHSA-$1:$2')).sort());
+    const rh = first.events.flatMap((e) => (e.type === 'advisories' ? e.records : [])).find((a) => a.id === 'RHSA-2025:23414');
+    expect(rh?.affected.some((e) => e.status === 'not_affected' && e.purl === 'pkg:rpm/redhat/bind')).toBe(true);
+    const cursor = JSON.parse(lastCursor(first.events) ?? '{}');
+    expect(Object.keys(cursor).sort()).toEqual([`${up.baseUrl}/changes.csv`, `${up.baseUrl}/redhat/changes.csv`]);
+    const newestRh = redhatFiles().map((f) => new Date(JSON.parse(readFileSync(corpusPath('csaf', 'redhat', f), 'utf8')).document.tracking.current_release_date).toISOString()).sort().at(-1);
+    expect(cursor[`${up.baseUrl}/redhat/changes.csv`]).toBe(newestRh);
+
+    up.requests.length = 0;
+    const second = await run(up, lastCursor(first.events), { providers: [`${up.baseUrl}${DIR_METADATA}`] });
+    expect(ids(second.events)).toEqual([]);
+    expect(up.requests.filter((r) => r.endsWith('.json') && !r.endsWith('provider-metadata.json'))).toEqual([]);
   });
 
   it('fetches only entries updated after the cursor, oldest first', async () => {
