@@ -1,7 +1,8 @@
 /** Text rendering helpers for the CLI. */
 import { formatPriority } from '../analysis/priority-format.ts';
 import { clipWords } from '../analysis/title.ts';
-import type { RankedVulnerability } from '../model/record.ts';
+import type { AdvisorySummary } from '../model/advisory.ts';
+import type { CveAdvisoryRef, CveExploitRef, RankedVulnerability } from '../model/record.ts';
 
 /** Renders rows as an aligned text table. */
 export function table(header: string[], rows: string[][]): string {
@@ -43,4 +44,26 @@ export function rankedTable(rows: RankedVulnerability[], options: { snippets?: b
     ...lines.slice(0, 2),
     ...rows.flatMap((r, i) => [lines[i + 2] as string, ...(r.snippet ? [`    ${clipWords(r.snippet, SNIPPET_WIDTH)}`] : [])]),
   ].join('\n');
+}
+
+/** Width of an advisory title in tables. */
+const ADVISORY_TITLE_WIDTH = 70;
+
+/** Rows of a CVE's advisories (`vigil show`): id, source, kind, published day, title. */
+export function advisoryRows(rows: readonly CveAdvisoryRef[]): string[][] {
+  return rows.map((a) => [a.id, a.source, a.kind, a.published?.slice(0, 10) ?? '', clipWords(a.title, ADVISORY_TITLE_WIDTH)]);
+}
+
+/** Rows of a CVE's exploits (`vigil show`): id, verified, type, platform, published day, URL. */
+export function exploitRows(rows: readonly CveExploitRef[]): string[][] {
+  return rows.map((e) => [e.id, e.verified ? 'yes' : 'no', e.type, e.platform, e.published?.slice(0, 10) ?? '', e.url ?? '']);
+}
+
+/** Renders an advisory list (`vigil advisories list`): id, source, kind, published (else modified) day, severity, CVE count, title. */
+export function advisoryTable(rows: readonly AdvisorySummary[]): string {
+  if (!rows.length) return 'no matching advisory';
+  return table(
+    ['ID', 'SOURCE', 'KIND', 'PUBLISHED', 'SEVERITY', 'CVES', 'TITLE'],
+    rows.map((a) => [a.id, a.source, a.kind, (a.published ?? a.modified).slice(0, 10), a.severity ?? '', String(a.cves.length), clipWords(a.title, ADVISORY_TITLE_WIDTH)]),
+  );
 }

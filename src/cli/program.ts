@@ -1,5 +1,6 @@
 /** The `vigil` command line, one file per command. */
 import { Command } from 'commander';
+import { registerAdvisories } from './advisories.ts';
 import { registerAlerts } from './alerts.ts';
 import { registerCvss } from './cvss.ts';
 import { registerDemo } from './demo.ts';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerSync(program);
   registerShow(program);
   registerTop(program);
+  registerAdvisories(program);
   registerCvss(program);
   registerStatus(program);
   registerRun(program);

@@ -1,11 +1,14 @@
-/** `vigil show <CVE-ID>`: the merged record with its sources, EPSS, KEV, SSVC, priority and history. */
+/**
+ * `vigil show <CVE-ID>`: the merged record with its sources, EPSS, KEV, SSVC, priority and history,
+ * the advisories and public exploits naming it, and where they disagree with it.
+ */
 import type { Command } from 'commander';
 import { formatPriority } from '../analysis/priority-format.ts';
-import { buildView } from '../analysis/view.ts';
+import { loadCveView } from '../analysis/view.ts';
 import { VigilError } from '../errors.ts';
 import type { VulnerabilityView } from '../model/record.ts';
 import { withContext } from './context.ts';
-import { table } from './format.ts';
+import { advisoryRows, exploitRows, table } from './format.ts';
 
 const CVE_ID = /^CVE-\d{4}-\d{4,}$/;
 
@@ -47,11 +50,23 @@ export function formatView(v: VulnerabilityView): string {
   }
   out.push(
     v.recordImported === false
-      ? `SOURCES: no CVE record (CVE 5 or NVD) imported yet; known from ${[v.kev && 'CISA KEV', v.epss && 'FIRST EPSS'].filter(Boolean).join(' and ')}`
+      ? `SOURCES: no CVE record (CVE 5 or NVD) imported yet; known from ${[v.kev && 'CISA KEV', v.epss && 'FIRST EPSS', v.advisories?.length && 'advisories', v.exploits?.length && 'exploits'].filter(Boolean).join(' and ')}`
       : `SOURCES: ${v.sources.map((s) => `${s.source} (${s.lastModified}${s.vulnStatus ? `, ${s.vulnStatus}` : ''})`).join(', ')}`,
   );
   out.push(`PROVENANCE: ${Object.entries(v.provenance).map(([k, s]) => `${k}←${s}`).join(' ')}`);
   if (v.references.length) out.push(`REFERENCES (${v.references.length}):`, ...v.references.slice(0, 10).map((r) => `  ${r.url}${r.tags.length ? ` [${r.tags.join(', ')}]` : ''}`));
+  if (v.advisories) {
+    out.push('', `ADVISORIES (${v.advisories.length})`);
+    if (v.advisories.length) out.push(indent(table(['ID', 'SOURCE', 'KIND', 'PUBLISHED', 'TITLE'], advisoryRows(v.advisories))));
+  }
+  if (v.exploits) {
+    out.push('', `EXPLOITS (${v.exploits.length})`);
+    if (v.exploits.length) out.push(indent(table(['ID', 'VERIFIED', 'TYPE', 'PLATFORM', 'PUBLISHED', 'URL'], exploitRows(v.exploits))));
+  }
+  if (v.conflicts?.length) {
+    out.push('', `CONFLICTS (${v.conflicts.length})`);
+    for (const c of v.conflicts) out.push(`  ${c.kind.padEnd(8)} ${c.detail}`);
+  }
   if (v.history.length) {
     out.push('', 'HISTORY');
     for (const h of v.history.slice(-20)) out.push(`  ${h.at}  ${h.source.padEnd(5)} ${h.field}: ${h.old ?? '∅'} → ${h.new ?? '∅'}`);
@@ -59,19 +74,26 @@ export function formatView(v: VulnerabilityView): string {
   return out.join('\n');
 }
 
+/** Indents every line of a block by two spaces. */
+function indent(text: string): string {
+  return text
+    .split('\n')
+    .map((l) => `  ${l}`)
+    .join('\n');
+}
+
 export function registerShow(program: Command): void {
   program
     .command('show')
-    .description('the merged record of one CVE: sources, CVSS, EPSS history, KEV, SSVC, priority explanation, change history')
+    .description('the merged record of one CVE: sources, CVSS, EPSS history, KEV, SSVC, priority explanation, change history, advisories, exploits and conflicts')
     .argument('<cve-id>', 'e.g. CVE-2024-3400')
     .option('--json', 'print JSON')
     .action(async (id: string, opts: { json?: boolean }, cmd: Command) => {
       const cveId = id.trim().toUpperCase();
       if (!CVE_ID.test(cveId)) throw new VigilError('VIGIL_INVALID_CVE_ID', [id]);
       await withContext(cmd, async ({ store, config }) => {
-        const stored = await store.getVulnerability(cveId);
-        if (!stored) throw new VigilError('VIGIL_NOT_FOUND', [cveId]);
-        const view = buildView(stored, config.ssvc);
+        const view = await loadCveView(store, cveId, config.ssvc);
+        if (!view) throw new VigilError('VIGIL_NOT_FOUND', [cveId]);
         console.log(opts.json ? JSON.stringify(view, null, 2) : formatView(view));
       });
     });
