@@ -207,6 +207,22 @@ describe.skipIf(!hasCorpus())('osv import: formats and damage', () => {
     expect(rejectedOf(events)[0]?.reason).toMatch(/breaks off/);
   });
 
+  it('a zip cut short is one rejection naming it; an entry that is not OSV JSON is rejected by entry name', async () => {
+    const files = (await listFiles(goFolder())).slice(0, 3);
+    const zip = await zipOf([
+      ...files.map((f): [string, Buffer] => [path.basename(f), readFileSync(f)]),
+      ['notes.json', Buffer.from('{"title": "not a record"}')],
+    ]);
+    const whole = await collect([write('four.zip', zip)]);
+    expect(advisoriesOf(whole)).toHaveLength(3);
+    expect(rejectedOf(whole).map((r) => r.where.origin)).toEqual([`${path.join(tmp, 'four.zip')}!notes.json`]);
+    const cut = await collect([write('cut.zip', zip.subarray(0, zip.length - 40))]);
+    expect(advisoriesOf(cut)).toEqual([]);
+    expect(rejectedOf(cut)).toEqual([
+      expect.objectContaining({ where: { origin: path.join(tmp, 'cut.zip') }, reason: expect.stringMatching(/not a readable zip/) }),
+    ]);
+  });
+
   it('reads a pretty-printed file, an array of records, and a gzipped single record alike', async () => {
     const spring = readFileSync(corpusPath('ghsa/advisories/github-reviewed/2022/03/GHSA-36p3-wjmg-h94x/GHSA-36p3-wjmg-h94x.json'), 'utf8');
     const go = goLines()[0] as string;
