@@ -72,6 +72,12 @@ watchlists:
       - { purl: "pkg:maven/org.springframework/spring-webmvc@5.3.18" }
     subscriptions:
       - { channel: hook, events: [advisory] }
+  - name: rapid-reset
+    owner: { user: alice }
+    entries:
+      - { keyword: request cancellation }
+    subscriptions:
+      - { channel: hook, events: [advisory] }
   - name: kernel
     owner: { user: alice }
     entries:
@@ -152,6 +158,26 @@ watchlists:
     expect(a.facts.link).toBe('https://github.com/advisories/GHSA-36p3-wjmg-h94x');
     expect(headline(a, 300)).toMatch(/^CRITICAL CVE-2022-22965 package advisory GHSA-36p3-wjmg-h94x: /);
     expect(await alerts.listAlerts({ watchlist: 'spring-fixed' })).toEqual([]);
+  });
+
+  it('a bulletin matching through the record of one CVE it names: that CVE is the subject', async () => {
+    // CERTFR-2024-AVI-0108 (Fortinet) names 7 CVEs; only CVE-2023-44487's record says "request cancellation".
+    await run('cve5', [corpusPath('cve5', 'records', '2023', '44xxx', 'CVE-2023-44487.json')]);
+    await run('certfr', [corpusPath('cert-fr', 'avis', '2024', 'CERTFR-2024-AVI-0108.json')]);
+    const s = await evaluate(deps());
+    expect(s.alerts).toHaveLength(1);
+    const a = (await alerts.getAlert(s.alerts[0]!))!;
+    expect([a.watchlist, a.event, a.cveId, a.eventKey]).toEqual([
+      'rapid-reset',
+      'advisory',
+      'CVE-2023-44487',
+      'advisory:CERTFR-2024-AVI-0108:2024-04-10T00:00:00.000Z',
+    ]);
+    expect(a.explanation.matches[0]).toMatchObject({ kind: 'keyword', via: 'advisory-cve', field: 'CVE-2023-44487 description' });
+    // The facts are the CVE's; the link is the bulletin's ANSSI page.
+    expect(a.facts.description).toMatch(/^The HTTP\/2 protocol allows a denial of service/);
+    expect(a.facts.link).toBe('https://www.cert.ssi.gouv.fr/avis/CERTFR-2024-AVI-0108/');
+    expect(headline(a, 300)).toMatch(/ CVE-2023-44487 CERT-FR bulletin CERTFR-2024-AVI-0108: Multiples vulnérabilités dans les produits Fortinet$/);
   });
 
   it('the Exploit-DB sample: one exploit alert for the watched CVE, about its first exploit', async () => {
