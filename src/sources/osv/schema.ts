@@ -90,7 +90,8 @@ export const OsvSeverity = z.object({
  */
 export const OsvRecord = z.object({
   schema_version: z.string().optional(),
-  id: z.string().regex(/^[A-Za-z0-9][\w.:-]*$/, 'expected an OSV id such as GHSA-xxxx-xxxx-xxxx or GO-2024-1234'),
+  /** `GHSA-…`, `GO-2024-1234`, `PYSEC-…`, `RHSA-2024:1234`, `openSUSE-SU-2024:0001-1`: any non-blank text without `/` (ids name files and URLs). */
+  id: z.string().regex(/^[^\s/]+$/, 'expected an OSV id such as GHSA-xxxx-xxxx-xxxx or GO-2024-1234'),
   modified: IsoTimestamp,
   published: IsoTimestamp.optional(),
   withdrawn: IsoTimestamp.optional(),
