@@ -201,6 +201,19 @@ describe.skipIf(!hasCorpus())('ghsa live sync (loopback GitHub REST API serving 
     }
   });
 
+  it('a page malformed twice fails the sync with VIGIL_SOURCE_BAD_PAYLOAD, yielding nothing of it and no cursor', async () => {
+    upstream.fault({ kind: 'body', body: '{"message": "Server Error"', pathPrefix: '/advisories' });
+    upstream.fault({ kind: 'body', body: '{"message": "Server Error"', pathPrefix: '/advisories' });
+    const events: SourceEvent[] = [];
+    const ctx = { log, cursor: null, http: new HttpClient({ minBackoffSeconds: 0.01, retries: 1 }), now: () => new Date() };
+    const err = await (async () => {
+      for await (const e of ghsaSource.sync(config(), ctx)) events.push(e);
+    })().catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'VIGIL_SOURCE_BAD_PAYLOAD' });
+    expect(advisoriesOf(events)).toEqual([]);
+    expect(cursorsOf(events)).toEqual([]);
+  });
+
   it('stops early, keeping the cursor, when GitHub says no request is left this hour', async () => {
     rateLimitRemaining = '0';
     upstream.requests.length = 0;
