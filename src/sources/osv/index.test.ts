@@ -58,7 +58,6 @@ describe.skipIf(!hasCorpus())('osv import on the real Go vulndb export', () => {
       title: 'Command injection in gh-ost in github.com/github/gh-ost',
       summary: 'Command injection in gh-ost in github.com/github/gh-ost',
       details: 'Command injection in gh-ost in github.com/github/gh-ost',
-      published: '0001-01-01T00:00:00.000Z',
       modified: '0001-01-01T00:00:00.000Z',
       aliases: ['GHSA-rrp4-2xx3-mv29'],
       cves: [{ id: 'CVE-2022-21687', origin: 'listed' }],

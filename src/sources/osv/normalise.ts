@@ -164,7 +164,9 @@ export function osvToAdvisory(r: OsvRecordData, source: string): Advisory {
   };
   if (text(r.summary)) advisory.summary = r.summary?.trim();
   if (text(r.details)) advisory.details = r.details;
-  if (r.published) advisory.published = r.published;
+  // golang/vulndb's repository files carry the zero time `0001-01-01T00:00:00Z` as a placeholder
+  // (vuln.go.dev fills in the real dates): no date is better than year 1 in lists and pages.
+  if (r.published && !r.published.startsWith('0001-')) advisory.published = r.published;
   if (r.withdrawn) advisory.withdrawn = r.withdrawn;
   const severity = text(r.database_specific?.severity);
   if (severity) advisory.severity = severity.toUpperCase();
