@@ -49,8 +49,8 @@ export function AffectedPanel({ a }: { a: AdvisoryView }) {
       {rows.length === 0 ? (
         <p class="muted">No product stated.</p>
       ) : (
-        <div class="table-wrap scroll-y">
-          <table data-testid="advisory-affected">
+        <div class="table-wrap">
+          <table class="fit-phone" data-testid="advisory-affected">
             <caption class="sr-only">Products and packages with their status and versions</caption>
             <thead>
               <tr>

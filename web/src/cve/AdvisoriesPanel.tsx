@@ -7,13 +7,16 @@ import { ExploitFacts, KindTag, sourceName } from '../advisory/ui.tsx';
 import { Panel } from '../components/ui.tsx';
 import { fmtDate } from '../format.ts';
 import { href, Link } from '../router.tsx';
-import type { CveConflict, CveView } from '../types-advisories.ts';
+import type { CveView } from '../types-advisories.ts';
 
 const CONFLICT_LABELS: Record<string, string> = { severity: 'Severity', vex: 'VEX status' };
 
 /** The sources' disagreements about a CVE, as a warning; nothing when they agree. */
-export function ConflictsNotice({ conflicts }: { conflicts: CveConflict[] | undefined }) {
+export function ConflictsNotice({ v }: { v: CveView }) {
+  const conflicts = v.conflicts;
   if (!conflicts || conflicts.length === 0) return null;
+  // `sources` names advisories by id (and scorers by name): the advisories get a link.
+  const linked = new Set([...(v.advisories ?? []), ...(v.exploits ?? [])].map((a) => a.id));
   return (
     <div class="notice notice-warn conflicts" role="note" data-testid="cve-conflicts">
       <strong>Sources disagree</strong>
@@ -21,7 +24,14 @@ export function ConflictsNotice({ conflicts }: { conflicts: CveConflict[] | unde
         {conflicts.map((c, i) => (
           <li key={i} data-testid="cve-conflict">
             <span class="tag tag-warn">{CONFLICT_LABELS[c.kind] ?? c.kind}</span> {c.detail}
-            {c.sources.length > 0 && <span class="muted small"> ({c.sources.map(sourceName).join(', ')})</span>}
+            {c.sources
+              .filter((id) => linked.has(id))
+              .map((id) => (
+                <span key={id} class="small">
+                  {' '}
+                  <Link href={href(`/advisories/${encodeURIComponent(id)}`)}>see {id}</Link>
+                </span>
+              ))}
           </li>
         ))}
       </ul>

@@ -6,7 +6,14 @@ import { Panel } from '../components/ui.tsx';
 import { fmtDate, fmtDateTime, fmtPct, fmtPrio } from '../format.ts';
 import type { VulnerabilityView } from '../types.ts';
 
-const FACTOR_NAMES: Record<string, string> = { kev: 'CISA KEV', ransomware: 'Ransomware', epss: 'EPSS', cvss: 'CVSS', rejected: 'Rejected' };
+const FACTOR_NAMES: Record<string, string> = {
+  kev: 'CISA KEV',
+  ransomware: 'Ransomware',
+  exploit: 'Public exploit',
+  epss: 'EPSS',
+  cvss: 'CVSS',
+  rejected: 'Rejected',
+};
 
 export function PriorityPanel({ priority }: { priority: VulnerabilityView['priority'] }) {
   return (

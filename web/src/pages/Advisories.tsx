@@ -55,7 +55,7 @@ function AdvisoryTable({ items }: { items: AdvisorySummary[] }) {
                   {a.id}
                 </Link>
               </td>
-              <td class="nowrap">{sourceName(a.source)}</td>
+              <td class="nowrap adv-source">{sourceName(a.source)}</td>
               <td class="nowrap">
                 <KindTag kind={a.kind} />
               </td>
@@ -65,6 +65,7 @@ function AdvisoryTable({ items }: { items: AdvisorySummary[] }) {
               </td>
               <td class="num" title={a.cves.length > 0 ? a.cves.slice(0, 20).join(', ') + (a.cves.length > 20 ? ', …' : '') : undefined}>
                 {a.cves.length}
+                <span class="phone-only"> {a.cves.length === 1 ? 'CVE' : 'CVEs'}</span>
               </td>
               <td class="adv-title">
                 <div class="clamp">{a.title || <span class="muted">Untitled</span>}</div>

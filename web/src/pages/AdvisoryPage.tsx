@@ -14,6 +14,11 @@ import { useAsync, useTitle } from '../hooks.ts';
 import { href, Link } from '../router.tsx';
 import type { AdvisoryView } from '../types-advisories.ts';
 
+/** Whether the advisory states anything for the scoring panel. */
+function hasScoring(a: AdvisoryView): boolean {
+  return Boolean(a.severity || a.cvss?.length || a.cwes?.length || a.aliases?.length);
+}
+
 function Head({ a }: { a: AdvisoryView }) {
   const original = safeUrl(a.url);
   return (
@@ -23,7 +28,7 @@ function Head({ a }: { a: AdvisoryView }) {
         {a.title && a.title !== a.id ? <span class="cve-title-text">: {a.title}</span> : null}
       </h1>
       <p class="cve-meta">
-        <AdvisorySeverity severity={a.severity} /> <KindTag kind={a.kind} />
+        {a.severity && <AdvisorySeverity severity={a.severity} />} <KindTag kind={a.kind} />
         <span class="tag">{sourceName(a.source)}</span>
         {a.tlp && <span class={`tag tlp tlp-${a.tlp.toLowerCase().replace(/[^a-z]+/g, '-')}`}>TLP:{a.tlp.replace(/^TLP:/i, '')}</span>}
         {a.withdrawn && <span class="tag tag-warn">withdrawn {fmtDate(a.withdrawn)}</span>}
@@ -32,7 +37,7 @@ function Head({ a }: { a: AdvisoryView }) {
           {a.firstSeen ? ` · first stored ${fmtDate(a.firstSeen)}` : ''}
         </span>
       </p>
-      {a.summary && (
+      {a.summary && a.summary.trim() !== a.title.trim() && (
         <p class="description" data-testid="advisory-summary">
           {a.summary}
         </p>
@@ -50,6 +55,7 @@ export function AdvisoryPage({ id }: { id: string }) {
   useTitle(id);
   const adv = useAsync((signal) => request<AdvisoryView>(`/api/v1/advisories/${encodeURIComponent(id)}`, { signal }), [id]);
   const a = adv.data;
+  const vendorLinks = a?.vendorAdvisories ?? [];
   return (
     <div class="page" data-testid="advisory-page">
       <nav aria-label="Breadcrumb" class="crumbs">
@@ -62,8 +68,8 @@ export function AdvisoryPage({ id }: { id: string }) {
           <Head a={a} />
           <div class="grid-2">
             <CvesPanel a={a} />
-            {a.exploit ? <ExploitPanel exploit={a.exploit} /> : <ScoringPanel a={a} />}
-            {a.exploit && <ScoringPanel a={a} />}
+            {a.exploit && <ExploitPanel exploit={a.exploit} />}
+            {hasScoring(a) && <ScoringPanel a={a} />}
             {a.risks && a.risks.length > 0 && (
               <Panel title="Risks" id="adv-risks">
                 <ul class="plain compact" data-testid="advisory-risks">
@@ -80,11 +86,15 @@ export function AdvisoryPage({ id }: { id: string }) {
                 </Panel>
               </div>
             )}
-            <div class="span-2">
-              <AffectedPanel a={a} />
+            {(a.kind !== 'exploit' || (a.affected ?? []).length > 0) && (
+              <div class="span-2">
+                <AffectedPanel a={a} />
+              </div>
+            )}
+            <div class={vendorLinks.length === 0 ? 'span-2' : undefined}>
+              <LinksPanel title="References" id="adv-refs" links={a.references ?? []} empty="No references." />
             </div>
-            <LinksPanel title="References" id="adv-refs" links={a.references ?? []} empty="No references." />
-            <LinksPanel title="Vendor advisories" id="adv-vendor" links={a.vendorAdvisories ?? []} empty="No vendor advisory stated." />
+            {vendorLinks.length > 0 && <LinksPanel title="Vendor advisories" id="adv-vendor" links={vendorLinks} empty="" />}
             <div class="span-2">
               <RevisionsPanel a={a} />
             </div>

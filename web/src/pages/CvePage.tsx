@@ -42,7 +42,7 @@ export function CvePage({ id }: { id: string }) {
               </span>
             </p>
             {v.description && <p class="description">{v.description}</p>}
-            <ConflictsNotice conflicts={v.conflicts} />
+            <ConflictsNotice v={v} />
             <p class="small">
               <a href={`https://nvd.nist.gov/vuln/detail/${v.id}`} target="_blank" rel="noopener noreferrer">
                 NVD
