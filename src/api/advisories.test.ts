@@ -242,10 +242,20 @@ describe.skipIf(!hasCorpus())('advisories in the API', () => {
     ['/api/v1/advisories?cve=CVE-24-1', 'cve'],
     ['/api/v1/advisories?limit=201', 'limit'],
     ['/api/v1/advisories/..%2F..%2Fetc', 'id'],
+    ['/api/v1/advisories?since=2024-13-45', 'since'],
+    ['/api/v1/exploits?since=2024-02-30', 'since'],
   ])('refuses %s', async (url, names) => {
     const r = await api.app.inject({ url, headers });
     expect([r.statusCode, r.json().code]).toEqual([400, 'VIGIL_BAD_REQUEST']);
     expect(r.json().message).toContain(names);
+  });
+
+  it('takes search words as words, never as query syntax', async () => {
+    for (const q of ['"', 'log4j OR spring', 'NEAR(a b', "'; DROP TABLE advisories; --", '*']) {
+      const page = await get<Page>(`/api/v1/advisories?q=${encodeURIComponent(q)}`);
+      expect(page.total, q).toBe(page.items.length);
+    }
+    expect((await get<Page>('/api/v1/advisories?q=log4j')).items.map((a) => a.id)).toContain('GHSA-jfh8-c2jp-5v3q');
   });
 
   it('needs a credential with the read scope', async () => {

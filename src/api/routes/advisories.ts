@@ -67,9 +67,23 @@ function decodeCursor(text: string): Cursor {
   return { p: o.p as string, i: o.i as string };
 }
 
+/**
+ * @throws {VigilError} VIGIL_BAD_REQUEST when `since` names a day the calendar lacks (`2024-02-30`:
+ * `Date.parse` would roll it over to March 1st).
+ */
+function checkSince(since: string | undefined): void {
+  if (since === undefined) return;
+  const day = since.slice(0, 10);
+  const parsed = new Date(`${day}T00:00:00Z`);
+  if (Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 10) !== day) {
+    throw new VigilError('VIGIL_BAD_REQUEST', [`querystring/since: ${since} is not a date`]);
+  }
+}
+
 /** Runs a list query and builds its page (`kind` forced for the exploit list). */
 async function page(store: Store, query: ListQuery, kind?: AdvisoryKind): Promise<{ items: AdvisorySummary[]; total: number; nextCursor: string | null }> {
   const { q, limit, cursor, kind: asked, ...rest } = query;
+  checkSince(rest.since);
   const filters: AdvisoryQuery = { ...rest, ...(q !== undefined ? { text: q } : {}), ...((kind ?? asked) ? { kind: kind ?? asked } : {}) };
   const after = cursor ? decodeCursor(cursor) : null;
   let rows: AdvisorySummary[];
