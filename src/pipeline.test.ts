@@ -137,17 +137,29 @@ describe.skipIf(!hasCorpus())('pipeline on the real corpus', () => {
     for (let i = 1; i < top.length; i++) expect((top[i - 1] as { priority: number }).priority).toBeGreaterThanOrEqual((top[i] as { priority: number }).priority);
     const overall = await store.rank({ limit: 50 });
     expect(overall[0]?.kev).toBe(true);
-    const rows = store.db.prepare('SELECT state, kev, ransomware, epss, cvss_score, priority FROM vulns').all() as {
+    const rows = store.db.prepare('SELECT state, kev, ransomware, epss, cvss_score, awaiting_epss, exploits, priority FROM vulns').all() as {
       state: string;
       kev: number;
       ransomware: number;
       epss: number | null;
       cvss_score: number | null;
+      awaiting_epss: number;
+      exploits: number;
       priority: number;
     }[];
+    // The corpus's Exploit-DB sample names some of the records: the exploit factor is exercised.
+    expect(rows.filter((r) => r.exploits > 0 && r.kev === 0).length).toBeGreaterThan(0);
     let worst = 0;
     for (const r of rows) {
-      const p = computePriority({ rejected: r.state === 'REJECTED', kev: r.kev === 1, ransomware: r.ransomware === 1, epss: r.epss, cvssScore: r.cvss_score });
+      const p = computePriority({
+        rejected: r.state === 'REJECTED',
+        kev: r.kev === 1,
+        ransomware: r.ransomware === 1,
+        epss: r.epss,
+        cvssScore: r.cvss_score,
+        awaitingEpss: r.awaiting_epss === 1,
+        exploits: r.exploits,
+      });
       worst = Math.max(worst, Math.abs(p.score - r.priority));
     }
     // SQLite round() and Math.round may differ by one unit in the last (2nd) decimal.

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { migrate, PRIORITY_V5 } from '../store/sqlite/migrations.ts';
+import { migrate, PRIORITY_V8 } from '../store/sqlite/migrations.ts';
 import { AWAITING_EPSS, computePriority, PRIORITY_WEIGHTS, prioritySql } from './priority.ts';
 
 const inputs = fc.record({
@@ -11,6 +11,7 @@ const inputs = fc.record({
   epss: fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: null }),
   cvssScore: fc.option(fc.double({ min: 0, max: 10, noNaN: true }), { nil: null }),
   awaitingEpss: fc.boolean(),
+  exploits: fc.nat({ max: 40 }),
 });
 
 describe('priority score', () => {
@@ -29,6 +30,14 @@ describe('priority score', () => {
       // Once EPSS scores it, the score is EPSS's, whatever it is.
       [{ rejected: false, kev: false, ransomware: false, epss: 0.001, cvssScore: 10, awaitingEpss: true }, 0.025 + 15],
       [{ rejected: true, kev: false, ransomware: false, epss: null, cvssScore: 10, awaitingEpss: true }, 0],
+      // A public exploit: +10 outside KEV, whatever the number of exploits; nothing more in KEV or when presumed exploited.
+      [{ rejected: false, kev: false, ransomware: false, epss: 0.5, cvssScore: 5, exploits: 1 }, 10 + 12.5 + 7.5],
+      [{ rejected: false, kev: false, ransomware: false, epss: 0.5, cvssScore: 5, exploits: 12 }, 10 + 12.5 + 7.5],
+      [{ rejected: false, kev: false, ransomware: false, epss: 1, cvssScore: 10, exploits: 3 }, 10 + 25 + 15],
+      [{ rejected: false, kev: true, ransomware: true, epss: 1, cvssScore: 10, exploits: 3 }, 100],
+      [{ rejected: false, kev: false, ransomware: false, epss: null, cvssScore: 10, awaitingEpss: true, exploits: 1 }, 55 + 2.5 + 15],
+      [{ rejected: false, kev: false, ransomware: false, epss: null, cvssScore: 8, awaitingEpss: true, exploits: 1 }, 10 + 2.5 + 12],
+      [{ rejected: true, kev: false, ransomware: false, epss: 1, cvssScore: 10, exploits: 1 }, 0],
     ];
     for (const [input, score] of rows) expect(computePriority(input).score, JSON.stringify(input)).toBeCloseTo(score, 2);
   });
@@ -45,6 +54,23 @@ describe('priority score', () => {
     );
   });
 
+  it('explains the exploit factor: how many, and why a KEV entry gets nothing more for it', () => {
+    const factor = (i: Parameters<typeof computePriority>[0]) => computePriority(i).factors.find((f) => f.name === 'exploit');
+    const base = { rejected: false, ransomware: false, epss: 0.2, cvssScore: 7.5 };
+    expect(factor({ ...base, kev: false })).toEqual({ name: 'exploit', value: 0, contribution: 0, explanation: 'No public exploit known (+0).' });
+    expect(factor({ ...base, kev: false, exploits: 1 })).toMatchObject({
+      value: 1,
+      contribution: 10,
+      explanation: expect.stringMatching(/^A public exploit is published.*\(\+10\)\.$/),
+    });
+    expect(factor({ ...base, kev: false, exploits: 4 })?.explanation).toMatch(/^4 public exploits are published/);
+    expect(factor({ ...base, kev: true, exploits: 2 })).toMatchObject({
+      value: 2,
+      contribution: 0,
+      explanation: expect.stringMatching(/counted within KEV.*\(\+0\)\.$/),
+    });
+  });
+
   it('orders KEV first, then EPSS, then CVSS', () => {
     const presumed = (i: { kev: boolean; epss: number | null; cvssScore: number | null; awaitingEpss: boolean }) =>
       i.awaitingEpss && i.epss === null && (i.cvssScore ?? 0) >= AWAITING_EPSS.criticalCvss;
@@ -54,7 +80,9 @@ describe('priority score', () => {
       }),
     );
     const w = PRIORITY_WEIGHTS;
-    expect(w.kev).toBeGreaterThan(w.epss + w.cvss);
+    // A mere public exploit never lifts a CVE to a KEV entry's level.
+    expect(w.kev).toBeGreaterThan(w.exploit + w.epss + w.cvss);
+    expect(w.kev + w.ransomware + w.epss + w.cvss).toBe(100);
     expect(w.epss).toBeGreaterThan(w.cvss);
   });
 
@@ -68,7 +96,7 @@ describe('priority score', () => {
   });
 
   it('the store builds its priority column from this formula (the newest migration compiled it)', () => {
-    expect(PRIORITY_V5).toBe(prioritySql());
+    expect(PRIORITY_V8).toBe(prioritySql());
     const db = new Database(':memory:');
     migrate(db);
     expect(db.prepare("SELECT sql FROM sqlite_schema WHERE name = 'vulns'").pluck().get()).toContain(`GENERATED ALWAYS AS ${prioritySql()} STORED`);
@@ -78,7 +106,7 @@ describe('priority score', () => {
   it('the SQL of the stored column computes the same score as the TypeScript', () => {
     const db = new Database(':memory:');
     const score = db.prepare(
-      `SELECT ${prioritySql()} FROM (SELECT @state AS state, @kev AS kev, @ransomware AS ransomware, @epss AS epss, @cvss AS cvss_score, @awaiting AS awaiting_epss)`,
+      `SELECT ${prioritySql()} FROM (SELECT @state AS state, @kev AS kev, @ransomware AS ransomware, @epss AS epss, @cvss AS cvss_score, @awaiting AS awaiting_epss, @exploits AS exploits)`,
     );
     const anyInputs = fc.record({
       rejected: fc.boolean(),
@@ -87,6 +115,7 @@ describe('priority score', () => {
       epss: fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: null }),
       cvssScore: fc.option(fc.oneof(fc.double({ min: 0, max: 10, noNaN: true }), fc.constantFrom(8.9, 9, 9.8, 10)), { nil: null }),
       awaitingEpss: fc.boolean(),
+      exploits: fc.oneof(fc.constant(0), fc.nat({ max: 40 })),
     });
     fc.assert(
       fc.property(anyInputs, (i) => {
@@ -97,6 +126,7 @@ describe('priority score', () => {
           epss: i.epss,
           cvss: i.cvssScore,
           awaiting: Number(i.awaitingEpss),
+          exploits: i.exploits,
         }) as number;
         expect(sql).toBeCloseTo(computePriority(i).score, 2);
       }),

@@ -20,6 +20,7 @@ function row(over: Partial<RankedVulnerability>): RankedVulnerability {
     title: 'An authentication bypass in Palo Alto Networks PAN-OS software enables an unauthenticated attacker with network access…',
     snippet: '…to the management web interface to gain PAN-OS administrator privileges to perform administrative actions, tamper with the configuration, or exploit other authenticated privilege escalation…',
     vendors: ['Palo Alto Networks'],
+    exploits: 0,
     ...over,
   };
 }

@@ -6,6 +6,7 @@ import { rankedTable } from './format.ts';
 
 interface FilterOptions {
   kev?: boolean;
+  exploit?: boolean;
   minEpss?: number;
   minCvss?: number;
   vendor?: string;
@@ -27,6 +28,7 @@ function date(value: string): string {
 function withFilters(cmd: Command): Command {
   return cmd
     .option('--kev', 'only CVEs in CISA KEV')
+    .option('--exploit', 'only CVEs with a public exploit (Exploit-DB)')
     .option('--min-epss <X>', 'minimum EPSS probability, 0–1', numberIn(0, 1))
     .option('--min-cvss <X>', 'minimum CVSS base score, 0–10', numberIn(0, 10))
     .option('--vendor <V>', 'vendor name or prefix (case and punctuation ignored)')
@@ -41,6 +43,7 @@ function toQuery(o: FilterOptions, text?: string): RankQuery {
   return {
     ...(text !== undefined ? { text } : {}),
     ...(o.kev ? { kev: true } : {}),
+    ...(o.exploit ? { exploit: true } : {}),
     ...(o.minEpss !== undefined ? { minEpss: o.minEpss } : {}),
     ...(o.minCvss !== undefined ? { minCvss: o.minCvss } : {}),
     ...(o.vendor !== undefined ? { vendor: o.vendor } : {}),

@@ -118,8 +118,8 @@ export interface Change {
 
 /** One factor of the priority score. */
 export interface PriorityFactor {
-  name: 'kev' | 'ransomware' | 'epss' | 'cvss' | 'rejected';
-  /** The input value (KEV: 1/0; EPSS: 0–1 probability; CVSS: 0–10 base score). */
+  name: 'kev' | 'ransomware' | 'exploit' | 'epss' | 'cvss' | 'rejected';
+  /** The input value (KEV: 1/0; exploit: number of public exploits; EPSS: 0–1 probability; CVSS: 0–10 base score). */
   value: number | null;
   /** Points added to the score. */
   contribution: number;
@@ -222,4 +222,6 @@ export interface RankedVulnerability {
   /** Description text the title does not show, cut between words; null when nothing is left. */
   snippet: string | null;
   vendors: string[];
+  /** Public exploits naming the CVE (stored Exploit-DB exploits that list it): the priority's exploit factor. */
+  exploits: number;
 }

@@ -25,6 +25,7 @@ export interface RankTables {
     epss: number | null;
     epss_percentile: number | null;
     vendors: string | null;
+    exploits: number;
     priority: number;
   };
   vuln_products: { vendor_key: string; product_key: string; cve_id: string };
@@ -69,17 +70,18 @@ export function buildRankQuery(db: Kysely<RankTables>, q: RankQuery) {
       'vulns.epss',
       'vulns.epss_percentile',
       'vulns.vendors',
+      'vulns.exploits',
       'vulns.priority',
     ]);
   const match = q.text !== undefined ? ftsQuery(q.text) : null;
   if (q.text !== undefined) {
     // No searchable word: match nothing rather than everything.
-    query = query
-      .innerJoin('vulns_fts', (join) => join.on(sql<boolean>`vulns_fts.rowid = vulns.rowid`))
-      .where(sql<boolean>`vulns_fts MATCH ${match ?? '""'}`);
+    query = query.innerJoin('vulns_fts', (join) => join.on(sql<boolean>`vulns_fts.rowid = vulns.rowid`)).where(sql<boolean>`vulns_fts MATCH ${match ?? '""'}`);
   }
   if (!q.includeRejected) query = query.where('vulns.state', '!=', 'REJECTED');
   if (q.kev) query = query.where('vulns.kev', '=', 1);
+  // `exploits > 0` as written: the partial index vulns_exploited (migration 8) has that condition.
+  if (q.exploit) query = query.where(sql<boolean>`vulns.exploits > 0`);
   if (q.minEpss !== undefined) query = query.where('vulns.epss', '>=', q.minEpss);
   if (q.minCvss !== undefined) query = query.where('vulns.cvss_score', '>=', q.minCvss);
   if (q.since !== undefined) query = query.where('vulns.published', '>=', sinceIso(q.since));
@@ -98,7 +100,12 @@ export function buildRankQuery(db: Kysely<RankTables>, q: RankQuery) {
   }
   const limit = Math.min(Math.max(1, q.limit ?? 20), MAX_LIMIT);
   if (q.keyset) {
-    if (q.sort === 'relevance' && match) return query.orderBy(sql`vulns_fts.rank`).orderBy('vulns.cve_id').limit(limit).offset(q.offset ?? 0);
+    if (q.sort === 'relevance' && match)
+      return query
+        .orderBy(sql`vulns_fts.rank`)
+        .orderBy('vulns.cve_id')
+        .limit(limit)
+        .offset(q.offset ?? 0);
     const key = sql.raw(KEYSET_COLUMNS[q.sort === 'relevance' || q.sort === undefined ? 'priority' : q.sort]);
     if (q.after) {
       const { value, id } = q.after;

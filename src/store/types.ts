@@ -61,6 +61,8 @@ export interface RankQuery {
   /** Full-text query (words are ANDed; no query syntax is interpreted). */
   text?: string;
   kev?: boolean;
+  /** Only CVEs with at least one public exploit (stored `kind: 'exploit'` advisories listing them). */
+  exploit?: boolean;
   /** Minimum EPSS probability, 0–1. */
   minEpss?: number;
   /** Minimum CVSS base score of the primary assessment, 0–10. */
@@ -155,6 +157,8 @@ export interface StoredVulnerability {
   history: Change[];
   /** The stored priority score (generated from the columns). */
   priority: number;
+  /** Public exploits naming the CVE (the priority's exploit factor; analysis/priority.ts `exploits`). Default 0. */
+  exploits?: number;
   /** The CVE id (the store always sets it; views of hand-made values fall back to the observations'). */
   cveId?: string;
   /**

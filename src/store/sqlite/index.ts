@@ -23,7 +23,16 @@ import type {
   StoreStats,
   VulnWrite,
 } from '../types.ts';
-import { advisoriesForCve, advisoryCounts, countAdvisories, getAdvisory, listAdvisories, toAdvisoryRows, writeAdvisoryRows } from './advisories.ts';
+import {
+  EXPLOIT_COUNT_SQL,
+  advisoriesForCve,
+  advisoryCounts,
+  countAdvisories,
+  getAdvisory,
+  listAdvisories,
+  toAdvisoryRows,
+  writeAdvisoryRows,
+} from './advisories.ts';
 import { applyEpssDay } from './epss.ts';
 import { applyKevCatalog } from './kev.ts';
 import { dayStart } from './known.ts';
@@ -59,6 +68,7 @@ interface RankRow {
   epss: number | null;
   epss_percentile: number | null;
   vendors: string | null;
+  exploits: number;
   priority: number;
 }
 
@@ -163,7 +173,7 @@ export class SqliteStore implements Store {
 
   async getVulnerability(cveId: string): Promise<StoredVulnerability | null> {
     const row = this.stmt(
-      'SELECT kev_hint, epss, epss_percentile, epss_date, priority, has_record, awaiting_epss, last_modified FROM vulns WHERE cve_id = ?',
+      'SELECT kev_hint, epss, epss_percentile, epss_date, priority, has_record, awaiting_epss, last_modified, exploits FROM vulns WHERE cve_id = ?',
     ).get(cveId) as
       | {
           kev_hint: string | null;
@@ -174,6 +184,7 @@ export class SqliteStore implements Store {
           has_record: number;
           awaiting_epss: number;
           last_modified: string;
+          exploits: number;
         }
       | undefined;
     const epssHistory = this.stmt('SELECT date, epss AS score, percentile FROM epss_history WHERE cve_id = ? ORDER BY date').all(cveId) as {
@@ -197,6 +208,7 @@ export class SqliteStore implements Store {
       epssHistory,
       history,
       priority: row.priority,
+      exploits: row.exploits,
       cveId,
       hasRecord: row.has_record === 1,
       awaitingEpss: row.awaiting_epss === 1,
@@ -222,6 +234,7 @@ export class SqliteStore implements Store {
       title: r.title,
       snippet: r.snippet,
       vendors: r.vendors ? this.vendorNames.display(r.vendors.split(', ')) : [],
+      exploits: r.exploits,
     }));
   }
 
@@ -313,6 +326,8 @@ export class SqliteStore implements Store {
 function epssOnly(store: SqliteStore, cveId: string, epssHistory: StoredVulnerability['epssHistory'], history: Change[]): StoredVulnerability | null {
   const first = epssHistory[0];
   if (!first) return null;
+  // No row to keep the count: counted here (an exploit may name a CVE before its record or KEV entry).
+  const exploits = store.stmt(`SELECT ${EXPLOIT_COUNT_SQL}`).pluck().get(cveId) as number;
   const current = store.stmt('SELECT epss, percentile, date FROM epss_current WHERE cve_id = ?').get(cveId) as
     | { epss: number; percentile: number; date: string }
     | undefined;
@@ -324,7 +339,8 @@ function epssOnly(store: SqliteStore, cveId: string, epssHistory: StoredVulnerab
     epss: current ? { score: current.epss, percentile: current.percentile, date: current.date } : null,
     epssHistory,
     history,
-    priority: computePriority({ rejected: false, kev: false, ransomware: false, epss: current?.epss ?? null, cvssScore: null }).score,
+    priority: computePriority({ rejected: false, kev: false, ransomware: false, epss: current?.epss ?? null, cvssScore: null, exploits }).score,
+    exploits,
     hasRecord: false,
     awaitingEpss: false,
     lastModified: dayStart(first.date),

@@ -26,9 +26,14 @@ const PRIORITY_V1 = `(CASE WHEN state = 'REJECTED' THEN 0 ELSE round(55 * kev + 
 /** Migration 5: with the prior of CVEs awaiting their first EPSS score (docs/priority.md). */
 export const PRIORITY_V5 = `(CASE WHEN state = 'REJECTED' THEN 0 ELSE round(55 * (CASE WHEN (kev = 1 OR (awaiting_epss = 1 AND epss IS NULL AND coalesce(cvss_score, 0) >= 9)) THEN 1 ELSE 0 END) + 5 * ransomware + 25 * coalesce(epss, CASE WHEN awaiting_epss = 1 AND epss IS NULL THEN 0.1 ELSE 0 END) + 15 * coalesce(cvss_score, 0) / 10.0, 2) END)`;
 
+/** Migration 8: with the public-exploit factor (`exploits`, added by migration 7; docs/priority.md). */
+export const PRIORITY_V8 = `(CASE WHEN state = 'REJECTED' THEN 0 ELSE round(55 * (CASE WHEN (kev = 1 OR (awaiting_epss = 1 AND epss IS NULL AND coalesce(cvss_score, 0) >= 9)) THEN 1 ELSE 0 END) + 5 * ransomware + 10 * (CASE WHEN exploits > 0 AND NOT (kev = 1 OR (awaiting_epss = 1 AND epss IS NULL AND coalesce(cvss_score, 0) >= 9)) THEN 1 ELSE 0 END) + 25 * coalesce(epss, CASE WHEN awaiting_epss = 1 AND epss IS NULL THEN 0.1 ELSE 0 END) + 15 * coalesce(cvss_score, 0) / 10.0, 2) END)`;
+
 /** The columns of `vulns` as migrations 1 and 4 left them, copied by migration 5. */
 const VULN_COLUMNS_V4 =
   'cve_id, state, published, last_modified, title, severity, cvss_score, cvss_version, kev, ransomware, kev_hint, epss, epss_percentile, epss_date, vendors, snippet';
+/** The columns of `vulns` as migrations 5 and 7 left them, copied by migration 8. */
+const VULN_COLUMNS_V7 = `${VULN_COLUMNS_V4}, has_record, awaiting_epss, exploits`;
 
 export const migrations: Migration[] = [
   {
@@ -457,6 +462,48 @@ export const migrations: Migration[] = [
       -- Public exploits naming each CVE (kind 'exploit', listed, not withdrawn): the priority's
       -- exploit factor (docs/priority.md), kept by advisories.ts, rows.ts and known.ts.
       ALTER TABLE vulns ADD COLUMN exploits INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
+  {
+    id: 8,
+    name: 'exploit priority',
+    // vulns rebuilt as migration 5 did (same rowids: the full-text index's keys), for the priority
+    // with the public-exploit factor; exploits are counted afresh from the stored advisories.
+    // vulns_exploited serves `exploit` filters (`vigil top --exploit`, `?exploit=true`).
+    sql: `
+      CREATE TABLE vulns_v8 (
+        cve_id TEXT PRIMARY KEY,
+        state TEXT NOT NULL,
+        published TEXT,
+        last_modified TEXT NOT NULL,
+        title TEXT,
+        severity TEXT,
+        cvss_score REAL,
+        cvss_version TEXT,
+        kev INTEGER NOT NULL DEFAULT 0,
+        ransomware INTEGER NOT NULL DEFAULT 0,
+        kev_hint TEXT,
+        epss REAL,
+        epss_percentile REAL,
+        epss_date TEXT,
+        vendors TEXT,
+        snippet TEXT,
+        has_record INTEGER NOT NULL DEFAULT 1,
+        awaiting_epss INTEGER NOT NULL DEFAULT 0,
+        exploits INTEGER NOT NULL DEFAULT 0,
+        priority REAL GENERATED ALWAYS AS ${PRIORITY_V8} STORED
+      );
+      INSERT INTO vulns_v8 (rowid, ${VULN_COLUMNS_V7}) SELECT rowid, ${VULN_COLUMNS_V7} FROM vulns ORDER BY rowid;
+      DROP TABLE vulns;
+      ALTER TABLE vulns_v8 RENAME TO vulns;
+      CREATE INDEX vulns_rank ON vulns (priority DESC, epss DESC, cvss_score DESC, published DESC);
+      CREATE INDEX vulns_published ON vulns (published);
+      CREATE INDEX vulns_kev ON vulns (kev, priority DESC);
+      CREATE INDEX vulns_exploited ON vulns (priority DESC) WHERE exploits > 0;
+      UPDATE vulns SET exploits = c.n FROM (
+        SELECT ec.cve_id, count(*) AS n FROM advisory_cves ec JOIN advisories ea ON ea.id = ec.advisory_id
+        WHERE ec.origin = 'listed' AND ea.kind = 'exploit' AND ea.withdrawn IS NULL GROUP BY ec.cve_id
+      ) AS c WHERE c.cve_id = vulns.cve_id;
     `,
   },
 ];
