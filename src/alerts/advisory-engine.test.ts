@@ -17,6 +17,8 @@ import { openSqliteStore, type SqliteStore } from '../store/sqlite/index.ts';
 import { corpusPath, hasCorpus } from '../testing/corpus.ts';
 import { emailContent } from './channels/email/index.ts';
 import { baseline, evaluate } from './engine.ts';
+import { previewAdvisories } from './advisory-preview.ts';
+import { validateEntry } from './entry.ts';
 import { alertText, headline } from './render.ts';
 import { importWatchlistFile } from './watchlist-file.ts';
 
@@ -193,6 +195,22 @@ watchlists:
     expect(a.explanation.matches[0]).toMatchObject({ kind: 'cve', via: 'cve-id', matched: 'CVE-2017-16995' });
     expect(headline(a, 300)).toMatch(/ CVE-2017-16995 first public exploit EDB-44298: Linux Kernel/);
     expect((await evaluate(deps())).alerts).toEqual([]);
+  });
+
+  it('the watchlist preview lists the stored advisories unsaved entries match', async () => {
+    const entries = [
+      validateEntry({ kind: 'product', value: 'pan-os', vendor: 'paloaltonetworks' }),
+      validateEntry({ kind: 'purl', value: 'pkg:maven/org.springframework/spring-webmvc@5.3.17' }),
+      validateEntry({ kind: 'purl', value: 'pkg:maven/org.springframework/spring-webmvc@5.3.18' }),
+      validateEntry({ kind: 'cve', value: 'CVE-2017-16995' }), // only exploits name it: they are left out
+    ];
+    const p = await previewAdvisories(store, entries);
+    expect(p.matches.map((m) => [m.advisoryId, m.entryIndex])).toEqual([
+      [BULLETIN, 0],
+      ['GHSA-36p3-wjmg-h94x', 1],
+    ]);
+    expect(p.matches[1]?.reasons[0]?.version).toBe('5.3.17 in [5.3.0, 5.3.18) (Maven order)');
+    expect(p.candidates).toBeGreaterThanOrEqual(2);
   });
 
   it('baseline marks the advisory history as seen', async () => {

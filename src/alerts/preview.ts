@@ -3,6 +3,7 @@
  * preview): candidates from the store's indexes (a superset), then the matcher and thresholds on
  * each merged record, highest priority first. The records are read here and matched in a worker
  * thread (match-thread.ts), batch by batch, so the event loop stays free while costly entries run.
+ * The stored advisories the entries match come beside them (advisory-preview.ts).
  */
 import { buildView } from '../analysis/view.ts';
 import type { MergeOptions } from '../analysis/merge.ts';
@@ -11,6 +12,7 @@ import type { MatchReason, ThresholdCheck, WatchEntry } from '../model/alert.ts'
 import type { Severity } from '../model/vulnerability.ts';
 import type { AlertStore } from '../store/alerts.ts';
 import type { Store, StoredVulnerability } from '../store/types.ts';
+import { type AdvisoryPreviewMatch, previewAdvisories } from './advisory-preview.ts';
 import { candidateQuery } from './candidates.ts';
 import type { MatchIndex } from './match.ts';
 import { MatchThread } from './match-thread.ts';
@@ -40,6 +42,8 @@ export interface Preview {
   /** Candidates not examined because of `maxCandidates` (the preview is partial when > 0). */
   skipped: number;
   matches: PreviewMatch[];
+  /** Stored advisories the entries match (newest first), among the `candidates` examined. */
+  advisories: { candidates: number; matches: AdvisoryPreviewMatch[] };
 }
 
 /** Records read and matched per round trip to the worker. */
@@ -116,7 +120,7 @@ export async function previewMatches(
       if (Math.floor(done / 1000) > Math.floor(from / 1000)) options.onProgress?.(done - (done % 1000), examined.length);
     }
     matches.sort((a, b) => b.priority - a.priority || a.cveId.localeCompare(b.cveId));
-    return { candidates: examined.length, skipped: sorted.length - examined.length, matches };
+    return { candidates: examined.length, skipped: sorted.length - examined.length, matches, advisories: await previewAdvisories(store, entries) };
   } finally {
     next?.catch(() => undefined); // a read still running when matching failed: its result is not wanted
     await thread.close();

@@ -38,6 +38,7 @@ interface Preview {
   candidates: number;
   skipped: number;
   items: PreviewItem[];
+  advisories: { total: number; candidates: number; items: { advisoryId: string; entryIndex: number; reasons: { entryId: number }[] }[] };
 }
 
 const PAN_OS = { kind: 'product', value: 'pan-os', vendor: 'paloaltonetworks' } as const;
@@ -189,6 +190,9 @@ describe.skipIf(!hasCorpus())('watchlist routes on the real corpus', () => {
       // Every match is a stored CVE with a Palo Alto Networks product row.
       const panos = new Set(api.store.db.prepare("SELECT cve_id FROM vuln_products WHERE vendor_key = 'paloaltonetworks'").pluck().all() as string[]);
       for (const i of p.items) expect(panos.has(i.cveId), i.cveId).toBe(true);
+      // The CERT-FR bulletins about PAN-OS come beside the CVEs, with why they match.
+      const bulletin = p.advisories.items.find((a) => a.advisoryId === 'CERTFR-2026-AVI-0049');
+      expect(bulletin?.reasons[0]).toMatchObject({ kind: 'product', via: 'advisory', matched: 'PAN-OS' });
       expect(p.total).toBe(p.items.length);
       // The fixture's `edge` watchlist holds the same entry and was evaluated: the alerted CVEs are the previewed ones
       // with a record. The others are PAN-OS CVEs known only from KEV (matched on their catalog entry), whose
@@ -211,7 +215,8 @@ describe.skipIf(!hasCorpus())('watchlist routes on the real corpus', () => {
       expect(matches.statusCode).toBe(200);
       const m = matches.json() as Preview;
       // Unsaved entries have no id yet (0): otherwise the answers are the same.
-      const withoutIds = (x: Preview) => ({ ...x, items: x.items.map((i) => ({ ...i, reasons: i.reasons.map(({ entryId: _e, ...r }) => r) })) });
+      const strip = <T extends { reasons: { entryId: number }[] }>(i: T) => ({ ...i, reasons: i.reasons.map(({ entryId: _e, ...r }) => r) });
+      const withoutIds = (x: Preview) => ({ ...x, items: x.items.map(strip), advisories: { ...x.advisories, items: x.advisories.items.map(strip) } });
       expect(withoutIds(m)).toEqual(withoutIds(p));
       for (const i of m.items) for (const reason of i.reasons) expect(reason.entryId).toBe(ids[i.entryIndex]);
       for (const i of p.items) for (const reason of i.reasons) expect(reason.entryId).toBe(0);

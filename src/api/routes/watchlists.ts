@@ -61,6 +61,30 @@ const previewResponse = {
         },
       },
     },
+    advisories: {
+      type: 'object',
+      description: 'stored advisories the entries match, newest first (alerts/advisory-preview.ts)',
+      properties: {
+        total: { type: 'integer' },
+        candidates: { type: 'integer', description: 'advisories examined' },
+        items: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: {
+              advisoryId: { type: 'string' },
+              source: { type: 'string' },
+              kind: { type: 'string' },
+              title: { type: 'string' },
+              published: { type: ['string', 'null'] },
+              modified: { type: 'string' },
+              entryIndex: { type: 'integer' },
+              reasons: { type: 'array', items: { type: 'object', additionalProperties: true } },
+            },
+          },
+        },
+      },
+    },
   },
 } as const;
 
@@ -243,6 +267,7 @@ export const watchlistRoutes: FastifyPluginAsync = async (app) => {
       candidates: p.candidates,
       skipped: p.skipped,
       items: p.matches.slice(0, limit).map((m) => ({ cveId: m.cveId, title: m.title, severity: m.severity, priority: m.priority, entryIndex: m.entryIndex, passes: m.passes, reasons: m.reasons })),
+      advisories: { total: p.advisories.matches.length, candidates: p.advisories.candidates, items: p.advisories.matches.slice(0, limit) },
     };
   }
 
