@@ -149,6 +149,9 @@ describe.skipIf(!hasCorpus())('advisories in the SQLite store, on every CERT-FR 
     const found = await store.listAdvisories({ text: 'FortiOS vulnérabilité', limit: 500 });
     expect(found.map((s) => s.id).sort()).toEqual(words.map((a) => a.id).sort());
     expect(await store.countAdvisories({ text: '   ' })).toBe(0);
+    await expect(store.countAdvisories({ since: '2024-02-30' })).rejects.toThrow(RangeError);
+    await expect(store.listAdvisories({ since: 'yesterday' })).rejects.toThrow(RangeError);
+    expect(await store.countAdvisories({ since: '2024-02-29T12:00:00+02:00' })).toBe(all.filter((a) => (a.published ?? a.modified) >= '2024-02-29T10:00:00.000Z').length);
     expect(await store.countAdvisories({ text: 'CERTFR-2024-AVI-0001' })).toBe(1);
     expect(await store.countAdvisories({ kind: 'exploit' })).toBe(0);
     expect(await store.countAdvisories({ source: 'certfr', kind: 'bulletin' })).toBe(all.length);

@@ -225,7 +225,11 @@ function summaries(store: SqliteStore, rows: SummaryRow[]): AdvisorySummary[] {
 /** Normalises `since` (`YYYY-MM-DD` or ISO 8601) to ISO 8601. @throws {RangeError} on an invalid date. */
 function sinceIso(since: string): string {
   const d = new Date(/^\d{4}-\d{2}-\d{2}$/.test(since) ? `${since}T00:00:00.000Z` : since);
-  if (Number.isNaN(d.getTime())) throw new RangeError(`invalid date "${since}": expected YYYY-MM-DD or ISO 8601`);
+  // A day the calendar lacks (2024-02-30) is refused, not rolled over to the next month.
+  const day = /^(\d{4}-\d{2}-\d{2})/.exec(since)?.[1];
+  if (Number.isNaN(d.getTime()) || (day !== undefined && !/[+-]\d\d:?\d\d$/.test(since) && d.toISOString().slice(0, 10) !== day)) {
+    throw new RangeError(`invalid date "${since}": expected YYYY-MM-DD or ISO 8601`);
+  }
   return d.toISOString();
 }
 
