@@ -293,6 +293,29 @@ describe.skipIf(!hasCorpus())('advisories in the API', () => {
     ]);
   });
 
+  it("Red Hat's Moderate for CVE-2024-8088 (HIGH by its CVE record) is a severity conflict on its page", async () => {
+    // The CVE 5 record from the vulnrichment file, imported like any other; the RHSAs come from the fixture's CSAF folder.
+    const lines = createInterface({ input: createReadStream(corpusPath('cve5', 'vulnrichment-2024-cve5.jsonl.gz')).pipe(createGunzip()) });
+    let record = '';
+    for await (const line of lines) if (line.includes('"cveId":"CVE-2024-8088"')) record = line;
+    expect(record).not.toBe('');
+    const file = path.join(tmp, 'CVE-2024-8088.jsonl');
+    writeFileSync(file, `${record}\n`);
+    const summary = await importFiles(findSource('cve5').source, [file], { store: api.store, log: createLogger('silent'), merge: api.config.ssvc });
+    expect(summary.error).toBeFalsy();
+    const v = await get<VulnerabilityView>('/api/v1/cves/CVE-2024-8088');
+    expect(v.severity).toBe('HIGH');
+    expect(v.advisories?.map((a) => a.id)).toEqual(expect.arrayContaining(['RHSA-2024:6163', 'RHSA-2024:9371']));
+    const conflicts = v.conflicts?.filter((c) => c.sources[0]?.startsWith('RHSA-'));
+    expect(conflicts?.map((c) => [c.kind, c.sources[0]]).sort()).toEqual([
+      ['severity', 'RHSA-2024:6163'],
+      ['severity', 'RHSA-2024:9371'],
+    ]);
+    expect(conflicts?.[0]?.detail).toMatch(
+      /^CSAF advisory RHSA-2024:\d+ rates it Moderate \(medium\), lower than the primary CVSS [\d.]+ score [\d.]+ by .+ \(HIGH\)\.$/,
+    );
+  });
+
   it('a CVE only advisories name has a page saying no record is imported', async () => {
     const id = 'CVE-2099-424242';
     await get(`/api/v1/cves/${id}`, 404);

@@ -95,6 +95,32 @@ describe.skipIf(!hasCorpus())('vigil advisories', () => {
     expect([r.status, r.stdout, r.stderr.trim()]).toEqual([1, '', 'vigil: advisory GHSA-0000-0000-0000 not found']);
   });
 
+  it('vigil show CVE: a CONFLICTS section, one sentence per conflict', async () => {
+    await api.store.saveAdvisories([
+      {
+        id: 'GHSA-h6h6-test-0002',
+        source: 'ghsa',
+        kind: 'package',
+        title: 'A moderate-rated advisory of our own for PAN-OS',
+        modified: '2026-12-01T00:00:00.000Z',
+        published: '2026-12-01T00:00:00.000Z',
+        severity: 'MODERATE',
+        aliases: [],
+        cves: [{ id: 'CVE-2024-3400', origin: 'listed' }],
+        affected: [],
+        references: [],
+      },
+    ]);
+    const r = await vigil('show', 'CVE-2024-3400');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(
+      /\nADVISORIES \(\d+\)\n(.*\n)* {2}GHSA-h6h6-test-0002 +ghsa +package +2026-12-01 +A moderate-rated advisory of our own for PAN-OS\n/,
+    );
+    expect(r.stdout).toContain(
+      '\nCONFLICTS (1)\n  severity GitHub advisory GHSA-h6h6-test-0002 rates it MODERATE (medium), lower than the primary CVSS 3.1 score 10.0 by palo_alto (CRITICAL).\n',
+    );
+  });
+
   it('vigil show CVE: advisories and exploits sections; --json has advisories, exploits and conflicts as the API does', async () => {
     const spring = await vigil('show', 'CVE-2022-22965');
     expect(spring.status, spring.stderr).toBe(0);
