@@ -7,7 +7,7 @@
 import { promises as fs } from 'node:fs';
 import { VigilError } from '../errors.ts';
 import type { Advisory } from '../model/advisory.ts';
-import { decodeText, describeHead, listFiles, MAX_RECORD_BYTES, readHead, readLines, readWholeFile } from './files.ts';
+import { decodeText, describeHead, listFiles, MAX_RECORD_BYTES, openInput, readHead, readWholeFile } from './files.ts';
 import type { RecordLocation, SourceContext, SourceEvent } from './types.ts';
 
 /** One document read, or why a line/file could not be: `where` locates it for a `rejected` event. */
@@ -56,6 +56,45 @@ export function detectJsonLayout(head: string): JsonLayout {
 }
 
 /**
+ * The lines of a (possibly gzipped) file, without terminators (`\n` or `\r\n`). Splits the bytes
+ * on 0x0A and decodes each line once: twice as fast as node:readline, whose string decoder and
+ * per-line regex were a third of a JSON Lines import (measured on the CERT-FR file, 48 MB).
+ * A line longer than {@link MAX_RECORD_BYTES} is yielded cut at that length (the caller rejects it).
+ */
+async function* splitLines(file: string, onBytes?: (n: number) => void): AsyncGenerator<string> {
+  const input = await openInput(file, onBytes);
+  let rest: Buffer | null = null;
+  /** Inside a line already yielded cut: drop bytes up to its end. */
+  let skipping = false;
+  const text = (buf: Buffer, from: number, to: number) => buf.toString('utf8', from, to > from && buf[to - 1] === 0x0d ? to - 1 : to);
+  try {
+    for await (const chunk of input as AsyncIterable<Buffer>) {
+      let buf: Buffer = rest ? Buffer.concat([rest, chunk]) : chunk;
+      if (skipping) {
+        const nl = buf.indexOf(0x0a);
+        if (nl < 0) continue;
+        buf = buf.subarray(nl + 1);
+        skipping = false;
+      }
+      let from = 0;
+      for (let i = buf.indexOf(0x0a); i >= 0; i = buf.indexOf(0x0a, from)) {
+        yield text(buf, from, i);
+        from = i + 1;
+      }
+      rest = from < buf.length ? buf.subarray(from) : null;
+      if (rest && rest.length > MAX_RECORD_BYTES) {
+        yield text(rest, 0, MAX_RECORD_BYTES + 1);
+        rest = null;
+        skipping = true;
+      }
+    }
+    if (rest && rest.length > 0) yield text(rest, 0, rest.length);
+  } finally {
+    input.destroy();
+  }
+}
+
+/**
  * Reads the documents of one file in `layout`: for JSON Lines one per non-blank line (`line`
  * 1-based); for JSON the document, or each element of a top-level array (`index` 0-based).
  * Unparseable lines and files become `{error}` items; reading goes on after a bad line.
@@ -66,7 +105,7 @@ export async function* readJsonDocuments(file: string, layout: JsonLayout, onByt
   if (layout === 'jsonl') {
     let line = 0;
     try {
-      for await (const text of readLines(file, onBytes)) {
+      for await (const text of splitLines(file, onBytes)) {
         line++;
         if (text.length > MAX_RECORD_BYTES) {
           yield { error: `line longer than ${MAX_RECORD_BYTES} characters`, origin: file, line };
