@@ -96,6 +96,7 @@ export function buildView(stored: StoredVulnerability, options: MergeOptions = {
     epss: epss?.score ?? null,
     cvssScore: v.primaryCvss?.baseScore ?? null,
     awaitingEpss: stored.awaitingEpss ?? false,
+    exploits: stored.exploits ?? 0,
   });
   return {
     ...v,
@@ -151,7 +152,8 @@ export function withAdvisories(view: VulnerabilityView, summaries: readonly Advi
  */
 function namedOnlyByAdvisories(cveId: string, summaries: readonly AdvisorySummary[]): StoredVulnerability {
   const dates = summaries.map((a) => a.published ?? a.modified).sort();
-  return { cveId, observations: [], kev: null, kevHint: null, epss: null, epssHistory: [], history: [], priority: 0, hasRecord: false, lastModified: dates[0] ?? '' };
+  const exploits = summaries.filter((a) => a.kind === 'exploit').length;
+  return { cveId, observations: [], kev: null, kevHint: null, epss: null, epssHistory: [], history: [], priority: 0, hasRecord: false, lastModified: dates[0] ?? '', exploits };
 }
 
 /**

@@ -186,6 +186,10 @@ describe.skipIf(!hasCorpus())('advisories in the API', () => {
     const view = await get<VulnerabilityView>(`/api/v1/cves/${exploit?.cves[0]}`);
     expect(view.exploits?.map((e) => e.id)).toContain(exploit?.id);
     expect(view.advisories?.map((a) => a.id)).not.toContain(exploit?.id);
+    // Its priority counts the exploit as the ranked list does (the stored score).
+    const stored = await api.store.getVulnerability(view.id);
+    expect(view.priority.score).toBe(stored?.priority);
+    if (!view.kev) expect(view.priority.factors.find((f) => f.name === 'exploit')?.contribution).toBeGreaterThan(0);
     const shown = view.exploits?.find((e) => e.id === exploit?.id);
     expect(shown).toEqual({ id: exploit?.id, source: 'exploitdb', url: exploit?.url, published: exploit?.published, ...exploit?.exploit });
   });
