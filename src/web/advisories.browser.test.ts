@@ -167,6 +167,12 @@ describe.skipIf(!hasCorpus() || !hasChromium())('advisories and exploits in a br
     await panel.waitFor();
     await panel.getByRole('link', { name: 'CERTFR-2024-AVI-0917' }).waitFor();
     expect(await panel.textContent()).toContain('CERT bulletin');
+    // The advisory list filtered on the CVE, as the API lists it.
+    await panel.getByRole('link', { name: 'Open in the advisory list' }).first().click();
+    await page.waitForURL(/\/ui\/advisories\?cve=CVE-2024-47575$/);
+    await page.getByTestId('advisory-row').first().waitFor();
+    const { items } = await api<{ items: { id: string }[] }>('/api/v1/advisories?cve=CVE-2024-47575');
+    expect(await page.getByTestId('advisory-row').locator('td:first-child a').allTextContents()).toEqual(items.map((a) => a.id));
   });
 
   it('shows GHSA-36p3-wjmg-h94x on the page of CVE-2022-22965 and opens it', async () => {

@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { rangeIntervals } from '../../web/src/advisory/affected.ts';
-import { type Block, type Inline, parseBlocks, parseInline, safeUrl } from '../../web/src/advisory/markdown.ts';
+import { type Block, type Inline, parseBlocks, parseInline } from '../../web/src/advisory/markdown.ts';
+import { safeUrl } from '../../web/src/advisory/url.ts';
 import type { AdvisoryRange } from '../../web/src/types-advisories.ts';
 import { corpusPath, hasCorpus } from '../testing/corpus.ts';
 

@@ -1,7 +1,7 @@
 /** Small pieces of the advisory pages: source and kind tags, worded severity, exploit facts, safe links. */
 import type { ComponentChildren } from 'preact';
 import { ADVISORY_SOURCES, type AdvisoryKind, KIND_LABELS } from '../types-advisories.ts';
-import { safeUrl } from './markdown.ts';
+import { safeUrl } from './url.ts';
 
 /** A link to another site (new tab, no referrer), or the plain text of a URL that is not http(s). */
 export function ExternalLink({ url, children, class: cls }: { url: string; children?: ComponentChildren; class?: string }) {

@@ -3,6 +3,7 @@
  * linked to its advisory page) and the sources' disagreements (`conflicts`, shown under the page's
  * heading where they cannot be missed).
  */
+import { useState } from 'preact/hooks';
 import { ExploitFacts, KindTag, sourceName } from '../advisory/ui.tsx';
 import { Panel } from '../components/ui.tsx';
 import { fmtDate } from '../format.ts';
@@ -39,7 +40,25 @@ export function ConflictsNotice({ v }: { v: CveView }) {
   );
 }
 
+/** How many advisories and exploits the panel shows before "Show all". */
+const SHOWN = 10;
+
+/** "Show all N" under a cut list, and the advisory list filtered on the CVE. */
+function More({ total, open, onOpen, listHref }: { total: number; open: boolean; onOpen: () => void; listHref: string }) {
+  return (
+    <p class="small more">
+      {total > SHOWN && !open && (
+        <button type="button" class="btn btn-quiet" onClick={onOpen}>
+          Show all {total}
+        </button>
+      )}{' '}
+      <Link href={listHref}>Open in the advisory list</Link>
+    </p>
+  );
+}
+
 export function AdvisoriesPanel({ v }: { v: CveView }) {
+  const [all, setAll] = useState(false);
   const advisories = [...(v.advisories ?? [])].sort((a, b) => (b.published ?? '').localeCompare(a.published ?? ''));
   const exploits = [...(v.exploits ?? [])].sort((a, b) => (b.published ?? '').localeCompare(a.published ?? ''));
   return (
@@ -52,7 +71,7 @@ export function AdvisoriesPanel({ v }: { v: CveView }) {
               <p class="muted">No stored advisory or bulletin names this CVE.</p>
             ) : (
               <ul class="adv-list" data-testid="cve-advisory-list">
-                {advisories.map((a) => (
+                {(all ? advisories : advisories.slice(0, SHOWN)).map((a) => (
                   <li key={a.id} data-testid="cve-advisory">
                     <div>
                       <Link href={href(`/advisories/${encodeURIComponent(a.id)}`)} class="mono">
@@ -67,6 +86,7 @@ export function AdvisoriesPanel({ v }: { v: CveView }) {
                 ))}
               </ul>
             )}
+            {advisories.length > 0 && <More total={advisories.length} open={all} onOpen={() => setAll(true)} listHref={href('/advisories', { cve: v.id })} />}
           </div>
           <div>
             <h3>Public exploits ({exploits.length})</h3>
@@ -74,7 +94,7 @@ export function AdvisoriesPanel({ v }: { v: CveView }) {
               <p class="muted">No public exploit stored for this CVE.</p>
             ) : (
               <ul class="adv-list" data-testid="cve-exploit-list">
-                {exploits.map((x) => (
+                {(all ? exploits : exploits.slice(0, SHOWN)).map((x) => (
                   <li key={x.id} data-testid="cve-exploit">
                     <div>
                       <Link href={href(`/advisories/${encodeURIComponent(x.id)}`)} class="mono">
@@ -89,6 +109,9 @@ export function AdvisoriesPanel({ v }: { v: CveView }) {
                   </li>
                 ))}
               </ul>
+            )}
+            {exploits.length > 0 && (
+              <More total={exploits.length} open={all} onOpen={() => setAll(true)} listHref={href('/advisories', { cve: v.id, kind: 'exploit' })} />
             )}
           </div>
         </div>

@@ -6,7 +6,7 @@
 import { request } from '../api.ts';
 import { AffectedPanel, CvesPanel, ExploitPanel, LinksPanel, RevisionsPanel, ScoringPanel } from '../advisory/Panels.tsx';
 import { RichText } from '../advisory/RichText.tsx';
-import { safeUrl } from '../advisory/markdown.ts';
+import { safeUrl } from '../advisory/url.ts';
 import { AdvisorySeverity, ExternalLink, KindTag, sourceName } from '../advisory/ui.tsx';
 import { ErrorBox, Loading, Panel } from '../components/ui.tsx';
 import { fmtDate, fmtDateTime } from '../format.ts';
