@@ -17,6 +17,7 @@
  * evaluated: the entry matches on the product and the reason says the version was not evaluated.
  */
 import { PackageURL } from 'packageurl-js';
+import { RE2JS, RE2Set } from 're2js';
 import { parseCpe23 } from '../enrich/cpe.ts';
 import { productKey } from '../enrich/product-key.ts';
 import type { Advisory, AdvisoryAffected } from '../model/advisory.ts';
@@ -118,9 +119,13 @@ export class AdvisoryIndex {
   readonly #cpes: Of<'cpe'>[] = [];
   readonly #purls = new Map<string, Of<'purl'>[]>();
   readonly #cves = new Map<string, Of<'cve'>[]>();
-  readonly #text: (Of<'keyword'> | Of<'regex'>)[] = [];
+  readonly #keywords: Of<'keyword'>[] = [];
+  /** Regex entries grouped by pattern; the groups run as one RE2 set (one pass per text), as in match.ts. */
+  readonly #regexes: Of<'regex'>[][] = [];
+  #regexSet: RE2Set | null = null;
 
   constructor(entries: Iterable<WatchEntry>) {
+    const regexGroups = new Map<string, Of<'regex'>[]>();
     for (const entry of entries) {
       let c: CompiledEntry;
       try {
@@ -136,7 +141,19 @@ export class AdvisoryIndex {
       } else if (c.kind === 'cpe') this.#cpes.push(c);
       else if (c.kind === 'purl') push(this.#purls, c.nameKey, c);
       else if (c.kind === 'cve') push(this.#cves, c.cveId, c);
-      else this.#text.push(c);
+      else if (c.kind === 'keyword') this.#keywords.push(c);
+      else push(regexGroups, c.entry.value, c);
+    }
+    this.#regexes.push(...regexGroups.values());
+    if (this.#regexes.length > 0) {
+      try {
+        const set = new RE2Set(RE2Set.UNANCHORED, RE2JS.CASE_INSENSITIVE);
+        for (const g of this.#regexes) set.add((g[0] as Of<'regex'>).entry.value);
+        set.compile();
+        this.#regexSet = set;
+      } catch {
+        this.#regexSet = null; // each pattern compiled alone: run them one by one
+      }
     }
   }
 
@@ -170,14 +187,16 @@ export class AdvisoryIndex {
       ['details', adv.details?.slice(0, TEXT_LIMIT)],
     ] as const) {
       if (!text) continue;
-      for (const c of this.#text) {
-        if (c.kind === 'keyword') {
-          const m = findKeyword(c, text);
-          if (m) add(c, 'text', field, around(text, m.start, m.end));
-        } else {
-          const m = c.re.matcher(text);
-          if (m.find()) add(c, 'text', field, around(text, m.start(), m.end()));
-        }
+      for (const c of this.#keywords) {
+        const m = findKeyword(c, text);
+        if (m) add(c, 'text', field, around(text, m.start, m.end));
+      }
+      if (this.#regexes.length === 0) continue;
+      for (const i of this.#regexSet ? this.#regexSet.match(text) : this.#regexes.keys()) {
+        const group = this.#regexes[i];
+        const m = group?.[0]?.re.matcher(text);
+        if (!group || !m?.find()) continue;
+        for (const c of group) add(c, 'text', field, around(text, m.start(), m.end()));
       }
     }
     return [...found].map(([entry, reasons]) => ({ entry, reasons }));
