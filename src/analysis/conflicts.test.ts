@@ -121,6 +121,25 @@ describe.skipIf(!hasCorpus())('findConflicts on real records', () => {
     expect(findConflicts(panos, [a])).toHaveLength(count);
   });
 
+  it("a document naming several CVEs rates the document: only a lower word is a conflict (RHSA-2024:0010's Important over 3 CVEs)", () => {
+    const rhsa = readJson('csaf', 'redhat', 'rhsa-2024_0010.json') as {
+      document: { aggregate_severity: { text: string } };
+      vulnerabilities: { cve: string }[];
+    };
+    const cves = rhsa.vulnerabilities.map((x) => ({ id: x.cve, origin: 'listed' as const }));
+    expect([rhsa.document.aggregate_severity.text, cves.length]).toEqual(['Important', 3]);
+    const doc = (severity: string, named = [...cves, { id: 'CVE-2024-8088', origin: 'listed' as const }]) =>
+      advisory({ id: 'RHSA-2024:0010', source: 'csaf', kind: 'vendor', severity, cves: named });
+    // Important (high) on a HIGH CVE: agrees; Critical over 4 CVEs: the worst of them, no claim about this one.
+    expect(findConflicts(zipfile, [doc(rhsa.document.aggregate_severity.text)])).toEqual([]);
+    expect(findConflicts(zipfile, [doc('Critical')])).toEqual([]);
+    // Critical naming only this CVE, or Low over all four: a disagreement.
+    expect(findConflicts(zipfile, [doc('Critical', [{ id: 'CVE-2024-8088', origin: 'listed' }])])[0]?.detail).toMatch(
+      /rates it Critical \(critical\), higher than/,
+    );
+    expect(findConflicts(zipfile, [doc('Low')])[0]?.detail).toMatch(/^CSAF advisory RHSA-2024:0010 rates its 4 CVEs Low \(low\), lower than the primary CVSS/);
+  });
+
   it('a CVE without CVSS (known from KEV only) has no severity conflict', () => {
     const bare: Vulnerability = { ...panos, cvss: [], primaryCvss: null, severity: null };
     expect(findConflicts(bare, [advisory({ id: 'GHSA-TEST-LOW', source: 'ghsa', kind: 'package', severity: 'LOW' })])).toEqual([]);

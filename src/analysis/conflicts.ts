@@ -4,7 +4,8 @@
  *
  * - `severity`: an advisory's severity word (GitHub `LOW`/`MODERATE`/`HIGH`/`CRITICAL`, a CSAF
  *   `aggregate_severity` such as Red Hat's `Low`/`Moderate`/`Important`/`Critical`) sits on another
- *   level than the CVE's primary CVSS severity. Words that name no level (a CERT's prose) are skipped.
+ *   level than the CVE's primary CVSS severity; for a document naming several CVEs, only a lower
+ *   level (its word rates the whole document). Words that name no level (a CERT's prose) are skipped.
  * - `vex`: a CSAF document lists a product as `not_affected` for this CVE (CSAF 2.0 §3.2.3.9
  *   `known_not_affected`) while the CVE's vulnerable CPEs or CVE 5 `affected` entries name that product.
  */
@@ -54,17 +55,23 @@ function sourceName(a: Pick<Advisory, 'source'>): string {
   }
 }
 
-/** A `severity` conflict of one advisory, or null when it agrees or states no level. */
+/**
+ * A `severity` conflict of one advisory, or null when it agrees or states no level. The severity
+ * of a document naming several CVEs rates the document (its worst: a CSAF aggregate severity, or
+ * the worst of its scores): it disagrees with one of them only when it is lower.
+ */
 function severityConflict(v: Vulnerability, a: Advisory): Conflict | null {
   const theirs = severityLevel(a.severity);
   const ours = severityLevel(v.severity);
   const cvss = v.primaryCvss;
   if (theirs === null || ours === null || cvss === null || theirs === ours) return null;
+  const named = new Set(a.cves.map((c) => c.id)).size;
+  if (named > 1 && theirs > ours) return null;
   return {
     kind: 'severity',
     sources: [a.id, cvss.scorer],
     detail:
-      `${sourceName(a)} advisory ${a.id} rates it ${a.severity} (${LEVEL_NAMES[theirs]}), ` +
+      `${sourceName(a)} advisory ${a.id} rates ${named > 1 ? `its ${named} CVEs` : 'it'} ${a.severity} (${LEVEL_NAMES[theirs]}), ` +
       `${theirs > ours ? 'higher' : 'lower'} than the primary CVSS ${cvss.version} score ${cvss.baseScore.toFixed(1)} by ${cvss.scorer} (${v.severity}).`,
   };
 }
