@@ -94,6 +94,8 @@ export function AdvisoryFilterForm({ initial, onApply }: { initial: AdvisoryFilt
             id="adv-cve"
             type="text"
             placeholder="CVE-2024-3400"
+            pattern="\s*[Cc][Vv][Ee]-\d{4}-\d{4,}\s*"
+            title="A CVE id: CVE-YYYY-NNNN"
             value={f.cve}
             onInput={(e) => set('cve', e.currentTarget.value)}
             autoComplete="off"
