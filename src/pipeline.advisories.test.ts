@@ -39,4 +39,24 @@ describe.skipIf(!hasCorpus())('advisories through the pipeline', () => {
     expect(second.advisories).toEqual({ created: 0, changed: 0, unchanged: 5500, stale: 0 });
     await store.close();
   });
+
+  it('a batch the store refuses stops the run before the next cursor, with the batches before it stored', async () => {
+    const all = certFrAdvisories().slice(0, 4000);
+    // The 3rd batch breaks a constraint (an unknown CVE origin) in its last document.
+    const bad = all.map((a, i) => (i === 2999 ? { ...a, cves: [{ id: 'CVE-2026-0001', origin: 'guessed' as 'text' }] } : a));
+    const store = openSqliteStore(':memory:');
+    const cursors: string[] = [];
+    const summary = emptySummary('certfr');
+    await expect(
+      consume(bulletins(bad), { store, log }, summary, {
+        onCursor: async (c) => {
+          cursors.push(c);
+        },
+      }),
+    ).rejects.toThrow(/CHECK constraint/);
+    expect(cursors).toEqual(['1000', '2000']);
+    expect(await store.countAdvisories({})).toBe(2000);
+    expect(summary.advisories).toEqual({ created: 2000, changed: 0, unchanged: 0, stale: 0 });
+    await store.close();
+  });
 });

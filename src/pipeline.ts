@@ -8,10 +8,11 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { diffVulnerabilities } from './analysis/diff.ts';
 import { type MergeIssue, type MergeOptions, type MergeResult, mergeVulnerability } from './analysis/merge.ts';
+import type { Advisory } from './model/advisory.ts';
 import type { VulnObservation } from './model/vulnerability.ts';
 import { type HttpClient, messageWithCauses } from './sources/http.ts';
 import type { ImportOptions, RecordLocation, Source, SourceEvent } from './sources/types.ts';
-import type { EpssImportResult, KevImportResult, MergeState, Store, VulnWrite } from './store/types.ts';
+import type { AdvisorySaveResult, EpssImportResult, KevImportResult, MergeState, Store, VulnWrite } from './store/types.ts';
 
 /** What the pipeline needs. */
 export interface PipelineDeps {
@@ -201,6 +202,49 @@ class BatchWriter {
   }
 }
 
+/**
+ * Stores advisory batches with one save in flight: the source reads and maps the next batch while
+ * the store (its worker) writes this one. CERT-FR's corpus: ~1.9 s of the caller's CPU and ~1 s of
+ * the worker's for 15.7k bulletins, so overlapping them takes the import from the sum to the larger.
+ */
+class AdvisoryWriter {
+  #saving: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly deps: PipelineDeps,
+    private readonly summary: RunSummary,
+  ) {}
+
+  /** Waits for the batch before (rethrowing its failure), then sends this one. */
+  async add(records: Advisory[]): Promise<void> {
+    await this.#saving;
+    const saving = this.deps.store.saveAdvisories(records).then((r) => countAdvisories(this.summary, records.length, r));
+    saving.catch(() => {}); // awaited by the next add or flush; only kept from counting as unhandled meanwhile
+    this.#saving = saving;
+  }
+
+  /** Waits until every batch sent is stored (rethrowing a failure). */
+  flush(): Promise<void> {
+    return this.#saving;
+  }
+}
+
+/** Adds one stored advisory batch to the summary (its own counts and the run's). */
+function countAdvisories(summary: RunSummary, read: number, r: AdvisorySaveResult): void {
+  summary.read += read;
+  summary.stored += r.created + r.changed;
+  summary.created += r.created;
+  summary.changed += r.changed;
+  summary.unchanged += r.unchanged;
+  summary.stale += r.stale;
+  const a = summary.advisories ?? { created: 0, changed: 0, unchanged: 0, stale: 0 };
+  summary.advisories = a;
+  a.created += r.created;
+  a.changed += r.changed;
+  a.unchanged += r.unchanged;
+  a.stale += r.stale;
+}
+
 /** Consumes a source's events into the store; saves each cursor through `onCursor`. */
 export async function consume(
   events: AsyncIterable<SourceEvent>,
@@ -209,10 +253,13 @@ export async function consume(
   hooks: PipelineHooks & { onCursor?: (cursor: string) => Promise<void> } = {},
 ): Promise<RunSummary> {
   const writer = new BatchWriter(deps, summary);
+  const advisories = new AdvisoryWriter(deps, summary);
   try {
     for await (const ev of events) {
-      // Anything but records needs every record before it stored (a cursor above all).
+      // Anything but records needs every record before it stored (a cursor above all); advisories
+      // are stored after the CVE records before them (an exploit's count lands on the rows those created).
       if (ev.type !== 'vulns' && ev.type !== 'progress' && ev.type !== 'rejected') await writer.flush();
+      if (ev.type !== 'advisories' && ev.type !== 'progress' && ev.type !== 'rejected') await advisories.flush();
       switch (ev.type) {
         case 'vulns':
           await writer.add(ev.records);
@@ -234,24 +281,9 @@ export async function consume(
           summary.kev.push(r);
           break;
         }
-        case 'advisories': {
-          // Stored after the CVE records before them (flushed above): an exploit's count lands on
-          // the CVE rows those records created.
-          const r = await deps.store.saveAdvisories(ev.records);
-          summary.read += ev.records.length;
-          summary.stored += r.created + r.changed;
-          summary.created += r.created;
-          summary.changed += r.changed;
-          summary.unchanged += r.unchanged;
-          summary.stale += r.stale;
-          const a = summary.advisories ?? { created: 0, changed: 0, unchanged: 0, stale: 0 };
-          summary.advisories = a;
-          a.created += r.created;
-          a.changed += r.changed;
-          a.unchanged += r.unchanged;
-          a.stale += r.stale;
+        case 'advisories':
+          await advisories.add(ev.records);
           break;
-        }
         case 'rejected':
           summary.rejected.push({ where: ev.where, reason: ev.reason });
           deps.log.warn({ ...ev.where, reason: ev.reason }, 'rejected');
@@ -268,6 +300,7 @@ export async function consume(
     }
   } finally {
     await writer.flush();
+    await advisories.flush();
   }
   return summary;
 }
