@@ -8,7 +8,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { detectJsonLayout, type JsonDocument, readJsonDocuments } from './json-documents.ts';
+import { createLogger } from '../log.ts';
+import type { Advisory } from '../model/advisory.ts';
+import { detectJsonLayout, importJsonDocuments, type JsonDocument, readJsonDocuments } from './json-documents.ts';
+import type { SourceEvent } from './types.ts';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'vigil-jsondocs-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -65,5 +68,40 @@ describe('readJsonDocuments', () => {
       { value: { n: 1 }, origin: 'e.json', index: 0 },
       { value: { n: 2 }, origin: 'e.json', index: 1 },
     ]);
+  });
+});
+
+describe('importJsonDocuments', () => {
+  const file = path.join(tmp, 'many.jsonl');
+  writeFileSync(file, Array.from({ length: 50 }, (_, i) => JSON.stringify({ n: i + 1 })).join('\n'));
+  const opts = (onParse?: (n: number) => void) => ({
+    sourceId: 'test',
+    looksLike: (head: string) => head.startsWith('{"n"'),
+    expected: 'numbers',
+    batchSize: 10,
+    parse(value: unknown, origin: string, fallback?: string) {
+      const n = (value as { n: number }).n;
+      onParse?.(n);
+      if (n % 7 === 0) return { rejected: { where: { origin, record: fallback ?? '?', field: 'n' }, reason: 'multiple of 7' } };
+      return { advisory: { id: `N-${n}`, source: 'test', kind: 'bulletin', title: String(n), modified: '2026-01-01T00:00:00.000Z', aliases: [], cves: [], affected: [], references: [] } satisfies Advisory };
+    },
+  });
+
+  it('yields batches, rejections and progress in file order (reading ahead of the consumer)', async () => {
+    const events: SourceEvent[] = [];
+    for await (const e of importJsonDocuments([file], { log: createLogger('silent') }, opts())) events.push(e);
+    const kinds = events.map((e) => (e.type === 'advisories' ? `a${e.records.length}` : e.type === 'rejected' ? `r:${e.where.record}` : e.type));
+    expect(kinds).toEqual(['r:line 7', 'a10', 'progress', 'r:line 14', 'r:line 21', 'a10', 'progress', 'r:line 28', 'a10', 'progress', 'r:line 35', 'r:line 42', 'a10', 'progress', 'r:line 49', 'a3', 'progress']);
+    expect(events.flatMap((e) => (e.type === 'advisories' ? e.records.map((a) => a.id) : []))).toHaveLength(43);
+  });
+
+  it('stops reading soon after the consumer stops', async () => {
+    let parsed = 0;
+    for await (const e of importJsonDocuments([file], { log: createLogger('silent') }, opts(() => parsed++))) {
+      if (e.type === 'advisories') break;
+    }
+    // The first batch (10 advisories, one rejection) plus at most the read-ahead of 4 events.
+    expect(parsed).toBeGreaterThanOrEqual(11);
+    expect(parsed).toBeLessThan(50);
   });
 });

