@@ -124,6 +124,14 @@ describe.skipIf(!hasCorpus())('CERT-FR per-bulletin JSON files', () => {
     ]);
   });
 
+  it('an alert (…-ALE-…) is kind alert with its page under /alerte/', async () => {
+    // No real alert JSON is in the corpus (the mirror holds avis only): a real avis renamed.
+    const doc = JSON.parse(readFileSync(corpusPath('cert-fr', 'avis', '2026', 'CERTFR-2026-AVI-0001.json'), 'utf8'));
+    doc.reference = 'CERTFR-2026-ALE-001';
+    const [a] = advisoriesOf(await collect([write('ale.json', JSON.stringify(doc, null, 2))]));
+    expect([a?.id, a?.kind, a?.url]).toEqual(['CERTFR-2026-ALE-001', 'alert', 'https://www.cert.ssi.gouv.fr/alerte/CERTFR-2026-ALE-001/']);
+  });
+
   it('reads the avis folder (616 files) into the same records as the JSON Lines file', async () => {
     const folder = advisoriesOf(await collect([avis()]));
     expect(folder).toHaveLength(616);
