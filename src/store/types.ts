@@ -119,7 +119,7 @@ export interface AdvisoryQuery {
   text?: string;
   /** Published (or, without a date, modified) on or after this date (`YYYY-MM-DD` or ISO 8601). */
   since?: string;
-  /** Newest first by published, then id. Default 50, at most 500. */
+  /** Page size: default 50, at most 500. The order is newest first: `published ?? modified` descending, then id descending. */
   limit?: number;
   /** Continue after this row (keyset paging): its `published ?? modified` and id. */
   after?: { published: string; id: string };
