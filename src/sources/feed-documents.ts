@@ -51,7 +51,12 @@ export async function* syncFeedDocuments(opts: FeedDocumentsOptions, ctx: SyncCo
   const since = ctx.cursor ?? ctx.storedUntil ?? null;
   const planned = new Map<string, Planned>();
   for (const url of opts.feeds) {
-    const res = await ctx.http.get(url, { sourceId, rateLimit, signal: ctx.signal, headers: { accept: 'application/rss+xml, application/xml;q=0.9, */*;q=0.1' } });
+    const res = await ctx.http.get(url, {
+      sourceId,
+      rateLimit,
+      signal: ctx.signal,
+      headers: { accept: 'application/rss+xml, application/xml;q=0.9, */*;q=0.1' },
+    });
     if (!res) throw new SourceUnavailableError(sourceId, `GET ${url}: HTTP 404 (has the feed moved?)`);
     let parsed: ReturnType<typeof parseRss>;
     try {

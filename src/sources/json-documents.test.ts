@@ -51,7 +51,10 @@ describe('readJsonDocuments', () => {
     // "é" is 2 bytes: 'x' * (1 MiB - 10) puts one across the first chunk boundary.
     const long = { t: `${'x'.repeat((1 << 20) - 10)}${'é'.repeat(20)}` };
     const text = `${JSON.stringify(long)}\n{"n":2}\n`;
-    for (const [name, body] of [['b.jsonl', text], ['b.bin', gzipSync(text)]] as const) {
+    for (const [name, body] of [
+      ['b.jsonl', text],
+      ['b.bin', gzipSync(text)],
+    ] as const) {
       const docs = await read(name, body, 'jsonl');
       expect(docs.map((d) => ('value' in d ? d.value : d))).toEqual([long, { n: 2 }]);
     }
@@ -83,7 +86,19 @@ describe('importJsonDocuments', () => {
       const n = (value as { n: number }).n;
       onParse?.(n);
       if (n % 7 === 0) return { rejected: { where: { origin, record: fallback ?? '?', field: 'n' }, reason: 'multiple of 7' } };
-      return { advisory: { id: `N-${n}`, source: 'test', kind: 'bulletin', title: String(n), modified: '2026-01-01T00:00:00.000Z', aliases: [], cves: [], affected: [], references: [] } satisfies Advisory };
+      return {
+        advisory: {
+          id: `N-${n}`,
+          source: 'test',
+          kind: 'bulletin',
+          title: String(n),
+          modified: '2026-01-01T00:00:00.000Z',
+          aliases: [],
+          cves: [],
+          affected: [],
+          references: [],
+        } satisfies Advisory,
+      };
     },
   });
 
@@ -91,13 +106,35 @@ describe('importJsonDocuments', () => {
     const events: SourceEvent[] = [];
     for await (const e of importJsonDocuments([file], { log: createLogger('silent') }, opts())) events.push(e);
     const kinds = events.map((e) => (e.type === 'advisories' ? `a${e.records.length}` : e.type === 'rejected' ? `r:${e.where.record}` : e.type));
-    expect(kinds).toEqual(['r:line 7', 'a10', 'progress', 'r:line 14', 'r:line 21', 'a10', 'progress', 'r:line 28', 'a10', 'progress', 'r:line 35', 'r:line 42', 'a10', 'progress', 'r:line 49', 'a3', 'progress']);
+    expect(kinds).toEqual([
+      'r:line 7',
+      'a10',
+      'progress',
+      'r:line 14',
+      'r:line 21',
+      'a10',
+      'progress',
+      'r:line 28',
+      'a10',
+      'progress',
+      'r:line 35',
+      'r:line 42',
+      'a10',
+      'progress',
+      'r:line 49',
+      'a3',
+      'progress',
+    ]);
     expect(events.flatMap((e) => (e.type === 'advisories' ? e.records.map((a) => a.id) : []))).toHaveLength(43);
   });
 
   it('stops reading soon after the consumer stops', async () => {
     let parsed = 0;
-    for await (const e of importJsonDocuments([file], { log: createLogger('silent') }, opts(() => parsed++))) {
+    for await (const e of importJsonDocuments(
+      [file],
+      { log: createLogger('silent') },
+      opts(() => parsed++),
+    )) {
       if (e.type === 'advisories') break;
     }
     // The first batch (10 advisories, one rejection) plus at most the read-ahead of 4 events.

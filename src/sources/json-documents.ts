@@ -11,9 +11,7 @@ import { decodeText, describeHead, listFiles, MAX_RECORD_BYTES, openInput, readH
 import type { RecordLocation, SourceContext, SourceEvent } from './types.ts';
 
 /** One document read, or why a line/file could not be: `where` locates it for a `rejected` event. */
-export type JsonDocument =
-  | { value: unknown; origin: string; line?: number; index?: number }
-  | { error: string; origin: string; line?: number };
+export type JsonDocument = { value: unknown; origin: string; line?: number; index?: number } | { error: string; origin: string; line?: number };
 
 /** How a file holds its documents. */
 export type JsonLayout = 'json' | 'jsonl';

@@ -32,7 +32,9 @@ describe('parseRssDate', () => {
 
 describe('parseRss', () => {
   it('reads items (CDATA titles, one item alone) and reports bad ones by position and field', () => {
-    const one = parseRss('<rss version="2.0"><channel><item><title><![CDATA[A & B]]></title><link> https://x.example/a/ </link><pubDate>Mon, 02 Feb 2026 14:05:00 +0000</pubDate></item></channel></rss>');
+    const one = parseRss(
+      '<rss version="2.0"><channel><item><title><![CDATA[A & B]]></title><link> https://x.example/a/ </link><pubDate>Mon, 02 Feb 2026 14:05:00 +0000</pubDate></item></channel></rss>',
+    );
     expect(one).toEqual({ items: [{ title: 'A & B', link: 'https://x.example/a/', published: '2026-02-02T14:05:00.000Z' }], problems: [] });
     const mixed = parseRss(
       '<rss><channel><item><link>ftp://x.example/b</link><pubDate>Mon, 02 Feb 2026 14:05:00 +0000</pubDate></item><item><link>https://x.example/c</link></item><item><title>ok</title><link>https://x.example/d</link><pubDate>Tue, 03 Feb 2026 08:00:00 GMT</pubDate></item></channel></rss>',

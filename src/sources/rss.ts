@@ -28,7 +28,22 @@ export interface RssItemProblem {
  * Time zones RFC 822 §5.1 names (and the two CERT-EU's CMS may print), in minutes east of UTC.
  * Military one-letter zones are left out: RFC 1123 §5.2.14 says they were defined wrongly.
  */
-const ZONES: Record<string, number> = { UT: 0, UTC: 0, GMT: 0, Z: 0, EST: -300, EDT: -240, CST: -360, CDT: -300, MST: -420, MDT: -360, PST: -480, PDT: -420, CET: 60, CEST: 120 };
+const ZONES: Record<string, number> = {
+  UT: 0,
+  UTC: 0,
+  GMT: 0,
+  Z: 0,
+  EST: -300,
+  EDT: -240,
+  CST: -360,
+  CDT: -300,
+  MST: -420,
+  MDT: -360,
+  PST: -480,
+  PDT: -420,
+  CET: 60,
+  CEST: 120,
+};
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 const RFC822 = /^(?:[A-Za-z]{3},\s*)?(\d{1,2})\s+([A-Za-z]{3})\s+(\d{2}|\d{4})\s+(\d{2}):(\d{2})(?::(\d{2}))?\s*([A-Za-z]{1,4}|[+-]\d{4})?$/;
 
@@ -58,12 +73,20 @@ export function parseRssDate(value: string): string | null {
 }
 
 /** Text of an element that may carry attributes or CDATA (fast-xml-parser puts it in `#text`). */
-const XmlText = z.preprocess((v) => (v !== null && typeof v === 'object' && '#text' in v ? (v as { '#text': unknown })['#text'] : v), z.union([z.string(), z.number()]).transform(String));
+const XmlText = z.preprocess(
+  (v) => (v !== null && typeof v === 'object' && '#text' in v ? (v as { '#text': unknown })['#text'] : v),
+  z.union([z.string(), z.number()]).transform(String),
+);
 
 /** One `<item>`: `link` must be an absolute http(s) URL and `pubDate` an RFC 822 date-time. */
 export const RssFeedItem = z.object({
   title: XmlText.optional().default(''),
-  link: XmlText.pipe(z.string().trim().pipe(z.url({ protocol: /^https?$/ }))),
+  link: XmlText.pipe(
+    z
+      .string()
+      .trim()
+      .pipe(z.url({ protocol: /^https?$/ })),
+  ),
   pubDate: XmlText.transform((s, ctx) => {
     const iso = parseRssDate(s);
     if (iso === null) {

@@ -65,7 +65,9 @@ describe.skipIf(!hasCorpus())('CERT-EU import of the real advisories', () => {
         { id: 'CVE-2026-1340', origin: 'text' },
       ],
       affected: [],
-      references: [{ url: 'https://forums.ivanti.com/s/article/Security-Advisory-Ivanti-Endpoint-Manager-Mobile-EPMM-CVE-2026-1281-CVE-2026-1340?language=en_US' }],
+      references: [
+        { url: 'https://forums.ivanti.com/s/article/Security-Advisory-Ivanti-Endpoint-Manager-Mobile-EPMM-CVE-2026-1281-CVE-2026-1340?language=en_US' },
+      ],
       url: 'https://cert.europa.eu/publications/security-advisories/2026-001/',
     });
   });
@@ -92,7 +94,10 @@ describe.skipIf(!hasCorpus())('CERT-EU import of the real advisories', () => {
 
 describe.skipIf(!hasCorpus())('CERT-EU bad input', () => {
   it('rejects bad advisories by serial number and field and keeps the rest', async () => {
-    const docs = gunzipSync(readFileSync(jsonl())).toString('utf8').split('\n', 8).map((l) => JSON.parse(l));
+    const docs = gunzipSync(readFileSync(jsonl()))
+      .toString('utf8')
+      .split('\n', 8)
+      .map((l) => JSON.parse(l));
     docs[1].publish_date = '2017-02-09 15:39:00';
     docs[2].title = 42;
     docs[3].content_markdown = { text: 'x' };
@@ -136,8 +141,16 @@ describe('CERT-EU field parsers', () => {
 
   it.each([
     // 2026-001: ISO dates; 2020-005: "Month D, YYYY"; 2022-068 has no front matter.
-    ["---    \ntitle: 'Critical vulnerabilities in Ivanti EPMM'\nnumber: '2026-001'\nversion: '1.0'\noriginal_date: '2026-01-29'\ndate: '2026-01-30'\n---\n\n_History:_", { number: '2026-001', date: '2026-01-30' }, '_History:_'],
-    ["---\ntitle: 'x'\nversion: '1.1'\nnumber: '2020-005'\ndate: 'January 21, 2020'\n---\n\n# Summary", { number: '2020-005', date: 'January 21, 2020' }, '# Summary'],
+    [
+      "---    \ntitle: 'Critical vulnerabilities in Ivanti EPMM'\nnumber: '2026-001'\nversion: '1.0'\noriginal_date: '2026-01-29'\ndate: '2026-01-30'\n---\n\n_History:_",
+      { number: '2026-001', date: '2026-01-30' },
+      '_History:_',
+    ],
+    [
+      "---\ntitle: 'x'\nversion: '1.1'\nnumber: '2020-005'\ndate: 'January 21, 2020'\n---\n\n# Summary",
+      { number: '2020-005', date: 'January 21, 2020' },
+      '# Summary',
+    ],
     ['# Summary\n\ntext', {}, '# Summary\n\ntext'],
   ])('front matter %#', (markdown, front, body) => {
     const r = splitFrontMatter(markdown);
@@ -146,7 +159,8 @@ describe('CERT-EU field parsers', () => {
   });
 
   it('history lines in both separators (" -- " and ": ") and one-digit days', () => {
-    const body = '_History:_\n\n* _28/06/2017 --- v1.0: Initial publication_\n* _29/06/2017 --- v1.1: Some corrections_\n* _5/07/2017 --- v1.2 -- Update_\n\n# Summary';
+    const body =
+      '_History:_\n\n* _28/06/2017 --- v1.0: Initial publication_\n* _29/06/2017 --- v1.1: Some corrections_\n* _5/07/2017 --- v1.2 -- Update_\n\n# Summary';
     expect(historyRevisions(body)).toEqual([
       { date: '2017-06-28T00:00:00.000Z', description: 'v1.0: Initial publication' },
       { date: '2017-06-29T00:00:00.000Z', description: 'v1.1: Some corrections' },
@@ -155,7 +169,8 @@ describe('CERT-EU field parsers', () => {
   });
 
   it('references with and without a label, tabs, and nothing outside the References section', () => {
-    const body = '# Summary\n\n[9] <https://not.a/reference>\n\n# References\n\n[1] <https://a.example/1>\n[2] Cisco --- <https://b.example/2>\n[3]\t<https://c.example/3>\n[4] CVE-2017-0199 <https://d.example/4>';
+    const body =
+      '# Summary\n\n[9] <https://not.a/reference>\n\n# References\n\n[1] <https://a.example/1>\n[2] Cisco --- <https://b.example/2>\n[3]\t<https://c.example/3>\n[4] CVE-2017-0199 <https://d.example/4>';
     expect(referenceLinks(body)).toEqual([
       { url: 'https://a.example/1' },
       { url: 'https://b.example/2', title: 'Cisco' },
@@ -165,6 +180,8 @@ describe('CERT-EU field parsers', () => {
   });
 
   it('description HTML to text', () => {
-    expect(htmlToText('On 29 January 2026, Ivanti <b>released</b> an &amp; advisory.<br>\nSecond line &#8211; <i>x</i>&lt;y&gt;<br>\n')).toBe('On 29 January 2026, Ivanti released an & advisory.\n\nSecond line – x<y>');
+    expect(htmlToText('On 29 January 2026, Ivanti <b>released</b> an &amp; advisory.<br>\nSecond line &#8211; <i>x</i>&lt;y&gt;<br>\n')).toBe(
+      'On 29 January 2026, Ivanti released an & advisory.\n\nSecond line – x<y>',
+    );
   });
 });

@@ -9,8 +9,19 @@ import { looksLikeCerteu, parseCerteuAdvisory } from './map.ts';
 import { type CerteuConfig, CerteuConfigSchema } from './schema.ts';
 import { syncCerteu } from './sync.ts';
 
-export { CerteuConfigSchema, type CerteuConfig, CerteuAdvisoryJson, type CerteuAdvisoryData, CERTEU_SERIAL } from './schema.ts';
-export { certeuId, certeuPageUrl, certeuPublishDate, certeuToAdvisory, historyRevisions, htmlToText, looksLikeCerteu, parseCerteuAdvisory, referenceLinks, splitFrontMatter } from './map.ts';
+export {
+  certeuId,
+  certeuPageUrl,
+  certeuPublishDate,
+  certeuToAdvisory,
+  historyRevisions,
+  htmlToText,
+  looksLikeCerteu,
+  parseCerteuAdvisory,
+  referenceLinks,
+  splitFrontMatter,
+} from './map.ts';
+export { CERTEU_SERIAL, type CerteuAdvisoryData, CerteuAdvisoryJson, type CerteuConfig, CerteuConfigSchema } from './schema.ts';
 export { syncCerteu } from './sync.ts';
 
 const SOURCE_ID = 'certeu';

@@ -64,7 +64,10 @@ export function splitFrontMatter(markdown: string): { front: Record<string, unkn
     if (!(err instanceof Error && err.name.startsWith('YAML'))) throw err;
     front = {}; // a broken header does not lose the advisory: its dates come from publish_date
   }
-  return { front: front !== null && typeof front === 'object' ? (front as Record<string, unknown>) : {}, body: markdown.slice(m[0].length).replace(/^\s+/, '') };
+  return {
+    front: front !== null && typeof front === 'object' ? (front as Record<string, unknown>) : {},
+    body: markdown.slice(m[0].length).replace(/^\s+/, ''),
+  };
 }
 
 /** `* _30/01/2026 --- v1.0 -- Initial publication_` lines of the `_History:_` list. */
@@ -136,7 +139,11 @@ export function certeuToAdvisory(a: CerteuAdvisoryData, published: string): Advi
  * Validates one document and maps it; a rejection names the advisory by `serial_number` (else
  * `fallback`, e.g. `line 12`) and the first failing field.
  */
-export function parseCerteuAdvisory(value: unknown, origin: string, fallback?: string): { advisory: Advisory } | { rejected: { where: RecordLocation; reason: string } } {
+export function parseCerteuAdvisory(
+  value: unknown,
+  origin: string,
+  fallback?: string,
+): { advisory: Advisory } | { rejected: { where: RecordLocation; reason: string } } {
   const serial = (value as { serial_number?: unknown } | null)?.serial_number;
   const record = typeof serial === 'string' && serial.length > 0 && serial.length < 32 ? serial : fallback;
   const where = (field?: string): RecordLocation => ({ origin, ...(record !== undefined ? { record } : {}), ...(field ? { field } : {}) });

@@ -44,7 +44,10 @@ function samples(): Sample[] {
 function rss(items: Sample[]): string {
   const body = [...items]
     .reverse()
-    .map((i) => `<item><title><![CDATA[Advisory ${i.serial}]]></title><link>https://cert.europa.eu/publications/security-advisories/${i.serial}</link><pubDate>${i.pubDate}</pubDate></item>`)
+    .map(
+      (i) =>
+        `<item><title><![CDATA[Advisory ${i.serial}]]></title><link>https://cert.europa.eu/publications/security-advisories/${i.serial}</link><pubDate>${i.pubDate}</pubDate></item>`,
+    )
     .join('\n');
   return `<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel><title>CERT-EU Security Advisories</title>\n${body}\n</channel></rss>`;
 }
@@ -75,9 +78,15 @@ describe.skipIf(!hasCorpus())('CERT-EU live sync against a fake upstream', () =>
   }
   async function run(up: Upstream, cursor: string | null): Promise<{ events: SourceEvent[]; error?: unknown }> {
     const events: SourceEvent[] = [];
-    const ctx = { log, cursor, http: new HttpClient({ minBackoffSeconds: 0.01, maxBackoffSeconds: 1, retries: 2 }), now: () => new Date('2026-02-22T00:00:00Z') };
+    const ctx = {
+      log,
+      cursor,
+      http: new HttpClient({ minBackoffSeconds: 0.01, maxBackoffSeconds: 1, retries: 2 }),
+      now: () => new Date('2026-02-22T00:00:00Z'),
+    };
     try {
-      for await (const e of certeuSource.sync(CerteuConfigSchema.parse({ baseUrl: up.baseUrl, rateLimit: { requests: 1000, perSeconds: 1 } }), ctx)) events.push(e);
+      for await (const e of certeuSource.sync(CerteuConfigSchema.parse({ baseUrl: up.baseUrl, rateLimit: { requests: 1000, perSeconds: 1 } }), ctx))
+        events.push(e);
     } catch (error) {
       return { events, error };
     }
@@ -120,7 +129,11 @@ describe.skipIf(!hasCorpus())('CERT-EU live sync against a fake upstream', () =>
     try {
       const up = await serve(items);
       const broken = items[12] as Sample;
-      up.fault({ kind: 'body', body: '{"file_item": {"filepath": "security-advisories", "filen', pathPrefix: `/publications/security-advisories/${broken.serial}/` });
+      up.fault({
+        kind: 'body',
+        body: '{"file_item": {"filepath": "security-advisories", "filen',
+        pathPrefix: `/publications/security-advisories/${broken.serial}/`,
+      });
       const { events } = await run(up, null);
       const rejected = events.flatMap((e) => (e.type === 'rejected' ? [e] : []));
       expect(rejected.map((r) => [r.where.record, r.where.field ?? null])).toEqual([

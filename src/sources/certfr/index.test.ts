@@ -110,7 +110,11 @@ describe.skipIf(!hasCorpus())('CERT-FR per-bulletin JSON files', () => {
       risks: ["Atteinte à l'intégrité des données", 'Déni de service'],
       references: [],
       vendorAdvisories: [
-        { url: 'https://www.suse.com/support/update/announcement/2025/suse-su-20254530-1', title: 'Bulletin de sécurité SUSE SUSE-SU-2025:4530-1', published: '2025-12-29' },
+        {
+          url: 'https://www.suse.com/support/update/announcement/2025/suse-su-20254530-1',
+          title: 'Bulletin de sécurité SUSE SUSE-SU-2025:4530-1',
+          published: '2025-12-29',
+        },
       ],
       url: 'https://www.cert.ssi.gouv.fr/avis/CERTFR-2026-AVI-0001/',
       aliases: [],
@@ -140,11 +144,18 @@ describe.skipIf(!hasCorpus())('CERT-FR per-bulletin JSON files', () => {
   }, 120_000);
 
   it('reads a JSON array, a compact one-line bulletin and a gzipped copy whatever their names', async () => {
-    const docs = ['CERTFR-2026-AVI-0001', 'CERTFR-2026-AVI-0002'].map((r) => JSON.parse(readFileSync(corpusPath('cert-fr', 'avis', '2026', `${r}.json`), 'utf8')));
+    const docs = ['CERTFR-2026-AVI-0001', 'CERTFR-2026-AVI-0002'].map((r) =>
+      JSON.parse(readFileSync(corpusPath('cert-fr', 'avis', '2026', `${r}.json`), 'utf8')),
+    );
     const array = write('two.json', JSON.stringify(docs, null, 2));
     const compact = write('one.json', JSON.stringify(docs[1]));
     const gz = write('bulletin.dat', gzipSync(JSON.stringify(docs[0], null, 2)));
-    expect(advisoriesOf(await collect([array, compact, gz])).map((a) => a.id)).toEqual(['CERTFR-2026-AVI-0001', 'CERTFR-2026-AVI-0002', 'CERTFR-2026-AVI-0002', 'CERTFR-2026-AVI-0001']);
+    expect(advisoriesOf(await collect([array, compact, gz])).map((a) => a.id)).toEqual([
+      'CERTFR-2026-AVI-0001',
+      'CERTFR-2026-AVI-0002',
+      'CERTFR-2026-AVI-0002',
+      'CERTFR-2026-AVI-0001',
+    ]);
   });
 });
 

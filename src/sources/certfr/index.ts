@@ -10,8 +10,8 @@ import { looksLikeCertfr, parseCertfrBulletin } from './map.ts';
 import { type CertfrConfig, CertfrConfigSchema } from './schema.ts';
 import { syncCertfr } from './sync.ts';
 
-export { CertfrConfigSchema, type CertfrConfig, CertfrBulletin, type CertfrBulletinJson, CERTFR_REFERENCE } from './schema.ts';
 export { certfrDateToIso, certfrPageUrl, certfrToAdvisory, looksLikeCertfr, parseCertfrBulletin } from './map.ts';
+export { CERTFR_REFERENCE, CertfrBulletin, type CertfrBulletinJson, type CertfrConfig, CertfrConfigSchema } from './schema.ts';
 export { syncCertfr } from './sync.ts';
 
 const SOURCE_ID = 'certfr';

@@ -42,8 +42,15 @@ describe.skipIf(!hasCorpus())('CERT-FR and CERT-EU imports through the pipeline 
     // CVE-2024-8963: listed by 0796, found only in the text of 0784 and 0851.
     const stored = await store.getAdvisory('CERTFR-2025-AVI-0969');
     expect(stored?.advisory.cves).toHaveLength(1924);
-    expect((await store.advisoriesForCve('CVE-2024-8963')).map((a) => a.id).sort()).toEqual(['CERTFR-2024-AVI-0784', 'CERTFR-2024-AVI-0796', 'CERTFR-2024-AVI-0851']);
-    expect((await store.getAdvisory('CERTFR-2024-AVI-0784'))?.advisory.cves.find((c) => c.id === 'CVE-2024-8963')).toEqual({ id: 'CVE-2024-8963', origin: 'text' });
+    expect((await store.advisoriesForCve('CVE-2024-8963')).map((a) => a.id).sort()).toEqual([
+      'CERTFR-2024-AVI-0784',
+      'CERTFR-2024-AVI-0796',
+      'CERTFR-2024-AVI-0851',
+    ]);
+    expect((await store.getAdvisory('CERTFR-2024-AVI-0784'))?.advisory.cves.find((c) => c.id === 'CVE-2024-8963')).toEqual({
+      id: 'CVE-2024-8963',
+      origin: 'text',
+    });
   });
 
   it('stores all 561 CERT-EU advisories (the one without content too); a second import changes nothing', async () => {

@@ -12,7 +12,10 @@ export const CertfrConfigSchema = z.object({
   /** The site (or a mirror with the same paths): feeds at `/avis/feed/`, `/alerte/feed/`; bulletins at `/<section>/<REF>/json/`. */
   baseUrl: ConfiguredUrl.default('https://www.cert.ssi.gouv.fr'),
   /** Which feeds to follow: `avis` (security bulletins, `…-AVI-…`) and `alerte` (alerts, `…-ALE-…`). */
-  feeds: z.array(z.enum(['avis', 'alerte'])).min(1).default(['avis', 'alerte']),
+  feeds: z
+    .array(z.enum(['avis', 'alerte']))
+    .min(1)
+    .default(['avis', 'alerte']),
   /** Request-rate cap (ANSSI states no limit; a sync makes one request per new bulletin, so stay polite). */
   rateLimit: z.object({ requests: z.number().int().min(1), perSeconds: z.number().positive() }).default({ requests: 2, perSeconds: 1 }),
 });
@@ -56,7 +59,17 @@ export const CertfrBulletin = z.object({
     .min(1, 'no revision: the bulletin has no date'),
   risks: z.array(z.object({ description: Nullable })).default([]),
   vendor_advisories: z
-    .array(z.object({ published_at: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD').nullable().optional(), title: Nullable, url: Nullable }))
+    .array(
+      z.object({
+        published_at: z
+          .string()
+          .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD')
+          .nullable()
+          .optional(),
+        title: Nullable,
+        url: Nullable,
+      }),
+    )
     .default([]),
 });
 

@@ -35,7 +35,10 @@ function rss(items: { ref: string; date: string }[]): string {
   const rfc822 = (day: string) => new Date(`${day}T00:00:00Z`).toUTCString().replace('GMT', '+0000');
   const body = [...items]
     .reverse()
-    .map((i) => `<item><title>${i.ref}</title><link>https://www.cert.ssi.gouv.fr/avis/${i.ref}/</link><guid>https://www.cert.ssi.gouv.fr/avis/${i.ref}/</guid><pubDate>${rfc822(i.date)}</pubDate></item>`)
+    .map(
+      (i) =>
+        `<item><title>${i.ref}</title><link>https://www.cert.ssi.gouv.fr/avis/${i.ref}/</link><guid>https://www.cert.ssi.gouv.fr/avis/${i.ref}/</guid><pubDate>${rfc822(i.date)}</pubDate></item>`,
+    )
     .join('');
   return `<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>CERT-FR avis</title><link>https://www.cert.ssi.gouv.fr/avis/</link>${body}</channel></rss>`;
 }
@@ -72,7 +75,13 @@ describe.skipIf(!hasCorpus())('CERT-FR live sync against a fake upstream', () =>
   }
   async function run(up: Upstream, cursor: string | null, storedUntil: string | null = null): Promise<{ events: SourceEvent[]; error?: unknown }> {
     const events: SourceEvent[] = [];
-    const ctx = { log, cursor, storedUntil, http: new HttpClient({ minBackoffSeconds: 0.01, maxBackoffSeconds: 1, retries: 2 }), now: () => new Date('2026-02-22T00:00:00Z') };
+    const ctx = {
+      log,
+      cursor,
+      storedUntil,
+      http: new HttpClient({ minBackoffSeconds: 0.01, maxBackoffSeconds: 1, retries: 2 }),
+      now: () => new Date('2026-02-22T00:00:00Z'),
+    };
     const config = CertfrConfigSchema.parse({ baseUrl: up.baseUrl, rateLimit: { requests: 1000, perSeconds: 1 } });
     try {
       for await (const e of certfrSource.sync(config, ctx)) events.push(e);
@@ -130,7 +139,9 @@ describe.skipIf(!hasCorpus())('CERT-FR live sync against a fake upstream', () =>
       const up = await serve(items);
       const { events } = await run(up, null);
       const rejected = events.filter((e) => e.type === 'rejected');
-      expect(rejected).toEqual([{ type: 'rejected', where: { origin: `${up.baseUrl}/avis/${victim.ref}/json/`, record: victim.ref, field: 'cves' }, reason: expect.any(String) }]);
+      expect(rejected).toEqual([
+        { type: 'rejected', where: { origin: `${up.baseUrl}/avis/${victim.ref}/json/`, record: victim.ref, field: 'cves' }, reason: expect.any(String) },
+      ]);
       expect(ids(events)).toEqual(items.filter((i) => i.ref !== victim.ref).map((i) => i.ref));
       expect(cursors(events).at(-1)).toBe(`${items.at(-1)?.date}T00:00:00.000Z`);
     } finally {
