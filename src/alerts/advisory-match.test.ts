@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Advisory, AdvisoryAffected } from '../model/advisory.ts';
 import type { WatchEntry } from '../model/alert.ts';
+import { parseCertfrBulletin } from '../sources/certfr/index.ts';
 import { parseOsvText } from '../sources/osv/index.ts';
 import { corpusPath, hasCorpus } from '../testing/corpus.ts';
 import { AdvisoryIndex } from './advisory-match.ts';
@@ -189,5 +190,46 @@ describe.runIf(present)('advisories against watch entries (real GHSA files)', ()
     expect(new AdvisoryIndex([lodash]).match({ ...adv, withdrawn: '2024-01-01T00:00:00Z' })).toEqual([]);
     const vex = { ...adv, affected: adv.affected.map((a) => ({ ...a, status: 'not_affected' as const })) };
     expect(new AdvisoryIndex([lodash]).match(vex)).toEqual([]);
+  });
+});
+
+describe.runIf(present)('CERT-FR bulletins against watch entries (real files, certfr source mapping)', () => {
+  function certfr(year: string, ref: string): Advisory {
+    const file = corpusPath('cert-fr', 'avis', year, `${ref}.json`);
+    const r = parseCertfrBulletin(JSON.parse(readFileSync(file, 'utf8')), file);
+    if (!('advisory' in r)) throw new Error(`${ref}: ${r.rejected.reason}`);
+    return r.advisory;
+  }
+
+  it('vendor, product (+ vendor), CPE entries on a bulletin naming products', () => {
+    const adv = certfr('2026', 'CERTFR-2026-AVI-0049'); // Palo Alto Networks PAN-OS, Prisma Access…
+    const vendor = entry('vendor', 'paloaltonetworks');
+    const product = entry('product', 'pan-os', { vendor: 'Palo Alto Networks' });
+    const otherVendor = entry('product', 'pan-os', { vendor: 'fortinet' });
+    const cpe = entry('cpe', 'cpe:2.3:o:paloaltonetworks:pan-os:*:*:*:*:*:*:*:*');
+    const versioned = entry('product', 'pan-os', { vendor: 'paloaltonetworks', version: '10.2.5' });
+    const matches = new AdvisoryIndex([vendor, product, otherVendor, cpe, versioned]).match(adv);
+    expect(matches.map((m) => m.entry.id).sort()).toEqual([vendor.id, product.id, cpe.id, versioned.id].sort());
+    expect(matches.find((m) => m.entry.id === vendor.id)?.reasons[0]).toMatchObject({
+      via: 'advisory',
+      field: 'affected[0].vendor',
+      matched: 'Palo Alto Networks',
+    });
+    // CERT-FR states versions in words only: the product matches, the version is said not evaluated.
+    expect(matches.find((m) => m.entry.id === versioned.id)?.reasons[0]?.version).toMatch(
+      /^10\.2\.5 not evaluated: the advisory states no versions Vigil can compare: "/,
+    );
+  });
+
+  it('a product named only in the description where CERT-FR writes N/A (CERTFR-2026-AVI-0001, SUSE)', () => {
+    const adv = certfr('2026', 'CERTFR-2026-AVI-0001');
+    expect(adv.affected.every((a) => a.product === undefined)).toBe(true);
+    const sles = entry('product', 'SUSE Linux Enterprise Server', { vendor: 'SUSE' });
+    const partial = entry('product', 'SUSE Linux Enterprise Serv'); // not on word boundaries
+    const rhel = entry('product', 'Red Hat Enterprise Linux');
+    const matches = new AdvisoryIndex([sles, partial, rhel]).match(adv);
+    expect(matches.map((m) => m.entry.id)).toEqual([sles.id]);
+    expect(matches[0]?.reasons[0]).toMatchObject({ via: 'advisory', matched: expect.stringMatching(/^SUSE Linux Enterprise Server/) });
+    expect(matches[0]?.reasons[0]?.field).toMatch(/^affected\[\d+\]\.description$/);
   });
 });
