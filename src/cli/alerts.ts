@@ -104,7 +104,7 @@ export function registerAlerts(program: Command): void {
     .action(async (_o: unknown, cmd: Command) => {
       await withAlerts(cmd, async ({ alerts: store }) => {
         const b = await baseline(store);
-        console.log(`alert cursor at change #${b.changes}${b.epssDay ? `, EPSS day ${b.epssDay}` : ''}: only what changes from now on alerts`);
+        console.log(`alert cursor at change #${b.changes}, advisory change #${b.advisoryChanges}${b.epssDay ? `, EPSS day ${b.epssDay}` : ''}: only what changes from now on alerts`);
       });
     });
 }
