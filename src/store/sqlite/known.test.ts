@@ -150,6 +150,8 @@ describe.skipIf(!hasCorpus())('CVEs known only from KEV or EPSS, on the real cor
     old.close();
     const upgraded = openSqliteStore(oldFile);
     try {
+      // Advisories came with migration 7: the corpus's exploits (the priority's exploit factor) are imported after the upgrade.
+      await importStep(upgraded, 'exploitdb', [corpusPath('exploitdb', 'files_exploits-sample.csv')]);
       expect(upgraded.db.prepare(VULN_ROWS).all()).toEqual(store.db.prepare(VULN_ROWS).all());
       const stubProducts = 'SELECT p.* FROM vuln_products p JOIN vulns v USING (cve_id) WHERE v.has_record = 0 ORDER BY 1, 2, 3';
       expect(upgraded.db.prepare(stubProducts).all()).toEqual(store.db.prepare(stubProducts).all());
