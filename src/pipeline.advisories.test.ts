@@ -2,14 +2,19 @@
  * `advisories` events through the pipeline, on the real CERT-FR bulletins: counted in the run's
  * summary, stored before the next cursor is saved, and a second run changes nothing.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from './log.ts';
 import type { Advisory } from './model/advisory.ts';
-import { consume, emptySummary } from './pipeline.ts';
+import { consume, emptySummary, importFiles } from './pipeline.ts';
+import { corpusPlan, findSource } from './sources/registry.ts';
 import type { SourceEvent } from './sources/types.ts';
 import { openSqliteStore } from './store/sqlite/index.ts';
+import { ThreadedSqliteStore } from './store/sqlite/threaded.ts';
 import { certFrAdvisories } from './testing/certfr-lines.ts';
-import { hasCorpus } from './testing/corpus.ts';
+import { corpusDir, hasCorpus } from './testing/corpus.ts';
 
 const log = createLogger('silent');
 
@@ -39,6 +44,35 @@ describe.skipIf(!hasCorpus())('advisories through the pipeline', () => {
     expect(second.advisories).toEqual({ created: 0, changed: 0, unchanged: 5500, stale: 0 });
     await store.close();
   });
+
+  it('imports the CERT-FR corpus through the certfr source into the threaded store: every bulletin, read back whole and from its listed and text CVEs, then nothing on a second run', async () => {
+    const paths = corpusPlan(corpusDir).find((s) => s.source === 'certfr')?.paths ?? [];
+    const yielded: Advisory[] = [];
+    for await (const ev of findSource('certfr').source.importFiles(paths, { log })) if (ev.type === 'advisories') yielded.push(...ev.records);
+    expect(yielded.some((a) => a.cves.some((c) => c.origin === 'text'))).toBe(true);
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'vigil-pipeline-advisories-')), 'certfr.db');
+    const store = new ThreadedSqliteStore(file);
+    try {
+      const first = await importFiles(findSource('certfr').source, paths, { store, log });
+      expect(first).toMatchObject({ read: yielded.length, stored: yielded.length, created: yielded.length, error: null });
+      expect(await store.countAdvisories({})).toBe(yielded.length);
+      const sample = yielded[Math.floor(yielded.length / 2)] as Advisory;
+      expect((await store.getAdvisory(sample.id))?.advisory).toEqual(sample);
+      // Every CVE link, listed or found in the text, reads back from the CVE side.
+      const cve = sample.cves.find((c) => c.origin === 'text') ?? sample.cves[0];
+      if (cve) expect((await store.advisoriesForCve(cve.id)).map((a) => a.id)).toContain(sample.id);
+      const withText = yielded.find((a) => a.cves.some((c) => c.origin === 'text')) as Advisory;
+      const textCve = withText.cves.find((c) => c.origin === 'text')?.id as string;
+      expect((await store.listAdvisories({ cve: textCve, limit: 500 })).map((a) => a.id)).toContain(withText.id);
+      const second = await importFiles(findSource('certfr').source, paths, { store, log });
+      expect(second).toMatchObject({ read: yielded.length, stored: 0, unchanged: yielded.length });
+      expect(second.advisories).toEqual({ created: 0, changed: 0, unchanged: yielded.length, stale: 0 });
+      expect(await store.stats()).toMatchObject({ advisories: { bulletin: yielded.length } });
+    } finally {
+      await store.close();
+      rmSync(path.dirname(file), { recursive: true, force: true });
+    }
+  }, 120_000);
 
   it('a batch the store refuses stops the run before the next cursor, with the batches before it stored', async () => {
     const all = certFrAdvisories().slice(0, 4000);
