@@ -9,6 +9,7 @@ import { createServer as createTcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { otherSourcesOff } from './testing/sources.ts';
 import { loadConfig } from './config.ts';
 import { Daemon, type SourceHealth } from './daemon.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -46,7 +47,7 @@ sources:
   cve5: { enabled: false }
   kev: { url: "${base}/sites/default/files/feeds/known_exploited_vulnerabilities.json" }
   epss: { baseUrl: "${base}" }
-daemon:
+${otherSourcesOff(['nvd', 'cve5', 'kev', 'epss'])}daemon:
   sourceRetry: { baseSeconds: 3, maxSeconds: 5 }
 `,
     );
@@ -111,7 +112,7 @@ sources:
   cve5: { enabled: false }
   epss: { enabled: false }
   kev: { url: "${url}" }
-daemon:
+${otherSourcesOff(['nvd', 'cve5', 'epss', 'kev'])}daemon:
   sourceRetry: { baseSeconds: 60, maxSeconds: 60 }
 `,
   );
@@ -195,8 +196,8 @@ describe.skipIf(!hasCorpus() || !canMount())('daemon on a full disk (issue 10 it
   const full = path.join(dir, 'full');
   it('a sync that cannot even record its failure stops the schedules and calls onFatal (no unhandled rejection)', async () => {
     mkdirSync(full, { recursive: true });
-    // An empty store is ~1.1 MB; the KEV catalog's 1,404 entries do not fit in the rest.
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1500k', 'tmpfs', full]);
+    // An empty store is ~1.4 MB (migrations 1-8); the KEV catalog's 1,404 entries do not fit in the rest.
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1900k', 'tmpfs', full]);
     const mirror = await startMirror();
     const { log, lines } = capturingLogger();
     const file = path.join(dir, 'full.config.yaml');
@@ -208,7 +209,7 @@ sources:
   cve5: { enabled: false }
   epss: { enabled: false }
   kev: { url: "${mirror.upstream.baseUrl}/sites/default/files/feeds/known_exploited_vulnerabilities.json" }
-`,
+${otherSourcesOff(['nvd', 'cve5', 'epss', 'kev'])}`,
     );
     const config = loadConfig(file, {});
     const reader = openSqliteStore(config.database);

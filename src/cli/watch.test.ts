@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { otherSourcesOff } from '../testing/sources.ts';
 import { runCli } from '../testing/cli.ts';
 import { corpusPath, hasCorpus } from '../testing/corpus.ts';
 
@@ -24,7 +25,7 @@ sources:
   nvd: { enabled: false }
   kev: { enabled: false }
   epss: { enabled: false }
-alerts:
+${otherSourcesOff(['cve5', 'nvd', 'kev', 'epss'])}alerts:
   channels:
     mail: { type: email, host: 127.0.0.1, port: 9, from: vigil@example.org }
   onceMaxWaitSeconds: 0

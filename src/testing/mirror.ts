@@ -4,6 +4,7 @@
  * `vigil sync` and `vigil run`. Which KEV catalog and which EPSS day it serves can be switched
  * between runs, as the real upstreams change between syncs.
  */
+import { otherSourcesOff } from './sources.ts';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -90,7 +91,8 @@ export async function startMirror(): Promise<Mirror> {
         `    baseUrl: ${base}`,
         '  kev:',
         `    url: ${base}/sites/default/files/feeds/known_exploited_vulnerabilities.json`,
-        '',
+        // The mirror serves these four; the other sources stay off (no network here).
+        otherSourcesOff(['nvd', 'cve5', 'epss', 'kev']),
       ].join('\n'),
     close: () => upstream.close(),
   };
