@@ -12,13 +12,16 @@ import type { AlertItem } from '../types-alerts.ts';
 import { Comments, Deliveries } from './AlertExtras.tsx';
 import { TriageControls } from './TriageControls.tsx';
 
+/** An alert's subject is a CVE id, or an advisory id when an advisory alert names no single CVE (docs/alerts.md). */
+const isCve = (id: string) => /^CVE-\d{4}-\d+$/i.test(id);
+
 function Facts({ a }: { a: AlertItem }) {
   const f = a.facts;
   return (
     <dl class="kv">
-      <dt>CVE</dt>
+      <dt>{isCve(f.cveId) ? 'CVE' : 'Advisory'}</dt>
       <dd>
-        <Link href={href(`/cves/${f.cveId}`)} class="mono">
+        <Link href={href(isCve(f.cveId) ? `/cves/${f.cveId}` : `/advisories/${encodeURIComponent(f.cveId)}`)} class="mono">
           {f.cveId}
         </Link>{' '}
         {f.title}
