@@ -86,6 +86,21 @@ ${otherSourcesOff(['cve5', 'nvd', 'kev', 'epss'])}alerts:
     expect((await vigil('watch', 'list', '--json')).stdout).toBe(before);
   });
 
+  it('watch test shows the advisories a purl entry matches, in its ecosystem\'s version order (Spring4Shell)', async () => {
+    expect((await vigil('import', 'osv', corpusPath('ghsa', 'advisories'))).status).toBe(0);
+    expect((await vigil('users', 'add', 'sam', '--email', 'sam@example.org')).status).toBe(0);
+    expect((await vigil('watch', 'add', 'spring-old', '--owner', 'sam', '--purl', 'pkg:maven/org.springframework/spring-webmvc@5.3.17')).status).toBe(0);
+    expect((await vigil('watch', 'add', 'spring-new', '--owner', 'sam', '--purl', 'pkg:maven/org.springframework/spring-webmvc@5.3.18')).status).toBe(0);
+    const old = JSON.parse((await vigil('watch', 'test', 'spring-old', '--json')).stdout) as { advisories: { results: { advisoryId: string; reasons: { version?: string }[] }[] } };
+    expect(old.advisories.results.map((m) => m.advisoryId)).toEqual(['GHSA-36p3-wjmg-h94x']);
+    expect(old.advisories.results[0]?.reasons.some((r) => r.version?.startsWith('5.3.17 in [5.3.0, 5.3.18)'))).toBe(true);
+    const text = (await vigil('watch', 'test', 'spring-old')).stdout;
+    expect(text).toMatch(/1 advisory match\(es\)/);
+    expect(text).toMatch(/GHSA-36p3-wjmg-h94x +osv +package/);
+    const fixed = JSON.parse((await vigil('watch', 'test', 'spring-new', '--json')).stdout) as { advisories: { matches: number } };
+    expect(fixed.advisories.matches).toBe(0);
+  }, 120_000);
+
   it('refuses a subscription to an unknown channel or time zone', async () => {
     expect((await vigil('watch', 'subscribe', 'edge', '--channel', 'pager')).stderr).toMatch(/unknown channel "pager" \(configured: mail, inbox\)/);
     expect((await vigil('watch', 'subscribe', 'edge', '--channel', 'mail', '--timezone', 'Mars/Olympus')).stderr).toMatch(/unknown time zone "Mars\/Olympus"/);

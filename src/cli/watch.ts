@@ -208,7 +208,8 @@ export function registerWatch(program: Command): void {
         const ids = { size: preview.candidates };
         const shown = results.slice(0, o.limit);
         if (o.json) {
-          console.log(JSON.stringify({ candidates: ids.size, matches: results.length, results: shown }, null, 2));
+          const adv = preview.advisories;
+          console.log(JSON.stringify({ candidates: ids.size, matches: results.length, results: shown, advisories: { candidates: adv.candidates, matches: adv.matches.length, results: adv.matches.slice(0, o.limit) } }, null, 2));
           return;
         }
         console.log(`${results.length} match(es) among ${ids.size} candidate CVE(s)${results.length > shown.length ? `, showing ${shown.length}` : ''}; ALERTS = thresholds pass\n`);
@@ -225,6 +226,23 @@ export function registerWatch(program: Command): void {
             ]),
           ),
         );
+        // Advisories (OSV/GHSA, CERT bulletins, CSAF, exploits) the entries match: `advisory` and `exploit` events.
+        const adv = preview.advisories;
+        const advShown = adv.matches.slice(0, o.limit);
+        console.log(`\n${adv.matches.length} advisory match(es) among ${adv.candidates} candidate advisor${adv.candidates === 1 ? 'y' : 'ies'}${adv.matches.length > advShown.length ? `, showing ${advShown.length}` : ''}\n`);
+        if (advShown.length)
+          console.log(
+            table(
+              ['ADVISORY', 'SOURCE', 'KIND', 'ENTRY', 'WHY'],
+              advShown.map((m) => [
+                m.advisoryId,
+                m.source,
+                m.kind,
+                `#${m.entry}`,
+                m.reasons.map((x) => `${x.field}=${x.matched}${x.version ? ` (${x.version})` : ''} [${x.via}]`).join('; ').slice(0, 140),
+              ]),
+            ),
+          );
       });
     });
 
