@@ -49,9 +49,15 @@ export async function runCorpusJob(
   await state.setState(CORPUS_JOB_KEY, JSON.stringify(job));
   for (const step of corpusPlan(config.dataDir)) {
     if (job.steps.some((s) => s.source === step.source)) continue;
+    const paths = step.paths.filter((p) => existsSync(p));
+    if (!paths.length) {
+      // A partial mirror without this source's files: a step with nothing imported (a source given no file refuses).
+      job.steps.push({ source: step.source, read: 0, stored: 0, rejected: 0, issues: 0, finishedAt: now().toISOString() });
+      await state.setState(CORPUS_JOB_KEY, JSON.stringify(job));
+      continue;
+    }
     const bar = progressBar(step.source);
     try {
-      const paths = step.paths.filter((p) => existsSync(p));
       const summary = await importFiles(findSource(step.source).source, paths, { store, log, merge: config.ssvc }, step.options, bar);
       options.print(formatSummary(summary, { issueExamples: 0 }));
       job.steps.push({ source: step.source, read: summary.read, stored: summary.stored, rejected: summary.rejected.length, issues: summary.issues.length, finishedAt: now().toISOString() });

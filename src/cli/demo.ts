@@ -46,6 +46,7 @@ export async function importCorpus(
   for (const step of corpusPlan(config.dataDir)) {
     const bar = progressBar(step.source);
     const paths = options.skipMissing ? step.paths.filter((p) => existsSync(p)) : step.paths;
+    if (!paths.length) continue; // a partial mirror without this source's files
     const summary = await importFiles(findSource(step.source).source, paths, { store, log, merge: config.ssvc }, step.options, bar);
     bar.stop();
     options.print(formatSummary(summary));

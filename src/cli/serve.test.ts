@@ -41,7 +41,7 @@ describe.skipIf(!hasCorpus())('vigil serve on a fresh store', () => {
     server.child.stderr?.on('data', (d) => (err += d));
     const deadline = Date.now() + 120_000;
     while (!/setup token: \S+/.test(out)) {
-      if (Date.now() > deadline || server.child.exitCode !== null) throw new Error(`vigil serve did not start:\n${out}`);
+      if (Date.now() > deadline || server.child.exitCode !== null) throw new Error(`vigil serve did not start:\n${out}\n${err}`);
       await new Promise((r) => setTimeout(r, 200));
     }
     base = /serving (http:\/\/\S+)\/ui\//.exec(out)?.[1] ?? '';
