@@ -248,6 +248,6 @@ async function* importPlanned(plan: { file: string; layout: JsonLayout }[], ctx:
     }
     if (batch.length > 0) yield { type: 'advisories', records: batch };
     yield { type: 'progress', done: total, total, unit: 'bytes', label: file };
-    ctx.log.info({ file, ...counts }, `${opts.sourceId}: imported`);
+    ctx.log.debug({ file, ...counts }, `${opts.sourceId}: imported`);
   }
 }

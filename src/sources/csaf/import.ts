@@ -130,7 +130,7 @@ export async function* importCsafFiles(paths: string[], ctx: SourceContext): Asy
       else skipped++; // a feed inside a walked folder lists documents the walk finds anyway
     }
   }
-  if (skipped > 0) ctx.log.info({ skipped }, 'csaf: JSON files in the folders that are not CSAF documents (ROLIE feeds, provider metadata) skipped');
+  if (skipped > 0) ctx.log.debug({ skipped }, 'csaf: JSON files in the folders that are not CSAF documents (ROLIE feeds, provider metadata) skipped');
   for (const feed of feeds) {
     const r = await readOfflineFeed(feed);
     for (const rej of r.rejected) yield { type: 'rejected', ...rej };
