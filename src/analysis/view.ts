@@ -18,7 +18,7 @@ import type {
   AdvisoryKind,
   AdvisoryReference,
   AdvisoryRevision,
-  AdvisorySummary,
+  AdvisoryLink,
   ExploitInfo,
 } from '../model/advisory.ts';
 import type { CveAdvisoryRef, CveExploitRef, KevView, Vulnerability, VulnerabilityView } from '../model/record.ts';
@@ -116,7 +116,7 @@ export function buildView(stored: StoredVulnerability, options: MergeOptions = {
 const CONFLICT_DOCUMENTS = 50;
 
 /** Whether {@link findConflicts} may find something in `a` (severity word, or a CSAF/VEX document). */
-function mayConflict(a: AdvisorySummary): boolean {
+function mayConflict(a: AdvisoryLink): boolean {
   return a.kind !== 'exploit' && (a.severity !== null || a.source === 'csaf' || a.kind === 'vex');
 }
 
@@ -125,7 +125,7 @@ function mayConflict(a: AdvisorySummary): boolean {
  * @param summaries the CVE's advisories as the store lists them (newest first), exploits included.
  * @param documents full documents of (some of) them, for {@link findConflicts}.
  */
-export function withAdvisories(view: VulnerabilityView, summaries: readonly AdvisorySummary[], documents: readonly Advisory[]): VulnerabilityView {
+export function withAdvisories(view: VulnerabilityView, summaries: readonly AdvisoryLink[], documents: readonly Advisory[]): VulnerabilityView {
   const advisories: CveAdvisoryRef[] = [];
   const exploits: CveExploitRef[] = [];
   for (const a of summaries) {
@@ -150,7 +150,7 @@ export function withAdvisories(view: VulnerabilityView, summaries: readonly Advi
  * What the store holds of a CVE named only by advisories (no record, no KEV entry, no EPSS
  * score): an empty record, first seen when its oldest advisory was published.
  */
-function namedOnlyByAdvisories(cveId: string, summaries: readonly AdvisorySummary[]): StoredVulnerability {
+function namedOnlyByAdvisories(cveId: string, summaries: readonly AdvisoryLink[]): StoredVulnerability {
   const dates = summaries.map((a) => a.published ?? a.modified).sort();
   const exploits = summaries.filter((a) => a.kind === 'exploit').length;
   return { cveId, observations: [], kev: null, kevHint: null, epss: null, epssHistory: [], history: [], priority: 0, hasRecord: false, lastModified: dates[0] ?? '', exploits };
@@ -167,7 +167,7 @@ export async function loadCveView(
   store: Pick<Store, 'getVulnerability' | 'advisoriesForCve' | 'getAdvisory'>,
   cveId: string,
   options: MergeOptions = {},
-  summaries?: readonly AdvisorySummary[],
+  summaries?: readonly AdvisoryLink[],
 ): Promise<VulnerabilityView | null> {
   const [stored, named] = await Promise.all([store.getVulnerability(cveId), summaries ?? store.advisoriesForCve(cveId)]);
   if (!stored && !named.length) return null;

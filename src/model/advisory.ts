@@ -163,8 +163,11 @@ export interface Advisory {
   exploit?: ExploitInfo;
 }
 
-/** One advisory in a list (`vigil advisories list`, `GET /api/v1/advisories`, a CVE's advisories). */
-export interface AdvisorySummary {
+/**
+ * One advisory as a CVE's page lists it (`store.advisoriesForCve`): a {@link AdvisorySummary}
+ * without the list of every CVE it names (a bulletin may name 1,924; a CVE page does not need them).
+ */
+export interface AdvisoryLink {
   id: string;
   source: string;
   kind: AdvisoryKind;
@@ -174,10 +177,14 @@ export interface AdvisorySummary {
   published: string | null;
   modified: string;
   severity: string | null;
-  /** CVE ids it names (listed and found in text). */
-  cves: string[];
   /** Exploits only. */
   exploit?: { verified: boolean; type: string; platform: string };
+}
+
+/** One advisory in a list (`vigil advisories list`, `GET /api/v1/advisories`). */
+export interface AdvisorySummary extends AdvisoryLink {
+  /** CVE ids it names (listed and found in text). */
+  cves: string[];
 }
 
 /** A change to a stored advisory (new, revised, withdrawn), for history and `advisory` events. */

@@ -4,7 +4,7 @@
  * is async for that reason, and every write is idempotent and atomic: re-running an import changes
  * nothing, and an import killed at any point leaves the last complete batch stored.
  */
-import type { Advisory, AdvisoryChange, AdvisoryKind, AdvisorySummary } from '../model/advisory.ts';
+import type { Advisory, AdvisoryChange, AdvisoryKind, AdvisoryLink, AdvisorySummary } from '../model/advisory.ts';
 import type { Change, RankedVulnerability, Vulnerability } from '../model/record.ts';
 
 import type { EpssDay, KevCatalog, KevEntry, KevHint, RecordSourceId, VulnObservation } from '../model/vulnerability.ts';
@@ -223,6 +223,6 @@ export interface Store {
   /** How many advisories match the filters of `query` (paging ignored). */
   countAdvisories(query: AdvisoryQuery): Promise<number>;
   /** Advisories (all kinds, exploits included) naming one CVE, newest first. */
-  advisoriesForCve(cveId: string): Promise<AdvisorySummary[]>;
+  advisoriesForCve(cveId: string): Promise<AdvisoryLink[]>;
   close(): Promise<void>;
 }

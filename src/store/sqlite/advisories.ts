@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { productKey } from '../../enrich/product-key.ts';
-import type { Advisory, AdvisoryChange, AdvisoryKind, AdvisorySummary } from '../../model/advisory.ts';
+import type { Advisory, AdvisoryChange, AdvisoryKind, AdvisoryLink, AdvisorySummary } from '../../model/advisory.ts';
 import { ftsQuery } from '../query.ts';
 import type { AdvisoryQuery, AdvisorySaveResult, StoredAdvisory } from '../types.ts';
 import type { SqliteStore } from './index.ts';
@@ -208,7 +208,12 @@ function summaries(store: SqliteStore, rows: SummaryRow[]): AdvisorySummary[] {
       else cves.set(l.advisory_id, [l.cve_id]);
     }
   }
-  return rows.map((r) => ({
+  return rows.map((r) => ({ ...linkOf(r), cves: cves.get(r.id) ?? [] }));
+}
+
+/** A row as a CVE's page lists it (no CVE list). */
+function linkOf(r: SummaryRow): AdvisoryLink {
+  return {
     id: r.id,
     source: r.source,
     kind: r.kind,
@@ -217,9 +222,8 @@ function summaries(store: SqliteStore, rows: SummaryRow[]): AdvisorySummary[] {
     published: r.published,
     modified: r.modified,
     severity: r.severity,
-    cves: cves.get(r.id) ?? [],
-    ...(r.exploit ? { exploit: JSON.parse(r.exploit) as NonNullable<AdvisorySummary['exploit']> } : {}),
-  }));
+    ...(r.exploit ? { exploit: JSON.parse(r.exploit) as NonNullable<AdvisoryLink['exploit']> } : {}),
+  };
 }
 
 /** Normalises `since` (`YYYY-MM-DD` or ISO 8601) to ISO 8601. @throws {RangeError} on an invalid date. */
@@ -278,12 +282,15 @@ export function countAdvisories(store: SqliteStore, q: AdvisoryQuery): number {
     .get(...params) as number;
 }
 
-/** Advisories of every kind naming `cveId`, newest first. */
-export function advisoriesForCve(store: SqliteStore, cveId: string): AdvisorySummary[] {
+/**
+ * Advisories of every kind naming `cveId`, newest first, without their own CVE lists: reading
+ * those cost 6.5 ms for CVE-2023-44487 (64 advisories naming 8,209 CVEs between them), 0.1 ms without.
+ */
+export function advisoriesForCve(store: SqliteStore, cveId: string): AdvisoryLink[] {
   const rows = store
     .stmt(`SELECT ${SUMMARY_COLUMNS} FROM advisory_cves c JOIN advisories a ON a.id = c.advisory_id WHERE c.cve_id = ? ORDER BY a.sort_date DESC, a.id DESC`)
     .all(cveId.toUpperCase()) as SummaryRow[];
-  return summaries(store, rows);
+  return rows.map(linkOf);
 }
 
 /** One stored advisory with its first-seen time and history (oldest first), or null. */

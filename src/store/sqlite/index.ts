@@ -7,7 +7,7 @@ import { closeSync, existsSync, openSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { DummyDriver, Kysely, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler } from 'kysely';
 import { computePriority } from '../../analysis/priority.ts';
-import type { Advisory, AdvisorySummary } from '../../model/advisory.ts';
+import type { Advisory, AdvisoryLink, AdvisorySummary } from '../../model/advisory.ts';
 import type { Change, RankedVulnerability } from '../../model/record.ts';
 import type { CvssVersion, CveState, KevEntry, KevHint, RecordSourceId, Severity, VulnObservation } from '../../model/vulnerability.ts';
 import { buildCountQuery, buildRankQuery, type RankTables } from '../query.ts';
@@ -307,7 +307,7 @@ export class SqliteStore implements Store {
     return countAdvisories(this, query);
   }
 
-  async advisoriesForCve(cveId: string): Promise<AdvisorySummary[]> {
+  async advisoriesForCve(cveId: string): Promise<AdvisoryLink[]> {
     return advisoriesForCve(this, cveId);
   }
 

@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import type { Advisory, AdvisorySummary } from '../../model/advisory.ts';
+import type { Advisory, AdvisoryLink, AdvisorySummary } from '../../model/advisory.ts';
 import type { RankedVulnerability } from '../../model/record.ts';
 import type { EpssDay, KevCatalog } from '../../model/vulnerability.ts';
 import type {
@@ -146,7 +146,7 @@ export class ThreadedSqliteStore implements Store {
   countAdvisories(query: AdvisoryQuery): Promise<number> {
     return this.#call('countAdvisories', query);
   }
-  advisoriesForCve(cveId: string): Promise<AdvisorySummary[]> {
+  advisoriesForCve(cveId: string): Promise<AdvisoryLink[]> {
     return this.#call('advisoriesForCve', cveId);
   }
   async close(): Promise<void> {
