@@ -19,6 +19,7 @@ export function registerImport(program: Command): void {
       `
 Formats:
 ${importHelpText()}
+
 Re-running an import changes nothing. Exit code 1 when a file named is not in the source's format
 (checked before anything is imported) or when every record was rejected.`,
     )
