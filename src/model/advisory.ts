@@ -1,7 +1,7 @@
 /**
  * The advisory model: a document from one source about one or more vulnerabilities, with its own
  * id: a package advisory (OSV / GitHub `GHSA-…`, Go `GO-…`), a national-CERT bulletin
- * (CERT-FR `CERTFR-2026-AVI-0196`, alert `CERTFR-2024-ALE-001`, CERT-EU `2026-001`), a vendor
+ * (CERT-FR `CERTFR-2026-AVI-0196`, alert `CERTFR-2024-ALE-001`, CERT-EU `CERT-EU-SA2026-001`), a vendor
  * CSAF advisory or VEX document (`tracking.id`), or a public exploit (Exploit-DB `EDB-12345`).
  * Sources turn upstream payloads into {@link Advisory} values; the store keeps each by id with
  * provenance and change history, and joins it to the CVEs it names (`cves`).
