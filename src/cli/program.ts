@@ -14,12 +14,13 @@ import { registerSync } from './sync.ts';
 import { registerTop } from './top.ts';
 import { registerUsers } from './users.ts';
 import { registerWatch } from './watch.ts';
+import { registry } from '../sources/registry.ts';
 
 /** Builds the program (exported for tests). */
 export function buildProgram(): Command {
   const program = new Command()
     .name('vigil')
-    .description('Vigil: collect NVD, CVE 5, EPSS and KEV into one ranked record per CVE, watch it, and alert')
+    .description(`Vigil: collect ${registry.map((r) => r.source.id).join(', ')} into one ranked record per CVE with its advisories and exploits, watch it, and alert`)
     .version('0.1.0')
     .option('--config <file>', 'config file (YAML or JSON; default ./vigil.config.yaml or $VIGIL_CONFIG)')
     .option('--db <file>', 'SQLite database file (default vigil.db or $VIGIL_DB)')
