@@ -294,7 +294,15 @@ async function evaluateAdvisories(deps: EngineDeps, p: AlertPlan, now: () => Dat
         {
           plan: p,
           getAdvisory: async (id) => (await deps.store.getAdvisory(id))?.advisory ?? null,
-          exploitsFor: async (cveId) => (await deps.store.advisoriesForCve(cveId)).filter((a) => a.kind === 'exploit'),
+          // Public exploits as the priority counts them (store EXPLOIT_COUNT_SQL): listing the CVE, not withdrawn.
+          exploitsFor: async (cveId) => {
+            const counted = [];
+            for (const link of (await deps.store.advisoriesForCve(cveId)).filter((a) => a.kind === 'exploit')) {
+              const doc = (await deps.store.getAdvisory(link.id))?.advisory;
+              if (doc && !doc.withdrawn && doc.cves.some((c) => c.id === cveId && c.origin === 'listed')) counted.push(link);
+            }
+            return counted;
+          },
           viewOf: (cveId) => viewOf(deps, cveId),
           emit: (a) => {
             for (const sub of a.watchlist.subscriptions)

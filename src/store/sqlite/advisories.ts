@@ -83,8 +83,12 @@ export function toAdvisoryRows(advisories: Advisory[]): AdvisoryRow[] {
 }
 
 /** The CVE list of a `cves` change: sorted ids joined by `, `, or null when none. */
-function cveList(ids: Iterable<string>): string | null {
-  const sorted = [...ids].sort();
+/**
+ * The CVE list as history shows it: ids sorted, those only found in the text marked `(text)`, so a
+ * CVE moving from the text to the listed CVEs is a `cves` change (it now counts as a public exploit's).
+ */
+function cveList(links: Iterable<readonly [string, string]>): string | null {
+  const sorted = [...links].map(([id, origin]) => (origin === 'text' ? `${id} (text)` : id)).sort();
   return sorted.length ? sorted.join(', ') : null;
 }
 
@@ -110,7 +114,7 @@ export function writeAdvisoryRows(store: SqliteStore, rows: AdvisoryRow[], now =
     `UPDATE advisories SET source = ?, kind = ?, title = ?, url = ?, severity = ?, published = ?, modified = ?, withdrawn = ?,
        sort_date = ?, exploit = ?, hash = ?, data = ? WHERE id = ?`,
   );
-  const oldCves = store.stmt('SELECT cve_id FROM advisory_cves WHERE advisory_id = ?').pluck();
+  const oldCves = store.stmt('SELECT cve_id, origin FROM advisory_cves WHERE advisory_id = ?').raw();
   const delCves = store.stmt('DELETE FROM advisory_cves WHERE advisory_id = ?');
   const putCve = store.stmt('INSERT INTO advisory_cves (advisory_id, cve_id, origin) VALUES (?, ?, ?)');
   const delNames = store.stmt('DELETE FROM advisory_vendors WHERE advisory_id = ?');
@@ -139,8 +143,8 @@ export function writeAdvisoryRows(store: SqliteStore, rows: AdvisoryRow[], now =
       const values = [r.title, r.url, r.severity, r.published, r.modified, r.withdrawn, r.sortDate, r.exploit, r.hash, r.json] as const;
       let rowid: number;
       if (stored) {
-        const before = oldCves.all(r.id) as string[];
-        if (stored.kind === 'exploit') for (const id of before) exploitCves.add(id);
+        const before = oldCves.all(r.id) as [string, string][];
+        if (stored.kind === 'exploit') for (const [id] of before) exploitCves.add(id);
         update.run(r.source, r.kind, ...values, r.id);
         delCves.run(r.id);
         delNames.run(r.id);
@@ -149,7 +153,7 @@ export function writeAdvisoryRows(store: SqliteStore, rows: AdvisoryRow[], now =
         result.changed++;
         change(r, 'modified', stored.modified, r.modified);
         if (stored.withdrawn !== r.withdrawn) change(r, 'withdrawn', stored.withdrawn, r.withdrawn);
-        const [was, is] = [cveList(before), cveList(r.cves.map(([id]) => id))];
+        const [was, is] = [cveList(before), cveList(r.cves)];
         if (was !== is) change(r, 'cves', was, is);
       } else {
         rowid = Number(insert.run(r.id, r.source, r.kind, ...values, now).lastInsertRowid);
