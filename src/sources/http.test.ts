@@ -58,3 +58,58 @@ describe('HttpClient conditional GET', () => {
     }
   });
 });
+
+describe('HttpClient redirects', () => {
+  it('follows a redirect only to a URL the policy allows, and sends credentials to the same origin only', async () => {
+    const seen: { path: string; auth: string | undefined }[] = [];
+    const other = await startUpstream({
+      '/elsewhere': (req, res) => {
+        seen.push({ path: '/elsewhere', auth: req.headers.authorization });
+        res.end('{"ok":true}');
+        return true;
+      },
+    });
+    const up = await startUpstream({
+      '/same': (_req, res) => {
+        res.writeHead(302, { location: '/target' }).end();
+        return true;
+      },
+      '/target': (req, res) => {
+        seen.push({ path: '/target', auth: req.headers.authorization });
+        res.end('{"ok":true}');
+        return true;
+      },
+      '/away': (_req, res) => {
+        res.writeHead(301, { location: `${other.baseUrl}/elsewhere` }).end();
+        return true;
+      },
+      '/metadata': (_req, res) => {
+        // The cloud metadata address, and loopback written as a number: both refused by the URL policy.
+        res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' }).end();
+        return true;
+      },
+      '/numeric': (_req, res) => {
+        res.writeHead(307, { location: `http://0x7f000001:${new URL(other.baseUrl).port}/elsewhere` }).end();
+        return true;
+      },
+    });
+    try {
+      const http = new HttpClient({ retries: 0 });
+      const headers = { authorization: 'Bearer SECRET' };
+      expect((await http.get(`${up.baseUrl}/same`, { sourceId: 'ghsa', headers }))?.body.toString()).toBe('{"ok":true}');
+      expect((await http.get(`${up.baseUrl}/away`, { sourceId: 'ghsa', headers }))?.body.toString()).toBe('{"ok":true}');
+      expect(seen).toEqual([
+        { path: '/target', auth: 'Bearer SECRET' },
+        { path: '/elsewhere', auth: undefined },
+      ]);
+      for (const p of ['/metadata', '/numeric']) {
+        const err = await http.get(`${up.baseUrl}${p}`, { sourceId: 'csaf' }).catch((e: unknown) => e);
+        expect((err as Error).message, p).toMatch(/redirect to .* refused/);
+      }
+      expect(seen).toHaveLength(2);
+    } finally {
+      await up.close();
+      await other.close();
+    }
+  });
+});

@@ -11,6 +11,7 @@ import PQueue from 'p-queue';
 import pRetry from 'p-retry';
 import { fetch, type Dispatcher } from 'undici';
 import { SourceUnavailableError } from '../errors.ts';
+import { checkUrl } from '../net/url-policy.ts';
 
 /** A request-rate cap: at most `requests` started in any `perSeconds` window. */
 export interface RateLimit {
@@ -94,6 +95,16 @@ export function messageWithCauses(err: unknown): string {
 /** Whether request headers make a conditional GET (RFC 9110 §13.1.2, §13.1.3). */
 function isConditional(headers: Record<string, string> | undefined): boolean {
   return Object.keys(headers ?? {}).some((h) => /^if-(none-match|modified-since)$/i.test(h));
+}
+
+/** Statuses whose `Location` is followed (RFC 9110 §15.4). */
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+/** Redirects followed per request. */
+const MAX_REDIRECTS = 5;
+
+/** The headers without credentials (`Authorization`, `Cookie`, API keys), for a redirect to another origin. */
+function withoutCredentials(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).filter(([k]) => !/^(authorization|cookie|apikey|api-key|x-api-key)$/i.test(k)));
 }
 
 /** HTTP client with rate caps, retries and typed errors; one per process is enough. */
@@ -197,15 +208,28 @@ export class HttpClient {
     const signals = [AbortSignal.timeout(this.#opts.timeoutSeconds * 1000)];
     if (opts.signal) signals.push(opts.signal);
     let res: Awaited<ReturnType<typeof fetch>>;
-    try {
-      res = await fetch(url, {
-        headers: { 'user-agent': this.#opts.userAgent, ...opts.headers },
-        signal: AbortSignal.any(signals),
-        dispatcher: this.#opts.dispatcher,
-      });
-    } catch (cause) {
-      if (opts.signal?.aborted) throw cause;
-      throw new SourceUnavailableError(opts.sourceId, `GET ${url}: ${messageWithCauses(cause)}`, { cause });
+    // Redirects are followed here, not by fetch: each target must pass the URL policy (a feed or
+    // provider must not send Vigil to a metadata address or a non-HTTP port), and credentials are
+    // not sent to another origin (RFC 9110 §15.4).
+    let current = url;
+    let headers: Record<string, string> = { 'user-agent': this.#opts.userAgent, ...opts.headers };
+    for (let hop = 0; ; hop++) {
+      try {
+        res = await fetch(current, { headers, signal: AbortSignal.any(signals), dispatcher: this.#opts.dispatcher, redirect: 'manual' });
+      } catch (cause) {
+        if (opts.signal?.aborted) throw cause;
+        throw new SourceUnavailableError(opts.sourceId, `GET ${current}: ${messageWithCauses(cause)}`, { cause });
+      }
+      const location = REDIRECTS.has(res.status) ? res.headers.get('location') : null;
+      if (location === null) break;
+      await res.body?.cancel();
+      if (hop >= MAX_REDIRECTS) throw new Error(`GET ${url}: more than ${MAX_REDIRECTS} redirects`);
+      const next = new URL(location, current);
+      // The policy reads the URL as written (an absolute Location's `0x7f000001` is refused; `new URL` would rewrite it).
+      const check = checkUrl(/^[a-z][a-z0-9+.-]*:/i.test(location) ? location : next.href);
+      if (!check.ok) throw new Error(`GET ${current}: redirect to ${next.href} refused: ${check.problem}`);
+      if (next.origin !== new URL(current).origin) headers = withoutCredentials(headers);
+      current = next.href;
     }
     if (res.status === 404) {
       await res.body?.cancel();
