@@ -184,4 +184,8 @@ describe('CERT-EU field parsers', () => {
       'On 29 January 2026, Ivanti released an & advisory.\n\nSecond line – x<y>',
     );
   });
+
+  it('reads an entity beyond Unicode as U+FFFD instead of throwing (one bad advisory must not stop a sync)', () => {
+    expect(htmlToText('a &#9999999999; b &#x110000; c &#x1F600;')).toBe('a \ufffd b \ufffd c \u{1F600}');
+  });
 });

@@ -97,8 +97,9 @@ export function htmlToText(html: string): string {
     .replace(/<br\s*\/?>/gi, '\n')
     .replace(/<[^>]+>/g, '')
     .replace(/&(?:#(\d+)|#x([0-9a-f]+)|(amp|lt|gt|quot|apos|nbsp));/gi, (_, dec, hex, name: string | undefined) => {
-      if (dec) return String.fromCodePoint(Number(dec));
-      if (hex) return String.fromCodePoint(Number.parseInt(hex, 16));
+      const code = dec ? Number(dec) : hex ? Number.parseInt(hex, 16) : null;
+      // An entity beyond Unicode (`&#9999999999;`) is U+FFFD, as HTML reads it; fromCodePoint would throw.
+      if (code !== null) return code <= 0x10ffff ? String.fromCodePoint(code) : '\ufffd';
       return { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0' }[(name as string).toLowerCase()] as string;
     })
     .replace(/[ \t]+\n/g, '\n')

@@ -84,7 +84,7 @@ function localFile(dir: string, base: string | undefined, url: string): string |
     const rel = clean.slice(base.length).split('/').map(decoded);
     if (rel.every((p) => p !== '..' && p !== '')) {
       const f = path.join(dir, ...rel);
-      return existsSync(f) ? f : undefined;
+      return inside(dir, f) && existsSync(f) ? f : undefined;
     }
   }
   const segments = clean.replace(/^[a-z]+:\/\/[^/]*/i, '').split('/').filter(Boolean).map(decoded);
@@ -92,7 +92,7 @@ function localFile(dir: string, base: string | undefined, url: string): string |
     const rel = segments.slice(-k);
     if (rel.includes('..')) break;
     const f = path.join(dir, ...rel);
-    if (existsSync(f)) return f;
+    if (inside(dir, f) && existsSync(f)) return f;
   }
   return undefined;
 }
@@ -172,4 +172,10 @@ async function readDocument(file: string): Promise<ReturnType<typeof parseCsafDo
     return { rejected: { where: { origin: file }, reason: `truncated or corrupt gzip (${(cause as Error).message})` } };
   }
   return parseCsafDocument(text, file);
+}
+
+/** Whether `file` lies under `dir` (a decoded `%2F` in a feed entry's URL must not leave the feed's folder). */
+function inside(dir: string, file: string): boolean {
+  const rel = path.relative(dir, file);
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
 }

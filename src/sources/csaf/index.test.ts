@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -126,6 +126,25 @@ describe.skipIf(!hasCorpus())('csaf offline import of the real corpus', () => {
     // Grouping: far fewer entries than the product ids the document lists.
     const ids = new Set(raw.vulnerabilities.flatMap((v: { product_status: Record<string, string[]> }) => Object.values(v.product_status).flat()));
     expect(a?.affected.length).toBeLessThan(ids.size / 2);
+  });
+
+  it('never resolves an offline feed entry outside the feed folder (%2F decoded inside a segment)', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'vigil-csaf-feed-'));
+    try {
+      writeFileSync(path.join(root, 'secret.json'), '{}');
+      const feedDir = path.join(root, 'white');
+      mkdirSync(feedDir);
+      const entry = (src: string) => ({ id: src, updated: '2024-01-01T00:00:00Z', content: { src } });
+      writeFileSync(
+        path.join(feedDir, 'feed.json'),
+        JSON.stringify({ feed: { link: [{ rel: 'self', href: 'https://x.example/white/feed.json' }], entry: [entry('https://x.example/white/a%2F..%2F..%2Fsecret.json'), entry('https://x.example/other/%2E%2E%2Fsecret.json')] } }),
+      );
+      const read = await readOfflineFeed(path.join(feedDir, 'feed.json'));
+      expect(read.files).toEqual([]);
+      expect(read.absent).toBe(2);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it('reads the ROLIE feeds offline: entries resolved to the sampled documents, the rest counted absent', async () => {

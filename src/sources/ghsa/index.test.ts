@@ -158,6 +158,33 @@ describe.skipIf(!hasCorpus())('ghsa live sync (loopback GitHub REST API serving 
       }),
     );
 
+  it('does not follow a Link rel="next" to another origin (the token would go with it)', async () => {
+    const other = await startUpstream({
+      '/latest/meta-data/': (req, res) => {
+        res.end(`[${JSON.stringify(String(req.headers.authorization))}]`);
+        return true;
+      },
+    });
+    const evil = await startUpstream({
+      '/advisories': (_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json', link: `<${other.baseUrl}/latest/meta-data/>; rel="next"` }).end(JSON.stringify(items.slice(0, 1)));
+        return true;
+      },
+    });
+    try {
+      const events: unknown[] = [];
+      const err = await (async () => {
+        for await (const e of ghsaSource.sync(GhsaConfigSchema.parse({ baseUrl: evil.baseUrl, token: 'ghp_secret' }), { log, cursor: null, http: new HttpClient({ retries: 0 }), now: () => new Date() })) events.push(e);
+      })().catch((e: unknown) => e);
+      expect((err as Error).message).toMatch(/next page .* is not on http:\/\/127\.0\.0\.1:\d+: not followed/);
+      expect(other.requests).toEqual([]);
+      expect(events.some((e) => (e as { type: string }).type === 'advisories')).toBe(true); // the first page is kept
+    } finally {
+      await other.close();
+      await evil.close();
+    }
+  });
+
   it('pages through Link rel="next" past 429 + Retry-After, 503, a 403 rate limit, a truncated body and a malformed page; a cursor after each page', async () => {
     upstream.fault({ kind: 'status', status: 429, retryAfter: 1, pathPrefix: '/advisories' });
     upstream.fault({ kind: 'status', status: 503, pathPrefix: '/advisories' });

@@ -49,7 +49,8 @@ export function firstPageUrl(config: GhsaConfig, since: string | null): string {
  * (`x-ratelimit-remaining: 0`); the next sync goes on from the cursor.
  * @throws {SourceUnavailableError} on 429/5xx/403 (rate limits: `Retry-After`, `x-ratelimit-reset`)
  *   and network failures after retries, and on a 404.
- * @throws {VigilError} VIGIL_SOURCE_BAD_PAYLOAD when a page is not a JSON array (twice in a row).
+ * @throws {VigilError} VIGIL_SOURCE_BAD_PAYLOAD when a page is not a JSON array (twice in a row), or
+ *   when the `Link` header's next page is on another origin than `baseUrl` (the token goes with it).
  */
 export async function* syncGhsa(config: GhsaConfig, ctx: SyncContext): AsyncGenerator<SourceEvent> {
   const cfg = GhsaConfigSchema.parse(config);
@@ -75,6 +76,10 @@ export async function* syncGhsa(config: GhsaConfig, ctx: SyncContext): AsyncGene
     yield { type: 'progress', done: records, unit: 'records', label: `page ${page}` };
     if (cursor !== null) yield { type: 'cursor', cursor };
     url = nextLink(res.headers.get('link'));
+    // The next page must be on the configured API's origin: the token is sent to it.
+    if (url && new URL(url, cfg.baseUrl).origin !== new URL(cfg.baseUrl).origin)
+      throw new VigilError('VIGIL_SOURCE_BAD_PAYLOAD', [SOURCE_ID, `the Link header's next page ${url} is not on ${new URL(cfg.baseUrl).origin}: not followed (the token would go with it)`]);
+    if (url) url = new URL(url, cfg.baseUrl).href;
     if (url && res.headers.get('x-ratelimit-remaining') === '0') {
       ctx.log.warn({ reset: res.headers.get('x-ratelimit-reset') }, 'ghsa: GitHub rate limit used up; the next sync goes on from the cursor');
       return;
