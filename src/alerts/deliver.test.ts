@@ -3,17 +3,16 @@
  * backoff and Retry-After, giving up, manual retry, and the delivery log. Time is frozen: each
  * pass is given its `now`.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AlertsConfigFile, type AlertsConfig } from '../config.ts';
 import { createLogger } from '../log.ts';
 import type { Alert, DeliveryMode } from '../model/alert.ts';
-import type { NewAlert } from '../store/alerts.ts';
-import { SqliteAlertStore } from '../store/sqlite/alerts.ts';
-import { openSqliteStore, type SqliteStore } from '../store/sqlite/index.ts';
+import type { AlertStore, NewAlert } from '../store/alerts.ts';
 import { sampleAlert } from '../testing/alerts.ts';
 import { hasCorpus } from '../testing/corpus.ts';
 import { type Receiver, startReceiver } from '../testing/receiver.ts';
 import { startSmtpServer, type TestSmtpServer } from '../testing/smtp.ts';
+import { openTestStores, type TestStores } from '../testing/store.ts';
 import { createChannels } from './channels/registry.ts';
 import type { Channel } from './channels/types.ts';
 import { deliverDue } from './deliver.ts';
@@ -26,8 +25,8 @@ describe.skipIf(!hasCorpus())('delivery', () => {
   let smtp: TestSmtpServer;
   let receiver: Receiver;
   let channels: Map<string, Channel>;
-  let store: SqliteStore;
-  let alerts: SqliteAlertStore;
+  let stores: TestStores;
+  let alerts: AlertStore;
   let config: AlertsConfig;
   let next = 1;
 
@@ -46,10 +45,11 @@ describe.skipIf(!hasCorpus())('delivery', () => {
     for (const c of channels.values()) await c.close();
     await Promise.all([smtp.close(), receiver.close()]);
   });
-  beforeEach(() => {
-    store = openSqliteStore(':memory:');
-    alerts = new SqliteAlertStore(store);
+  beforeEach(async () => {
+    stores = await openTestStores();
+    alerts = stores.alerts;
   });
+  afterEach(async () => stores.close());
 
   /** Stores alerts made at `at` for subscription 1 (or `sub`) on `channel`. */
   async function make(n: number, at: string, channel: string, mode: DeliveryMode = 'immediate', quiet: { start: string; end: string } | null = null): Promise<number[]> {

@@ -5,6 +5,11 @@
  * by Vigil once marked; a process killed between a service's answer and that step (a window
  * of milliseconds) can repeat one message, which is why webhooks carry an idempotency key
  * (`X-Vigil-Delivery`).
+ *
+ * Several processes (daemons, workers) may deliver from one store at once: each message's alerts
+ * are claimed in one transaction just before the send ({@link AlertStore.claimAlerts}), so an
+ * alert goes out from one process only; one that dies mid-send leaves its alerts to be retried by
+ * any process when the claim's lease ({@link DeliveryDeps.leaseSeconds}) ends.
  */
 import type { Logger } from 'pino';
 import type { AlertsConfig } from '../config.ts';
@@ -22,7 +27,19 @@ export interface DeliveryDeps {
   now?: () => Date;
   /** Checked between messages: true stops the pass (SIGTERM) after the message in flight. */
   shouldStop?: () => boolean;
+  /**
+   * How long a claim on a message's alerts lasts, seconds (default {@link CLAIM_LEASE_SECONDS}):
+   * longer than any send takes, or another process may send the same message again.
+   */
+  leaseSeconds?: number;
 }
+
+/**
+ * Default lease of a claim, seconds: far above the longest send (HTTP channels give up after 10 s,
+ * email after 30 s of silence; Telegram sends once per chat), short enough that the alerts of a
+ * killed process go out a few minutes late rather than never.
+ */
+export const CLAIM_LEASE_SECONDS = 300;
 
 /** What one delivery pass did. */
 export interface DeliverySummary {
@@ -34,6 +51,8 @@ export interface DeliverySummary {
   failed: number;
   /** Alerts that failed and will be retried. */
   retrying: number;
+  /** Due alerts another process claimed first (it sends them). */
+  claimedElsewhere: number;
 }
 
 /** Channel types that send to each recipient in its own request. */
@@ -118,13 +137,23 @@ async function attempt(deps: DeliveryDeps, alerts: Alert[], message: AlertMessag
   else deps.log.info(log, 'alert sent');
 }
 
-/** Sends every alert due now. Never throws for a failed send: failures are logged and retried. */
+/**
+ * Sends every alert due now, each message's alerts claimed first (another process delivering from
+ * the same store skips them). Never throws for a failed send: failures are logged and retried.
+ */
 export async function deliverDue(deps: DeliveryDeps): Promise<DeliverySummary> {
-  const now = (deps.now ?? (() => new Date()))();
-  const summary: DeliverySummary = { messages: 0, sent: 0, failed: 0, retrying: 0 };
-  for (const { alerts, message } of planMessages(await deps.alerts.dueAlerts(now.toISOString()), now)) {
+  const clock = deps.now ?? (() => new Date());
+  const now = clock();
+  const lease = (deps.leaseSeconds ?? CLAIM_LEASE_SECONDS) * 1000;
+  const summary: DeliverySummary = { messages: 0, sent: 0, failed: 0, retrying: 0, claimedElsewhere: 0 };
+  for (const planned of planMessages(await deps.alerts.dueAlerts(now.toISOString()), now)) {
     if (deps.shouldStop?.()) break;
-    await attempt(deps, alerts, message, summary);
+    // Claimed message by message, not the whole pass at once: the lease need only outlast one send.
+    const ids = planned.alerts.map((a) => a.id);
+    const claimed = await deps.alerts.claimAlerts(ids, now.toISOString(), new Date(clock().getTime() + lease).toISOString());
+    summary.claimedElsewhere += ids.length - claimed.length;
+    // The claimed rows as they are now (attempts, recipients already served); normally the same one message.
+    for (const { alerts, message } of planMessages(claimed, now)) await attempt(deps, alerts, message, summary);
   }
   return summary;
 }

@@ -3,9 +3,12 @@
  * alert engine reads, alerts and their delivery log. Like {@link Store}, back-end neutral and
  * async; the SQLite implementation is `sqlite/alerts.ts`.
  *
- * Exactly-once rests on two things here: alerts are unique per (subscription, CVE, event key)
- * ({@link AlertStore.commitEvaluation} ignores one already made), and the change-feed cursor
- * moves in the same transaction as the alerts it produced.
+ * Exactly-once rests on three things here, and holds with several processes (daemons, workers)
+ * sharing one database: alerts are unique per (subscription, CVE, event key)
+ * ({@link AlertStore.commitEvaluation} ignores one already made); the change-feed cursors move in
+ * the same transaction as the alerts they produced, and only forward (a process that evaluated an
+ * older page cannot move a cursor back); and an alert is claimed ({@link AlertStore.claimAlerts})
+ * by one process before it is sent.
  */
 import type { AdvisoryChange } from '../model/advisory.ts';
 import type { Alert, AlertStatus, DeliveryAttempt, Owner, Subscription, Team, User, WatchEntry, Watchlist } from '../model/alert.ts';
@@ -43,7 +46,11 @@ export interface EvaluationCommit {
   alerts: NewAlert[];
   /** Provisional alerts NVD's CPE data now confirms: (subscription, CVE). */
   confirmations: { subscriptionId: number; cveId: string }[];
-  /** Cursor values to save with them (`changes`, `epssDay`). */
+  /**
+   * Cursor values to save with them (`changes`, `advisoryChanges`: ids; `epssDay`: a date). A
+   * cursor only moves forward: a value behind the stored one (integers compared as numbers, other
+   * values as text) is ignored. {@link AlertStore.setState} sets a value unconditionally.
+   */
   state: Record<string, string>;
   /** When (ISO 8601), for confirmations. */
   at: string;
@@ -113,13 +120,27 @@ export interface AlertStore {
   epssMoves(date: string): Promise<EpssMove[]>;
 
   getState(key: string): Promise<string | null>;
+  /** Sets a value (a cursor too, backwards as well: `vigil alerts` resets, tests). */
   setState(key: string, value: string): Promise<void>;
-  /** Stores alerts (ignoring any already made: same subscription, CVE and event key), confirmations and cursors in one transaction. @returns ids of the alerts created. */
+  /**
+   * Stores alerts (ignoring any already made: same subscription, CVE and event key), confirmations
+   * and cursors (forward only, see {@link EvaluationCommit.state}) in one transaction.
+   * @returns ids of the alerts created (not those another process had made first).
+   */
   commitEvaluation(commit: EvaluationCommit): Promise<number[]>;
 
   /** Pending alerts whose next attempt is due at `now` (ISO 8601), oldest first. */
   dueAlerts(now: string): Promise<Alert[]>;
-  /** Earliest next attempt among pending alerts (ISO 8601), or null. */
+  /**
+   * Claims alerts for one delivery attempt, in one transaction: those of `ids` still pending and
+   * due at `now` (ISO 8601) get their next attempt moved to `until` (the lease, ISO 8601), and are
+   * returned as they are now (by id). One claimed by another process is not returned: it is no
+   * longer due. A process that dies before {@link recordAttempts} leaves its alerts pending, due
+   * again when the lease ends, so another process retries them. Several processes delivering at
+   * once thus send each alert once, as long as a send takes less than the lease.
+   */
+  claimAlerts(ids: number[], now: string, until: string): Promise<Alert[]>;
+  /** Earliest next attempt among pending alerts (ISO 8601; a claimed alert's lease end), or null. */
   nextDue(): Promise<string | null>;
   /** Logs attempts and updates the alerts they were for, in one transaction. */
   recordAttempts(attempts: DeliveryAttempt[], outcome: { status: AlertStatus; nextAttemptAt: string | null; sentAt: string | null; lastError: string | null; deliveredTo: string[] }): Promise<void>;

@@ -1,10 +1,12 @@
 /**
- * Row mappers of the alerting tables (migration 2): SQLite rows to the alerting model. JSON
- * columns (handles, thresholds, events, explanation, facts, recipients) are parsed here.
+ * Row mappers of the alerting tables (migration 2): rows to the alerting model, on both back ends
+ * (the PostgreSQL store, ../postgres/alerts.ts, gets the same shapes: TEXT dates and JSON, integers
+ * and int8 ids as numbers). JSON columns (handles, thresholds, events, explanation, facts,
+ * recipients) are parsed here.
  */
 import type { Alert, AlertStatus, DeliveryAttempt, Subscription, User, WatchEntry } from '../../model/alert.ts';
 
-/** A row as better-sqlite3 returns it. */
+/** A row as better-sqlite3 (or pg, through postgres/pool.ts) returns it. */
 export type Row = Record<string, unknown>;
 
 /** A `users` row. */

@@ -11,6 +11,16 @@ import type { AlertQuery, AlertStore, CandidateQuery, EpssDayInfo, EpssMove, Eva
 import { ftsQuery } from '../query.ts';
 import type { SqliteStore } from './index.ts';
 
+/**
+ * The `WHERE` of a cursor upsert in `alert_state`: the new value replaces the old one only when it
+ * is further on. Both integers (`changes`, `advisoryChanges`): numerically; otherwise as text
+ * (ISO dates, `epssDay`). The PostgreSQL store has the same rule (postgres/alerts.ts).
+ */
+const CURSOR_FORWARD = `CASE WHEN alert_state.value GLOB '[0-9]*' AND alert_state.value NOT GLOB '*[^0-9]*' AND length(alert_state.value) <= 18
+    AND excluded.value GLOB '[0-9]*' AND excluded.value NOT GLOB '*[^0-9]*' AND length(excluded.value) <= 18
+  THEN CAST(excluded.value AS INTEGER) > CAST(alert_state.value AS INTEGER)
+  ELSE excluded.value > alert_state.value END`;
+
 /** Alerting tables on the connection of `store`. */
 export class SqliteAlertStore implements AlertStore {
   constructor(
@@ -191,6 +201,11 @@ export class SqliteAlertStore implements AlertStore {
     this.store.stmt('INSERT INTO alert_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
   }
 
+  /** Saves a cursor, never moving it back (another connection may be further on). */
+  #putCursor(key: string, value: string): void {
+    this.store.stmt(`INSERT INTO alert_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value WHERE ${CURSOR_FORWARD}`).run(key, value);
+  }
+
   async commitEvaluation(c: EvaluationCommit): Promise<number[]> {
     const insert = this.store.stmt(
       `INSERT OR IGNORE INTO alerts (subscription_id, watchlist, channel, recipients, cve_id, event, event_key, mode, created_at,
@@ -219,7 +234,7 @@ export class SqliteAlertStore implements AlertStore {
         if (info.changes) ids.push(Number(info.lastInsertRowid));
       }
       for (const k of c.confirmations) confirm.run(c.at, k.subscriptionId, k.cveId);
-      for (const [key, value] of Object.entries(c.state)) this.#putState(key, value);
+      for (const [key, value] of Object.entries(c.state)) this.#putCursor(key, value);
     })();
     return ids;
   }
@@ -228,6 +243,14 @@ export class SqliteAlertStore implements AlertStore {
     return (this.store.stmt("SELECT * FROM alerts WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id").all(now) as Row[]).map(
       toAlert,
     );
+  }
+
+  async claimAlerts(ids: number[], now: string, until: string): Promise<Alert[]> {
+    if (!ids.length) return [];
+    const claim = this.store.stmt("UPDATE alerts SET next_attempt_at = ? WHERE id = ? AND status = 'pending' AND next_attempt_at <= ? RETURNING *");
+    // IMMEDIATE: the write lock from the start, so two connections' claims run one after the other.
+    const rows = this.store.db.transaction(() => ids.flatMap((id) => claim.all(until, id, now) as Row[])).immediate();
+    return rows.map(toAlert).sort((a, b) => a.id - b.id);
   }
 
   async nextDue(): Promise<string | null> {
