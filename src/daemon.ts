@@ -8,6 +8,12 @@
  * stored records, so the next run resumes), and lets the alert pass in flight finish its
  * current message: no alert is lost (alerts and the feed cursor commit together) or repeated
  * (an alert is marked sent with the attempt that sent it).
+ *
+ * On PostgreSQL several daemons may share a store: only the one holding the schedules lock
+ * (cluster/leader.ts) fires schedules and delivery ticks, so none fires twice; the others run
+ * only what is asked of them (`sync(id)`, collection jobs). After alerts or changes commit, the
+ * daemon NOTIFYs the store's events channel so every API replica's event stream wakes at once.
+ * For a cluster of workers sharing the work, see `vigil run --worker` (cluster/worker.ts).
  */
 import { Cron } from 'croner';
 import PQueue from 'p-queue';
@@ -19,7 +25,9 @@ import type { VigilConfig } from './config.ts';
 import { type RunSummary, syncSource } from './pipeline.ts';
 import { type HttpClient, messageWithCauses } from './sources/http.ts';
 import { enabledSources, findSource } from './sources/registry.ts';
+import type { Leadership } from './cluster/leader.ts';
 import type { AlertStore } from './store/alerts.ts';
+import { isPostgresUrl } from './store/postgres/pool.ts';
 import type { Store } from './store/types.ts';
 
 
@@ -59,6 +67,33 @@ export interface CycleSummary {
   deliveries: DeliverySummary[];
 }
 
+/**
+ * Records a sync's outcome in the source's health (`source.<id>` in the alert state table, shown
+ * by `vigil status`): failures counted, reset by a success. With `retry`, a failure gets a retry
+ * time of base · 2^(failures−1) seconds after `now`, at most `maxSeconds`; the caller schedules it
+ * (the daemon a timer, a cluster worker a job). A stopped sync changes nothing.
+ * @returns the health saved, or null for a stopped sync.
+ */
+export async function recordSourceHealth(
+  alerts: AlertStore,
+  id: string,
+  summary: RunSummary,
+  retry: { baseSeconds: number; maxSeconds: number } | null,
+  now: Date,
+): Promise<SourceHealth | null> {
+  // A stopped sync is not a failure (and no retry is due: the process is stopping).
+  if (summary.stopped) return null;
+  const key = `source.${id}`;
+  const prev = JSON.parse((await alerts.getState(key)) ?? '{"failures":0,"lastError":null,"retryAt":null}') as SourceHealth;
+  const health: SourceHealth = summary.error ? { failures: prev.failures + 1, lastError: summary.error, retryAt: null } : { failures: 0, lastError: null, retryAt: null };
+  if (summary.error && retry) {
+    const delay = Math.min(retry.baseSeconds * 2 ** (health.failures - 1), retry.maxSeconds) * 1000;
+    health.retryAt = new Date(now.getTime() + delay).toISOString();
+  }
+  await alerts.setState(key, JSON.stringify(health));
+  return health;
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The daemon. */
@@ -71,6 +106,9 @@ export class Daemon {
   readonly #abort = new AbortController();
   #stopping = false;
   readonly #waiting = new Set<string>();
+  /** PostgreSQL: the schedules lock, once elected (null: SQLite, or the election is pending). */
+  #leadership: Leadership | null = null;
+  #electing: Promise<void> | null = null;
 
   constructor(deps: DaemonDeps) {
     this.#deps = deps;
@@ -91,21 +129,17 @@ export class Daemon {
     const found = findSource(id);
     const summary = await syncSource(found.source, config.sources[id]?.config, { store: writer, log, http, merge: config.ssvc, signal: this.#abort.signal, ...(this.#deps.now ? { now: this.#deps.now } : {}) });
     out?.syncs.push(summary);
+    if (summary.stored) await this.#leadership?.notify();
     await this.#recordHealth(id, summary);
     if (!this.#stopping) await this.alertPass(out);
     return summary;
   }
 
   async #recordHealth(id: string, summary: RunSummary): Promise<void> {
-    // A stopped sync is not a failure (and no retry is due: the process is stopping).
-    if (summary.stopped) return;
-    const key = `source.${id}`;
-    const prev = JSON.parse((await this.#deps.alerts.getState(key)) ?? '{"failures":0,"lastError":null,"retryAt":null}') as SourceHealth;
-    const health: SourceHealth = summary.error ? { failures: prev.failures + 1, lastError: summary.error, retryAt: null } : { failures: 0, lastError: null, retryAt: null };
-    if (summary.error && !this.#stopping && this.#jobs.length) {
-      const { baseSeconds, maxSeconds } = this.#deps.config.daemon.sourceRetry;
-      const delay = Math.min(baseSeconds * 2 ** (health.failures - 1), maxSeconds) * 1000;
-      health.retryAt = new Date(this.#now().getTime() + delay).toISOString();
+    const retry = !this.#stopping && this.#jobs.length ? this.#deps.config.daemon.sourceRetry : null;
+    const health = await recordSourceHealth(this.#deps.alerts, id, summary, retry, this.#now());
+    if (health?.retryAt) {
+      const delay = Date.parse(health.retryAt) - this.#now().getTime();
       const timer = setTimeout(() => {
         this.#timers.delete(timer);
         this.#enqueue(id);
@@ -114,7 +148,6 @@ export class Daemon {
       // The failure itself was logged once by syncSource; the retry time is in `vigil status`.
       this.#deps.log.debug({ source: id, failures: health.failures, retryAt: health.retryAt }, 'source failed: retrying with backoff');
     }
-    await this.#deps.alerts.setState(key, JSON.stringify(health));
   }
 
   /** Evaluates what changed and delivers what is due, one pass at a time. */
@@ -125,6 +158,7 @@ export class Daemon {
       try {
         const ev = await evaluate({ store: reader, alerts, config: config.alerts, log, merge: config.ssvc, ...(now ? { now } : {}) });
         out?.evaluations.push(ev);
+        if (ev.alerts.length) await this.#leadership?.notify();
         const d = await deliverDue({ alerts, channels, config: config.alerts, log, shouldStop: () => this.#stopping, ...(now ? { now } : {}) });
         out?.deliveries.push(d);
       } catch (err) {
@@ -155,17 +189,44 @@ export class Daemon {
     return out;
   }
 
-  /** Starts the schedules (and a first sync of every source right away). */
+  /**
+   * Whether this process fires schedules: always on SQLite; on PostgreSQL only while it holds the
+   * schedules lock (see cluster/leader.ts).
+   */
+  get leads(): boolean {
+    if (!isPostgresUrl(this.#deps.config.database)) return true;
+    return this.#leadership?.isLeader ?? false;
+  }
+
+  /** Starts the schedules (and a first sync of every source right away, once this process leads). */
   start(options: { immediate?: boolean } = {}): void {
+    const immediate = options.immediate ?? true;
+    const syncAll = () => {
+      for (const id of this.sources) this.#enqueue(id);
+    };
     for (const id of this.sources) {
       const pattern = this.#deps.config.sources[id]?.schedule ?? findSource(id).schedule;
-      const job = new Cron(pattern, { protect: true, name: `sync:${id}` }, () => this.#enqueue(id));
+      const job = new Cron(pattern, { protect: true, name: `sync:${id}` }, () => {
+        if (this.leads) this.#enqueue(id);
+      });
       this.#jobs.push(job);
-      if (options.immediate ?? true) this.#enqueue(id);
     }
+    if (isPostgresUrl(this.#deps.config.database)) {
+      // Becoming leader (at start, or a follower taking over from a dead leader) syncs everything
+      // once, as a fresh start does.
+      this.#electing = import('./cluster/leader.ts')
+        .then(({ electLeader }) => electLeader(this.#deps.config.database, this.#deps.log, { onChange: (lead) => lead && immediate && !this.#stopping && syncAll() }))
+        .then(
+          (l) => {
+            this.#leadership = l;
+            if (this.#stopping) return void l.close();
+          },
+          (err: Error) => this.#fatal(err),
+        );
+    } else if (immediate) syncAll();
     const every = this.#deps.config.daemon.deliveryEverySeconds;
     const tick = setInterval(() => {
-      if (this.#alertPasses.size === 0 && !this.#stopping) this.alertPass().catch(() => {});
+      if (this.#alertPasses.size === 0 && !this.#stopping && this.leads) this.alertPass().catch(() => {});
     }, every * 1000);
     this.#timers.add(tick);
     this.#deps.log.info({ sources: this.sources.map((id) => ({ id, schedule: this.#jobs.find((j) => j.name === `sync:${id}`)?.getPattern() })) }, 'vigil run: started');
@@ -211,6 +272,8 @@ export class Daemon {
     this.#alertPasses.clear();
     this.#abort.abort(new Error('stopping'));
     await Promise.all([this.#syncs.onIdle(), this.#alertPasses.onIdle()]);
+    await this.#electing;
+    await this.#leadership?.close();
     this.#deps.log.info('vigil run: stopped');
   }
 }

@@ -4,6 +4,11 @@
  * process wrote (the daemon, `vigil sync`), and fans them out to subscribers. An event's id is
  * the position in both feeds after it, `<alertId>.<changeId>`, so a reconnecting client's
  * `Last-Event-ID` resumes both.
+ *
+ * Several API replicas on one PostgreSQL store: each hub polls on its timer, and a `wake` source
+ * (cluster/notify.ts: LISTEN on the store's channel, NOTIFYed after alerts and changes commit)
+ * makes it poll at once, so a replica streams what another process wrote within milliseconds
+ * rather than a poll interval. The timer stays as the fallback (a wake-up is a hint, not data).
  */
 import type { AlertStore } from '../store/alerts.ts';
 import type { InboxAlert, TriageStore } from '../store/server.ts';
@@ -21,24 +26,35 @@ export class EventHub {
   #alertId = 0;
   #changeId = 0;
   #polling = false;
+  /** A wake-up came during a poll: poll again after it (what it announced may have committed after the poll's reads). */
+  #again = false;
+  #unwake: (() => void) | null = null;
 
+  /**
+   * @param intervalMs poll interval, ms (the fallback when `wake` is given).
+   * @param wake subscribes a callback to cross-process wake-ups; returns the unsubscribe function.
+   */
   constructor(
     private readonly alerts: AlertStore,
     private readonly triage: TriageStore,
     private readonly intervalMs = 2000,
+    private readonly wake?: (fn: () => void) => () => void,
   ) {}
 
   /** Starts from the current ends of both feeds. */
   async start(): Promise<void> {
     this.#alertId = await this.triage.lastAlertId();
     this.#changeId = await this.alerts.lastChangeId();
-    this.#timer = setInterval(() => void this.poll(), this.intervalMs);
+    this.#timer = setInterval(() => void this.poll().catch(() => {}), this.intervalMs);
     this.#timer.unref();
+    this.#unwake = this.wake?.(() => void this.poll().catch(() => {})) ?? null;
   }
 
   stop(): void {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
+    this.#unwake?.();
+    this.#unwake = null;
     this.#subscribers.clear();
   }
 
@@ -79,8 +95,12 @@ export class EventHub {
 
   /** Reads what is new and publishes it (also called by tests instead of waiting). */
   async poll(): Promise<void> {
-    if (this.#polling) return;
+    if (this.#polling) {
+      this.#again = true;
+      return;
+    }
     this.#polling = true;
+    this.#again = false;
     try {
       if (!this.#subscribers.size) {
         // Nobody listening: move to the ends, so a later subscriber gets no backlog burst.
@@ -95,5 +115,6 @@ export class EventHub {
     } finally {
       this.#polling = false;
     }
+    if (this.#again) await this.poll();
   }
 }

@@ -1,0 +1,147 @@
+/**
+ * A cluster worker (`vigil run --worker`): any number of these, on any machines, share Vigil's
+ * work through the PostgreSQL job queue (queue.ts). Each runs graphile-worker with the task
+ * registry (tasks.ts); schedules are graphile-worker cron items made from the source registry's
+ * `schedule` (or the config's), which fire once per tick across the whole cluster (graphile-worker
+ * records each item's last run in `known_crontabs` and adds its job with the same job key); the
+ * leases (lease.ts) give a killed worker's jobs to another within the lease.
+ */
+import { EventEmitter } from 'node:events';
+import { hostname } from 'node:os';
+import { Logger as GraphileLogger, type LogLevel, type ParsedCronItem, parseCronItems, type Runner, run, type WorkerEvents } from 'graphile-worker';
+import type { Channel } from '../alerts/channels/types.ts';
+import type { VigilConfig } from '../config.ts';
+import { VigilError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { HttpClient } from '../sources/http.ts';
+import { enabledSources, findSource } from '../sources/registry.ts';
+import type { Stores } from '../store/index.ts';
+import { DEFAULT_LEASE_SECONDS, WorkerLeases } from './lease.ts';
+import { notifyEvents } from './notify.ts';
+import { ALERTS_QUEUE, openQueue, queueTarget, TASK } from './queue.ts';
+import { taskList } from './tasks.ts';
+
+/** Settings of one worker process. */
+export interface WorkerOptions {
+  /** Jobs this process runs at once (default 2). Each holds a store connection while it writes. */
+  concurrency?: number;
+  /** Seconds after which a silent worker's jobs go to another (default {@link DEFAULT_LEASE_SECONDS}). */
+  leaseSeconds?: number;
+  /** Queue a sync of every enabled source at start, as `vigil run` does (default true). A sync waiting already is not duplicated. */
+  initialSync?: boolean;
+  /** Milliseconds between polls for jobs when no NOTIFY came (graphile-worker's `pollInterval`, default 2000). */
+  pollIntervalMs?: number;
+}
+
+/** What a worker needs. */
+export interface WorkerDeps {
+  config: VigilConfig;
+  log: Logger;
+  stores: Stores;
+  channels: Map<string, Channel>;
+  http: HttpClient;
+}
+
+/** A running worker. */
+export interface ClusterWorker {
+  /** Resolves when the runner stops (after {@link ClusterWorker.stop}, or a fatal error: rejects). */
+  readonly done: Promise<void>;
+  /** Stops cleanly: no new jobs; jobs in flight get 5 s, then their abort signal (a sync saves its cursor and is retried). */
+  stop(): Promise<void>;
+}
+
+/**
+ * The cron items of the enabled sources: `sync-source` at each source's schedule (UTC), plus a
+ * delivery pass every minute (retries and digests falling due). Identifiers are stable, so
+ * graphile-worker knows each item's last run across restarts (no backfill: a missed tick is not
+ * replayed; the next tick or the start-up sync covers it).
+ */
+export function cronItems(config: VigilConfig): ParsedCronItem[] {
+  return parseCronItems([
+    ...enabledSources(config).map((id) => ({
+      task: TASK.sync,
+      match: (config.sources[id]?.schedule as string | undefined) ?? findSource(id).schedule,
+      identifier: `sync:${id}`,
+      payload: { source: id },
+      options: { queueName: `sync:${id}`, jobKey: `sync:${id}`, jobKeyMode: 'replace' as const, backfillPeriod: 0 },
+    })),
+    { task: TASK.deliver, match: '* * * * *', identifier: 'deliver', options: { queueName: ALERTS_QUEUE, jobKey: 'alerts:deliver', jobKeyMode: 'preserve_run_at' as const, backfillPeriod: 0 } },
+  ]);
+}
+
+/** graphile-worker's log lines through Vigil's logger (its `warning` is pino's `warn`). */
+function graphileLogger(log: Logger): GraphileLogger {
+  return new GraphileLogger((scope) => (level: LogLevel, message: string, meta?: unknown) => {
+    const fields = { ...(meta && typeof meta === 'object' ? meta : {}), ...(scope.workerId ? { workerId: scope.workerId } : {}), ...(scope.taskIdentifier ? { task: scope.taskIdentifier } : {}), ...(scope.jobId ? { jobId: scope.jobId } : {}) };
+    const to = level === 'warning' ? 'warn' : level === 'error' ? 'error' : level === 'info' ? 'info' : 'debug';
+    log[to](fields, message);
+  });
+}
+
+/**
+ * Starts a worker on a PostgreSQL store.
+ * @throws {VigilError} VIGIL_CONFIG_INVALID for a SQLite store (a cluster needs PostgreSQL).
+ * @throws {Error} when PostgreSQL cannot be reached.
+ */
+export async function startWorker(deps: WorkerDeps, options: WorkerOptions = {}): Promise<ClusterWorker> {
+  const { config, log, stores } = deps;
+  if (stores.backend !== 'postgres' || !stores.pg)
+    throw new VigilError('VIGIL_CONFIG_INVALID', [
+      `database: vigil run --worker shares work through a PostgreSQL job queue, and the store is SQLite (${config.database}); use a postgres:// database (docs/deploy.md), or plain \`vigil run\` for one process`,
+    ]);
+  const target = queueTarget(config.database);
+  const concurrency = options.concurrency ?? 2;
+  const queue = await openQueue(config.database);
+  const leases = new WorkerLeases(target.connectionString, target.schema, `${hostname()}:${process.pid}`, log, { leaseSeconds: options.leaseSeconds ?? DEFAULT_LEASE_SECONDS });
+  let runner: Runner | null = null;
+  try {
+    await leases.install();
+    const pg = stores.pg;
+    const notify = () => notifyEvents((sql, params) => pg.query(sql, params), target.storeSchema).catch((err: Error) => log.debug({ err: err.message }, 'NOTIFY failed'));
+    const tasks = taskList({ config, log, stores, channels: deps.channels, http: deps.http, queue, notify });
+    // Our own emitter, so the workers run() creates at once are seen (heartbeats from the start).
+    const events = new EventEmitter() as WorkerEvents;
+    events.on('worker:create', ({ worker }) => {
+      leases.add(worker.workerId).catch((err: Error) => log.warn({ err: err.message }, 'worker heartbeat failed'));
+    });
+    events.on('worker:stop', ({ worker }) => void leases.remove(worker.workerId));
+    runner = await run({
+      events,
+      connectionString: target.connectionString,
+      schema: target.schema,
+      // Workers' connections, the queue's LISTEN connection and cron's.
+      maxPoolSize: concurrency + 2,
+      concurrency,
+      noHandleSignals: true,
+      pollInterval: options.pollIntervalMs ?? 2000,
+      taskList: tasks,
+      parsedCronItems: cronItems(config),
+      logger: graphileLogger(log),
+    });
+    leases.start();
+    if (options.initialSync ?? true) for (const id of enabledSources(config)) await queue.sync(id);
+  } catch (err) {
+    await runner?.stop().catch(() => {});
+    await leases.stop().catch(() => {});
+    await queue.release().catch(() => {});
+    throw err;
+  }
+  const r = runner;
+  log.info({ schema: target.schema, concurrency, leaseSeconds: leases.leaseSeconds, sources: enabledSources(config) }, 'vigil worker: started');
+  let stopping: Promise<void> | null = null;
+  const done = r.promise.finally(async () => {
+    await leases.stop().catch(() => {});
+    await queue.release().catch(() => {});
+  });
+  return {
+    done,
+    stop() {
+      stopping ??= (async () => {
+        await r.stop();
+        await done.catch(() => {});
+        log.info('vigil worker: stopped');
+      })();
+      return stopping;
+    },
+  };
+}
