@@ -12,9 +12,10 @@ import { loadConfig, type VigilConfig } from '../config.ts';
 import { createLogger } from '../log.ts';
 import { importFiles } from '../pipeline.ts';
 import { findSource } from '../sources/registry.ts';
-import { SqliteAlertStore } from '../store/sqlite/alerts.ts';
-import { openSqliteStore, type SqliteStore } from '../store/sqlite/index.ts';
+import type { AlertStore } from '../store/alerts.ts';
+import type { Store } from '../store/types.ts';
 import { corpusPath, hasCorpus } from '../testing/corpus.ts';
+import { openTestStores, type TestStores } from '../testing/store.ts';
 import { emailContent } from './channels/email/index.ts';
 import { baseline, evaluate } from './engine.ts';
 import { previewAdvisories } from './advisory-preview.ts';
@@ -28,8 +29,9 @@ const ANSSI_PAGE = `https://www.cert.ssi.gouv.fr/avis/${BULLETIN}/`;
 
 describe.skipIf(!hasCorpus())('advisory and exploit alerts on real data', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'vigil-advisory-engine-'));
-  let store: SqliteStore;
-  let alerts: SqliteAlertStore;
+  let stores: TestStores;
+  let store: Store;
+  let alerts: AlertStore;
   let config: VigilConfig;
   const deps = () => ({ store, alerts, config: config.alerts, log, merge: config.ssvc });
   const run = async (source: string, paths: string[]) => {
@@ -49,8 +51,8 @@ describe.skipIf(!hasCorpus())('advisory and exploit alerts on real data', () => 
 `,
     );
     config = loadConfig(path.join(dir, 'vigil.config.yaml'), {});
-    store = openSqliteStore(path.join(dir, 'vigil.db'));
-    alerts = new SqliteAlertStore(store);
+    stores = await openTestStores();
+    ({ store, alerts } = stores);
     writeFileSync(
       path.join(dir, 'watch.yaml'),
       `users:
@@ -95,7 +97,7 @@ watchlists:
   }, 60_000);
 
   afterAll(async () => {
-    await store.close();
+    await stores?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -15,10 +15,11 @@ import type { Alert } from '../model/alert.ts';
 import type { KevEntry } from '../model/vulnerability.ts';
 import { importFiles } from '../pipeline.ts';
 import { findSource } from '../sources/registry.ts';
-import { SqliteAlertStore } from '../store/sqlite/alerts.ts';
-import { openSqliteStore, type SqliteStore } from '../store/sqlite/index.ts';
+import type { AlertStore } from '../store/alerts.ts';
+import type { Store } from '../store/types.ts';
 import { corpusPath, hasCorpus } from '../testing/corpus.ts';
 import { officialEpss } from '../testing/mirror.ts';
+import { openTestStores, type TestStores } from '../testing/store.ts';
 import { evaluate } from './engine.ts';
 import { loadPlan } from './plan.ts';
 import { kevOnlyView } from './facts.ts';
@@ -41,8 +42,9 @@ function catalog(file: string): KevEntry[] {
 
 describe.skipIf(!hasCorpus())('alert engine on the real corpus', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'vigil-engine-'));
-  let store: SqliteStore;
-  let alerts: SqliteAlertStore;
+  let stores: TestStores;
+  let store: Store;
+  let alerts: AlertStore;
   let config: VigilConfig;
   const deps = () => ({ store, alerts, config: config.alerts, log, merge: config.ssvc });
   const run = async (source: string, paths: string[]) => importFiles(findSource(source).source, paths, { store, log });
@@ -58,8 +60,8 @@ describe.skipIf(!hasCorpus())('alert engine on the real corpus', () => {
 `,
     );
     config = loadConfig(path.join(dir, 'vigil.config.yaml'), {});
-    store = openSqliteStore(path.join(dir, 'vigil.db'));
-    alerts = new SqliteAlertStore(store);
+    stores = await openTestStores();
+    ({ store, alerts } = stores);
     writeFileSync(
       path.join(dir, 'watch.yaml'),
       `users:
@@ -96,7 +98,7 @@ watchlists:
   }, 60_000);
 
   afterAll(async () => {
-    await store.close();
+    await stores?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -221,8 +223,8 @@ describe.skipIf(!hasCorpus())('a CVE rejected after it was alerted', () => {
     try {
       writeFileSync(path.join(dir, 'c.yaml'), 'alerts:\n  channels:\n    mail: { type: email, host: 127.0.0.1, port: 2525, from: vigil@example.org }\n');
       const config = loadConfig(path.join(dir, 'c.yaml'), {});
-      const store = openSqliteStore(':memory:');
-      const alerts = new SqliteAlertStore(store);
+      const stores = await openTestStores();
+      const { store, alerts } = stores;
       const deps = { store, alerts, config: config.alerts, log };
       await alerts.upsertUser({ name: 'alice', email: 'alice@example.org', handles: {} });
       await alerts.upsertWatchlist({ name: 'edge', owner: { user: 'alice' }, description: null });
@@ -246,7 +248,7 @@ describe.skipIf(!hasCorpus())('a CVE rejected after it was alerted', () => {
       const rejected = list.find((a) => a.event === 'rejected');
       expect(rejected?.explanation.event.summary).toMatch(/rejected \(was PUBLISHED\); you were alerted about it before/);
       expect(rejected?.facts.state).toBe('REJECTED');
-      await store.close();
+      await stores.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -260,8 +262,8 @@ describe.skipIf(!hasCorpus())('EPSS model versions', () => {
     try {
       writeFileSync(path.join(dir, 'c.yaml'), 'alerts:\n  channels:\n    hook: { type: webhook, url: "http://127.0.0.1:59999/x", secret: "0123456789abcdef0123" }\n');
       const config = loadConfig(path.join(dir, 'c.yaml'), {});
-      const store = openSqliteStore(':memory:');
-      const alerts = new SqliteAlertStore(store);
+      const stores = await openTestStores();
+      const { store, alerts } = stores;
       await importFiles(findSource('cve5').source, [corpusPath('cve5', 'records')], { store, log });
       await alerts.upsertUser({ name: 'alice', email: null, handles: {} });
       await alerts.upsertWatchlist({ name: 'everything', owner: { user: 'alice' }, description: null });
@@ -274,7 +276,7 @@ describe.skipIf(!hasCorpus())('EPSS model versions', () => {
       }
       const s = await evaluate({ store, alerts, config: config.alerts, log });
       expect(s.epssDays).toEqual(['2026-06-14', '2026-08-09']);
-      await store.close();
+      await stores.close();
       return s.alerts.length;
     } finally {
       rmSync(dir, { recursive: true, force: true });
