@@ -6,6 +6,7 @@ import { registerCvss } from './cvss.ts';
 import { registerDemo } from './demo.ts';
 import { registerDoctor } from './doctor.ts';
 import { registerImport } from './import.ts';
+import { registerMigrate } from './migrate.ts';
 import { registerRun } from './run.ts';
 import { registerServe } from './serve.ts';
 import { registerShow } from './show.ts';
@@ -23,7 +24,7 @@ export function buildProgram(): Command {
     .description(`Vigil: collect ${registry.map((r) => r.source.id).join(', ')} into one ranked record per CVE with its advisories and exploits, watch it, and alert`)
     .version('0.1.0')
     .option('--config <file>', 'config file (YAML or JSON; default ./vigil.config.yaml or $VIGIL_CONFIG)')
-    .option('--db <file>', 'SQLite database file (default vigil.db or $VIGIL_DB)')
+    .option('--db <file|url>', 'store: a SQLite database file, or postgres://[user[:password]@]host[:port]/database[?schema=NAME] (default vigil.db or $VIGIL_DB)')
     .showHelpAfterError();
   registerDemo(program);
   registerImport(program);
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   registerUsers(program);
   registerAlerts(program);
   registerDoctor(program);
+  registerMigrate(program);
   return program;
 }
 
