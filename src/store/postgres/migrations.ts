@@ -389,8 +389,9 @@ export const migrations: PgMigration[] = [
     id: 7,
     name: 'advisories',
     sql: `
+      -- COLLATE "C": ids, dates and name keys compare by code point, as in SQLite (keyset pages, key prefixes).
       CREATE TABLE advisories (
-        id TEXT PRIMARY KEY,
+        id TEXT COLLATE "C" PRIMARY KEY,
         source TEXT NOT NULL,
         kind TEXT NOT NULL,
         title TEXT NOT NULL,
@@ -399,7 +400,7 @@ export const migrations: PgMigration[] = [
         published TEXT,
         modified TEXT NOT NULL,
         withdrawn TEXT,
-        sort_date TEXT NOT NULL,
+        sort_date TEXT COLLATE "C" NOT NULL,
         exploit TEXT,
         hash TEXT NOT NULL,
         data TEXT NOT NULL,
@@ -413,16 +414,16 @@ export const migrations: PgMigration[] = [
       CREATE INDEX advisories_fts ON advisories USING GIN (fts);
 
       CREATE TABLE advisory_cves (
-        advisory_id TEXT NOT NULL,
-        cve_id TEXT NOT NULL,
+        advisory_id TEXT COLLATE "C" NOT NULL,
+        cve_id TEXT COLLATE "C" NOT NULL,
         origin TEXT NOT NULL CHECK (origin IN ('listed', 'text')),
         PRIMARY KEY (advisory_id, cve_id)
       );
       CREATE INDEX advisory_cves_cve ON advisory_cves (cve_id);
 
       CREATE TABLE advisory_vendors (
-        name_key TEXT NOT NULL,
-        advisory_id TEXT NOT NULL,
+        name_key TEXT COLLATE "C" NOT NULL,
+        advisory_id TEXT COLLATE "C" NOT NULL,
         PRIMARY KEY (name_key, advisory_id)
       );
       CREATE INDEX advisory_vendors_advisory ON advisory_vendors (advisory_id);

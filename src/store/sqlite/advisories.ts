@@ -1,7 +1,7 @@
 /**
  * Advisories on SQLite (tables: migration 7). The write path comes in two halves like rows.ts:
- * {@link toAdvisoryRows} flattens advisories into plain rows with their canonical JSON and hash
- * (on the caller's thread), {@link writeAdvisoryRows} stores a batch in one transaction
+ * `toAdvisoryRows` (../advisory-rows.ts, shared with PostgreSQL) flattens advisories into plain
+ * rows with their canonical JSON and hash (on the caller's thread), {@link writeAdvisoryRows} stores a batch in one transaction
  * (in-thread or in the store's worker).
  *
  * Idempotence: the key is the advisory id. Same hash → unchanged (nothing written); an older
@@ -9,88 +9,14 @@
  * hash wins, so the result never depends on the order files are imported in (as pipeline.ts
  * `supersedes` does for CVE records).
  */
-import { createHash } from 'node:crypto';
-import { productKey } from '../../enrich/product-key.ts';
 import type { Advisory, AdvisoryChange, AdvisoryKind, AdvisoryLink, AdvisorySummary } from '../../model/advisory.ts';
+import { type AdvisoryRow, cveList, isStale, MAX_ADVISORY_LIMIT, sinceIso, vendorFilter } from '../advisory-rows.ts';
 import { ftsQuery } from '../query.ts';
 import type { AdvisoryQuery, AdvisorySaveResult, StoredAdvisory } from '../types.ts';
 import type { SqliteStore } from './index.ts';
 
-/** One advisory's rows, plain strings and numbers (they cross to the store's worker). */
-export interface AdvisoryRow {
-  id: string;
-  source: string;
-  kind: AdvisoryKind;
-  title: string;
-  url: string | null;
-  severity: string | null;
-  published: string | null;
-  modified: string;
-  withdrawn: string | null;
-  /** `published ?? modified`: the list order. */
-  sortDate: string;
-  /** `{verified,type,platform}` JSON of an exploit, else null. */
-  exploit: string | null;
-  json: string;
-  hash: string;
-  /** [CVE id, origin], one per CVE (listed wins over text). */
-  cves: [string, 'listed' | 'text'][];
-  /** productKey() of the affected entries' vendors and products. */
-  nameKeys: string[];
-  summary: string;
-}
-
-/** Largest page of {@link listAdvisories}. */
-export const MAX_ADVISORY_LIMIT = 500;
-
-/** Hash of an advisory's canonical JSON (SHA-1, base64url): equal hashes mean nothing to write. */
-export function advisoryHash(json: string): string {
-  return createHash('sha1').update(json).digest('base64url');
-}
-
-/** Flattens advisories into rows. */
-export function toAdvisoryRows(advisories: Advisory[]): AdvisoryRow[] {
-  return advisories.map((a) => {
-    const json = JSON.stringify(a);
-    const cves = new Map<string, 'listed' | 'text'>();
-    for (const c of a.cves) if (cves.get(c.id) !== 'listed') cves.set(c.id, c.origin);
-    const names = new Set<string>();
-    for (const p of a.affected) {
-      for (const name of [p.vendor, p.product, p.packageName]) {
-        const key = name ? productKey(name) : '';
-        if (key) names.add(key);
-      }
-    }
-    return {
-      id: a.id,
-      source: a.source,
-      kind: a.kind,
-      title: a.title,
-      url: a.url ?? null,
-      severity: a.severity ?? null,
-      published: a.published ?? null,
-      modified: a.modified,
-      withdrawn: a.withdrawn ?? null,
-      sortDate: a.published ?? a.modified,
-      exploit: a.exploit ? JSON.stringify({ verified: a.exploit.verified, type: a.exploit.type, platform: a.exploit.platform }) : null,
-      json,
-      hash: advisoryHash(json),
-      cves: [...cves],
-      nameKeys: [...names],
-      summary: a.summary ?? '',
-    };
-  });
-}
-
-/** The CVE list of a `cves` change: sorted ids joined by `, `, or null when none. */
-/**
- * The CVE list as history shows it: ids sorted, those only found in the text marked `(text)`, so a
- * CVE moving from the text to the listed CVEs is a `cves` change (it now counts as a public exploit's).
- */
-function cveList(links: Iterable<readonly [string, string]>): string | null {
-  const sorted = [...links].map(([id, origin]) => (origin === 'text' ? `${id} (text)` : id)).sort();
-  return sorted.length ? sorted.join(', ') : null;
-}
+// The row-building half is shared with the PostgreSQL store; re-exported for this store's callers.
+export { type AdvisoryRow, advisoryHash, MAX_ADVISORY_LIMIT, toAdvisoryRows } from '../advisory-rows.ts';
 
 /**
  * Stores rows in one transaction: the advisory, its CVE links, vendor names, full text and
@@ -136,7 +62,7 @@ export function writeAdvisoryRows(store: SqliteStore, rows: AdvisoryRow[], now =
         result.unchanged++;
         continue;
       }
-      if (stored && (r.modified < stored.modified || (r.modified === stored.modified && r.hash < stored.hash))) {
+      if (stored && isStale(r, stored)) {
         result.stale++;
         continue;
       }
@@ -230,17 +156,6 @@ function linkOf(r: SummaryRow): AdvisoryLink {
   };
 }
 
-/** Normalises `since` (`YYYY-MM-DD` or ISO 8601) to ISO 8601. @throws {RangeError} on an invalid date. */
-function sinceIso(since: string): string {
-  const d = new Date(/^\d{4}-\d{2}-\d{2}$/.test(since) ? `${since}T00:00:00.000Z` : since);
-  // A day the calendar lacks (2024-02-30) is refused, not rolled over to the next month.
-  const day = /^(\d{4}-\d{2}-\d{2})/.exec(since)?.[1];
-  if (Number.isNaN(d.getTime()) || (day !== undefined && !/[+-]\d\d:?\d\d$/.test(since) && d.toISOString().slice(0, 10) !== day)) {
-    throw new RangeError(`invalid date "${since}": expected YYYY-MM-DD or ISO 8601`);
-  }
-  return d.toISOString();
-}
-
 /** WHERE clause and parameters of the filters of `q` (paging excluded). */
 function filters(q: AdvisoryQuery): { where: string[]; params: unknown[] } {
   const where: string[] = [];
@@ -250,10 +165,10 @@ function filters(q: AdvisoryQuery): { where: string[]; params: unknown[] } {
   if (q.cve !== undefined) where.push('a.id IN (SELECT advisory_id FROM advisory_cves WHERE cve_id = ?)') && params.push(q.cve.toUpperCase());
   if (q.vendor !== undefined) {
     // A vendor or product name key starting with the name's key, or the name as words of the title.
-    const key = productKey(q.vendor);
-    const words = q.vendor.match(/[\p{L}\p{N}_]+/gu) ?? [];
-    if (!key || !words.length) where.push('0');
+    const vendor = vendorFilter(q.vendor);
+    if (!vendor) where.push('0');
     else {
+      const { key, words } = vendor;
       where.push(`(a.id IN (SELECT advisory_id FROM advisory_vendors WHERE name_key >= ? AND name_key < ?)
         OR a.rowid IN (SELECT rowid FROM advisories_fts WHERE advisories_fts MATCH ?))`);
       params.push(key, `${key}\u{10FFFF}`, `title : "${words.join(' ')}"`);
