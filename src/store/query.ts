@@ -1,13 +1,19 @@
 /**
- * The ranked-list query (`vigil top`, `vigil search`), built once with Kysely so that both back
- * ends share it. Full-text input is never passed to the engine as query syntax: each word
- * becomes a quoted term (FTS5 string, §3.1 of https://sqlite.org/fts5.html), so `"`, `*`, `-`,
- * `NEAR`, `OR` and parentheses are just characters.
+ * The ranked-list query (`vigil top`, `vigil search`), built once with Kysely for both back ends
+ * (the {@link Dialect} changes only full text and text collation). Full-text input is never passed
+ * to the engine as query syntax: on SQLite each word becomes a quoted term (FTS5 string, §3.1 of
+ * https://sqlite.org/fts5.html), so `"`, `*`, `-`, `NEAR`, `OR` and parentheses are just
+ * characters; on PostgreSQL the same words become a `tsquery` literal of the same tokens
+ * (postgres/query-pg.ts), matched against `vulns.fts` and ranked by `ts_rank_cd`.
  */
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
 import { productKey } from '../enrich/product-key.ts';
 import type { RankedVulnerability } from '../model/record.ts';
+import { ftsTsquery } from './postgres/query-pg.ts';
 import type { RankQuery } from './types.ts';
+
+/** The SQL dialect a query is built for. */
+export type Dialect = 'sqlite' | 'postgres';
 
 /** Column shapes of the tables the query touches. */
 export interface RankTables {
@@ -32,6 +38,15 @@ export interface RankTables {
   vulns_fts: { rowid: number; cve_id: string; vulns_fts: string; rank: number };
 }
 
+/**
+ * CVE ids compared as SQLite compares text (BINARY: by code point): PostgreSQL's default collation
+ * may be a locale's (`en_US` ignores `-`), which would order ties and pages differently. Dates need
+ * none: ISO 8601 strings of one format order alike under any collation, and keep their index.
+ */
+function binary(dialect: Dialect, expr: RawBuilder<unknown>): RawBuilder<unknown> {
+  return dialect === 'postgres' ? sql`${expr} COLLATE "C"` : expr;
+}
+
 /** Largest `limit` honoured. */
 export const MAX_LIMIT = 10_000;
 
@@ -52,8 +67,11 @@ function sinceIso(since: string): string {
   return d.toISOString();
 }
 
-/** Builds the ranked-list query for `q`. */
-export function buildRankQuery(db: Kysely<RankTables>, q: RankQuery) {
+/**
+ * Builds the ranked-list query for `q` in `dialect` (default SQLite; its SQL is the same as before
+ * PostgreSQL existed). Compile it with a Kysely instance of that dialect.
+ */
+export function buildRankQuery(db: Kysely<RankTables>, q: RankQuery, dialect: Dialect = 'sqlite') {
   let query = db
     .selectFrom('vulns')
     .select([
@@ -73,11 +91,16 @@ export function buildRankQuery(db: Kysely<RankTables>, q: RankQuery) {
       'vulns.exploits',
       'vulns.priority',
     ]);
-  const match = q.text !== undefined ? ftsQuery(q.text) : null;
+  const pg = dialect === 'postgres';
+  const match = q.text === undefined ? null : pg ? ftsTsquery(q.text) : ftsQuery(q.text);
   if (q.text !== undefined) {
     // No searchable word: match nothing rather than everything.
-    query = query.innerJoin('vulns_fts', (join) => join.on(sql<boolean>`vulns_fts.rowid = vulns.rowid`)).where(sql<boolean>`vulns_fts MATCH ${match ?? '""'}`);
+    if (pg) query = query.where(match === null ? sql<boolean>`false` : sql<boolean>`vulns.fts @@ ${match}::tsquery`);
+    else query = query.innerJoin('vulns_fts', (join) => join.on(sql<boolean>`vulns_fts.rowid = vulns.rowid`)).where(sql<boolean>`vulns_fts MATCH ${match ?? '""'}`);
   }
+  // Best match first: FTS5's bm25 rank is smaller for better matches, ts_rank_cd larger.
+  const relevance = pg ? sql`ts_rank_cd(vulns.fts, ${match}::tsquery) DESC` : sql`vulns_fts.rank`;
+  const cveId = binary(dialect, sql.ref('vulns.cve_id'));
   if (!q.includeRejected) query = query.where('vulns.state', '!=', 'REJECTED');
   if (q.kev) query = query.where('vulns.kev', '=', 1);
   // `exploits > 0` as written: the partial index vulns_exploited (migration 8) has that condition.
@@ -102,24 +125,28 @@ export function buildRankQuery(db: Kysely<RankTables>, q: RankQuery) {
   if (q.keyset) {
     if (q.sort === 'relevance' && match)
       return query
-        .orderBy(sql`vulns_fts.rank`)
-        .orderBy('vulns.cve_id')
+        .orderBy(relevance)
+        .orderBy(pg ? cveId : 'vulns.cve_id')
         .limit(limit)
         .offset(q.offset ?? 0);
-    const key = sql.raw(KEYSET_COLUMNS[q.sort === 'relevance' || q.sort === undefined ? 'priority' : q.sort]);
+    const sort = q.sort === 'relevance' || q.sort === undefined ? 'priority' : q.sort;
+    const key = sql.raw(KEYSET_COLUMNS[sort]);
     if (q.after) {
       const { value, id } = q.after;
-      query = query.where(sql<boolean>`(${key} < ${value} OR (${key} = ${value} AND vulns.cve_id > ${id}))`);
+      query = query.where(sql<boolean>`(${key} < ${value} OR (${key} = ${value} AND ${pg ? cveId : sql.raw('vulns.cve_id')} > ${id}))`);
     }
-    return query.orderBy(sql`${key} DESC`).orderBy('vulns.cve_id').limit(limit);
+    return query
+      .orderBy(sql`${key} DESC`)
+      .orderBy(pg ? cveId : 'vulns.cve_id')
+      .limit(limit);
   }
-  if (q.sort === 'relevance' && match) query = query.orderBy(sql`vulns_fts.rank`);
+  if (q.sort === 'relevance' && match) query = query.orderBy(relevance);
   return query
     .orderBy('vulns.priority', 'desc')
     .orderBy('vulns.epss', (ob) => ob.desc().nullsLast())
     .orderBy('vulns.cvss_score', (ob) => ob.desc().nullsLast())
     .orderBy('vulns.published', (ob) => ob.desc().nullsLast())
-    .orderBy('vulns.cve_id')
+    .orderBy(pg ? cveId : 'vulns.cve_id')
     .limit(limit);
 }
 
@@ -127,9 +154,9 @@ export function buildRankQuery(db: Kysely<RankTables>, q: RankQuery) {
  * Counts the rows {@link buildRankQuery} would list for `q` without a limit (the list's total):
  * the same joins and filters, no order, no page.
  */
-export function buildCountQuery(db: Kysely<RankTables>, q: RankQuery) {
+export function buildCountQuery(db: Kysely<RankTables>, q: RankQuery, dialect: Dialect = 'sqlite') {
   const { after: _a, offset: _o, keyset: _k, ...filters } = q;
-  return buildRankQuery(db, { ...filters, sort: 'priority' })
+  return buildRankQuery(db, { ...filters, sort: 'priority' }, dialect)
     .clearSelect()
     .clearOrderBy()
     .clearLimit()
