@@ -4,7 +4,7 @@
  * holds it (`sources.nvd.windowDays: Too big: expected number to be <=120`).
  *
  * File: `--config FILE`, else `$VIGIL_CONFIG`, else `./vigil.config.yaml` when present.
- * Environment: `VIGIL_DB` (database file), `VIGIL_DATA_DIR` (real-data corpus for `vigil demo`),
+ * Environment: `VIGIL_DB` (database: a SQLite file, or a `postgres://` URL), `VIGIL_DATA_DIR` (real-data corpus for `vigil demo`),
  * `NVD_API_KEY` (NVD API key), `VIGIL_LOG_LEVEL`; `${NAME}` inside `alerts.channels` values (SMTP
  * passwords, webhook secrets, bot tokens) is read from the environment. A `.env` file in the working directory is
  * loaded first when present (process.loadEnvFile).
@@ -20,6 +20,7 @@ import type { ChannelType } from './alerts/channels/types.ts';
 import { VigilError } from './errors.ts';
 import { isRecord, knownKeysAt, unknownKeyMessage, unknownKeys } from './config-keys.ts';
 import { registry } from './sources/registry.ts';
+import { isPostgresUrl, parsePostgresUrl } from './store/postgres/pool.ts';
 
 const Severity = z.enum(['NONE', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL']);
 const HHMM = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM');
@@ -67,7 +68,11 @@ export type ChannelConfig = { type: ChannelType } & Record<string, unknown>;
 
 /** Top-level settings (sources are validated by each source's own schema). */
 export const VigilConfigFile = z.strictObject({
-  /** SQLite database file. */
+  /**
+   * The store: a SQLite database file (relative to the working directory; `:memory:` for a
+   * throwaway store), or a PostgreSQL 15+ URL `postgres://[user[:password]@]host[:port]/database[?schema=NAME]`
+   * (store/postgres/pool.ts). Kept as written: a URL is never resolved as a path.
+   */
   database: z.string().min(1).default('vigil.db'),
   /** Real-data corpus folder used by `vigil demo`. */
   dataDir: z.string().min(1).default('../shared/data'),
@@ -227,9 +232,12 @@ export function loadConfig(file?: string, env: NodeJS.ProcessEnv = process.env):
   } catch {
     problems.push(`alerts.defaults.timezone: unknown time zone "${top.alerts.defaults.timezone}"`);
   }
+  const database = env.VIGIL_DB ?? top.database;
+  const dbProblem = databaseProblem(database);
+  if (dbProblem) problems.push(`${env.VIGIL_DB !== undefined ? 'VIGIL_DB' : 'database'}: ${dbProblem}`);
   if (problems.length > 0) throw configError(problems, where);
   return {
-    database: env.VIGIL_DB ?? top.database,
+    database,
     dataDir: path.resolve(env.VIGIL_DATA_DIR ?? top.dataDir),
     ssvc: top.ssvc,
     sources,
@@ -238,6 +246,25 @@ export function loadConfig(file?: string, env: NodeJS.ProcessEnv = process.env):
     server: top.server,
     file: chosen ?? null,
   };
+}
+
+/**
+ * Why `database` (config `database:`, `VIGIL_DB`, `--db`) cannot name a store, or null: a
+ * PostgreSQL URL that does not parse or names an invalid schema, or a URL of another scheme
+ * (`mysql://…`). Anything else is a SQLite file path. Messages never show a password.
+ */
+export function databaseProblem(database: string): string | null {
+  if (isPostgresUrl(database)) {
+    try {
+      parsePostgresUrl(database);
+      return null;
+    } catch (err) {
+      return (err as Error).message;
+    }
+  }
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(database);
+  if (scheme) return `unsupported database URL scheme "${scheme[1]}": give a SQLite file path or postgres://[user[:password]@]host[:port]/database[?schema=NAME]`;
+  return null;
 }
 
 /** Keys every `sources.<id>` section takes besides the source's own. */

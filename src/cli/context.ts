@@ -1,25 +1,31 @@
 /**
- * What every command needs: the validated config, a logger and the store. Commands get it from
- * {@link withContext}, which always closes the store, even on errors.
+ * What every command needs: the validated config, a logger and the stores. Commands get it from
+ * {@link withContext}, which always closes the stores, even on errors. Stores are opened only
+ * through the factory (store/index.ts `openStores`): a file path is SQLite, a `postgres://` URL
+ * is PostgreSQL, and no command knows which.
  */
 import { type Command, InvalidArgumentError } from 'commander';
-import { loadConfig, type VigilConfig } from '../config.ts';
+import { databaseProblem, loadConfig, type VigilConfig } from '../config.ts';
+import { VigilError } from '../errors.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { createChannels } from '../alerts/channels/registry.ts';
 import type { Channel } from '../alerts/channels/types.ts';
-import { SqliteAlertStore } from '../store/sqlite/alerts.ts';
-import { openSqliteStore, type SqliteStore } from '../store/sqlite/index.ts';
-import { ThreadedSqliteStore } from '../store/sqlite/threaded.ts';
+import type { AlertStore } from '../store/alerts.ts';
+import { backendOf, type OpenStoresOptions, openStores, type Stores } from '../store/index.ts';
+import { redactUrl } from '../store/postgres/pool.ts';
 import type { Store } from '../store/types.ts';
 
 /** Services of one CLI invocation. */
 export interface CliContext {
   config: VigilConfig;
   log: Logger;
+  /** The store for this command: the import writer with `writer: true`, else the reader. */
   store: Store;
+  /** Every store interface over the database. */
+  stores: Stores;
 }
 
-/** Global options (`vigil --config FILE --db FILE <command>`). */
+/** Global options (`vigil --config FILE --db FILE|URL <command>`). */
 export interface GlobalOptions {
   config?: string;
   db?: string;
@@ -33,8 +39,50 @@ export interface GlobalOptions {
 export function cliConfig(cmd: Command): { config: VigilConfig; log: Logger } {
   const globals = cmd.optsWithGlobals<GlobalOptions>();
   const config = loadConfig(globals.config);
-  if (globals.db) config.database = globals.db;
+  if (globals.db) {
+    const problem = databaseProblem(globals.db);
+    if (problem) throw new VigilError('VIGIL_CONFIG_INVALID', [`--db: ${problem}`]);
+    config.database = globals.db;
+  }
   return { config, log: createLogger() };
+}
+
+/**
+ * The database as it may be printed: a PostgreSQL URL without its password
+ * (`postgres://vigil:***@db/vigil`), a file path as it is.
+ */
+export function databaseLabel(database: string): string {
+  return backendOf(database) === 'postgres' ? redactUrl(database) : database;
+}
+
+/**
+ * The store cannot be opened (PostgreSQL unreachable, refusing us, failing to migrate): printed by
+ * main.ts as one line, exit code 1. Keeps pg's error as `cause`.
+ */
+export class StoreUnavailableError extends Error {
+  override name = 'StoreUnavailableError';
+}
+
+/** Network and sign-in failures: the server is not there, or not for us (SQLSTATE class 28, 3D000). */
+const CONNECT_FAILURES = /^(?:ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ECONNRESET|28\w{3}|3D000)$/;
+
+/**
+ * Opens the stores of `database` (the config's, with `--db` applied) for a command (store/index.ts `openStores`).
+ * @throws {StoreUnavailableError} when a PostgreSQL server cannot be reached, refuses us or fails
+ *   to migrate (`cannot connect to PostgreSQL at postgres://…: ECONNREFUSED`, the password
+ *   redacted); a SQLite failure is rethrown as it is.
+ */
+export async function openCliStores(database: string, options: OpenStoresOptions = {}): Promise<Stores> {
+  try {
+    return await openStores(database, options);
+  } catch (err) {
+    if (backendOf(database) !== 'postgres') throw err;
+    const e = err as Error & { code?: string };
+    // pg gives an AggregateError without a message when every address of the host refuses.
+    const detail = [e.message, e.code && !e.message.includes(e.code) ? `(${e.code})` : ''].filter(Boolean).join(' ') || e.code || String(err);
+    const what = CONNECT_FAILURES.test(e.code ?? '') ? 'cannot connect to PostgreSQL at' : 'cannot open the PostgreSQL store at';
+    throw new StoreUnavailableError(`${what} ${redactUrl(database)}: ${redactUrl(detail)}`, { cause: err });
+  }
 }
 
 /**
@@ -51,34 +99,36 @@ export function numberIn(min: number, max: number): (value: string) => number {
 
 /**
  * Runs `fn` with a context built from the program's global options. `writer: true` (imports,
- * syncs) puts the store in a worker thread so that parsing and writing overlap.
+ * syncs) gives SQLite a store in a worker thread so that parsing and writing overlap (on
+ * PostgreSQL the server does the writing: the same store).
  */
 export async function withContext<T>(cmd: Command, fn: (ctx: CliContext) => Promise<T>, options: { writer?: boolean } = {}): Promise<T> {
   const { config, log } = cliConfig(cmd);
-  const store = options.writer ? new ThreadedSqliteStore(config.database) : openSqliteStore(config.database);
+  const stores = await openCliStores(config.database, { writer: options.writer ?? false });
   try {
-    return await fn({ config, log, store });
+    return await fn({ config, log, store: options.writer ? stores.writer : stores.store, stores });
   } finally {
-    await store.close();
+    await stores.close();
   }
 }
 
-/** Services of an alerting command: the store on this thread and its alerting tables. */
+/** Services of an alerting command: the stores, the record store and the alerting tables. */
 export interface AlertsContext {
   config: VigilConfig;
   log: Logger;
-  store: SqliteStore;
-  alerts: SqliteAlertStore;
+  store: Store;
+  alerts: AlertStore;
+  stores: Stores;
 }
 
 /** Like {@link withContext}, for commands that read or write watchlists, users and alerts. */
 export async function withAlerts<T>(cmd: Command, fn: (ctx: AlertsContext) => Promise<T>): Promise<T> {
   const { config, log } = cliConfig(cmd);
-  const store = openSqliteStore(config.database);
+  const stores = await openCliStores(config.database);
   try {
-    return await fn({ config, log, store, alerts: new SqliteAlertStore(store) });
+    return await fn({ config, log, store: stores.store, alerts: stores.alerts, stores });
   } finally {
-    await store.close();
+    await stores.close();
   }
 }
 
@@ -103,36 +153,43 @@ export function untilSignal(log: Logger, stop: () => Promise<void>): Promise<voi
 
 /** Stores and channels of a long-running command (`vigil run`, `vigil serve`). */
 export interface MonitorContext {
-  /** The store on this thread (reads, alerting tables); 30 s busy timeout beside the writer. */
-  reader: SqliteStore;
-  alerts: SqliteAlertStore;
-  /** The store in a worker thread, for syncs and imports. */
-  writer: ThreadedSqliteStore;
+  /** Every store interface over the database. */
+  stores: Stores;
+  /** The store for reads (API, alert engine): {@link Stores.store}. */
+  reader: Store;
+  alerts: AlertStore;
+  /** The store for syncs and imports: {@link Stores.writer} (SQLite: in a worker thread). */
+  writer: Store;
   /** The configured alert channels (none when `channels: false`). */
   channels: Map<string, Channel>;
-  /** Closes the writer, the channels and the reader, in that order. */
+  /** Closes the channels, then the stores (the writer first). */
   close(): Promise<void>;
 }
 
 /**
- * Opens the stores and channels of a long-running command.
+ * Opens the stores and channels of a long-running command. SQLite: the reader waits up to 30 s
+ * for the writer thread's write lock.
  * @throws {VigilError} VIGIL_CHANNEL_INVALID for a misconfigured channel.
+ * @throws {StoreUnavailableError} when the PostgreSQL server cannot be reached ({@link openCliStores}).
  */
-export function openMonitor(config: VigilConfig, options: { channels?: boolean } = {}): MonitorContext {
-  // The reader opens (and migrates) the file before the writer's thread opens it.
-  const reader = openSqliteStore(config.database);
-  reader.db.pragma('busy_timeout = 30000');
+export async function openMonitor(config: VigilConfig, options: { channels?: boolean } = {}): Promise<MonitorContext> {
   const channels = (options.channels ?? true) ? createChannels(config.alerts.channels) : new Map<string, Channel>();
-  const writer = new ThreadedSqliteStore(config.database);
+  let stores: Stores;
+  try {
+    stores = await openCliStores(config.database, { writer: true, busyTimeoutMs: 30_000 });
+  } catch (err) {
+    await Promise.all([...channels.values()].map((c) => c.close()));
+    throw err;
+  }
   return {
-    reader,
-    alerts: new SqliteAlertStore(reader),
-    writer,
+    stores,
+    reader: stores.store,
+    alerts: stores.alerts,
+    writer: stores.writer,
     channels,
     async close() {
-      await writer.close();
       await Promise.all([...channels.values()].map((c) => c.close()));
-      await reader.close();
+      await stores.close();
     },
   };
 }

@@ -11,7 +11,7 @@ import { importFiles } from '../pipeline.ts';
 import { corpusPlan as registryCorpusPlan, findSource } from '../sources/registry.ts';
 import type { ImportOptions } from '../sources/types.ts';
 import type { Store } from '../store/types.ts';
-import { withContext } from './context.ts';
+import { databaseLabel, withContext } from './context.ts';
 import { rankedTable } from './format.ts';
 import { progressBar } from './progress.ts';
 import { formatSummary } from './summary.ts';
@@ -61,7 +61,7 @@ export function registerDemo(program: Command): void {
       await withContext(cmd, async ({ store, log, config }) => {
         if (!existsSync(config.dataDir)) throw new Error(`corpus folder ${config.dataDir} not found: set VIGIL_DATA_DIR`);
         await importCorpus(config, store, log, { print: (line) => console.log(line) });
-        console.log(`\nTop 20 (vigil top --limit 20), store ${config.database}:\n`);
+        console.log(`\nTop 20 (vigil top --limit 20), store ${databaseLabel(config.database)}:\n`);
         console.log(rankedTable(await store.rank({ limit: 20 })));
         console.log('\nNext: vigil top --kev, vigil show CVE-2024-3400, vigil search "remote code execution", vigil --help');
         console.log('Watch: vigil users add me --email me@example.org && vigil watch add edge --owner me --product paloaltonetworks:pan-os && vigil watch test edge (docs/alerts.md)');

@@ -1,5 +1,6 @@
 /** Entry point of the `vigil` binary. */
 import { VigilError } from '../errors.ts';
+import { StoreUnavailableError } from './context.ts';
 import { buildProgram } from './program.ts';
 
 try {
@@ -13,6 +14,6 @@ try {
   await buildProgram().parseAsync(process.argv);
 } catch (err) {
   const e = err as Error;
-  console.error(`vigil: ${e instanceof VigilError ? e.message : e.stack ?? e.message}`);
+  console.error(`vigil: ${e instanceof VigilError || e instanceof StoreUnavailableError ? e.message : (e.stack ?? e.message)}`);
   process.exitCode = 1;
 }

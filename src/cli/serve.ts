@@ -23,12 +23,10 @@ import { type RunSummary, syncSource } from '../pipeline.ts';
 import { readOwaspTop10 } from '../sources/owasp/index.ts';
 import { HttpClient, messageWithCauses } from '../sources/http.ts';
 import { findSource } from '../sources/registry.ts';
-import { type SqliteStore, storePermissionProblems } from '../store/sqlite/index.ts';
-import { SqliteServerStore } from '../store/sqlite/server.ts';
-import { SqliteStatsStore } from '../store/sqlite/stats.ts';
-import { SqliteTriageStore } from '../store/sqlite/triage.ts';
-import { cliConfig, numberIn, openMonitor, untilSignal } from './context.ts';
-import { assertStoreIntact } from './doctor.ts';
+import { isPostgresUrl } from '../store/postgres/pool.ts';
+import type { StatsStore } from '../store/server.ts';
+import { cliConfig, databaseLabel, numberIn, openMonitor, untilSignal } from './context.ts';
+import { assertStoreIntact, storeFileProblems } from './doctor.ts';
 import { loadCorpusJob } from '../corpus-job.ts';
 import { corpusImportDue, runCorpusJob } from './corpus-job.ts';
 import { startupChecks } from './run.ts';
@@ -42,11 +40,10 @@ interface ServeOptions {
 }
 
 /** Loads the OWASP Top 10 CWE mapping from the corpus when present (idempotent). */
-export async function loadOwasp(config: VigilConfig, store: SqliteStore): Promise<number> {
+export async function loadOwasp(config: VigilConfig, stats: StatsStore): Promise<number> {
   const dir = path.join(config.dataDir, 'owasp-top10');
   if (!existsSync(dir)) return 0;
   const categories = await readOwaspTop10(dir);
-  const stats = new SqliteStatsStore(store);
   for (const edition of new Set(categories.map((c) => c.edition))) {
     await stats.saveOwaspMapping(
       edition,
@@ -56,12 +53,24 @@ export async function loadOwasp(config: VigilConfig, store: SqliteStore): Promis
   return categories.length;
 }
 
-/** Whether `err` is SQLite's "database or disk is full" (SQLITE_FULL), also when it crossed the store's worker thread. */
+/**
+ * Whether `err` is a full disk: SQLite's "database or disk is full" (SQLITE_FULL, also when it
+ * crossed the store's worker thread) or PostgreSQL's `disk_full` (SQLSTATE 53100).
+ */
 export function isDiskFull(err: unknown): boolean {
   for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    if ((e as { code?: string }).code === 'SQLITE_FULL' || /database or disk is full/.test(e.message)) return true;
+    const code = (e as { code?: string }).code;
+    if (code === 'SQLITE_FULL' || code === '53100' || /database or disk is full/.test(e.message)) return true;
   }
   return false;
+}
+
+/** The one line `vigil serve` prints for a full disk, per back end. */
+function diskFullMessage(database: string): string {
+  const where = isPostgresUrl(database)
+    ? `the PostgreSQL server of ${databaseLabel(database)} is out of disk space (SQLSTATE 53100 disk_full): free some space on the server`
+    : `the disk holding ${database} is full (SQLite: database or disk is full): free some space`;
+  return `vigil: ${where} and start again (an interrupted corpus import resumes where it stopped)`;
 }
 
 /** Longest wait for the stores to close after a fatal error, ms: a full disk can leave them hung. */
@@ -80,8 +89,8 @@ export function registerServe(program: Command): void {
       const { config, log } = cliConfig(cmd);
       const jwtKey = jwtKeyFromEnv();
       assertStoreIntact(config.database);
-      const { reader, alerts, writer, channels, close: closeStores } = openMonitor(config, { channels: o.daemon });
-      const auth = new SqliteServerStore(reader);
+      const { stores, reader, alerts, writer, channels, close: closeStores } = await openMonitor(config, { channels: o.daemon });
+      const { auth } = stores;
       let daemon: Daemon | null = null;
       const close = async () => {
         await daemon?.stop();
@@ -99,16 +108,11 @@ export function registerServe(program: Command): void {
         if (!closed) process.exit(1);
       };
       const fatal = (err: unknown) => {
-        console.error(
-          isDiskFull(err)
-            ? `vigil: the disk holding ${config.database} is full (SQLite: database or disk is full): free some space and start again` +
-                ' (an interrupted corpus import resumes where it stopped)'
-            : `vigil: ${messageWithCauses(err)}`,
-        );
+        console.error(isDiskFull(err) ? diskFullMessage(config.database) : `vigil: ${messageWithCauses(err)}`);
         log.debug({ err }, 'fatal');
         process.exitCode = 1;
       };
-      for (const p of storePermissionProblems(config.database)) console.error(`warning: ${p}`);
+      for (const p of storeFileProblems(config.database)) console.error(`warning: ${p}`);
       try {
         const job = await loadCorpusJob(alerts);
         if (o.import && existsSync(config.dataDir) && corpusImportDue(job, (await reader.stats()).vulnerabilities)) {
@@ -117,7 +121,7 @@ export function registerServe(program: Command): void {
         } else if (job?.status === 'running') {
           console.error(`warning: the corpus import started ${job.startedAt} was interrupted: the store is partial (start without --no-import to finish it)`);
         }
-        await loadOwasp(config, reader);
+        await loadOwasp(config, stores.stats);
         let sync: (id: string) => Promise<RunSummary>;
         if (o.daemon) {
           for (const p of await startupChecks(config, alerts, channels, log)) console.error(`warning: ${p}`);
@@ -152,8 +156,8 @@ export function registerServe(program: Command): void {
             store: reader,
             alerts,
             auth,
-            triage: new SqliteTriageStore(reader),
-            stats: new SqliteStatsStore(reader),
+            triage: stores.triage,
+            stats: stores.stats,
             sync,
             daemon: daemon !== null,
             now: () => new Date(),
@@ -173,7 +177,7 @@ export function registerServe(program: Command): void {
           await close();
           return;
         }
-        console.log(`Vigil is serving ${address}/ui/ (API docs ${address}/docs, store ${config.database}${daemon ? ', daemon on' : ', daemon off'})`);
+        console.log(`Vigil is serving ${address}/ui/ (API docs ${address}/docs, store ${databaseLabel(config.database)}${daemon ? ', daemon on' : ', daemon off'})`);
         if ((await auth.countAdmins()) === 0) {
           // A fresh token each start: only the latest printed one works, and only once.
           const setup = newApiToken().slice(4);

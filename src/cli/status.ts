@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { registry } from '../sources/registry.ts';
 import type { SourceHealth } from '../daemon.ts';
-import { withAlerts } from './context.ts';
+import { databaseLabel, withAlerts } from './context.ts';
 import { describeCorpusJob, loadCorpusJob } from '../corpus-job.ts';
 import { table } from './format.ts';
 
@@ -43,7 +43,7 @@ export function registerStatus(program: Command): void {
         const imported = (id: string) => corpusImport?.steps.find((s) => s.source === id) ?? null;
         if (opts.json) {
           const rows = sources.map((s) => ({ ...s, health: health.get(s.source) ?? null, imported: imported(s.source) }));
-          console.log(JSON.stringify({ database: config.database, sources: rows, corpusImport, alerting, store: stats }, null, 2));
+          console.log(JSON.stringify({ database: databaseLabel(config.database), sources: rows, corpusImport, alerting, store: stats }, null, 2));
           return;
         }
         console.log(
@@ -67,7 +67,7 @@ export function registerStatus(program: Command): void {
           ),
         );
         console.log(
-          `\n${config.database}: ${stats.vulnerabilities} CVEs, ${stats.observations} observations, ${stats.epssScores} EPSS scores (days: ${stats.epssDays.join(', ') || 'none'}), ` +
+          `\n${databaseLabel(config.database)}: ${stats.vulnerabilities} CVEs, ${stats.observations} observations, ${stats.epssScores} EPSS scores (days: ${stats.epssDays.join(', ') || 'none'}), ` +
             `${stats.kevEntries} KEV entries (catalog ${stats.kevCatalogVersion ?? 'none'}), ${stats.changes} changes, ${stats.bytes === null ? '?' : `${(stats.bytes / 1e6).toFixed(1)} MB`}`,
         );
         const job = describeCorpusJob(corpusImport);

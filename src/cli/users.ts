@@ -4,7 +4,6 @@ import { userInfo } from 'node:os';
 import { type Command, Option } from 'commander';
 import { hashPassword } from '../api/auth/credentials.ts';
 import { passwordSchema, ROLES, type Role, userNameSchema } from '../model/account.ts';
-import { SqliteServerStore } from '../store/sqlite/server.ts';
 import { z } from 'zod';
 import { VigilError } from '../errors.ts';
 import { withAlerts } from './context.ts';
@@ -47,8 +46,7 @@ export function registerUsers(program: Command): void {
     .action(async (name: string, o: UserOptions, cmd: Command) => {
       if (o.email !== undefined && !z.email().safeParse(o.email).success) throw new VigilError('VIGIL_WATCHLIST_INVALID', [`user ${name}`, `"${o.email}" is not an email address`]);
       if (name.length > userNameSchema.maxLength || !new RegExp(userNameSchema.pattern).test(name)) throw new VigilError('VIGIL_WATCHLIST_INVALID', [`user ${name}`, 'a name is 1–64 letters, digits, ".", "_", "@" or "-"']);
-      await withAlerts(cmd, async ({ alerts, store }) => {
-        const auth = new SqliteServerStore(store);
+      await withAlerts(cmd, async ({ alerts, stores: { auth } }) => {
         // An existing account is never changed by accident (a second `users add admin --admin`
         // used to replace the administrator's password): only --reset-password changes it.
         const account = await auth.getAccount(name);
@@ -100,8 +98,8 @@ export function registerUsers(program: Command): void {
     .description('list users and teams')
     .option('--json', 'print JSON')
     .action(async (o: { json?: boolean }, cmd: Command) => {
-      await withAlerts(cmd, async ({ alerts, store }) => {
-        const [list, teams, accounts] = await Promise.all([alerts.listUsers(), alerts.listTeams(), new SqliteServerStore(store).listAccounts()]);
+      await withAlerts(cmd, async ({ alerts, stores }) => {
+        const [list, teams, accounts] = await Promise.all([alerts.listUsers(), alerts.listTeams(), stores.auth.listAccounts()]);
         const account = new Map(accounts.map((a) => [a.name, a]));
         if (o.json) {
           console.log(JSON.stringify({ users: list.map((u) => ({ ...u, role: account.get(u.name)?.role ?? null, disabled: account.get(u.name)?.disabled ?? null })), teams }, null, 2));
