@@ -2,19 +2,15 @@
  * `advisories` events through the pipeline, on the real CERT-FR bulletins: counted in the run's
  * summary, stored before the next cursor is saved, and a second run changes nothing.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from './log.ts';
 import type { Advisory } from './model/advisory.ts';
 import { consume, emptySummary, importFiles } from './pipeline.ts';
 import { corpusPlan, findSource } from './sources/registry.ts';
 import type { SourceEvent } from './sources/types.ts';
-import { openSqliteStore } from './store/sqlite/index.ts';
-import { ThreadedSqliteStore } from './store/sqlite/threaded.ts';
 import { certFrAdvisories } from './testing/certfr-lines.ts';
 import { corpusDir, hasCorpus } from './testing/corpus.ts';
+import { openTestStores } from './testing/store.ts';
 
 const log = createLogger('silent');
 
@@ -29,7 +25,8 @@ async function* bulletins(all: Advisory[]): AsyncGenerator<SourceEvent> {
 describe.skipIf(!hasCorpus())('advisories through the pipeline', () => {
   it('stores every batch before its cursor, counts them, and changes nothing on a second run', async () => {
     const all = certFrAdvisories().slice(0, 5500);
-    const store = openSqliteStore(':memory:');
+    const stores = await openTestStores();
+    const { store } = stores;
     const stored: [string, number][] = [];
     const onCursor = async (cursor: string) => {
       stored.push([cursor, await store.countAdvisories({})]);
@@ -42,16 +39,16 @@ describe.skipIf(!hasCorpus())('advisories through the pipeline', () => {
     const second = await consume(bulletins(all), { store, log }, emptySummary('certfr'));
     expect(second).toMatchObject({ read: 5500, stored: 0, created: 0, changed: 0, unchanged: 5500, stale: 0 });
     expect(second.advisories).toEqual({ created: 0, changed: 0, unchanged: 5500, stale: 0 });
-    await store.close();
+    await stores.close();
   });
 
-  it('imports the CERT-FR corpus through the certfr source into the threaded store: every bulletin, read back whole and from its listed and text CVEs, then nothing on a second run', async () => {
+  it('imports the CERT-FR corpus through the certfr source into the import writer (SQLite: the threaded store): every bulletin, read back whole and from its listed and text CVEs, then nothing on a second run', async () => {
     const paths = corpusPlan(corpusDir).find((s) => s.source === 'certfr')?.paths ?? [];
     const yielded: Advisory[] = [];
     for await (const ev of findSource('certfr').source.importFiles(paths, { log })) if (ev.type === 'advisories') yielded.push(...ev.records);
     expect(yielded.some((a) => a.cves.some((c) => c.origin === 'text'))).toBe(true);
-    const file = path.join(mkdtempSync(path.join(tmpdir(), 'vigil-pipeline-advisories-')), 'certfr.db');
-    const store = new ThreadedSqliteStore(file);
+    const stores = await openTestStores({ writer: true });
+    const store = stores.writer;
     try {
       const first = await importFiles(findSource('certfr').source, paths, { store, log });
       expect(first).toMatchObject({ read: yielded.length, stored: yielded.length, created: yielded.length, error: null });
@@ -69,8 +66,7 @@ describe.skipIf(!hasCorpus())('advisories through the pipeline', () => {
       expect(second.advisories).toEqual({ created: 0, changed: 0, unchanged: yielded.length, stale: 0 });
       expect(await store.stats()).toMatchObject({ advisories: { bulletin: yielded.length } });
     } finally {
-      await store.close();
-      rmSync(path.dirname(file), { recursive: true, force: true });
+      await stores.close();
     }
   }, 120_000);
 
@@ -78,7 +74,8 @@ describe.skipIf(!hasCorpus())('advisories through the pipeline', () => {
     const all = certFrAdvisories().slice(0, 4000);
     // The 3rd batch breaks a constraint (an unknown CVE origin) in its last document.
     const bad = all.map((a, i) => (i === 2999 ? { ...a, cves: [{ id: 'CVE-2026-0001', origin: 'guessed' as 'text' }] } : a));
-    const store = openSqliteStore(':memory:');
+    const stores = await openTestStores();
+    const { store } = stores;
     const cursors: string[] = [];
     const summary = emptySummary('certfr');
     await expect(
@@ -87,10 +84,10 @@ describe.skipIf(!hasCorpus())('advisories through the pipeline', () => {
           cursors.push(c);
         },
       }),
-    ).rejects.toThrow(/CHECK constraint/);
+    ).rejects.toThrow(/check constraint/i);
     expect(cursors).toEqual(['1000', '2000']);
     expect(await store.countAdvisories({})).toBe(2000);
     expect(summary.advisories).toEqual({ created: 2000, changed: 0, unchanged: 0, stale: 0 });
-    await store.close();
+    await stores.close();
   });
 });

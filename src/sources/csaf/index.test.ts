@@ -7,8 +7,8 @@ import { VigilError } from '../../errors.ts';
 import { createLogger } from '../../log.ts';
 import type { Advisory } from '../../model/advisory.ts';
 import { importFiles } from '../../pipeline.ts';
-import { openSqliteStore } from '../../store/sqlite/index.ts';
 import { corpusPath, hasCorpus } from '../../testing/corpus.ts';
+import { openTestStores } from '../../testing/store.ts';
 import type { SourceEvent } from '../types.ts';
 import { csafSource, readOfflineFeed, verifySha512 } from './index.ts';
 
@@ -26,7 +26,9 @@ const rejectedOf = (events: SourceEvent[]) => events.filter((e): e is Extract<So
 
 /** Every file under a folder, recursively. */
 function walk(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath, e.name));
 }
 
 describe.skipIf(!hasCorpus())('csaf offline import of the real corpus', () => {
@@ -101,7 +103,9 @@ describe.skipIf(!hasCorpus())('csaf offline import of the real corpus', () => {
     const notAffected = a?.affected.filter((e) => e.status === 'not_affected') ?? [];
     expect(notAffected.length).toBeGreaterThan(0);
     const raw = JSON.parse(readFileSync(path.join(REDHAT(), 'rhsa-2025_23414.json'), 'utf8'));
-    const naCves = raw.vulnerabilities.filter((v: { product_status: Record<string, unknown> }) => v.product_status.known_not_affected).map((v: { cve: string }) => v.cve);
+    const naCves = raw.vulnerabilities
+      .filter((v: { product_status: Record<string, unknown> }) => v.product_status.known_not_affected)
+      .map((v: { cve: string }) => v.cve);
     for (const e of notAffected) {
       expect(e.purl).toMatch(/^pkg:rpm\/redhat\/bind/);
       expect(e.cpes).toEqual(['cpe:2.3:o:redhat:rhel_els:6:*:*:*:*:*:*:*']);
@@ -137,7 +141,12 @@ describe.skipIf(!hasCorpus())('csaf offline import of the real corpus', () => {
       const entry = (src: string) => ({ id: src, updated: '2024-01-01T00:00:00Z', content: { src } });
       writeFileSync(
         path.join(feedDir, 'feed.json'),
-        JSON.stringify({ feed: { link: [{ rel: 'self', href: 'https://x.example/white/feed.json' }], entry: [entry('https://x.example/white/a%2F..%2F..%2Fsecret.json'), entry('https://x.example/other/%2E%2E%2Fsecret.json')] } }),
+        JSON.stringify({
+          feed: {
+            link: [{ rel: 'self', href: 'https://x.example/white/feed.json' }],
+            entry: [entry('https://x.example/white/a%2F..%2F..%2Fsecret.json'), entry('https://x.example/other/%2E%2E%2Fsecret.json')],
+          },
+        }),
       );
       const read = await readOfflineFeed(path.join(feedDir, 'feed.json'));
       expect(read.files).toEqual([]);
@@ -155,14 +164,17 @@ describe.skipIf(!hasCorpus())('csaf offline import of the real corpus', () => {
     expect(ot.files).toContain(path.join(CISA(), 'OT/white/2024/icsa-24-291-03.json'));
     const it = await readOfflineFeed(path.join(CISA(), 'IT/white/cisa-csaf-it-feed-tlp-white.json'));
     expect([it.files.length, it.absent]).toEqual([4, 0]);
-    const viaFeeds = advisoriesOf(await collect([path.join(CISA(), 'OT/white/cisa-csaf-ot-feed-tlp-white.json'), path.join(CISA(), 'IT/white/cisa-csaf-it-feed-tlp-white.json')]));
+    const viaFeeds = advisoriesOf(
+      await collect([path.join(CISA(), 'OT/white/cisa-csaf-ot-feed-tlp-white.json'), path.join(CISA(), 'IT/white/cisa-csaf-it-feed-tlp-white.json')]),
+    );
     expect(viaFeeds).toHaveLength(60);
   });
 
   it('refuses a file that is neither CSAF nor ROLIE before importing anything', async () => {
     const events: SourceEvent[] = [];
     const run = async () => {
-      for await (const e of csafSource.importFiles([path.join(REDHAT(), 'rhsa-2024_0010.json'), path.join(CISA(), 'OT/white/changes.csv')], { log })) events.push(e);
+      for await (const e of csafSource.importFiles([path.join(REDHAT(), 'rhsa-2024_0010.json'), path.join(CISA(), 'OT/white/changes.csv')], { log }))
+        events.push(e);
     };
     await expect(run()).rejects.toSatisfy((e: unknown) => e instanceof VigilError && e.code === 'VIGIL_INPUT_FORMAT' && e.message.includes('changes.csv'));
     expect(events).toEqual([]);
@@ -205,7 +217,8 @@ describe.skipIf(!hasCorpus())('csaf offline import of the real corpus', () => {
   });
 
   it('re-importing through the pipeline into a store changes nothing', async () => {
-    const store = openSqliteStore(':memory:');
+    const stores = await openTestStores();
+    const { store } = stores;
     try {
       const first = await importFiles(csafSource, [CISA(), REDHAT()], { store, log });
       expect(first.error).toBeNull();
@@ -217,7 +230,7 @@ describe.skipIf(!hasCorpus())('csaf offline import of the real corpus', () => {
       expect(stored?.advisory.affected.filter((e) => e.status === 'not_affected').length).toBeGreaterThan(0);
       expect(await store.countAdvisories({ source: 'csaf', kind: 'vex' })).toBe(4);
     } finally {
-      await store.close();
+      await stores.close();
     }
   });
 });

@@ -1,5 +1,5 @@
 /**
- * The osv and ghsa sources through the pipeline into an in-memory SQLite store, on the real
+ * The osv and ghsa sources through the pipeline into the store under test (SQLite or PostgreSQL: openTestStores), on the real
  * corpus: the Go vulndb export and the GitHub advisory-database files imported, re-imported
  * without a change, joined to their CVEs; a live osv sync whose cursor the pipeline saves.
  */
@@ -8,8 +8,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../log.ts';
 import { importFiles, syncSource } from '../../pipeline.ts';
-import { openSqliteStore, type SqliteStore } from '../../store/sqlite/index.ts';
+import type { Store } from '../../store/types.ts';
 import { corpusPath, hasCorpus } from '../../testing/corpus.ts';
+import { openTestStores, TEST_BACKEND, type TestStores } from '../../testing/store.ts';
 import { startUpstream, type Upstream } from '../../testing/upstream.ts';
 import { zipOf } from '../cve5/test-bundles.ts';
 import { listFiles } from '../files.ts';
@@ -20,12 +21,14 @@ import { OsvConfigSchema, osvSource } from './index.ts';
 
 const log = createLogger('silent');
 
-describe.skipIf(!hasCorpus())('osv through the pipeline into SQLite (real Go vulndb and GitHub files)', () => {
-  let store: SqliteStore;
-  beforeAll(() => {
-    store = openSqliteStore(':memory:');
+describe.skipIf(!hasCorpus())(`osv through the pipeline into the ${TEST_BACKEND} store (real Go vulndb and GitHub files)`, () => {
+  let stores: TestStores;
+  let store: Store;
+  beforeAll(async () => {
+    stores = await openTestStores();
+    store = stores.store;
   });
-  afterAll(() => store?.close());
+  afterAll(() => stores?.close());
 
   it('imports 4,291 Go and 12 GitHub advisories, 0 rejected; a second import changes nothing', async () => {
     const paths = [corpusPath('osv', 'go-vulndb-osv-all.jsonl.gz'), corpusPath('ghsa', 'advisories')];
@@ -51,9 +54,11 @@ describe.skipIf(!hasCorpus())('osv through the pipeline into SQLite (real Go vul
 
 describe.skipIf(!hasCorpus())('live syncs through the pipeline (loopback upstreams serving the real files)', () => {
   let upstream: Upstream;
-  let store: SqliteStore;
+  let stores: TestStores;
+  let store: Store;
   beforeAll(async () => {
-    store = openSqliteStore(':memory:');
+    stores = await openTestStores();
+    store = stores.store;
     const files = await listFiles(corpusPath('osv', 'go-vulndb'));
     const zip = await zipOf(files.map((f) => [path.basename(f), readFileSync(f)]));
     const ghsa = (await listFiles(corpusPath('ghsa', 'advisories'))).map((f) => osvToGhsaRest(JSON.parse(readFileSync(f, 'utf8'))));
@@ -75,7 +80,7 @@ describe.skipIf(!hasCorpus())('live syncs through the pipeline (loopback upstrea
   });
   afterAll(async () => {
     await upstream?.close();
-    store?.close();
+    await stores?.close();
   });
 
   it('osv: the first sync stores 300 advisories and its per-ecosystem cursor; the next reads only modified_id.csv', async () => {
