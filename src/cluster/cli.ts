@@ -49,10 +49,12 @@ export async function runWorkerCommand(
   const channels = createChannels(config.alerts.channels);
   // Each job writes through the store's pool; two spare for alert passes and NOTIFY.
   const stores = await openStores(config.database, { pool: { max: concurrency + 2, applicationName: 'vigil-worker' } });
-  const close = async () => {
-    await Promise.all([...channels.values()].map((c) => c.close()));
-    await stores.close();
-  };
+  let closing: Promise<void> | null = null;
+  const close = () =>
+    (closing ??= (async () => {
+      await Promise.all([...channels.values()].map((c) => c.close()));
+      await stores.close();
+    })());
   try {
     for (const p of await checks(stores, channels)) console.error(`warning: ${p}`);
     const worker = await startWorker({ config, log, stores, channels, http: new HttpClient() }, { concurrency, leaseSeconds, initialSync: o.initialSync ?? true });

@@ -2,7 +2,8 @@
  * Leases of worker processes on their jobs. graphile-worker 0.17 frees the jobs a dead worker
  * locked only after 4 hours (`resetLockedAt`, hard-coded); it offers `forceUnlockWorkers(ids)`
  * but no liveness of its own (the Rust port's "worker recovery" does heartbeats and a sweeper;
- * this is the same design). Each process writes a heartbeat row per graphile worker id every
+ * this is the same design). Each process writes a heartbeat row per lock holder id (0.17 locks
+ * jobs in its worker pool's name, `pool-…`; worker ids are registered too) every
  * lease/6 seconds into `<jobs schema>.vigil_workers`; every process sweeps every lease/3 seconds
  * (jittered) and force-unlocks the jobs and queues locked for longer than the lease by a worker
  * whose heartbeat is older than the lease. A live worker running a long job keeps beating, so its
@@ -77,7 +78,7 @@ export class WorkerLeases {
     }
   }
 
-  /** Starts beating for `workerId` (a graphile worker of this process) right away. */
+  /** Starts beating for `workerId` (a lock holder of this process: its pool's or a worker's id) right away. */
   async add(workerId: string): Promise<void> {
     this.#ids.add(workerId);
     await this.beat();

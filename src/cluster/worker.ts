@@ -99,12 +99,13 @@ export async function startWorker(deps: WorkerDeps, options: WorkerOptions = {})
     const pg = stores.pg;
     const notify = () => notifyEvents((sql, params) => pg.query(sql, params), target.storeSchema).catch((err: Error) => log.debug({ err: err.message }, 'NOTIFY failed'));
     const tasks = taskList({ config, log, stores, channels: deps.channels, http: deps.http, queue, notify });
-    // Our own emitter, so the workers run() creates at once are seen (heartbeats from the start).
+    // Our own emitter, so the pool and workers run() makes at once are seen (heartbeats from the
+    // start). graphile-worker 0.17 locks jobs in the pool's name (`pool-…`); the workers' ids are
+    // registered too, for versions that lock per worker.
     const events = new EventEmitter() as WorkerEvents;
-    events.on('worker:create', ({ worker }) => {
-      leases.add(worker.workerId).catch((err: Error) => log.warn({ err: err.message }, 'worker heartbeat failed'));
-    });
-    events.on('worker:stop', ({ worker }) => void leases.remove(worker.workerId));
+    const beat = (id: string) => leases.add(id).catch((err: Error) => log.warn({ err: err.message }, 'worker heartbeat failed'));
+    events.on('pool:create', ({ workerPool }) => void beat(workerPool.id));
+    events.on('worker:create', ({ worker }) => void beat(worker.workerId));
     runner = await run({
       events,
       connectionString: target.connectionString,
