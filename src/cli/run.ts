@@ -13,6 +13,7 @@ import type { Logger } from '../log.ts';
 import { HttpClient } from '../sources/http.ts';
 import { findSource } from '../sources/registry.ts';
 import type { AlertStore } from '../store/alerts.ts';
+import { runWorkerCommand, type WorkerCliOptions } from '../cluster/cli.ts';
 import { cliConfig, openMonitor, untilSignal } from './context.ts';
 import { assertStoreIntact } from './doctor.ts';
 import { formatSummary } from './summary.ts';
@@ -65,8 +66,16 @@ export function registerRun(program: Command): void {
     .description('monitor: sync each source on its schedule, evaluate watchlists on what changed, deliver alerts (SIGTERM stops cleanly)')
     .argument('[source...]', 'with --once: only these sources')
     .option('--once', 'one full cycle (every source, then alert delivery), then exit; for cron and tests')
-    .action(async (ids: string[], o: { once?: boolean }, cmd: Command) => {
+    .option('--worker', 'cluster worker (PostgreSQL only): share syncs, imports and alerting with other workers through the job queue (docs/deploy.md)')
+    .option('--concurrency <n>', 'with --worker: jobs run at once (default 2; env VIGIL_WORKER_CONCURRENCY)')
+    .option('--lease <seconds>', 'with --worker: a killed worker\'s jobs go to another after this long without its heartbeat (default 90; env VIGIL_WORKER_LEASE_SECONDS)')
+    .option('--no-initial-sync', 'with --worker: do not queue a sync of every source at start (the schedules still fire)')
+    .action(async (ids: string[], o: { once?: boolean; worker?: boolean } & WorkerCliOptions, cmd: Command) => {
       const { config, log } = cliConfig(cmd);
+      if (o.worker) {
+        if (o.once || ids.length) throw new VigilError('VIGIL_CONFIG_INVALID', ['--worker runs until stopped and takes no source list (queue work with the schedules, or run `vigil sync`)']);
+        return runWorkerCommand(config, log, o, (stores, channels) => startupChecks(config, stores.alerts, channels, log), untilSignal);
+      }
       for (const id of ids) findSource(id);
       assertStoreIntact(config.database);
       const { reader, alerts, writer, channels, close } = openMonitor(config);
