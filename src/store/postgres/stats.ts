@@ -8,10 +8,9 @@
  * score before; the API caches the result until {@link generation} changes.
  */
 import { cweName } from '../../enrich/cwe.ts';
-import { productKey } from '../../enrich/product-key.ts';
 import type { Stats, StatsStore } from '../server.ts';
-import { displayName, SAMPLE } from '../sqlite/vendor-names.ts';
 import type { PgDb } from './pool.ts';
+import { vendorNamesOf } from './records.ts';
 import { PgStore } from './store.ts';
 
 /** Days before `day` (`YYYY-MM-DD`), as `YYYY-MM-DD`. */
@@ -21,22 +20,6 @@ function daysBefore(day: string, n: number): string {
 
 /** Vendor keys that name no vendor. */
 const NO_VENDOR = `('', 'n/a', 'na', '-', '*', 'unknown', 'unspecified')`;
-
-/**
- * The spellings of vendor `key` in one record's `vendors` column (names joined with ", "; a name may
- * itself hold ", ", so runs of up to three parts are tried), as ../sqlite/vendor-names.ts reads them.
- */
-function spellingsIn(list: string, key: string): string[] {
-  const parts = list.split(', ');
-  const out: string[] = [];
-  for (let i = 0; i < parts.length; i++) {
-    for (let j = i + 1; j <= Math.min(parts.length, i + 3); j++) {
-      const name = parts.slice(i, j).join(', ');
-      if (productKey(name) === key) out.push(name);
-    }
-  }
-  return out;
-}
 
 /** Statistics over the records of `db`. */
 export class PgStatsStore implements StatsStore {
@@ -110,7 +93,10 @@ export class PgStatsStore implements StatsStore {
     }
 
     const [topVendors, epssMovers, topPriority] = await Promise.all([
-      Promise.all(vendors.map(async (v) => ({ vendor: (await this.#vendorName(v.vendor_key)) ?? v.vendor_key, count: v.count }))),
+      // Display name: the one every list shows for that vendor (vendor-names.ts: `Microsoft`, not the key `microsoft`).
+      vendorNamesOf(db)
+        .ofKeys(vendors.map((v) => v.vendor_key))
+        .then((names) => vendors.map((v) => ({ vendor: names.get(v.vendor_key) ?? v.vendor_key, count: v.count }))),
       lastDay?.d ? this.#epssMovers(lastDay.d) : [],
       this.#store.rank({ limit: 10 }),
     ]);
@@ -149,16 +135,6 @@ export class PgStatsStore implements StatsStore {
     return rows
       .map((r) => ({ cveId: r.cve_id, date, score: r.score, previousScore: r.previous, delta: r.score - r.previous }))
       .sort((a, b) => b.delta - a.delta || a.cveId.localeCompare(b.cveId));
-  }
-
-  /** The display name of vendor `key` by ../sqlite/vendor-names.ts's rule, or null when no record names it. */
-  async #vendorName(key: string): Promise<string | null> {
-    const lists = await this.db.query<{ vendors: string }>(
-      `SELECT vendors FROM vulns WHERE vendors IS NOT NULL AND cve_id IN (
-         SELECT DISTINCT cve_id FROM vuln_products WHERE vendor_key = $1 LIMIT ${SAMPLE})`,
-      [key],
-    );
-    return displayName(lists.flatMap((l) => spellingsIn(l.vendors, key)));
   }
 
   async generation(): Promise<string> {
