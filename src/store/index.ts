@@ -10,6 +10,7 @@ import { isPostgresUrl } from './postgres/pool.ts';
 import type { AuthStore, JobStore, StatsStore, TriageStore } from './server.ts';
 import { SqliteAlertStore } from './sqlite/alerts.ts';
 import { openSqliteStore, type SqliteStore } from './sqlite/index.ts';
+import { PooledSqliteStore, SqliteReaderPool } from './sqlite/readers.ts';
 import { SqliteServerStore } from './sqlite/server.ts';
 import { SqliteStatsStore } from './sqlite/stats.ts';
 import { ThreadedSqliteStore } from './sqlite/threaded.ts';
@@ -56,6 +57,13 @@ export interface OpenStoresOptions {
   busyTimeoutMs?: number;
   /** PostgreSQL pool settings (size, statement timeout). */
   pool?: PgPoolOptions;
+  /**
+   * SQLite: serve the hot reads of {@link Stores.store} (`getVulnerability`, `rank`, `countRanked`,
+   * advisory reads) from this many read-only connections in worker threads (sqlite/readers.ts), so
+   * concurrent API requests run in parallel instead of queueing on one thread. Default 0 (reads on
+   * this thread). A server on n cores: n. Ignored for `:memory:` and for PostgreSQL (its pool).
+   */
+  readers?: number;
 }
 
 /**
@@ -72,10 +80,13 @@ export async function openStores(database: string, options: OpenStoresOptions = 
   if (options.busyTimeoutMs !== undefined) sqlite.db.pragma(`busy_timeout = ${Math.max(0, Math.round(options.busyTimeoutMs))}`);
   // The worker thread opens the file after this thread created and migrated it.
   const writer = options.writer ? new ThreadedSqliteStore(database) : sqlite;
+  // Readers open the file after this thread created and migrated it, like the writer.
+  const readers = options.readers && database !== ':memory:' && database !== '' ? new SqliteReaderPool(database, options.readers) : null;
+  const store = readers ? new PooledSqliteStore(sqlite, readers) : sqlite;
   return {
     backend: 'sqlite',
     database,
-    store: sqlite,
+    store,
     writer,
     alerts: new SqliteAlertStore(sqlite),
     auth: new SqliteServerStore(sqlite),
@@ -84,6 +95,7 @@ export async function openStores(database: string, options: OpenStoresOptions = 
     sqlite,
     async close() {
       if (writer !== sqlite) await writer.close();
+      if (store !== sqlite) await store.close();
       await sqlite.close();
     },
   };

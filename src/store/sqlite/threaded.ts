@@ -37,18 +37,29 @@ function packEpssDay(day: EpssDay): PackedEpssDay {
   };
 }
 
+/** Options of {@link ThreadedSqliteStore}. */
+export interface ThreadedStoreOptions {
+  /**
+   * Open the file read-only (a reader of sqlite/readers.ts): no migration, and every write rejects
+   * with SQLite's `SQLITE_READONLY`. The file must exist (created by a writer first).
+   */
+  readonly?: boolean;
+}
+
 /**
  * Starts the worker: the bundled `store-worker.js` beside dist/vigil.js, or, when running from
  * source (tests, `tsx`), worker.ts through tsx's loader (Node 20 workers do not take `--import`).
  */
-function startWorker(file: string): Worker {
+function startWorker(file: string, options: ThreadedStoreOptions): Worker {
   const bundled = new URL('./store-worker.js', import.meta.url);
-  // A bounded heap makes V8 collect before it grows: an EPSS day leaves ~100 MB of garbage.
-  const resourceLimits = { maxOldGenerationSizeMb: 256 };
-  if (!import.meta.url.endsWith('.ts') && existsSync(bundled)) return new Worker(bundled, { workerData: { file }, resourceLimits });
+  // A bounded heap makes V8 collect before it grows: an EPSS day leaves ~100 MB of garbage. A
+  // reader holds one query's rows at a time.
+  const resourceLimits = { maxOldGenerationSizeMb: options.readonly ? 128 : 256 };
+  const workerData = { file, readonly: options.readonly ?? false };
+  if (!import.meta.url.endsWith('.ts') && existsSync(bundled)) return new Worker(bundled, { workerData, resourceLimits });
   const source = new URL('./worker.ts', import.meta.url).href;
   const boot = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(source)}); })`;
-  return new Worker(boot, { eval: true, workerData: { file }, resourceLimits });
+  return new Worker(boot, { eval: true, workerData, resourceLimits });
 }
 
 /** {@link Store} on SQLite, run in a worker thread. */
@@ -58,8 +69,8 @@ export class ThreadedSqliteStore implements Store {
   #next = 0;
   #failed: Error | null = null;
 
-  constructor(file: string) {
-    this.#worker = startWorker(file);
+  constructor(file: string, options: ThreadedStoreOptions = {}) {
+    this.#worker = startWorker(file, options);
     this.#worker.on(
       'message',
       ({ id, result, error }: { id: number; result?: unknown; error?: { message: string; name: string; code?: string; stack?: string } }) => {
@@ -74,6 +85,11 @@ export class ThreadedSqliteStore implements Store {
     this.#worker.on('exit', (code) => {
       if (this.#pending.size) this.#fail(new Error(`store worker exited (code ${code}) with ${this.#pending.size} request(s) pending`));
     });
+  }
+
+  /** Requests sent and not answered yet (the reader pool sends each request to the least busy). */
+  get pending(): number {
+    return this.#pending.size;
   }
 
   #fail(err: Error): void {

@@ -16,7 +16,8 @@ export interface WorkerRequest {
   args: unknown[];
 }
 
-const store = openSqliteStore((workerData as { file: string }).file);
+const { file, readonly } = workerData as { file: string; readonly?: boolean };
+const store = openSqliteStore(file, { readonly: readonly ?? false });
 const port = parentPort;
 if (!port) throw new Error('store worker started outside a worker thread');
 
