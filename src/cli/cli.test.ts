@@ -1,20 +1,29 @@
-/** The CLI as a user runs it: `vigil cvss`, `vigil import` with bad input, `vigil --help`. */
+/**
+ * The CLI as a user runs it: `vigil cvss`, `vigil import` with bad input, `vigil users add`,
+ * `vigil --help`, on the back end under test (`--db` a SQLite file or a PostgreSQL URL), and a
+ * PostgreSQL URL that cannot be used in one line.
+ */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { verifyPassword } from '../api/auth/credentials.ts';
+import { openStores } from '../store/index.ts';
 import { corpusPath, hasCorpus } from '../testing/corpus.ts';
+import { testDatabase } from '../testing/store.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'vigil-cli-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const db = testDatabase();
+afterAll(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  await db.drop();
+});
 
-function vigil(args: string[], input?: string) {
-  return spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--db', path.join(dir, 'cli.db'), ...args], {
+function vigil(args: string[], input?: string, database = db.database) {
+  return spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--db', database, ...args], {
     encoding: 'utf8',
     input,
     env: { ...process.env, VIGIL_LOG_LEVEL: 'silent' },
@@ -119,12 +128,12 @@ describe('vigil import', () => {
 });
 
 describe('vigil users add (issue 10, item 8)', () => {
-  const hashOf = (name: string): string | undefined => {
-    const db = new Database(path.join(dir, 'cli.db'), { readonly: true });
+  const hashOf = async (name: string): Promise<string | undefined> => {
+    const stores = await openStores(db.database);
     try {
-      return (db.prepare('SELECT password_hash FROM accounts WHERE user_name = ?').get(name) as { password_hash: string } | undefined)?.password_hash;
+      return (await stores.auth.getAccount(name))?.passwordHash;
     } finally {
-      db.close();
+      await stores.close();
     }
   };
   const passwordIn = (stdout: string) => /password \(shown once\): (\S+)/.exec(stdout)?.[1] ?? '';
@@ -133,7 +142,7 @@ describe('vigil users add (issue 10, item 8)', () => {
     const first = vigil(['users', 'add', 'root-admin', '--admin']);
     expect(first.status, first.stderr).toBe(0);
     const password = passwordIn(first.stdout);
-    const hash = hashOf('root-admin') ?? '';
+    const hash = (await hashOf('root-admin')) ?? '';
     expect(await verifyPassword(hash, password)).toBe(true);
 
     for (const args of [['--admin'], ['--role', 'viewer', '--password-stdin']]) {
@@ -141,19 +150,19 @@ describe('vigil users add (issue 10, item 8)', () => {
       expect(again.status, args.join(' ')).toBe(1);
       expect(again.stderr).toMatch(/user root-admin already has a sign-in account \(role admin\): nothing changed; use --reset-password to give it a new password/);
       expect(again.stdout).not.toMatch(/password/);
-      expect(hashOf('root-admin')).toBe(hash);
+      expect(await hashOf('root-admin')).toBe(hash);
     }
     // Details other than the account (e-mail, chat handles) still update without --reset-password.
     expect(vigil(['users', 'add', 'root-admin', '--email', 'root@example.org']).status).toBe(0);
-    expect(hashOf('root-admin')).toBe(hash);
+    expect(await hashOf('root-admin')).toBe(hash);
 
     const reset = vigil(['users', 'add', 'root-admin', '--reset-password']);
     expect(reset.status, reset.stderr).toBe(0);
     expect(reset.stdout).toMatch(/user root-admin saved, role admin, new password/);
     const fresh = passwordIn(reset.stdout);
     expect(fresh).not.toBe(password);
-    expect(await verifyPassword(hashOf('root-admin') ?? '', fresh)).toBe(true);
-    expect(await verifyPassword(hashOf('root-admin') ?? '', password)).toBe(false);
+    expect(await verifyPassword((await hashOf('root-admin')) ?? '', fresh)).toBe(true);
+    expect(await verifyPassword((await hashOf('root-admin')) ?? '', password)).toBe(false);
   }, 240_000);
 
   it('needs an account (or a role to make one) for --reset-password', () => {
@@ -164,8 +173,33 @@ describe('vigil users add (issue 10, item 8)', () => {
 });
 
 describe('vigil --help', () => {
-  it('documents every command', () => {
+  it('documents every command, and --db as a file or a PostgreSQL URL', () => {
     const r = vigil(['--help']);
     for (const cmd of ['demo', 'import', 'sync', 'show', 'top', 'search', 'cvss', 'status']) expect(r.stdout).toMatch(new RegExp(`\\n\\s+${cmd}\\b`));
+    expect(r.stdout).toMatch(/--db <file\|url>\s+store: a SQLite database file, or\s+postgres:\/\//);
+  });
+});
+
+describe('a database the CLI cannot use', () => {
+  it.each([
+    // Nothing listens on port 1: the password is never printed.
+    ['postgres://vigil:s3cret@127.0.0.1:1/vigil', /^vigil: cannot connect to PostgreSQL at postgres:\/\/vigil:\*\*\*@127\.0\.0\.1:1\/vigil: .*ECONNREFUSED/],
+    ['postgres://127.0.0.1/test?schema=Not-A-Name', /^vigil: Invalid configuration: --db: invalid schema "Not-A-Name"/],
+    ['mysql://127.0.0.1/vigil', /^vigil: Invalid configuration: --db: unsupported database URL scheme "mysql"/],
+  ])('--db %s: one line, exit 1', (database, message) => {
+    const r = vigil(['users', 'list'], undefined, database);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim()).toMatch(message);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).not.toContain('s3cret');
+  });
+
+  it('VIGIL_DB takes a URL as well, never resolved as a path', () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'status'], {
+      encoding: 'utf8',
+      env: { ...process.env, VIGIL_LOG_LEVEL: 'silent', VIGIL_DB: 'postgresql://u:pw@127.0.0.1:1/x' },
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim()).toMatch(/^vigil: cannot connect to PostgreSQL at postgresql:\/\/u:\*\*\*@127\.0\.0\.1:1\/x: /);
   });
 });

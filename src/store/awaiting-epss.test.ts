@@ -9,19 +9,21 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildView } from '../../analysis/view.ts';
-import { createLogger } from '../../log.ts';
-import { importFiles } from '../../pipeline.ts';
-import { findSource } from '../../sources/registry.ts';
-import { corpusPath, hasCorpus } from '../../testing/corpus.ts';
-import { openSqliteStore, type SqliteStore } from './index.ts';
+import { buildView } from '../analysis/view.ts';
+import { createLogger } from '../log.ts';
+import { importFiles } from '../pipeline.ts';
+import { findSource } from '../sources/registry.ts';
+import { corpusPath, hasCorpus } from '../testing/corpus.ts';
+import { openTestStores, TEST_BACKEND, type TestStores } from '../testing/store.ts';
+import { peek, peekValue } from './test-sql.ts';
+import type { Store, StoredVulnerability } from './types.ts';
 
 const log = createLogger('silent');
 const tmp = mkdtempSync(path.join(tmpdir(), 'vigil-awaiting-'));
 const NEW_ID = 'CVE-2026-990661';
 const NEWEST_EPSS = '2026-08-16';
 
-async function importStep(store: SqliteStore, source: string, paths: string[]): Promise<void> {
+async function importStep(store: Store, source: string, paths: string[]): Promise<void> {
   const summary = await importFiles(findSource(source).source, paths, { store, log });
   if (summary.error) throw new Error(`${source}: ${summary.error}`);
 }
@@ -37,32 +39,34 @@ function freshRecord(published: string): string {
   return file;
 }
 
-describe.skipIf(!hasCorpus())('a new critical CVE without an EPSS score yet', () => {
-  let store: SqliteStore;
+describe.skipIf(!hasCorpus())(`a new critical CVE without an EPSS score yet (${TEST_BACKEND})`, () => {
+  let stores: TestStores;
+  let store: Store;
   const newestDay = gunzipSync(readFileSync(corpusPath('epss', `emba-epss-${NEWEST_EPSS}.ssv.gz`))).toString('utf8');
 
   beforeAll(async () => {
-    store = openSqliteStore(path.join(tmp, 'store.db'));
+    stores = await openTestStores();
+    store = stores.store;
     await importStep(store, 'cve5', [corpusPath('cve5', 'records')]);
     await importStep(store, 'nvd', [corpusPath('nvd', 'api2')]);
     await importStep(store, 'kev', [corpusPath('cisa-kev', 'known_exploited_vulnerabilities-2025.08.18.json'), corpusPath('cisa-kev', 'known_exploited_vulnerabilities.json')]);
     await importStep(store, 'epss', [corpusPath('epss', 'emba-epss-2026-08-09.ssv.gz'), corpusPath('epss', `emba-epss-${NEWEST_EPSS}.ssv.gz`)]);
   }, 300_000);
   afterAll(async () => {
-    await store?.close();
+    await stores?.close();
     rmSync(tmp, { recursive: true, force: true });
   });
 
-  it('gives no prior to old records EPSS does not score (real data: they are not new)', () => {
-    const unscored = store.db.prepare("SELECT count(*) FROM vulns WHERE has_record = 1 AND epss IS NULL AND state != 'REJECTED'").pluck().get() as number;
+  it('gives no prior to old records EPSS does not score (real data: they are not new)', async () => {
+    const unscored = Number(await peekValue(stores, "SELECT count(*) FROM vulns WHERE has_record = 1 AND epss IS NULL AND state != 'REJECTED'"));
     expect(unscored).toBeGreaterThan(0);
-    expect(store.db.prepare('SELECT count(*) FROM vulns WHERE awaiting_epss = 1').pluck().get()).toBe(0);
+    expect(Number(await peekValue(stores, 'SELECT count(*) FROM vulns WHERE awaiting_epss = 1'))).toBe(0);
   });
 
   it('ranks a new CVSS 10.0 CVE above KEV entries with little exploitation activity (EPSS < 10 %), below those with much (≥ 70 %), until EPSS scores it', async () => {
     expect(newestDay).not.toContain(`${NEW_ID};`);
     await importStep(store, 'cve5', [freshRecord('2026-08-17T09:30:00.000Z')]);
-    const view = buildView((await store.getVulnerability(NEW_ID)) as NonNullable<Awaited<ReturnType<SqliteStore['getVulnerability']>>>);
+    const view = buildView((await store.getVulnerability(NEW_ID)) as StoredVulnerability);
     expect(view.primaryCvss?.baseScore).toBe(10);
     expect(view.epss).toBeNull();
     expect(view.kev).toBeNull();
@@ -90,10 +94,10 @@ describe.skipIf(!hasCorpus())('a new critical CVE without an EPSS score yet', ()
     const file = path.join(tmp, 'emba-epss-2026-08-17.ssv.gz');
     writeFileSync(file, gzipSync(`${newestDay.trimEnd()}\n${NEW_ID};0.000430000;0.120220000\n`));
     await importStep(store, 'epss', [file]);
-    const scored = buildView((await store.getVulnerability(NEW_ID)) as NonNullable<Awaited<ReturnType<SqliteStore['getVulnerability']>>>);
+    const scored = buildView((await store.getVulnerability(NEW_ID)) as StoredVulnerability);
     expect(scored.epss).toMatchObject({ score: 0.00043, date: '2026-08-17' });
     expect(scored.priority.score).toBe(Math.round((25 * 0.00043 + 15) * 100) / 100);
-    const stored = store.db.prepare('SELECT awaiting_epss, priority FROM vulns WHERE cve_id = ?').get(NEW_ID);
+    const [stored] = await peek(stores, 'SELECT awaiting_epss, priority FROM vulns WHERE cve_id = ?', NEW_ID);
     expect(stored).toEqual({ awaiting_epss: 0, priority: scored.priority.score });
   }, 120_000);
 });

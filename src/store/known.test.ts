@@ -3,7 +3,8 @@
  * 1,404 CVEs and EPSS scores 360k, while the corpus holds records of 53k (339 of them in KEV).
  * Every KEV CVE is shown, counted, listed and searched; every EPSS-scored one is shown; a record
  * arriving later replaces its stub in place; and migration 5 gives a store built before the same
- * rows as the live import path.
+ * rows as the live import path (SQLite only: PostgreSQL stores were never built without stubs).
+ * Runs on the back end under test (`VIGIL_TEST_DB`).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -11,16 +12,18 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildView } from '../../analysis/view.ts';
-import { corpusPlan } from '../../cli/demo.ts';
-import { createLogger } from '../../log.ts';
-import type { RankedVulnerability, VulnerabilityView } from '../../model/record.ts';
-import { importFiles } from '../../pipeline.ts';
-import { findSource } from '../../sources/registry.ts';
-import { corpusDir, corpusPath, hasCorpus } from '../../testing/corpus.ts';
-import { openSqliteStore, type SqliteStore } from './index.ts';
-import { migrate, migrations } from './migrations.ts';
-import { SqliteStatsStore } from './stats.ts';
+import { buildView } from '../analysis/view.ts';
+import { corpusPlan } from '../cli/demo.ts';
+import { createLogger } from '../log.ts';
+import type { RankedVulnerability, VulnerabilityView } from '../model/record.ts';
+import { importFiles } from '../pipeline.ts';
+import { findSource } from '../sources/registry.ts';
+import { corpusDir, corpusPath, hasCorpus } from '../testing/corpus.ts';
+import { openTestStores, TEST_BACKEND, type TestStores } from '../testing/store.ts';
+import { openSqliteStore, type SqliteStore } from './sqlite/index.ts';
+import { migrate, migrations } from './sqlite/migrations.ts';
+import { peek, peekColumn, peekValue } from './test-sql.ts';
+import type { Store, StoredVulnerability } from './types.ts';
 
 const log = createLogger('silent');
 const tmp = mkdtempSync(path.join(tmpdir(), 'vigil-known-'));
@@ -38,7 +41,7 @@ function kevCatalog(): Map<string, { vendorProject: string; product: string; vul
   return new Map(c.vulnerabilities.map((v) => [v.cveID, v]));
 }
 
-async function importStep(store: SqliteStore, source: string, paths: string[]): Promise<void> {
+async function importStep(store: Store, source: string, paths: string[]): Promise<void> {
   const summary = await importFiles(findSource(source).source, paths, { store, log });
   if (summary.error) throw new Error(`${source}: ${summary.error}`);
 }
@@ -49,19 +52,22 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const VULN_ROWS = `SELECT cve_id, state, published, last_modified, title, snippet, severity, cvss_score, kev, ransomware, kev_hint, epss,
   epss_percentile, epss_date, vendors, has_record, awaiting_epss, priority FROM vulns ORDER BY cve_id`;
 
-describe.skipIf(!hasCorpus())('CVEs known only from KEV or EPSS, on the real corpus', () => {
-  const dbFile = path.join(tmp, 'corpus.db');
-  let store: SqliteStore;
+describe.skipIf(!hasCorpus())(`CVEs known only from KEV or EPSS, on the real corpus (${TEST_BACKEND})`, () => {
+  let stores: TestStores;
+  let store: Store;
+  let dbFile: string;
   const catalog = kevCatalog();
 
   beforeAll(async () => {
-    store = openSqliteStore(dbFile);
+    stores = await openTestStores();
+    store = stores.store;
+    dbFile = stores.database;
     for (const step of corpusPlan(corpusDir)) await importStep(store, step.source, step.paths);
   }, 600_000);
-  afterAll(() => store?.close());
+  afterAll(() => stores?.close());
 
-  it('vigil show CVE-2021-44228 (Log4Shell: in KEV, no record in the corpus) shows the KEV entry and EPSS, and says no record is imported', () => {
-    expect(store.db.prepare('SELECT count(*) FROM observations WHERE cve_id = ?').pluck().get(LOG4SHELL)).toBe(0);
+  it('vigil show CVE-2021-44228 (Log4Shell: in KEV, no record in the corpus) shows the KEV entry and EPSS, and says no record is imported', async () => {
+    expect(Number(await peekValue(stores, 'SELECT count(*) FROM observations WHERE cve_id = ?', LOG4SHELL))).toBe(0);
     const json = cli(dbFile, 'show', LOG4SHELL, '--json');
     expect(json.status, json.stderr).toBe(0);
     const v = JSON.parse(json.stdout) as VulnerabilityView;
@@ -78,7 +84,7 @@ describe.skipIf(!hasCorpus())('CVEs known only from KEV or EPSS, on the real cor
     expect(text.stdout).toContain('no CVE record (CVE 5 or NVD) imported yet; known from CISA KEV and FIRST EPSS');
   });
 
-  it('vigil top --kev lists every CVE of the KEV catalog (1,404), not only those with a record', () => {
+  it('vigil top --kev lists every CVE of the KEV catalog (1,404), not only those with a record', async () => {
     const r = cli(dbFile, 'top', '--kev', '--limit', '10000', '--json');
     expect(r.status, r.stderr).toBe(0);
     const rows = JSON.parse(r.stdout) as RankedVulnerability[];
@@ -88,18 +94,18 @@ describe.skipIf(!hasCorpus())('CVEs known only from KEV or EPSS, on the real cor
     for (const id of catalog.keys()) expect(ids.has(id), id).toBe(true);
     // Beyond the catalog, only records whose own feed carries CISA's KEV mark (CISA ADP, NVD cisaExploitAdd).
     const extra = rows.filter((x) => !catalog.has(x.id)).map((x) => x.id);
-    const marked = store.db.prepare('SELECT cve_id FROM vulns WHERE kev_hint IS NOT NULL AND cve_id = ?').pluck();
-    for (const id of extra) expect(marked.get(id), id).toBe(id);
+    const marked = new Set(await peekColumn<string>(stores, 'SELECT cve_id FROM vulns WHERE kev_hint IS NOT NULL'));
+    for (const id of extra) expect(marked.has(id), id).toBe(true);
     expect(rows.find((x) => x.id === LOG4SHELL)).toMatchObject({ kev: true, ransomware: true, title: 'Apache Log4j2 Remote Code Execution Vulnerability' });
   });
 
   it('counts every KEV CVE in the overview, whose EPSS movers and recent KEV entries all have a record view', async () => {
-    const stats = await new SqliteStatsStore(store).stats('2025-08-25');
-    const kevListed = store.db.prepare('SELECT count(*) FROM vulns WHERE kev = 1').pluck().get() as number;
+    const stats = await stores.stats.stats('2025-08-25');
+    const kevListed = Number(await peekValue(stores, 'SELECT count(*) FROM vulns WHERE kev = 1'));
     expect(stats.totals.kev).toBe(kevListed);
     expect(stats.totals.kev).toBeGreaterThanOrEqual(1_404);
-    expect(stats.totals.withRecord).toBe(store.db.prepare('SELECT count(DISTINCT cve_id) FROM observations').pluck().get());
-    const stubs = store.db.prepare('SELECT count(*) FROM vulns WHERE has_record = 0').pluck().get() as number;
+    expect(stats.totals.withRecord).toBe(Number(await peekValue(stores, 'SELECT count(DISTINCT cve_id) FROM observations')));
+    const stubs = Number(await peekValue(stores, 'SELECT count(*) FROM vulns WHERE has_record = 0'));
     expect(stubs).toBeGreaterThan(1_000); // KEV-only CVEs: 1,404 listed, 339 with a record in the corpus
     expect(stats.totals.cves).toBe(stats.totals.withRecord + stubs);
     expect((await store.stats()).knownWithoutRecord).toBeGreaterThan(300_000); // and those only EPSS scores
@@ -111,9 +117,10 @@ describe.skipIf(!hasCorpus())('CVEs known only from KEV or EPSS, on the real cor
       expect(buildView(stored as NonNullable<typeof stored>).id).toBe(id);
     }
     // A CVE only EPSS knows: its scores and their history, no KEV, no record; priority from EPSS alone.
-    const epssOnly = stats.epssMovers.find((m) => store.db.prepare('SELECT count(*) FROM vulns WHERE cve_id = ?').pluck().get(m.cveId) === 0);
+    const withRow = new Set(await peekColumn<string>(stores, 'SELECT cve_id FROM vulns'));
+    const epssOnly = stats.epssMovers.find((m) => !withRow.has(m.cveId));
     expect(epssOnly).toBeDefined();
-    const v = buildView((await store.getVulnerability(epssOnly?.cveId ?? '')) as NonNullable<Awaited<ReturnType<SqliteStore['getVulnerability']>>>);
+    const v = buildView((await store.getVulnerability(epssOnly?.cveId ?? '')) as StoredVulnerability);
     expect(v).toMatchObject({ id: epssOnly?.cveId, recordImported: false, kev: null, epss: { score: epssOnly?.score, date: '2026-08-16' } });
     expect(v.epss?.history.at(-1)).toMatchObject({ date: '2026-08-16', score: epssOnly?.score });
     expect(v.priority.score).toBeCloseTo(25 * (epssOnly?.score ?? 0), 2);
@@ -125,7 +132,10 @@ describe.skipIf(!hasCorpus())('CVEs known only from KEV or EPSS, on the real cor
     expect((await store.rank({ vendor: 'apache', product: 'log4j', kev: true, limit: 50 })).map((r) => r.id)).toContain(LOG4SHELL);
   });
 
-  it('migration 5 gives a store built before it the same rows as the import path', async () => {
+  // SQLite only: migration 5 backfills SQLite files built before stubs existed; a PostgreSQL store
+  // starts at migration 8.
+  it.skipIf(TEST_BACKEND !== 'sqlite')('migration 5 gives a store built before it the same rows as the import path', async () => {
+    const current = stores.sqlite as SqliteStore;
     const oldFile = path.join(tmp, 'old.db');
     const old = new Database(oldFile);
     migrate(old, migrations.filter((m) => m.id < 5));
@@ -152,10 +162,10 @@ describe.skipIf(!hasCorpus())('CVEs known only from KEV or EPSS, on the real cor
     try {
       // Advisories came with migration 7: the corpus's exploits (the priority's exploit factor) are imported after the upgrade.
       await importStep(upgraded, 'exploitdb', [corpusPath('exploitdb', 'files_exploits-sample.csv')]);
-      expect(upgraded.db.prepare(VULN_ROWS).all()).toEqual(store.db.prepare(VULN_ROWS).all());
+      expect(upgraded.db.prepare(VULN_ROWS).all()).toEqual(current.db.prepare(VULN_ROWS).all());
       const stubProducts = 'SELECT p.* FROM vuln_products p JOIN vulns v USING (cve_id) WHERE v.has_record = 0 ORDER BY 1, 2, 3';
-      expect(upgraded.db.prepare(stubProducts).all()).toEqual(store.db.prepare(stubProducts).all());
-      const view = buildView((await upgraded.getVulnerability(LOG4SHELL)) as NonNullable<Awaited<ReturnType<SqliteStore['getVulnerability']>>>);
+      expect(upgraded.db.prepare(stubProducts).all()).toEqual(current.db.prepare(stubProducts).all());
+      const view = buildView((await upgraded.getVulnerability(LOG4SHELL)) as StoredVulnerability);
       expect(view).toMatchObject({ id: LOG4SHELL, recordImported: false, kev: { product: 'Log4j2' } });
       expect((await upgraded.rank({ text: 'log4j2', kev: true, limit: 10 })).map((r) => r.id)).toContain(LOG4SHELL);
     } finally {
@@ -164,44 +174,50 @@ describe.skipIf(!hasCorpus())('CVEs known only from KEV or EPSS, on the real cor
   }, 120_000);
 });
 
-describe.skipIf(!hasCorpus())('a CVE record arriving after KEV and EPSS named the CVE', () => {
-  const dbFile = path.join(tmp, 'later.db');
-  let store: SqliteStore;
+describe.skipIf(!hasCorpus())(`a CVE record arriving after KEV and EPSS named the CVE (${TEST_BACKEND})`, () => {
+  let stores: TestStores;
+  let store: Store;
   const CVE = 'CVE-2024-3400';
   const record = corpusPath('cve5', 'records', '2024', '3xxx', `${CVE}.json`);
-  const fts = (s: SqliteStore, words: string) =>
-    s.db.prepare('SELECT v.cve_id FROM vulns_fts f JOIN vulns v ON v.rowid = f.rowid WHERE vulns_fts MATCH ? ORDER BY 1').pluck().all(words);
+  /** CVEs the full-text search finds (the ranked list's text filter: words ANDed). */
+  const fts = async (words: string) => (await store.rank({ text: words, limit: 100 })).map((r) => r.id);
+  const vulnRow = async () => (await peek(stores, 'SELECT has_record, title, kev, epss, vendors FROM vulns WHERE cve_id = ?', CVE))[0];
+  /** SQLite keeps the row's rowid (the full-text index's key); PostgreSQL rows have none. */
+  const rowid = async () => (stores.sqlite ? stores.sqlite.db.prepare('SELECT rowid FROM vulns WHERE cve_id = ?').pluck().get(CVE) : null);
 
   beforeAll(async () => {
-    store = openSqliteStore(dbFile);
+    stores = await openTestStores();
+    store = stores.store;
     await importStep(store, 'kev', KEV_FILES.map((f) => corpusPath('cisa-kev', f)));
     await importStep(store, 'epss', [corpusPath('epss', 'emba-epss-2026-08-16.ssv.gz')]);
   }, 300_000);
-  afterAll(() => store?.close());
+  afterAll(() => stores?.close());
 
-  it('replaces the stub in place (same rowid), with the record’s title, products and full text; re-importing changes nothing', async () => {
-    const stub = store.db.prepare('SELECT rowid, has_record, title, kev, epss FROM vulns WHERE cve_id = ?').get(CVE) as Record<string, unknown>;
+  it('replaces the stub in place (SQLite: same rowid), with the record’s title, products and full text; re-importing changes nothing', async () => {
+    const stub = (await vulnRow()) as Record<string, unknown>;
+    const stubRowid = await rowid();
     expect(stub).toMatchObject({ has_record: 0, kev: 1, title: 'Palo Alto Networks PAN-OS Command Injection Vulnerability' });
     expect(stub.epss).toBeTypeOf('number');
-    expect(fts(store, '"PAN" "OS"')).toContain(CVE);
+    expect(await fts('PAN OS')).toContain(CVE);
 
     await importStep(store, 'cve5', [record]);
-    const row = store.db.prepare('SELECT rowid, has_record, title, kev, epss, vendors FROM vulns WHERE cve_id = ?').get(CVE) as Record<string, unknown>;
-    expect(row).toMatchObject({ rowid: stub.rowid, has_record: 1, kev: 1, epss: stub.epss, vendors: 'Palo Alto Networks' });
+    const row = (await vulnRow()) as Record<string, unknown>;
+    expect(row).toMatchObject({ has_record: 1, kev: 1, epss: stub.epss, vendors: 'Palo Alto Networks' });
+    expect(await rowid()).toBe(stubRowid);
     expect(row.title).toContain('PAN-OS');
     expect(row.title).not.toBe(stub.title);
-    // The catalog's text and product left with the stub: one index entry, the record's.
-    expect(store.db.prepare('SELECT count(*) FROM vulns_fts WHERE rowid = ?').pluck().get(row.rowid)).toBe(1);
-    expect(fts(store, '"GlobalProtect"')).toContain(CVE);
-    const products = store.db.prepare('SELECT vendor_key, product_key FROM vuln_products WHERE cve_id = ? ORDER BY 1, 2').all(CVE);
+    // The catalog's text and product left with the stub: one index entry, the record's (SQLite: one FTS5 row per rowid).
+    if (stores.sqlite) expect(stores.sqlite.db.prepare('SELECT count(*) FROM vulns_fts WHERE rowid = ?').pluck().get(stubRowid)).toBe(1);
+    expect(await fts('GlobalProtect')).toContain(CVE);
+    const products = await peek(stores, 'SELECT vendor_key, product_key FROM vuln_products WHERE cve_id = ? ORDER BY 1, 2', CVE);
     expect(products).toContainEqual({ vendor_key: 'paloaltonetworks', product_key: 'panos' });
-    const view = buildView((await store.getVulnerability(CVE)) as NonNullable<Awaited<ReturnType<SqliteStore['getVulnerability']>>>);
+    const view = buildView((await store.getVulnerability(CVE)) as StoredVulnerability);
     expect(view).toMatchObject({ recordImported: true, primaryCvss: { baseScore: 10 }, kev: { product: 'PAN-OS' } });
     expect((await store.stats()).vulnerabilities).toBe(1);
 
-    const before = store.db.prepare(VULN_ROWS).all();
+    const before = await peek(stores, VULN_ROWS);
     await importStep(store, 'cve5', [record]);
     await importStep(store, 'kev', KEV_FILES.map((f) => corpusPath('cisa-kev', f)));
-    expect(store.db.prepare(VULN_ROWS).all()).toEqual(before);
+    expect(await peek(stores, VULN_ROWS)).toEqual(before);
   }, 120_000);
 });
