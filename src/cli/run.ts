@@ -14,7 +14,7 @@ import { HttpClient } from '../sources/http.ts';
 import { findSource } from '../sources/registry.ts';
 import type { AlertStore } from '../store/alerts.ts';
 import { runWorkerCommand, type WorkerCliOptions } from '../cluster/cli.ts';
-import { cliConfig, openMonitor, untilSignal } from './context.ts';
+import { cliConfig, databaseLabel, openMonitor, untilSignal } from './context.ts';
 import { assertStoreIntact } from './doctor.ts';
 import { formatSummary } from './summary.ts';
 
@@ -78,7 +78,7 @@ export function registerRun(program: Command): void {
       }
       for (const id of ids) findSource(id);
       assertStoreIntact(config.database);
-      const { reader, alerts, writer, channels, close } = openMonitor(config);
+      const { reader, alerts, writer, channels, close } = await openMonitor(config);
       try {
         const problems = await startupChecks(config, alerts, channels, log);
         for (const p of problems) console.error(`warning: ${p}`);
@@ -98,7 +98,7 @@ export function registerRun(program: Command): void {
         }
         const stopped = untilSignal(log, () => daemon.stop().then(close));
         daemon.start();
-        console.error(`vigil run: monitoring ${daemon.sources.join(', ')} (store ${config.database}); SIGTERM or Ctrl-C stops`);
+        console.error(`vigil run: monitoring ${daemon.sources.join(', ')} (store ${databaseLabel(config.database)}); SIGTERM or Ctrl-C stops`);
         await stopped;
       } catch (err) {
         await close();
