@@ -10,8 +10,8 @@ import { consume, emptySummary } from './pipeline.ts';
 import { normalizeCve5Record } from './sources/cve5/index.ts';
 import { normalizeNvdCve } from './sources/nvd/index.ts';
 import type { SourceEvent } from './sources/types.ts';
-import { openSqliteStore } from './store/sqlite/index.ts';
 import { corpusPath, hasCorpus } from './testing/corpus.ts';
+import { openTestStores } from './testing/store.ts';
 
 const log = createLogger('silent');
 
@@ -24,7 +24,8 @@ describe.skipIf(!hasCorpus())('pipelined batches', () => {
     const cve5 = normalizeCve5Record(JSON.parse(readFileSync(corpusPath('cve5', 'records', '2024', '3xxx', 'CVE-2024-3400.json'), 'utf8')));
     const nvd = normalizeNvdCve(JSON.parse(readFileSync(corpusPath('nvd', 'api2', 'records', 'CVE-2024-3400.json'), 'utf8')));
     if (!cve5.ok || !nvd.observation) throw new Error('corpus records do not normalise');
-    const store = openSqliteStore(':memory:');
+    const stores = await openTestStores();
+    const { store } = stores;
     const s = emptySummary('test');
     await consume(batches([cve5.observation], [nvd.observation], [cve5.observation]), { store, log }, s);
     expect({ read: s.read, created: s.created, changed: s.changed, unchanged: s.unchanged, stored: s.stored }).toEqual({
@@ -38,6 +39,6 @@ describe.skipIf(!hasCorpus())('pipelined batches', () => {
     expect(stored?.observations.map((o) => o.source).sort()).toEqual(['cve5', 'nvd']);
     expect(stored?.history.filter((h) => h.field === 'created')).toHaveLength(1);
     expect(stored?.history.some((h) => h.field === 'vulnStatus' && h.new === 'Awaiting Analysis' && h.source === 'nvd')).toBe(true);
-    await store.close();
+    await stores.close();
   });
 });
