@@ -206,7 +206,8 @@ export class Daemon {
     };
     for (const id of this.sources) {
       const pattern = this.#deps.config.sources[id]?.schedule ?? findSource(id).schedule;
-      const job = new Cron(pattern, { protect: true, name: `sync:${id}` }, () => {
+      // Unnamed: croner's names are global to the process, and tests run two daemons in one.
+      const job = new Cron(pattern, { protect: true }, () => {
         if (this.leads) this.#enqueue(id);
       });
       this.#jobs.push(job);
@@ -229,7 +230,7 @@ export class Daemon {
       if (this.#alertPasses.size === 0 && !this.#stopping && this.leads) this.alertPass().catch(() => {});
     }, every * 1000);
     this.#timers.add(tick);
-    this.#deps.log.info({ sources: this.sources.map((id) => ({ id, schedule: this.#jobs.find((j) => j.name === `sync:${id}`)?.getPattern() })) }, 'vigil run: started');
+    this.#deps.log.info({ sources: this.sources.map((id, i) => ({ id, schedule: this.#jobs[i]?.getPattern() })) }, 'vigil run: started');
   }
 
   /**
