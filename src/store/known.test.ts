@@ -16,6 +16,7 @@ import { buildView } from '../analysis/view.ts';
 import { corpusPlan } from '../cli/demo.ts';
 import { createLogger } from '../log.ts';
 import type { RankedVulnerability, VulnerabilityView } from '../model/record.ts';
+import type { EpssDay, KevCatalog } from '../model/vulnerability.ts';
 import { importFiles } from '../pipeline.ts';
 import { findSource } from '../sources/registry.ts';
 import { corpusDir, corpusPath, hasCorpus } from '../testing/corpus.ts';
@@ -220,4 +221,58 @@ describe.skipIf(!hasCorpus())(`a CVE record arriving after KEV and EPSS named th
     await importStep(store, 'kev', KEV_FILES.map((f) => corpusPath('cisa-kev', f)));
     expect(await peek(stores, VULN_ROWS)).toEqual(before);
   }, 120_000);
+});
+
+/** Every KEV catalog and EPSS day of the corpus, as their sources yield them. */
+async function kevAndEpss(): Promise<{ catalogs: KevCatalog[]; days: EpssDay[] }> {
+  const catalogs: KevCatalog[] = [];
+  const days: EpssDay[] = [];
+  for await (const e of findSource('kev').source.importFiles(KEV_FILES.map((f) => corpusPath('cisa-kev', f)), { log }, {}))
+    if (e.type === 'kev') catalogs.push(e.catalog);
+  const epssFiles = ['2026-06-14', '2026-08-16', '2026-08-09'].map((d) => corpusPath('epss', `emba-epss-${d}.ssv.gz`));
+  for await (const e of findSource('epss').source.importFiles(epssFiles, { log }, {})) if (e.type === 'epss') days.push(e.day);
+  return { catalogs, days };
+}
+
+// A comparison with the SQLite store: runs in the PostgreSQL pass of the suite.
+describe.skipIf(!hasCorpus() || TEST_BACKEND !== 'postgres')('KEV catalogs and EPSS days give PostgreSQL the rows SQLite has', () => {
+  const TABLES = [
+    'SELECT cve_id, data, ransomware, first_catalog, removed_in FROM kev ORDER BY cve_id',
+    'SELECT * FROM kev_catalogs ORDER BY catalog_version',
+    'SELECT cve_id, field, old, new, source, at FROM changes ORDER BY cve_id, field, at, new',
+    'SELECT * FROM epss_days ORDER BY date',
+    'SELECT date, count(*) AS n FROM epss_history GROUP BY date ORDER BY date',
+    "SELECT * FROM epss_history WHERE cve_id LIKE 'CVE-2024-3%' ORDER BY cve_id, date",
+    "SELECT * FROM epss_current WHERE cve_id LIKE 'CVE-2021-4%' ORDER BY cve_id",
+    'SELECT * FROM vuln_products ORDER BY cve_id, vendor_key, product_key',
+    // Last: the priority is rounded by each engine (round(x, 2)), where a half-way double may differ.
+    `SELECT cve_id, state, published, last_modified, title, snippet, kev, ransomware, epss, epss_percentile, epss_date, vendors, has_record, awaiting_epss, priority
+       FROM vulns ORDER BY cve_id`,
+  ];
+
+  it('in the order days arrive out of order, each result and every table equal', async () => {
+    const { catalogs, days } = await kevAndEpss();
+    expect(catalogs.length).toBe(2);
+    expect(days.length).toBe(3);
+    /** An EPSS day before KEV (new stubs take the current score), the catalogs, a day after and one before, then each again. */
+    const feed = async (s: TestStores) => {
+      const results: unknown[] = [await s.store.applyEpssDay(days[0] as EpssDay)];
+      for (const c of catalogs) results.push(await s.store.applyKevCatalog(c));
+      for (const d of days.slice(1)) results.push(await s.store.applyEpssDay(d));
+      results.push(await s.store.applyKevCatalog(catalogs[0] as KevCatalog), await s.store.applyEpssDay(days[1] as EpssDay));
+      return results;
+    };
+    const [pg, sqlite] = [await openTestStores({ backend: 'postgres' }), await openTestStores({ backend: 'sqlite' })];
+    try {
+      expect(await feed(pg)).toEqual(await feed(sqlite));
+      for (const sql of TABLES) {
+        const [a, b] = [await peek(pg, sql), await peek(sqlite, sql)];
+        expect(a.length, sql).toBe(b.length);
+        expect(a, sql).toEqual(b);
+      }
+    } finally {
+      await pg.close();
+      await sqlite.close();
+    }
+  }, 600_000);
 });
