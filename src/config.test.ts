@@ -78,3 +78,42 @@ describe('config', () => {
     for (const key of ['databse', 'server.port', 'sources.nvd.enabeld', 'sources.epss.maxDays', 'sources.kev.enabled']) expect(message).toContain(`\n  ${key}: `);
   });
 });
+
+describe('database', () => {
+  it.each([
+    ['a file path', 'data/vigil.db', 'data/vigil.db'],
+    ['a PostgreSQL URL, kept as written (never resolved as a path)', 'postgres://vigil@db.example:5432/vigil?schema=team_a', 'postgres://vigil@db.example:5432/vigil?schema=team_a'],
+    ['postgresql:// as libpq spells it', 'postgresql://db/vigil', 'postgresql://db/vigil'],
+  ])('takes %s', (_name, value, expected) => {
+    const p = file(`db-${value.length}.yaml`, `database: "${value}"\n`);
+    expect(loadConfig(p, {}).database).toBe(expected);
+    expect(loadConfig(undefined, { VIGIL_DB: value }).database).toBe(expected);
+  });
+
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the config's own ${NAME} syntax
+  it('reads ${NAME} in database: from the environment (a password stays out of the file)', () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the config's own ${NAME} syntax
+    const p = file('db-env.yaml', 'database: "postgres://vigil:${VIGIL_PG_PASSWORD}@db/vigil"\n');
+    expect(loadConfig(p, { VIGIL_PG_PASSWORD: 's3cret' }).database).toBe('postgres://vigil:s3cret@db/vigil');
+    expect(() => loadConfig(p, {})).toThrow(/database: environment variable VIGIL_PG_PASSWORD is not set/);
+  });
+
+  it.each([
+    ['database: "postgres://db/vigil?schema=Team-A"\n', {}, /database: invalid schema "Team-A"/],
+    ['database: "mysql://db/vigil"\n', {}, /database: unsupported database URL scheme "mysql"/],
+    ['', { VIGIL_DB: 'postgres://u:pw@db/vigil?schema=1x' }, /VIGIL_DB: invalid schema "1x"/],
+  ])('refuses a database URL it cannot use: %s %o', (text, env, message) => {
+    const p = file(`db-bad-${text.length}-${Object.keys(env).length}.yaml`, text);
+    expect(() => loadConfig(p, env)).toThrow(message);
+  });
+
+  it('never shows a password in a problem', () => {
+    const p = file('db-bad-pw.yaml', 'database: "postgres://u:s3cret@db/vigil?schema=No"\n');
+    expect(() => loadConfig(p, {})).toThrow(/database: invalid schema/);
+    try {
+      loadConfig(p, {});
+    } catch (err) {
+      expect((err as Error).message).not.toContain('s3cret');
+    }
+  });
+});

@@ -71,7 +71,8 @@ export const VigilConfigFile = z.strictObject({
   /**
    * The store: a SQLite database file (relative to the working directory; `:memory:` for a
    * throwaway store), or a PostgreSQL 15+ URL `postgres://[user[:password]@]host[:port]/database[?schema=NAME]`
-   * (store/postgres/pool.ts). Kept as written: a URL is never resolved as a path.
+   * (store/postgres/pool.ts). Kept as written: a URL is never resolved as a path. `${NAME}` is
+   * read from the environment (`postgres://vigil:${VIGIL_PG_PASSWORD}@db/vigil`).
    */
   database: z.string().min(1).default('vigil.db'),
   /** Real-data corpus folder used by `vigil demo`. */
@@ -232,7 +233,13 @@ export function loadConfig(file?: string, env: NodeJS.ProcessEnv = process.env):
   } catch {
     problems.push(`alerts.defaults.timezone: unknown time zone "${top.alerts.defaults.timezone}"`);
   }
-  const database = env.VIGIL_DB ?? top.database;
+  // `${NAME}` in `database:` is read from the environment (a PostgreSQL password stays out of the file).
+  let database = env.VIGIL_DB ?? top.database;
+  try {
+    if (env.VIGIL_DB === undefined) database = withEnv(top.database, 'database', env) as string;
+  } catch (err) {
+    problems.push((err as Error).message.replace(/^Invalid configuration: /, ''));
+  }
   const dbProblem = databaseProblem(database);
   if (dbProblem) problems.push(`${env.VIGIL_DB !== undefined ? 'VIGIL_DB' : 'database'}: ${dbProblem}`);
   if (problems.length > 0) throw configError(problems, where);
