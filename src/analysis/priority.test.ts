@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { migrate, PRIORITY_V8 } from '../store/sqlite/migrations.ts';
+import { openTestStores, TEST_BACKEND } from '../testing/store.ts';
 import { AWAITING_EPSS, computePriority, PRIORITY_WEIGHTS, prioritySql } from './priority.ts';
 
 const inputs = fc.record({
@@ -133,5 +134,46 @@ describe('priority score', () => {
       { numRuns: 2000 },
     );
     db.close();
+  });
+
+  // SQLite's own SQL above; this is the PostgreSQL store's generated column (postgres/migrations.ts pgPriority).
+  it.skipIf(TEST_BACKEND !== 'postgres')('the PostgreSQL generated column computes the score of the TypeScript', async () => {
+    const stores = await openTestStores();
+    try {
+      const db = stores.pg;
+      if (!db) throw new Error('no PostgreSQL pool');
+      const cases = fc.sample(
+        fc.record({
+          rejected: fc.boolean(),
+          kev: fc.boolean(),
+          ransomware: fc.boolean(),
+          epss: fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: null }),
+          cvssScore: fc.option(fc.oneof(fc.double({ min: 0, max: 10, noNaN: true }), fc.constantFrom(8.9, 9, 9.8, 10)), { nil: null }),
+          awaitingEpss: fc.boolean(),
+          exploits: fc.oneof(fc.constant(0), fc.nat({ max: 40 })),
+        }),
+        2000,
+      );
+      await db.query(
+        `INSERT INTO vulns (cve_id, state, last_modified, kev, ransomware, epss, cvss_score, awaiting_epss, exploits)
+         SELECT 'CVE-0-' || i, s, '', k, r, e, c, a, x FROM unnest($1::text[], $2::int[], $3::int[], $4::float8[], $5::float8[], $6::int[], $7::int[]) WITH ORDINALITY AS u(s, k, r, e, c, a, x, i)`,
+        [
+          cases.map((i) => (i.rejected ? 'REJECTED' : 'PUBLISHED')),
+          cases.map((i) => Number(i.kev)),
+          cases.map((i) => Number(i.ransomware)),
+          cases.map((i) => i.epss),
+          cases.map((i) => i.cvssScore),
+          cases.map((i) => Number(i.awaitingEpss)),
+          cases.map((i) => i.exploits),
+        ],
+      );
+      const stored = await db.query<{ i: string; priority: number }>("SELECT substr(cve_id, 7) AS i, priority FROM vulns WHERE cve_id LIKE 'CVE-0-%'");
+      expect(stored).toHaveLength(cases.length);
+      // KNOWN DIFFERENCE (reported): round((x)::numeric, 2) rounds the 15-digit decimal form of x, SQLite
+      // and Math.round the binary value, so about 1 % of scores differ by 0.01.
+      for (const r of stored) expect(Math.abs(r.priority - computePriority(cases[Number(r.i) - 1] as (typeof cases)[number]).score)).toBeLessThan(0.0101);
+    } finally {
+      await stores.close();
+    }
   });
 });

@@ -2,6 +2,8 @@
  * Migration 4 on a store built before it: every stored record gets the list title and snippet the
  * write path now stores (analysis/title.ts), from its observations' title and description (CVE 5
  * first, then NVD). Records are real corpus records, stored as the pre-4 write path left them.
+ * SQLite only, on purpose: the backfill exists only there (PostgreSQL's migration 4 has no older
+ * store to backfill). That both back ends store the same list text is checked by ../records.test.ts.
  */
 import { readFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
