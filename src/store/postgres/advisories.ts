@@ -14,7 +14,7 @@ import type { Advisory, AdvisoryChange, AdvisoryKind, AdvisoryLink, AdvisorySumm
 import { type AdvisoryRow, cveList, isStale, MAX_ADVISORY_LIMIT, sinceIso, toAdvisoryRows, vendorFilter } from '../advisory-rows.ts';
 import type { AdvisoryQuery, AdvisorySaveResult, StoredAdvisory } from '../types.ts';
 import type { PgClient, PgDb } from './pool.ts';
-import { ftsTokens, ftsTsquery } from './query-pg.ts';
+import { ftsTokens } from './query-pg.ts';
 
 /** Namespaces (first key) of the two-key advisory locks: advisory ids, CVE ids (exploit counts). */
 const ADVISORY_LOCKS = 0x5641_4456; // "VADV"
@@ -72,7 +72,7 @@ function ftsDocument(r: AdvisoryRow): string {
     // A skipped position between columns: no phrase spans two of them (as in FTS5).
     position++;
   }
-  return [...lexemes].map(([lexeme, at]) => `'${lexeme.replace(/\\/g, '\\\\').replace(/'/g, "''")}':${at.join(',')}`).join(' ');
+  return [...lexemes].map(([token, at]) => `${lexeme(token)}:${at.join(',')}`).join(' ');
 }
 
 /** What the batch knows of an advisory while it walks the rows: stored, then as each row leaves it. */
@@ -326,18 +326,38 @@ function filters(q: AdvisoryQuery): { where: string[]; params: unknown[] } {
   }
   if (q.text !== undefined) {
     // No searchable word: match nothing rather than everything.
-    const query = ftsTsquery(q.text);
+    const query = textQuery(q.text);
     where.push(query ? `a.fts @@ ${p(query)}::tsquery` : 'false');
   }
   if (q.since !== undefined) where.push(`a.sort_date >= ${p(sinceIso(q.since))}`);
   return { where, params };
 }
 
+/** A lexeme quoted for a tsvector/tsquery literal, with an optional weight restriction. */
+function lexeme(token: string, weight = ''): string {
+  return `'${token.replace(/\\/g, '\\\\').replace(/'/g, "''")}'${weight && `:${weight}`}`;
+}
+
+/**
+ * The `tsquery` literal of free text as ../query.ts ftsQuery asks FTS5: each word a quoted string,
+ * i.e. a phrase of its tokens, the words ANDed. A word without a token (`_`) is an empty phrase,
+ * which FTS5 leaves out of an AND (`"_" "linux"` matches what `"linux"` does; measured), so it is
+ * left out here too. Null when no word has a token: the caller matches nothing.
+ */
+function textQuery(text: string): string | null {
+  const terms: string[] = [];
+  for (const word of text.match(/[\p{L}\p{N}_]+/gu) ?? []) {
+    const tokens = ftsTokens(word).map((t) => lexeme(t));
+    if (tokens.length) terms.push(tokens.length === 1 ? (tokens[0] as string) : `(${tokens.join(' <-> ')})`);
+  }
+  return terms.length ? terms.join(' & ') : null;
+}
+
 /** The `tsquery` literal of words as one phrase of the title (FTS5 `title : "w1 w2"`), or null without a token. */
 function titlePhrase(words: string[]): string | null {
   const tokens = ftsTokens(words.join(' '));
   if (!tokens.length) return null;
-  const terms = tokens.map((t) => `'${t.replace(/\\/g, '\\\\').replace(/'/g, "''")}':A`);
+  const terms = tokens.map((t) => lexeme(t, 'A'));
   return terms.length === 1 ? (terms[0] as string) : `(${terms.join(' <-> ')})`;
 }
 
