@@ -7,7 +7,7 @@
  */
 import pg from 'pg';
 import type { Logger } from '../log.ts';
-import { parsePostgresUrl } from '../store/postgres/pool.ts';
+import { isPostgresUrl, parsePostgresUrl } from '../store/postgres/pool.ts';
 
 /** The NOTIFY channel of a store schema (one per schema: stores sharing a database do not wake each other). */
 export function eventsChannel(storeSchema: string): string {
@@ -88,5 +88,33 @@ export async function listenForEvents(database: string, log: Logger): Promise<Ev
       await client?.end().catch(() => {});
       client = null;
     },
+  };
+}
+
+/**
+ * The `wake` argument of an EventHub (api/events-hub.ts) for a store: on PostgreSQL a function
+ * that opens a dedicated listening connection when the hub starts and closes it when the hub stops;
+ * undefined on SQLite (one process: the hub's poll suffices). A failed connection is logged and
+ * the hub keeps polling.
+ * @example new EventHub(alerts, triage, 2000, eventWakeFor(config.database, log))
+ */
+export function eventWakeFor(database: string, log: Logger): ((fn: () => void) => () => void) | undefined {
+  if (!isPostgresUrl(database)) return undefined;
+  return (fn) => {
+    let listener: EventListener | null = null;
+    let closed = false;
+    listenForEvents(database, log).then(
+      (l) => {
+        if (closed) return void l.close();
+        listener = l;
+        l.wake(fn);
+        fn(); // anything committed while connecting
+      },
+      (err: Error) => log.warn({ err: err.message }, 'event stream: cannot LISTEN; polling only'),
+    );
+    return () => {
+      closed = true;
+      void listener?.close();
+    };
   };
 }

@@ -23,7 +23,7 @@ import { openStores, type Stores } from '../store/index.ts';
 import { startTestApi, TEST_PASSWORD } from '../testing/api.ts';
 import { corpusPath, hasCorpus } from '../testing/corpus.ts';
 import { TEST_BACKEND } from '../testing/store.ts';
-import { type EventListener, listenForEvents, notifyEvents } from './notify.ts';
+import { type EventListener, eventWakeFor, listenForEvents, notifyEvents } from './notify.ts';
 import { parsePostgresUrl } from '../store/postgres/pool.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'vigil-replicas-'));
@@ -85,9 +85,14 @@ describe.skipIf(!hasCorpus() || TEST_BACKEND !== 'postgres')('API replicas on on
       for (let i = 0; i < 2; i++) {
         const stores = await openStores(api.file);
         opened.push(stores);
-        const listener = await listenForEvents(api.file, createLogger('silent'));
-        listeners.push(listener);
-        const hub = new EventHub(stores.alerts, stores.triage, 60_000, listener.wake);
+        // Replica 1 listens through its own listener; replica 2 as `vigil serve` would (eventWakeFor).
+        let wake = eventWakeFor(api.file, createLogger('silent'));
+        if (i === 0) {
+          const listener = await listenForEvents(api.file, createLogger('silent'));
+          listeners.push(listener);
+          wake = listener.wake;
+        }
+        const hub = new EventHub(stores.alerts, stores.triage, 60_000, wake);
         const app = await buildApp({ ...api.deps, store: stores.store, alerts: stores.alerts, auth: stores.auth, triage: stores.triage, stats: stores.stats, hub }, { webDir: path.join(dir, 'no-web') });
         apps.push(app);
         await app.listen({ host: '127.0.0.1', port: 0 });
