@@ -207,7 +207,7 @@ watchlists:
     }
     expect(expected.size).toBeGreaterThan(0);
     expect(got).toEqual([...expected].sort());
-  });
+  }, 240_000); // three whole EPSS days (~300k scores each): ~15 s each to import on PostgreSQL
 
   it('re-importing everything and evaluating again makes nothing', async () => {
     await run('cve5', [corpusPath('cve5', 'records')]);
@@ -286,5 +286,5 @@ describe.skipIf(!hasCorpus())('EPSS model versions', () => {
   it('alerts on no movement between two days scored by different EPSS models (the same days under one model do move)', async () => {
     expect(await movements('v2025.03.14', 'v2025.03.14')).toBeGreaterThan(0);
     expect(await movements('v2023.03.01', 'v2025.03.14')).toBe(0);
-  }, 120_000);
+  }, 300_000);
 });

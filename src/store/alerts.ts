@@ -116,7 +116,11 @@ export interface AlertStore {
   lastAdvisoryChangeId(): Promise<number>;
   /** Stored EPSS days, oldest first. */
   epssDays(): Promise<EpssDayInfo[]>;
-  /** CVEs whose score changed on `date` (a stored day), with their previous score. */
+  /**
+   * CVEs whose score changed on `date` (a stored day), with their previous score: those the store
+   * knows (a CVE record, or a current KEV entry), the only ones an alert can be about. EPSS scores
+   * every published CVE (~300k a day), a store may hold a few of them.
+   */
   epssMoves(date: string): Promise<EpssMove[]>;
 
   getState(key: string): Promise<string | null>;

@@ -210,16 +210,19 @@ export class PgAlertStore implements AlertStore {
 
   async epssMoves(date: string): Promise<EpssMove[]> {
     // History keeps change points only: a row on `date` means the score changed that day, and
-    // the newest earlier row is the score in effect before it.
+    // the newest earlier row is the score in effect before it (one probe of the primary key
+    // (cve_id, date) per row: no COLLATE here, or the index could not serve it; YYYY-MM-DD
+    // orders the same under any collation).
     return this.db.query<EpssMove>(
       `SELECT h.cve_id AS "cveId", h.epss AS score, h.percentile,
          p.epss AS "previousScore", p.percentile AS "previousPercentile"
        FROM epss_history h
        LEFT JOIN LATERAL (
          SELECT q.epss, q.percentile FROM epss_history q
-         WHERE q.cve_id = h.cve_id AND q.date COLLATE "C" < h.date COLLATE "C" ORDER BY q.date COLLATE "C" DESC LIMIT 1
+         WHERE q.cve_id = h.cve_id AND q.date < h.date ORDER BY q.date DESC LIMIT 1
        ) p ON true
-       WHERE h.date = $1`,
+       WHERE h.date = $1
+         AND (EXISTS (SELECT 1 FROM vulns v WHERE v.cve_id = h.cve_id) OR EXISTS (SELECT 1 FROM kev k WHERE k.cve_id = h.cve_id AND k.removed_in IS NULL))`,
       [date],
     );
   }

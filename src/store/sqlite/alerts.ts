@@ -184,7 +184,8 @@ export class SqliteAlertStore implements AlertStore {
          FROM epss_history h
          LEFT JOIN epss_history p ON p.cve_id = h.cve_id
            AND p.date = (SELECT max(q.date) FROM epss_history q WHERE q.cve_id = h.cve_id AND q.date < h.date)
-         WHERE h.date = ?`,
+         WHERE h.date = ?
+           AND (EXISTS (SELECT 1 FROM vulns v WHERE v.cve_id = h.cve_id) OR EXISTS (SELECT 1 FROM kev k WHERE k.cve_id = h.cve_id AND k.removed_in IS NULL))`,
       )
       .all(date) as EpssMove[];
   }
