@@ -10,6 +10,7 @@ import type { Advisory } from '../../model/advisory.ts';
 import { certFrAdvisories } from '../../testing/certfr-lines.ts';
 import { hasCorpus } from '../../testing/corpus.ts';
 import { openTestStores, TEST_BACKEND, type TestStores } from '../../testing/store.ts';
+import { openStores } from '../index.ts';
 import { peekValue } from '../test-sql.ts';
 import type { Store } from '../types.ts';
 
@@ -151,7 +152,9 @@ describe.skipIf(!hasCorpus())(`advisories in the ${TEST_BACKEND} store, on every
     expect(await store.countAdvisories({ text: '   ' })).toBe(0);
     await expect(store.countAdvisories({ since: '2024-02-30' })).rejects.toThrow(RangeError);
     await expect(store.listAdvisories({ since: 'yesterday' })).rejects.toThrow(RangeError);
-    expect(await store.countAdvisories({ since: '2024-02-29T12:00:00+02:00' })).toBe(all.filter((a) => (a.published ?? a.modified) >= '2024-02-29T10:00:00.000Z').length);
+    expect(await store.countAdvisories({ since: '2024-02-29T12:00:00+02:00' })).toBe(
+      all.filter((a) => (a.published ?? a.modified) >= '2024-02-29T10:00:00.000Z').length,
+    );
     expect(await store.countAdvisories({ text: 'CERTFR-2024-AVI-0001' })).toBe(1);
     expect(await store.countAdvisories({ kind: 'exploit' })).toBe(0);
     expect(await store.countAdvisories({ source: 'certfr', kind: 'bulletin' })).toBe(all.length);
@@ -188,6 +191,40 @@ describe.skipIf(!hasCorpus())('a batch of advisories is stored whole or not at a
       expect(await store.getAdvisory(all[2000]?.id as string)).toBeNull();
       expect((await store.saveAdvisories(all.slice(2000, 3000))).created).toBe(1000);
     } finally {
+      await stores.close();
+    }
+  }, 120_000);
+});
+
+describe.skipIf(!hasCorpus())('writers saving the same advisories at once', () => {
+  it('two stores on one database, overlapping batches in opposite orders: no deadlock, each advisory once, the newest kept', async () => {
+    const all = certFrAdvisories().slice(0, 3000);
+    const stores = await openTestStores();
+    // A second set of connections to the same database: another worker process's.
+    const other = await openStores(stores.database);
+    try {
+      const later = (a: Advisory): Advisory => ({ ...a, modified: new Date(Date.parse(a.modified) + 86_400_000).toISOString(), title: `${a.title} (rev.)` });
+      const first = all.slice(0, 2000);
+      const second = all
+        .slice(1000)
+        .map((a, i) => (i % 3 ? a : later(a)))
+        .reverse();
+      const results = await Promise.all([
+        stores.store.saveAdvisories(first.slice(0, 1000)),
+        other.store.saveAdvisories(second.slice(0, 1000)),
+        stores.store.saveAdvisories(first.slice(1000)),
+        other.store.saveAdvisories(second.slice(1000)),
+      ]);
+      expect(results.reduce((n, r) => n + r.created, 0)).toBe(3000);
+      expect(await stores.store.countAdvisories({})).toBe(3000);
+      for (const a of all.slice(1000, 1030)) {
+        const stored = await stores.store.getAdvisory(a.id);
+        const expected = (all.indexOf(a) - 1000) % 3 ? a : later(a);
+        expect(stored?.advisory).toEqual(expected);
+        expect(stored?.history.map((h) => h.field)).toEqual(expected === a ? ['created'] : expect.arrayContaining(['created']));
+      }
+    } finally {
+      await other.close();
       await stores.close();
     }
   }, 120_000);
