@@ -56,7 +56,7 @@ export const QUERIES = [
   .split('|');
 
 /** The store to serve: `BENCH_STORE`, or the 300k store built from the corpus (bench/scale.ts). */
-async function storeFile(): Promise<string> {
+export async function storeFile(): Promise<string> {
   const file = process.env.BENCH_STORE ?? path.join(tmp, 'big.db');
   if (existsSync(file)) return file;
   console.log(`building the 300k-record store in ${file} (a few minutes)…`);
@@ -102,14 +102,20 @@ export interface Server {
   stop(): Promise<void>;
 }
 
-/** Starts `vigil serve` on a free loopback port (the address is its first stdout line). */
-export async function serve(file: string, webDir: string | null): Promise<Server> {
+/**
+ * Starts `vigil serve` on a free loopback port (the address is its first stdout line). With
+ * `stores`, bench/serve-stores.ts instead: the API alone over `openStores(file, { readers })`
+ * (the SQLite reader pool, or a PostgreSQL URL as `file`).
+ */
+export async function serve(file: string, webDir: string | null, stores?: { readers: number }): Promise<Server> {
   const config = path.join(tmp, 'vigil.config.yaml');
   // The limiter still runs on every request (its cost is measured); only its ceiling is raised.
   writeFileSync(config, 'server:\n  rateLimitPerMinute: 100000000\n  loginRateLimitPerMinute: 1000\n');
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const args = [...prof, '--max-old-space-size=320', 'bin/vigil.js', '--config', config, '--db', file, 'serve', '--no-daemon', '--no-import', '--port', '0'];
-  if (webDir) args.push('--web-dir', webDir);
+  const args = stores
+    ? [...prof, '--max-old-space-size=320', '--import', 'tsx', 'bench/serve-stores.ts', config, file, String(stores.readers)]
+    : [...prof, '--max-old-space-size=320', 'bin/vigil.js', '--config', config, '--db', file, 'serve', '--no-daemon', '--no-import', '--port', '0'];
+  if (webDir && !stores) args.push('--web-dir', webDir);
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, VIGIL_LOG_LEVEL: 'warn' } });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
@@ -190,7 +196,8 @@ export async function load(server: Server, token: string, next: () => string, o:
   };
 }
 
-function loadRow(label: string, r: Load): string {
+/** A table row of one load run's figures (see the header in {@link apiSection}). */
+export function loadRow(label: string, r: Load): string {
   const l = r.latencies;
   return `| ${label} | ${r.responses} | ${(r.responses / r.seconds).toFixed(0)} | ${ms(pct(l, 50))} | ${ms(pct(l, 90))} | ${ms(pct(l, 95))} | ${ms(pct(l, 99))} | ${ms(l.reduce((a, b) => Math.max(a, b), 0))} | ${r.non2xx} | ${r.errors} | ${((1000 * r.serverCpu) / r.responses).toFixed(2)} | ${((100 * r.serverCpu) / r.seconds).toFixed(0)} % / ${((100 * r.clientCpu) / r.seconds).toFixed(0)} % |`;
 }

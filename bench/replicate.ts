@@ -2,7 +2,8 @@
  * Writes the 300k-record benchmark input: real records replicated under new CVE ids (copy k moves
  * every id to year + 100·k; contents unchanged). Runs as its own process so that its memory does
  * not count in the import's peak RSS.
- * Usage: node --import tsx bench/replicate.ts OUT_DIR
+ * Usage: node --import tsx bench/replicate.ts OUT_DIR [CVE5_COPIES NVD_2018_COPIES NVD_2025_COPIES]
+ * (default 6 4 4: 312k records with the real corpus; 30 8 8 gives the 1M-record store of bench/pg.ts).
  */
 import { createWriteStream, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -52,6 +53,7 @@ async function nvd(feed: string, copies: number): Promise<void> {
   await finish(gz, file);
 }
 
-await cve5(6);
-await nvd('nvdcve-1.1-2018.json.gz', 4);
-await nvd('nvdcve-1.1-2025.json.gz', 4);
+const [c5, n18, n25] = [3, 4, 5].map((i, j) => Number(process.argv[i] ?? [6, 4, 4][j]));
+await cve5(c5 as number);
+await nvd('nvdcve-1.1-2018.json.gz', n18 as number);
+await nvd('nvdcve-1.1-2025.json.gz', n25 as number);

@@ -45,11 +45,12 @@ export interface ScaleStep {
 
 /**
  * Writes the replicated input into `dir` (bench/replicate.ts, in its own process so that its
- * memory does not count in the import's peak RSS).
+ * memory does not count in the import's peak RSS): `copies` of the CVE 5 JSONL and of the NVD 2018
+ * and 2025 feeds (default 6, 4, 4: the 300k-record store).
  * @throws {Error} when the replication fails.
  */
-export function replicateInput(dir: string): void {
-  const rep = spawnSync(process.execPath, ['--import', 'tsx', 'bench/replicate.ts', dir], { stdio: 'inherit' });
+export function replicateInput(dir: string, copies: [cve5: number, nvd2018: number, nvd2025: number] = [6, 4, 4]): void {
+  const rep = spawnSync(process.execPath, ['--import', 'tsx', 'bench/replicate.ts', dir, ...copies.map(String)], { stdio: 'inherit' });
   if (rep.status !== 0) throw new Error('bench/replicate.ts failed');
 }
 
