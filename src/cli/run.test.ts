@@ -1,7 +1,8 @@
 /**
  * `vigil run` end to end, as the issue's "done when" states it: one loopback mirror serves the
  * real corpus at the upstreams' paths, a real SMTP server (STARTTLS, AUTH) and an HTTP receiver
- * that verifies webhook signatures stand in for the recipients. The CLI runs as a child process.
+ * that verifies webhook signatures stand in for the recipients. The CLI runs as a child process,
+ * on the back end under test (the config's `database:` and `--db` a file or a PostgreSQL URL).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Alert, DeliveryAttempt } from '../model/alert.ts';
 import { runCli, startCli } from '../testing/cli.ts';
 import { hasCorpus } from '../testing/corpus.ts';
+import { testDatabase } from '../testing/store.ts';
 import { type Mirror, startMirror } from '../testing/mirror.ts';
 import { type Receiver, startReceiver } from '../testing/receiver.ts';
 import { startSmtpServer, type TestSmtpServer } from '../testing/smtp.ts';
@@ -19,6 +21,7 @@ const SECRET = 'e2e-webhook-secret-0123456789';
 describe.skipIf(!hasCorpus())('vigil run against a loopback mirror, a real SMTP server and a webhook receiver', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'vigil-run-'));
   const config = path.join(dir, 'vigil.config.yaml');
+  const [main, daemonDb] = [testDatabase(), testDatabase()];
   let mirror: Mirror;
   let smtp: TestSmtpServer;
   let receiver: Receiver;
@@ -32,7 +35,7 @@ describe.skipIf(!hasCorpus())('vigil run against a loopback mirror, a real SMTP 
     receiver = await startReceiver({ webhookSecret: SECRET });
     writeFileSync(
       config,
-      `database: ${path.join(dir, 'vigil.db')}
+      `database: "${main.database}"
 ${mirror.sourcesYaml()}
 alerts:
   linkBase: https://vigil.example.org
@@ -79,6 +82,7 @@ watchlists:
   afterAll(async () => {
     await Promise.all([mirror?.close(), smtp?.close(), receiver?.close()]);
     rmSync(dir, { recursive: true, force: true });
+    await Promise.all([main.drop(), daemonDb.drop()]);
   });
 
   it('run --once sends the expected alerts exactly once, retrying injected failures; a second run sends nothing', async () => {
@@ -146,7 +150,7 @@ watchlists:
   }, 300_000);
 
   it('the daemon stops cleanly on SIGTERM; what it had not sent is sent by the next run, nothing twice', async () => {
-    const db = path.join(dir, 'daemon.db');
+    const db = daemonDb.database;
     const before = smtp.messages.length;
     // Watchlists live in the database: import them into this one too.
     expect((await runCli(['--config', config, '--db', db, 'watch', 'import', path.join(dir, 'watch.yaml')], env)).status).toBe(0);

@@ -3,17 +3,22 @@
  * a busy port is one clear line and exit 1; a store others can read is warned about; a corpus
  * import killed with SIGKILL is finished by the next start, to the same counts as a clean import;
  * a full disk (a real tmpfs, when this runs as root) is one clear line and exit 1, not a hang.
+ * The resumed import runs on the back end under test; file permissions and the tmpfs full disk are
+ * about the SQLite file (a PostgreSQL server owns its files and disk).
  */
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStores } from '../store/index.ts';
+import { PgDb } from '../store/postgres/pool.ts';
 import { openSqliteStore } from '../store/sqlite/index.ts';
+import { peekValue } from '../store/test-sql.ts';
 import { runCli, startCli } from '../testing/cli.ts';
 import { corpusPath, hasCorpus } from '../testing/corpus.ts';
+import { type TestDatabase, testDatabase } from '../testing/store.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'vigil-serve-failures-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -45,15 +50,27 @@ async function serveUntilUp(env: NodeJS.ProcessEnv, seconds = 240) {
 
 /** Store counts, without the size on disk (which depends on the write history). */
 async function counts(db: string) {
-  const store = openSqliteStore(db, { readonly: true });
+  const stores = await openStores(db);
   try {
-    const { bytes: _, ...rest } = await store.stats();
+    const { bytes: _, ...rest } = await stores.store.stats();
     return rest;
   } finally {
-    await store.close();
+    await stores.close();
   }
 }
 
+const databases: TestDatabase[] = [];
+afterAll(async () => {
+  for (const d of databases) await d.drop();
+});
+/** A new database on the back end under test, dropped after the file's tests. */
+function newDatabase(): string {
+  const d = testDatabase();
+  databases.push(d);
+  return d.database;
+}
+
+// The permission warning is about the SQLite file: it runs on SQLite whatever the back end under test.
 describe('vigil serve: busy port and store permissions', () => {
   it('a busy port prints one line naming it and exits 1; a store others can read is warned about', async () => {
     const db = path.join(dir, 'perm.db');
@@ -77,14 +94,14 @@ describe('vigil serve: busy port and store permissions', () => {
 describe.skipIf(!hasCorpus())('vigil serve: an interrupted corpus import is finished on restart', () => {
   it('after SIGKILL mid-import, the next start resumes it and ends with the counts of a clean import', async () => {
     // The reference: a clean, uninterrupted import of the same corpus.
-    const cleanDb = path.join(dir, 'clean.db');
+    const cleanDb = newDatabase();
     const clean = await serveUntilUp({ VIGIL_DATA_DIR: subsetCorpus('data-clean'), VIGIL_DB: cleanDb });
     clean.child.kill('SIGTERM');
     expect((await clean.done).status).toBe(0);
     const expected = await counts(cleanDb);
     expect(expected.vulnerabilities).toBeGreaterThanOrEqual(16_591);
 
-    const db = path.join(dir, 'killed.db');
+    const db = newDatabase();
     const data = subsetCorpus('data-killed');
     const first = startCli(['serve', '--port', '0', '--no-daemon'], { VIGIL_DATA_DIR: data, VIGIL_DB: db });
     // Killed once the NVD step has stored part of its records.
@@ -92,15 +109,7 @@ describe.skipIf(!hasCorpus())('vigil serve: an interrupted corpus import is fini
     for (;;) {
       if (Date.now() > deadline || first.child.exitCode !== null) throw new Error('the import did not get going');
       await new Promise((r) => setTimeout(r, 100));
-      let stored = 0;
-      try {
-        const probe = new Database(db, { readonly: true, fileMustExist: true });
-        stored = probe.prepare("SELECT count(*) FROM observations WHERE source = 'nvd'").pluck().get() as number;
-        probe.close();
-      } catch {
-        continue; // not created yet
-      }
-      if (stored > 2_000) break;
+      if ((await nvdObservations(db)) > 2_000) break;
     }
     first.child.kill('SIGKILL');
     await first.done;
@@ -127,6 +136,30 @@ describe.skipIf(!hasCorpus())('vigil serve: an interrupted corpus import is fini
   }, 600_000);
 });
 
+/** NVD observations stored so far in `db` (0 while the store is not created yet), read while the import writes. */
+async function nvdObservations(db: string): Promise<number> {
+  if (!db.startsWith('postgres')) {
+    try {
+      const probe = openSqliteStore(db, { readonly: true });
+      try {
+        return Number(await peekValue({ sqlite: probe }, "SELECT count(*) FROM observations WHERE source = 'nvd'"));
+      } finally {
+        await probe.close();
+      }
+    } catch {
+      return 0;
+    }
+  }
+  const pg = new PgDb(db, { max: 1 });
+  try {
+    return Number(await peekValue({ pg }, "SELECT count(*) FROM observations WHERE source = 'nvd'"));
+  } catch {
+    return 0; // the schema is not migrated yet
+  } finally {
+    await pg.close();
+  }
+}
+
 /** Whether this process may mount a tmpfs (root), for a real full disk. */
 function canMount(): boolean {
   if (process.getuid?.() === 0) return true;
@@ -134,6 +167,7 @@ function canMount(): boolean {
   return false;
 }
 
+// SQLite only (whatever the back end under test): the full disk is the store file's tmpfs.
 const full = path.join(dir, 'full');
 describe.skipIf(!hasCorpus() || !canMount())('vigil serve on a full disk', () => {
   beforeAll(() => {

@@ -2,18 +2,21 @@
  * The issue's "done when", end to end: on an empty store `vigil serve` imports the corpus (here a
  * real subset, linked not copied), prints its URL and a one-time setup token; the first admin is
  * made either through the setup form's API or with `vigil users add NAME --admin`; the dashboard
- * and the API then answer over the real data; SIGTERM stops it cleanly.
+ * and the API then answer over the real data; SIGTERM stops it cleanly. On the back end under test
+ * (`VIGIL_DB` a SQLite file or a PostgreSQL URL).
  */
 import { mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStores } from '../store/index.ts';
 import { runCli, startCli } from '../testing/cli.ts';
 import { corpusPath, hasCorpus } from '../testing/corpus.ts';
+import { TEST_BACKEND, testDatabase } from '../testing/store.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'vigil-serve-'));
-const db = path.join(dir, 'vigil.db');
+const target = testDatabase();
+const db = target.database;
 
 /** A corpus folder holding links to part of the real corpus (CVE 5 tree, KEV, one EPSS day, OWASP). */
 function subsetCorpus(): string {
@@ -48,9 +51,10 @@ describe.skipIf(!hasCorpus())('vigil serve on a fresh store', () => {
     setupToken = /setup token: (\S+)/.exec(out)?.[1] ?? '';
   }, 150_000);
 
-  afterAll(() => {
+  afterAll(async () => {
     if (server?.child.exitCode === null) server.child.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
+    await target.drop();
   });
 
   it('imports the corpus, serves the dashboard, and needs the setup token for the first admin', async () => {
@@ -93,13 +97,13 @@ describe.skipIf(!hasCorpus())('vigil serve on a fresh store', () => {
     expect(imported.epss?.finishedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
   });
 
-  it('creates the store owner-only and keeps an environment-given JWT key out of it (item 17)', () => {
-    for (const f of [db, `${db}-wal`, `${db}-shm`]) expect((statSync(f).mode & 0o777).toString(8), f).toBe('600');
-    const store = new Database(db, { readonly: true });
+  it('creates the store owner-only (SQLite: the file is mode 0600) and keeps an environment-given JWT key out of it (item 17)', async () => {
+    if (TEST_BACKEND === 'sqlite') for (const f of [db, `${db}-wal`, `${db}-shm`]) expect((statSync(f).mode & 0o777).toString(8), f).toBe('600');
+    const stores = await openStores(db);
     try {
-      expect(store.prepare("SELECT count(*) FROM settings WHERE key = 'jwt.key'").pluck().get()).toBe(0);
+      expect(await stores.auth.getSetting('jwt.key')).toBeNull();
     } finally {
-      store.close();
+      await stores.close();
     }
     expect(err).not.toMatch(/warning: .* is mode/);
   });

@@ -1,7 +1,7 @@
 /**
  * `vigil sync` end to end: one loopback server stands in for NVD, the cvelistV5 releases, FIRST
  * and CISA, serving the real corpus files at the upstreams' paths. The CLI runs as a separate
- * process with a config that points every source at it.
+ * process with a config that points every source at it, on the back end under test.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../testing/cli.ts';
 import { hasCorpus } from '../testing/corpus.ts';
+import { testDatabase } from '../testing/store.ts';
 import { type Mirror, startMirror } from '../testing/mirror.ts';
 import type { Upstream } from '../testing/upstream.ts';
 
@@ -16,7 +17,7 @@ const vigil = (args: string[]) => runCli(args);
 
 describe.skipIf(!hasCorpus())('vigil sync against a loopback mirror of the upstreams', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'vigil-sync-'));
-  const db = path.join(dir, 'vigil.db');
+  const target = testDatabase();
   const config = path.join(dir, 'vigil.config.yaml');
   let mirror: Mirror;
   let upstream: Upstream;
@@ -24,11 +25,12 @@ describe.skipIf(!hasCorpus())('vigil sync against a loopback mirror of the upstr
   beforeAll(async () => {
     mirror = await startMirror();
     upstream = mirror.upstream;
-    writeFileSync(config, `database: ${db}\n${mirror.sourcesYaml()}`);
+    writeFileSync(config, `database: "${target.database}"\n${mirror.sourcesYaml()}`);
   }, 60_000);
   afterAll(async () => {
     await mirror?.close();
     rmSync(dir, { recursive: true, force: true });
+    await target.drop();
   });
 
   it('a failed NVD window keeps its cursor; the other sources complete; a re-run completes', async () => {

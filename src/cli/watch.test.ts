@@ -1,7 +1,7 @@
 /**
  * `vigil users`, `vigil watch`, `vigil alerts` and start-up checks of `vigil run`, as a user
  * types them, on a store holding the real CVE 5 records. Bad input gets a clear error naming what
- * is wrong, and changes nothing.
+ * is wrong, and changes nothing. On the back end under test.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,16 +10,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { otherSourcesOff } from '../testing/sources.ts';
 import { runCli } from '../testing/cli.ts';
 import { corpusPath, hasCorpus } from '../testing/corpus.ts';
+import { testDatabase } from '../testing/store.ts';
 
 describe.skipIf(!hasCorpus())('vigil users / watch / alerts', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'vigil-watch-'));
   const config = path.join(dir, 'vigil.config.yaml');
+  const target = testDatabase();
   const vigil = (...args: string[]) => runCli(['--config', config, ...args]);
 
   beforeAll(async () => {
     writeFileSync(
       config,
-      `database: ${path.join(dir, 'vigil.db')}
+      `database: "${target.database}"
 sources:
   cve5: { enabled: false }
   nvd: { enabled: false }
@@ -34,7 +36,10 @@ ${otherSourcesOff(['cve5', 'nvd', 'kev', 'epss'])}alerts:
     const imported = await vigil('import', 'cve5', corpusPath('cve5', 'records'));
     expect(imported.status, imported.stderr).toBe(0);
   }, 120_000);
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(async () => {
+    rmSync(dir, { recursive: true, force: true });
+    await target.drop();
+  });
 
   it('adds users and a watchlist, tests it on the stored CVEs, lists and removes entries', async () => {
     expect((await vigil('users', 'add', 'alice', '--email', 'alice@example.org', '--telegram', '123456')).status).toBe(0);
@@ -142,7 +147,7 @@ ${otherSourcesOff(['cve5', 'nvd', 'kev', 'epss'])}alerts:
 
   it('reports channel problems at start-up: a bad setting stops `vigil run`, an unreachable server is warned about', async () => {
     const bad = path.join(dir, 'bad.yaml');
-    writeFileSync(bad, `database: ${path.join(dir, 'vigil.db')}\nalerts:\n  channels:\n    mail: { type: email, host: 127.0.0.1, from: not-an-address }\n`);
+    writeFileSync(bad, `database: "${target.database}"\nalerts:\n  channels:\n    mail: { type: email, host: 127.0.0.1, from: not-an-address }\n`);
     const r = await runCli(['--config', bad, 'run', '--once']);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/alerts\.channels\.mail.*"mail" is misconfigured: from/);
