@@ -116,6 +116,27 @@ describe.skipIf(!hasCorpus())('vigil run --worker (PostgreSQL job queue)', () =>
     expect(r.stderr).toMatch(/needs PostgreSQL/);
   });
 
+  it('a schedule fires once per tick across two workers', async () => {
+    const upstream = await slowUpstream();
+    const target = testDatabase('postgres');
+    const children: ReturnType<typeof startCli>[] = [];
+    try {
+      const file = path.join(dir, 'every-minute.yaml');
+      writeFileSync(file, `database: "${target.database}"\nsources:\n  kev: { url: "${upstream.baseUrl}/kev.json", schedule: "* * * * *" }\n${otherSourcesOff(['kev'])}`);
+      // Nothing queued at start: only the schedule syncs KEV.
+      for (let i = 0; i < 2; i++) children.push(startCli(['--config', file, 'run', '--worker', '--no-initial-sync', '--concurrency', '1']));
+      const kevRequests = () => upstream.requests.filter((r) => r.startsWith('/kev.json')).length;
+      await until('the first tick', async () => kevRequests() > 0, 150);
+      await sleep(8000);
+      expect(kevRequests()).toBe(1);
+      for (const c of children) c.child.kill('SIGTERM');
+      for (const c of children) expect((await c.done).status).toBe(0);
+    } finally {
+      for (const c of children) c.child.kill('SIGKILL');
+      await Promise.all([target.drop(), upstream.close()]);
+    }
+  }, 240_000);
+
   it('a worker SIGKILLed mid-sync loses nothing: another takes its job after the lease, and the end state equals an uninterrupted run', async () => {
     const upstream = await slowUpstream();
     const killed = testDatabase('postgres');
