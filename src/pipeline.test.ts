@@ -1,14 +1,13 @@
 /**
- * The whole pipeline on the real corpus: import everything, check merged records against the
- * files they came from, re-import (nothing changes), and kill an import half way (the re-run
- * ends in the same state as an uninterrupted run).
+ * The whole pipeline on the real corpus, on the back end under test (`VIGIL_TEST_DB`): import
+ * everything, check merged records against the files they came from, re-import (nothing changes),
+ * and kill an import half way (the re-run ends in the same state as an uninterrupted run).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { computePriority } from './analysis/priority.ts';
 import { ssvcDecision } from './analysis/ssvc.ts';
@@ -17,53 +16,76 @@ import { corpusPlan } from './cli/demo.ts';
 import { createLogger } from './log.ts';
 import { importFiles, type RunSummary } from './pipeline.ts';
 import { findSource } from './sources/registry.ts';
-import { openSqliteStore, type SqliteStore } from './store/sqlite/index.ts';
+import { openStores, type Stores } from './store/index.ts';
+import { PgDb } from './store/postgres/pool.ts';
+import type { Store } from './store/types.ts';
 import { corpusDir, corpusPath, hasCorpus } from './testing/corpus.ts';
+import { openTestStores, TEST_BACKEND, type TestStores, testDatabase } from './testing/store.ts';
 
 const log = createLogger('silent');
-const tmp = mkdtempSync(path.join(tmpdir(), 'vigil-pipeline-'));
+/** PostgreSQL imports the EPSS days through the network: a longer budget. */
+const IMPORT_MS = TEST_BACKEND === 'postgres' ? 900_000 : 300_000;
 const cli = (db: string, ...args: string[]) =>
   spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--db', db, ...args], { encoding: 'utf8', env: { ...process.env, VIGIL_LOG_LEVEL: 'silent' } });
 
-async function importCorpus(store: SqliteStore): Promise<RunSummary[]> {
+async function importCorpus(store: Store): Promise<RunSummary[]> {
   const out: RunSummary[] = [];
   for (const step of corpusPlan(corpusDir)) out.push(await importFiles(findSource(step.source).source, step.paths, { store, log }, step.options));
   return out;
 }
 
+/** Rows of one statement (`?` placeholders) on the stores' own connection: what the interfaces do not show. */
+async function rows<R = Record<string, unknown>>(stores: Pick<Stores, 'sqlite' | 'pg'>, sql: string, ...params: unknown[]): Promise<R[]> {
+  if (stores.sqlite) return stores.sqlite.db.prepare(sql).all(...params) as R[];
+  let n = 0;
+  return (stores.pg as PgDb).query<R>(
+    sql.replace(/\?/g, () => `$${++n}`),
+    params,
+  );
+}
+
+/** The first column of the first row. */
+async function value<T>(stores: Pick<Stores, 'sqlite' | 'pg'>, sql: string, ...params: unknown[]): Promise<T> {
+  return Object.values((await rows(stores, sql, ...params))[0] ?? {})[0] as T;
+}
+
 /** Digest of everything the store holds except run bookkeeping (source_state). */
-function digest(store: SqliteStore): string {
+async function digest(stores: Pick<Stores, 'sqlite' | 'pg'>): Promise<string> {
   const h = createHash('sha256');
-  store.db.exec('CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_vocab USING fts5vocab(main, vulns_fts, row)');
   const tables: Record<string, string> = {
     observations: 'SELECT cve_id, source, last_modified, hash, data FROM observations ORDER BY 1, 2',
     vulns: 'SELECT cve_id, state, published, last_modified, severity, cvss_score, kev, ransomware, epss, epss_date, priority, vendors FROM vulns ORDER BY 1',
-    vuln_products: 'SELECT * FROM vuln_products ORDER BY 1, 2, 3',
-    fts: 'SELECT v.cve_id FROM vulns_fts f JOIN vulns v ON v.rowid = f.rowid ORDER BY 1',
-    ftsTerms: 'SELECT term, doc, cnt FROM temp.fts_vocab ORDER BY term',
+    vuln_products: 'SELECT vendor_key, product_key, cve_id FROM vuln_products ORDER BY 1, 2, 3',
     changes: 'SELECT cve_id, field, old, new, source, at FROM changes ORDER BY 1, 2, 3, 4, 5, 6',
-    epss: 'SELECT * FROM epss_history ORDER BY 1, 2',
-    kev: 'SELECT * FROM kev ORDER BY 1',
+    epss: 'SELECT cve_id, date, epss, percentile FROM epss_history ORDER BY 1, 2',
+    kev: 'SELECT cve_id, data, ransomware, first_catalog, removed_in FROM kev ORDER BY 1',
   };
+  if (stores.sqlite) {
+    stores.sqlite.db.exec('CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_vocab USING fts5vocab(main, vulns_fts, row)');
+    tables.fts = 'SELECT v.cve_id FROM vulns_fts f JOIN vulns v ON v.rowid = f.rowid ORDER BY 1';
+    tables.ftsTerms = 'SELECT term, doc, cnt FROM temp.fts_vocab ORDER BY term';
+  } else {
+    tables.fts = 'SELECT cve_id, fts::text FROM vulns ORDER BY 1';
+  }
   for (const [name, sql] of Object.entries(tables)) {
     h.update(name);
-    for (const row of store.db.prepare(sql).iterate()) h.update(JSON.stringify(row));
+    for (const row of await rows(stores, sql)) h.update(JSON.stringify(row));
   }
   return h.digest('hex');
 }
 
 describe.skipIf(!hasCorpus())('pipeline on the real corpus', () => {
-  const dbFile = path.join(tmp, 'corpus.db');
-  let store: SqliteStore;
+  let stores: TestStores;
+  let store: Store;
   let first: RunSummary[];
 
   beforeAll(async () => {
-    store = openSqliteStore(dbFile);
+    stores = await openTestStores();
+    store = stores.store;
     first = await importCorpus(store);
-  }, 300_000);
+  }, IMPORT_MS);
   afterAll(async () => {
-    await store?.close();
-    rmSync(tmp, { recursive: true, force: true });
+    await stores?.close();
   });
 
   it('imports every source with nothing lost', async () => {
@@ -75,7 +97,7 @@ describe.skipIf(!hasCorpus())('pipeline on the real corpus', () => {
     for (const s of first) expect(s.error, s.source).toBeNull();
     const stats = await store.stats();
     // Every CVE id read is stored once.
-    const ids = store.db.prepare('SELECT count(DISTINCT cve_id) FROM observations').pluck().get();
+    const ids = await value<number>(stores, 'SELECT count(DISTINCT cve_id) FROM observations');
     expect(stats.vulnerabilities).toBe(ids);
     expect(stats.vulnerabilities).toBeGreaterThan(50_000);
     expect(stats.epssDays).toEqual(['2026-06-14', '2026-08-09', '2026-08-16']);
@@ -137,7 +159,7 @@ describe.skipIf(!hasCorpus())('pipeline on the real corpus', () => {
     for (let i = 1; i < top.length; i++) expect((top[i - 1] as { priority: number }).priority).toBeGreaterThanOrEqual((top[i] as { priority: number }).priority);
     const overall = await store.rank({ limit: 50 });
     expect(overall[0]?.kev).toBe(true);
-    const rows = store.db.prepare('SELECT state, kev, ransomware, epss, cvss_score, awaiting_epss, exploits, priority FROM vulns').all() as {
+    const all = await rows<{
       state: string;
       kev: number;
       ransomware: number;
@@ -146,11 +168,11 @@ describe.skipIf(!hasCorpus())('pipeline on the real corpus', () => {
       awaiting_epss: number;
       exploits: number;
       priority: number;
-    }[];
+    }>(stores, 'SELECT state, kev, ransomware, epss, cvss_score, awaiting_epss, exploits, priority FROM vulns');
     // The corpus's Exploit-DB sample names some of the records: the exploit factor is exercised.
-    expect(rows.filter((r) => r.exploits > 0 && r.kev === 0).length).toBeGreaterThan(0);
+    expect(all.filter((r) => r.exploits > 0 && r.kev === 0).length).toBeGreaterThan(0);
     let worst = 0;
-    for (const r of rows) {
+    for (const r of all) {
       const p = computePriority({
         rejected: r.state === 'REJECTED',
         kev: r.kev === 1,
@@ -162,10 +184,10 @@ describe.skipIf(!hasCorpus())('pipeline on the real corpus', () => {
       });
       worst = Math.max(worst, Math.abs(p.score - r.priority));
     }
-    // SQLite round() and Math.round may differ by one unit in the last (2nd) decimal.
+    // SQL round() and Math.round may differ by one unit in the last (2nd) decimal.
     expect(worst).toBeLessThan(0.0101);
-    const minKev = store.db.prepare('SELECT min(priority) FROM vulns WHERE kev = 1 AND state != ?').pluck().get('REJECTED') as number;
-    const maxOther = store.db.prepare('SELECT max(priority) FROM vulns WHERE kev = 0').pluck().get() as number;
+    const minKev = await value<number>(stores, 'SELECT min(priority) FROM vulns WHERE kev = 1 AND state != ?', 'REJECTED');
+    const maxOther = await value<number>(stores, 'SELECT max(priority) FROM vulns WHERE kev = 0');
     expect(minKev).toBeGreaterThan(maxOther);
   });
 
@@ -183,16 +205,17 @@ describe.skipIf(!hasCorpus())('pipeline on the real corpus', () => {
   });
 
   it('changes nothing when everything is imported again', async () => {
-    const before = digest(store);
+    const before = await digest(stores);
     const again = await importCorpus(store);
     for (const s of again) {
       expect(s.stored, s.source).toBe(0);
       expect(s.error).toBeNull();
     }
-    expect(digest(store)).toBe(before);
-  }, 300_000);
+    expect(await digest(stores)).toBe(before);
+  }, IMPORT_MS);
 
   it('vigil show --json and vigil top --json give the documented shapes', () => {
+    const dbFile = stores.database;
     const show = cli(dbFile, 'show', 'CVE-2024-3400', '--json');
     expect(show.status, show.stderr).toBe(0);
     const v = JSON.parse(show.stdout);
@@ -215,44 +238,56 @@ describe.skipIf(!hasCorpus())('pipeline on the real corpus', () => {
   }, 60_000);
 });
 
+/** Observations stored in `database` so far, read without disturbing the import writing it (0 before it exists). */
+async function storedObservations(database: string): Promise<number> {
+  try {
+    if (TEST_BACKEND === 'sqlite') {
+      const db = new Database(database, { readonly: true, fileMustExist: true });
+      try {
+        return db.prepare('SELECT count(*) FROM observations').pluck().get() as number;
+      } finally {
+        db.close();
+      }
+    }
+    const db = new PgDb(database, { max: 1 });
+    try {
+      return (await db.one<{ n: number }>('SELECT count(*) AS n FROM observations'))?.n ?? 0;
+    } finally {
+      await db.close();
+    }
+  } catch {
+    return 0;
+  }
+}
+
 describe.skipIf(!hasCorpus())('crash safety', () => {
   it('an import killed half way and re-run ends in the state of an uninterrupted run', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'vigil-crash-'));
     const feed = corpusPath('nvd', 'nvdcve-1.1-2018.json.gz');
-    const whole = path.join(dir, 'whole.db');
-    const killed = path.join(dir, 'killed.db');
+    const whole = testDatabase();
+    const killed = testDatabase();
     try {
-      expect(cli(whole, 'import', 'nvd', feed).status).toBe(0);
+      expect(cli(whole.database, 'import', 'nvd', feed).status).toBe(0);
       // Kill the second import once it has committed some batches.
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--db', killed, 'import', 'nvd', feed], { stdio: 'ignore' });
-      const probe = () => {
-        try {
-          const s = openSqliteStore(killed, { readonly: true });
-          const n = s.db.prepare('SELECT count(*) FROM observations').pluck().get() as number;
-          s.db.close();
-          return n;
-        } catch {
-          return 0;
-        }
-      };
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--db', killed.database, 'import', 'nvd', feed], { stdio: 'ignore' });
       let stored = 0;
       for (let i = 0; i < 600 && stored < 3_000; i++) {
         await new Promise((r) => setTimeout(r, 50));
-        stored = probe();
+        stored = await storedObservations(killed.database);
       }
       child.kill('SIGKILL');
       await new Promise((r) => child.once('exit', r));
-      const partial = probe();
+      const partial = await storedObservations(killed.database);
       expect(partial).toBeGreaterThan(0);
       expect(partial).toBeLessThan(16_591);
-      expect(cli(killed, 'import', 'nvd', feed).status).toBe(0);
-      const a = openSqliteStore(whole);
-      const b = openSqliteStore(killed);
-      expect(digest(b)).toBe(digest(a));
+      expect(cli(killed.database, 'import', 'nvd', feed).status).toBe(0);
+      const a = await openStores(whole.database);
+      const b = await openStores(killed.database);
+      expect(await digest(b)).toBe(await digest(a));
       await a.close();
       await b.close();
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      await whole.drop();
+      await killed.drop();
     }
   }, 300_000);
 });
