@@ -82,12 +82,11 @@ async function applyNewest(client: PgClient, date: string): Promise<number> {
         [date],
       )
     ).rowCount ?? 0;
-  await client.query('DELETE FROM epss_current c WHERE NOT EXISTS (SELECT 1 FROM epss_in i WHERE i.cve_id = c.cve_id)');
-  await client.query(
-    `INSERT INTO epss_current (cve_id, epss, percentile, date) SELECT cve_id, epss, percentile, $1 FROM epss_in
-     ON CONFLICT (cve_id) DO UPDATE SET epss = excluded.epss, percentile = excluded.percentile, date = excluded.date`,
-    [date],
-  );
+  // Every row changes (its date at least): replacing the table's rows in key order costs about 60 %
+  // of the CPU of an upsert (measured on a corpus day: 1.35 s vs 2.3 s). Readers keep seeing the
+  // previous day until the commit (MVCC); no TRUNCATE, whose lock would block them.
+  await client.query('DELETE FROM epss_current');
+  await client.query('INSERT INTO epss_current (cve_id, epss, percentile, date) SELECT cve_id, epss, percentile, $1 FROM epss_in ORDER BY cve_id', [date]);
   // Only rows with a value to change are written: a new row version moves it in the rank index.
   await client.query(
     `UPDATE vulns SET epss = i.epss, epss_percentile = i.percentile, epss_date = $1 FROM epss_in i
