@@ -15,9 +15,9 @@ import type { AdvisoryChange } from '../../model/advisory.ts';
 import type { Alert, AlertStatus, DeliveryAttempt, Owner, Subscription, Team, User, WatchEntry, Watchlist } from '../../model/alert.ts';
 import type { KevEntry } from '../../model/vulnerability.ts';
 import type { AlertQuery, AlertStore, CandidateQuery, EpssDayInfo, EpssMove, EvaluationCommit, FeedChange } from '../alerts.ts';
-import { ftsQuery } from '../query.ts';
 import { type Row, toAlert, toAttempt, toEntry, toSubscription, toUser } from '../sqlite/alert-rows.ts';
 import type { PgClient, PgDb } from './pool.ts';
+import { ftsTsquery } from './query-pg.ts';
 import { todo } from './todo.ts';
 
 /** The {@link AlertStore} of a PostgreSQL store. */
@@ -377,10 +377,9 @@ export class PgAlertStore implements AlertStore {
     if (q.vendorKey && q.productKey) add(await ids('SELECT cve_id FROM vuln_products WHERE vendor_key = $1 AND product_key = $2', [q.vendorKey, q.productKey]));
     else if (q.vendorKey) add(await ids('SELECT DISTINCT cve_id FROM vuln_products WHERE vendor_key = $1', [q.vendorKey]));
     else if (q.productKey) add(await ids('SELECT DISTINCT cve_id FROM vuln_products WHERE product_key = $1', [q.productKey]));
-    // The words FTS5 would search for (ftsQuery), all of them ('simple': no stemming, as unicode61).
-    // TODO(H1): use the records store's tsquery builder once it exists, so both searches agree.
-    const fts = q.text ? ftsQuery(q.text) : null;
-    if (fts) add(await ids(`SELECT cve_id FROM vulns WHERE fts @@ plainto_tsquery('simple', $1)`, [fts.replaceAll('"', '')]));
+    // The same words as FTS5 on SQLite (ftsQuery there, its tsquery twin here: every word, as a phrase of its tokens).
+    const fts = q.text ? ftsTsquery(q.text) : null;
+    if (fts) add(await ids('SELECT cve_id FROM vulns WHERE fts @@ $1::tsquery', [fts]));
     if (q.cveIds?.length) add(await ids('SELECT cve_id FROM vulns WHERE cve_id = ANY($1)', [q.cveIds]));
     if (q.packageName) add(await ids('SELECT DISTINCT cve_id FROM observations WHERE strpos(data, $1) > 0', [`"packageName":${JSON.stringify(q.packageName)}`]));
     return [...out].sort();
