@@ -50,14 +50,20 @@ describe.skipIf(!hasCorpus())('alerts inbox on the real alerts of the fixture', 
   let edge: number[];
 
   async function call(user: string, method: 'GET' | 'POST' | 'PATCH', url: string, payload?: unknown) {
-    return api.app.inject({ method, url, headers: { authorization: `Bearer ${tokens[user]}` }, ...(payload !== undefined ? { payload: payload as Record<string, unknown> } : {}) });
+    return api.app.inject({
+      method,
+      url,
+      headers: { authorization: `Bearer ${tokens[user]}` },
+      ...(payload !== undefined ? { payload: payload as Record<string, unknown> } : {}),
+    });
   }
   async function list(query: Record<string, string>, path = '/api/v1/alerts'): Promise<Page<AlertItem>> {
     const r = await call('vic', 'GET', `${path}?${new URLSearchParams(query)}`);
     expect(r.statusCode, r.body).toBe(200);
     return r.json();
   }
-  const column = (sql: string, ...args: unknown[]) => api.store.db.prepare(sql).pluck().all(...args) as number[];
+  /** The first column of a portable SQL query's rows (api.sql: either back end). */
+  const column = async (sql: string, ...args: unknown[]) => (await api.sql(sql, ...args)).map((r) => Object.values(r)[0]) as number[];
 
   /** The audit entries of `actor`, newest first, read through the API as an admin. */
   async function audit(actor: string): Promise<AuditEntry[]> {
@@ -71,7 +77,7 @@ describe.skipIf(!hasCorpus())('alerts inbox on the real alerts of the fixture', 
   beforeAll(async () => {
     api = await startTestApi();
     for (const u of ['ada', 'ana', 'ann', 'vic']) tokens[u] = await api.login(u);
-    edge = column("SELECT id FROM alerts WHERE watchlist = 'edge' ORDER BY id DESC");
+    edge = await column("SELECT id FROM alerts WHERE watchlist = 'edge' ORDER BY id DESC");
   });
   afterAll(async () => api?.close());
 
@@ -80,12 +86,12 @@ describe.skipIf(!hasCorpus())('alerts inbox on the real alerts of the fixture', 
     const page = await list({ watchlist: 'edge', limit: '200' });
     expect(page.items.map((a) => a.id)).toEqual(edge);
     expect(page.nextCursor).toBeNull();
-    const cves = column("SELECT cve_id FROM alerts WHERE watchlist = 'edge' ORDER BY id DESC");
+    const cves = await column("SELECT cve_id FROM alerts WHERE watchlist = 'edge' ORDER BY id DESC");
     expect(page.items.map((a) => a.cveId)).toEqual(cves);
     expect(page.items.map((a) => a.cveId)).toContain('CVE-2024-3400');
     for (const a of page.items) expect(a).toMatchObject({ watchlist: 'edge', channel: 'inbox', triage: 'new', status: 'pending', assignee: null });
     const unfiltered = await list({ limit: '200' });
-    expect(unfiltered.items.length).toBe(column('SELECT count(*) FROM alerts')[0]);
+    expect(unfiltered.items.length).toBe((await column('SELECT count(*) FROM alerts'))[0]);
   });
 
   it('pages by id cursor (limit 1) through every alert once', async () => {
@@ -96,7 +102,7 @@ describe.skipIf(!hasCorpus())('alerts inbox on the real alerts of the fixture', 
       seen.push(...page.items.map((a) => a.id));
       cursor = page.nextCursor;
     } while (cursor);
-    expect(seen).toEqual(column('SELECT id FROM alerts ORDER BY id DESC'));
+    expect(seen).toEqual(await column('SELECT id FROM alerts ORDER BY id DESC'));
   });
 
   it('the /alerts alias answers exactly as /api/v1/alerts', async () => {
@@ -111,8 +117,8 @@ describe.skipIf(!hasCorpus())('alerts inbox on the real alerts of the fixture', 
     expect(r.statusCode).toBe(200);
     const a = r.json() as AlertItem;
     expect(a.id).toBe(id);
-    expect(a.cveId).toBe(column('SELECT cve_id FROM alerts WHERE id = ?', id)[0]);
-    expect(a.explanation).toEqual(JSON.parse(column('SELECT explanation FROM alerts WHERE id = ?', id)[0] as unknown as string));
+    expect(a.cveId).toBe((await column('SELECT cve_id FROM alerts WHERE id = ?', id))[0]);
+    expect(a.explanation).toEqual(JSON.parse((await column('SELECT explanation FROM alerts WHERE id = ?', id))[0] as unknown as string));
     expect(a.comments).toEqual([]);
     expect(a.deliveries).toEqual([]);
     expect((await call('vic', 'GET', '/api/v1/alerts/999999')).statusCode).toBe(404);
@@ -126,7 +132,7 @@ describe.skipIf(!hasCorpus())('alerts inbox on the real alerts of the fixture', 
       const a = r.json() as AlertItem;
       expect(a).toMatchObject({ id, triage: 'triaged', acknowledgedBy: 'ana' });
       expect(Date.parse(a.acknowledgedAt as string)).not.toBeNaN();
-      expect(api.store.db.prepare('SELECT triage, acknowledged_by FROM alerts WHERE id = ?').get(id)).toEqual({ triage: 'triaged', acknowledged_by: 'ana' });
+      expect(await api.stores.triage.getInboxAlert(id)).toMatchObject({ triage: 'triaged', acknowledgedBy: 'ana' });
       const again = (await call('ann', 'POST', `/api/v1/alerts/${id}/ack`)).json() as AlertItem;
       expect(again).toMatchObject({ acknowledgedBy: 'ana', acknowledgedAt: a.acknowledgedAt, triage: 'triaged' });
     });
@@ -136,7 +142,7 @@ describe.skipIf(!hasCorpus())('alerts inbox on the real alerts of the fixture', 
       const r = await call('ana', 'PATCH', `/api/v1/alerts/${id}`, { triage: state });
       expect(r.statusCode, r.body).toBe(200);
       expect((r.json() as AlertItem).triage).toBe(state);
-      expect(api.store.db.prepare('SELECT triage FROM alerts WHERE id = ?').pluck().get(id)).toBe(state);
+      expect((await api.stores.triage.getInboxAlert(id))?.triage).toBe(state);
     });
 
     it('PATCH assignee to an existing user, then to nobody; an unknown user is 404 and changes nothing', async () => {
@@ -148,7 +154,7 @@ describe.skipIf(!hasCorpus())('alerts inbox on the real alerts of the fixture', 
       expect(unknown.statusCode).toBe(404);
       expect(unknown.json()).toMatchObject({ code: 'VIGIL_NOT_FOUND' });
       expect((unknown.json() as { message: string }).message).toContain('nobody');
-      expect(api.store.db.prepare('SELECT assignee, triage FROM alerts WHERE id = ?').get(id)).toEqual({ assignee: 'ann', triage: 'new' });
+      expect(await api.stores.triage.getInboxAlert(id)).toMatchObject({ assignee: 'ann', triage: 'new' });
       const cleared = await call('ana', 'PATCH', `/api/v1/alerts/${id}`, { assignee: null });
       expect((cleared.json() as AlertItem).assignee).toBeNull();
       await call('ana', 'PATCH', `/api/v1/alerts/${id}`, { assignee: 'ann' });
@@ -173,12 +179,15 @@ describe.skipIf(!hasCorpus())('alerts inbox on the real alerts of the fixture', 
         { q: { watchlist: 'no-such-list' }, sql: "watchlist = 'no-such-list'" },
       ];
       for (const { q, sql } of rows) {
-        const want = column(`SELECT id FROM alerts WHERE ${sql} ORDER BY id DESC`);
-        expect((await list({ ...q, limit: '200' })).items.map((a) => a.id), JSON.stringify(q)).toEqual(want);
+        const want = await column(`SELECT id FROM alerts WHERE ${sql} ORDER BY id DESC`);
+        expect(
+          (await list({ ...q, limit: '200' })).items.map((a) => a.id),
+          JSON.stringify(q),
+        ).toEqual(want);
       }
       // The triage above left every filter non-empty except the last.
-      expect(column("SELECT count(*) FROM alerts WHERE triage = 'triaged'")[0]).toBe(1);
-      expect(column("SELECT count(*) FROM alerts WHERE assignee = 'ann'")[0]).toBe(1);
+      expect((await column("SELECT count(*) FROM alerts WHERE triage = 'triaged'"))[0]).toBe(1);
+      expect((await column("SELECT count(*) FROM alerts WHERE assignee = 'ann'"))[0]).toBe(1);
     });
   });
 
@@ -195,7 +204,7 @@ describe.skipIf(!hasCorpus())('alerts inbox on the real alerts of the fixture', 
         ['ana', 'Checking the GlobalProtect gateways.'],
         ['ann', 'Hotfix 10.2.9-h1 applied.'],
       ]);
-      expect(api.store.db.prepare('SELECT author, body FROM alert_comments WHERE alert_id = ? ORDER BY id').all(id)).toEqual([
+      expect((await api.stores.triage.listComments(id)).map(({ author, body }) => ({ author, body }))).toEqual([
         { author: 'ana', body: 'Checking the GlobalProtect gateways.' },
         { author: 'ann', body: 'Hotfix 10.2.9-h1 applied.' },
       ]);
@@ -209,21 +218,28 @@ describe.skipIf(!hasCorpus())('alerts inbox on the real alerts of the fixture', 
   });
 
   it('delivery through the real inbox channel: the delivery log fills and the alerts become sent', async () => {
-    const due = column("SELECT id FROM alerts WHERE status = 'pending'");
+    const due = await column("SELECT id FROM alerts WHERE status = 'pending'");
     expect(due.length).toBeGreaterThan(0);
     expect((await list({ status: 'sent' })).items).toEqual([]);
-    const summary = await deliverDue({ alerts: api.deps.alerts, channels: createChannels(api.config.alerts.channels), config: api.config.alerts, log: createLogger('silent') });
+    const summary = await deliverDue({
+      alerts: api.deps.alerts,
+      channels: createChannels(api.config.alerts.channels),
+      config: api.config.alerts,
+      log: createLogger('silent'),
+    });
     expect(summary).toMatchObject({ sent: due.length, failed: 0, retrying: 0 });
 
     const log = await call('vic', 'GET', '/api/v1/deliveries?limit=500');
     expect(log.statusCode).toBe(200);
-    const deliveries = (log.json() as Page<{ id: number; alertId: number; cveId: string; channel: string; attempt: number; status: string; response: string | null }>).items;
+    const deliveries = (
+      log.json() as Page<{ id: number; alertId: number; cveId: string; channel: string; attempt: number; status: string; response: string | null }>
+    ).items;
     expect(deliveries.map((d) => d.alertId).sort()).toEqual([...due].sort());
     for (const d of deliveries) {
       expect(d).toMatchObject({ channel: 'inbox', attempt: 1, status: 'sent', response: 'stored in the inbox (1 alert)' });
-      expect(d.cveId).toBe(column('SELECT cve_id FROM alerts WHERE id = ?', d.alertId)[0]);
+      expect(d.cveId).toBe((await column('SELECT cve_id FROM alerts WHERE id = ?', d.alertId))[0]);
     }
-    expect(deliveries.map((d) => d.id)).toEqual(column('SELECT id FROM deliveries ORDER BY id DESC'));
+    expect(deliveries.map((d) => d.id)).toEqual(await column('SELECT id FROM deliveries ORDER BY id DESC'));
 
     // One delivery per page, by id cursor.
     const seen: number[] = [];
@@ -274,9 +290,16 @@ describe.skipIf(!hasCorpus())('alerts inbox on the real alerts of the fixture', 
     expect(actions(ann).filter((s) => s.startsWith('alert.'))).toEqual([`alert.comment alert:${a0} success 201`, `alert.ack alert:${a0} success 200`]);
     for (const e of [...ana, ...ann].filter((x) => x.action.startsWith('alert.'))) expect(e.actorKind).toBe('session');
     // The detail says what a PATCH changed.
-    expect(ana.find((e) => e.action === 'alert.update' && e.statusCode === 404 && e.target === `alert:${a2}`)?.detail).toEqual({ assignee: 'nobody', triage: 'fixed' });
+    expect(ana.find((e) => e.action === 'alert.update' && e.statusCode === 404 && e.target === `alert:${a2}`)?.detail).toEqual({
+      assignee: 'nobody',
+      triage: 'fixed',
+    });
     // Refused writes are audited as denied.
     const vic = await audit('vic');
-    expect(vic.filter((e) => e.action.startsWith('alert.')).map((e) => `${e.action} ${e.outcome} ${e.statusCode}`)).toEqual(['alert.comment denied 403', 'alert.ack denied 403', 'alert.update denied 403']);
+    expect(vic.filter((e) => e.action.startsWith('alert.')).map((e) => `${e.action} ${e.outcome} ${e.statusCode}`)).toEqual([
+      'alert.comment denied 403',
+      'alert.ack denied 403',
+      'alert.update denied 403',
+    ]);
   });
 });

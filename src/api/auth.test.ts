@@ -207,15 +207,16 @@ describe.skipIf(!hasCorpus())('sign-in and credentials', () => {
       const list = await c.call('GET', '/api/v1/tokens', { token: access });
       expect(list.body).not.toContain(secret);
       expect(list.json().items.find((t: { id: number }) => t.id === apiToken.id)).toEqual({ ...apiToken, lastUsedAt: expect.any(String) });
-      const row = api.store.db.prepare('SELECT * FROM api_tokens WHERE id = ?').get(apiToken.id) as Record<string, unknown>;
+      // What is stored, row by row (portable SQL: either back end).
+      const row = (await api.sql('SELECT * FROM api_tokens WHERE id = ?', apiToken.id))[0] as Record<string, unknown>;
       expect(Object.values(row).filter((v) => typeof v === 'string' && v.includes(secret))).toEqual([]);
       expect(row.token_hash).toBe(createHash('sha256').update(token).digest('hex'));
       // Refresh tokens and passwords are not stored in the clear either.
       const refreshToken = (await c.login('ana')).json().refreshToken as string;
-      const sessions = JSON.stringify(api.store.db.prepare("SELECT * FROM sessions WHERE user_name = 'ana'").all());
+      const sessions = JSON.stringify(await api.sql("SELECT * FROM sessions WHERE user_name = 'ana'"));
       expect(sessions).not.toContain(refreshToken);
       expect(sessions).toContain(tokenHash(refreshToken));
-      expect(api.store.db.prepare("SELECT password_hash FROM accounts WHERE user_name = 'ana'").pluck().get()).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+      expect((await api.stores.auth.getAccount('ana'))?.passwordHash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
     });
 
     it('lets a viewer make read tokens only, and no API token make tokens', async () => {

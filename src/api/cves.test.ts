@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildView } from '../analysis/view.ts';
 import { ErrorCodes } from '../errors.ts';
 import { productKey } from '../enrich/product-key.ts';
+import { ftsTsquery } from '../store/postgres/query-pg.ts';
 import { startTestApi, type TestApi } from '../testing/api.ts';
 import { corpusPath, hasCorpus } from '../testing/corpus.ts';
 
@@ -62,7 +63,9 @@ function expectedOrder(rows: VulnRow[], sort: string): string[] {
 /** Scores of one corpus EPSS day (`CVE;epss;percentile` lines). */
 function epssDay(date: string): Map<string, { score: number; percentile: number }> {
   const out = new Map<string, { score: number; percentile: number }>();
-  for (const line of gunzipSync(readFileSync(corpusPath('epss', `emba-epss-${date}.ssv.gz`))).toString('utf8').split('\n')) {
+  for (const line of gunzipSync(readFileSync(corpusPath('epss', `emba-epss-${date}.ssv.gz`)))
+    .toString('utf8')
+    .split('\n')) {
     const [id, score, pct] = line.split(';');
     if (id && score && pct) out.set(id, { score: Number(score), percentile: Number(pct) });
   }
@@ -77,6 +80,37 @@ describe.skipIf(!hasCorpus())('CVE routes on the real corpus', () => {
   let api: TestApi;
   let token: string;
   let all: VulnRow[];
+  /** CVEs with a vendor key starting with Palo Alto Networks' key. */
+  let paloAlto: Set<string>;
+  /** Non-rejected CVEs matching "remote code execution", in FTS5 rank order on SQLite. */
+  let relevance: string[];
+
+  /**
+   * The non-rejected CVEs whose full text holds every word of `text` (each a quoted FTS5 string,
+   * ANDed: store/query.ts ftsQuery), read from the engine: FTS5 in rank order on SQLite; on
+   * PostgreSQL the `fts` column matched by the same tokens (postgres/query-pg.ts), in id order.
+   */
+  async function ftsMatches(text: string): Promise<string[]> {
+    const words = text.split(' ');
+    if (api.sqlite) {
+      const match = words.map((w) => `"${w}"`).join(' ');
+      return api.sqlite.db
+        .prepare(
+          `SELECT v.cve_id FROM vulns_fts f JOIN vulns v ON v.rowid = f.rowid WHERE vulns_fts MATCH ? AND v.state != 'REJECTED' ORDER BY f.rank, v.cve_id`,
+        )
+        .pluck()
+        .all(match) as string[];
+    }
+    const rows = await api.sql<{ cve_id: string }>(
+      "SELECT cve_id FROM vulns WHERE fts @@ ?::tsquery AND state != 'REJECTED' ORDER BY cve_id",
+      ftsTsquery(text),
+    );
+    return rows.map((r) => r.cve_id);
+  }
+
+  /** The stored `last_modified` of a CVE's NVD observation. */
+  const nvdModified = async (id: string) =>
+    (await api.sql<{ m: string }>("SELECT last_modified AS m FROM observations WHERE cve_id = ? AND source = 'nvd'", id)).map((r) => r.m);
 
   async function get(url: string) {
     return api.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } });
@@ -103,7 +137,12 @@ describe.skipIf(!hasCorpus())('CVE routes on the real corpus', () => {
   beforeAll(async () => {
     api = await startTestApi();
     token = await api.login('vic');
-    all = api.store.db.prepare('SELECT cve_id, state, published, cvss_score, epss, kev, priority FROM vulns').all() as VulnRow[];
+    all = await api.sql<VulnRow>('SELECT cve_id, state, published, cvss_score, epss, kev, priority FROM vulns');
+    const key = productKey('Palo Alto Networks');
+    paloAlto = new Set(
+      (await api.sql<{ cve_id: string }>('SELECT DISTINCT cve_id FROM vuln_products WHERE substr(vendor_key, 1, ?) = ?', key.length, key)).map((r) => r.cve_id),
+    );
+    relevance = await ftsMatches('remote code execution');
   });
   afterAll(async () => api?.close());
 
@@ -118,20 +157,23 @@ describe.skipIf(!hasCorpus())('CVE routes on the real corpus', () => {
       { name: 'kev', query: { kev: 'true' }, expected: () => notRejected().filter((r) => r.kev === 1) },
       { name: 'minCvss 9', query: { minCvss: '9' }, expected: () => notRejected().filter((r) => r.cvss_score !== null && r.cvss_score >= 9) },
       { name: 'minEpss 0.5', query: { minEpss: '0.5' }, expected: () => notRejected().filter((r) => r.epss !== null && r.epss >= 0.5) },
-      { name: 'since 2024-06-01', query: { since: '2024-06-01' }, expected: () => notRejected().filter((r) => r.published !== null && r.published >= '2024-06-01T00:00:00.000Z') },
+      {
+        name: 'since 2024-06-01',
+        query: { since: '2024-06-01' },
+        expected: () => notRejected().filter((r) => r.published !== null && r.published >= '2024-06-01T00:00:00.000Z'),
+      },
       {
         name: 'vendor (display name, normalised)',
         query: { vendor: 'Palo Alto Networks' },
-        expected: () => {
-          const key = productKey('Palo Alto Networks');
-          const hit = new Set(api.store.db.prepare('SELECT DISTINCT cve_id FROM vuln_products WHERE substr(vendor_key, 1, ?) = ?').pluck().all(key.length, key) as string[]);
-          return notRejected().filter((r) => hit.has(r.cve_id));
-        },
+        expected: () => notRejected().filter((r) => paloAlto.has(r.cve_id)),
       },
       {
         name: 'kev + minCvss + since together',
         query: { kev: 'true', minCvss: '7', since: '2024-01-01' },
-        expected: () => notRejected().filter((r) => r.kev === 1 && r.cvss_score !== null && r.cvss_score >= 7 && r.published !== null && r.published >= '2024-01-01T00:00:00.000Z'),
+        expected: () =>
+          notRejected().filter(
+            (r) => r.kev === 1 && r.cvss_score !== null && r.cvss_score >= 7 && r.published !== null && r.published >= '2024-01-01T00:00:00.000Z',
+          ),
       },
     ];
     it.each(rows)('$name', async ({ query, expected }) => {
@@ -157,26 +199,32 @@ describe.skipIf(!hasCorpus())('CVE routes on the real corpus', () => {
       expect(seen).toEqual(expectedOrder(all, sort));
       const key = keyOf[sort] as (typeof keyOf)[string];
       const values = items.map((i) => key({ published: i.published, cvss: i.cvssScore, epss: i.epss, priority: i.priority }));
-      for (let i = 1; i < values.length; i++) expect((values[i] as number | string) <= (values[i - 1] as number | string), `${seen[i]} after ${seen[i - 1]}`).toBe(true);
+      for (let i = 1; i < values.length; i++)
+        expect((values[i] as number | string) <= (values[i - 1] as number | string), `${seen[i]} after ${seen[i - 1]}`).toBe(true);
     });
 
     it('pages of a filtered list (kev, by EPSS) are the filtered set, in order', async () => {
       const { items } = await walk('/api/v1/cves', { sort: 'epss', kev: 'true', limit: '7' });
-      expect(items.map((i) => i.id)).toEqual(expectedOrder(notRejected().filter((r) => r.kev === 1), 'epss'));
+      expect(items.map((i) => i.id)).toEqual(
+        expectedOrder(
+          notRejected().filter((r) => r.kev === 1),
+          'epss',
+        ),
+      );
     });
   });
 
   describe('relevance search', () => {
     const q = 'remote code execution';
-    /** The same words as quoted FTS5 terms, ANDed (store/query.ts ftsQuery), in rank order. */
-    const fts = () =>
-      api.store.db
-        .prepare(`SELECT v.cve_id FROM vulns_fts f JOIN vulns v ON v.rowid = f.rowid WHERE vulns_fts MATCH ? AND v.state != 'REJECTED' ORDER BY f.rank, v.cve_id`)
-        .pluck()
-        .all('"remote" "code" "execution"') as string[];
-
+    /** The same words as quoted FTS5 terms, ANDed (store/query.ts ftsQuery): read in beforeAll. */
+    const fts = () => relevance;
     it('pages with its offset cursor, without duplicates, in rank order', async () => {
-      const want = fts();
+      // Rank order is the engine's (FTS5 bm25, PostgreSQL ts_rank_cd): on PostgreSQL the pages must
+      // give the one-page answer's order; the set is checked against the store on both.
+      const want = api.sqlite
+        ? fts()
+        : (await get(`/api/v1/search?${new URLSearchParams({ q, sort: 'relevance', limit: '200' })}`)).json().items.map((i: Summary) => i.id);
+      expect([...want].sort()).toEqual([...fts()].sort());
       expect(want.length).toBeGreaterThan(14);
       const { items, pages } = await walk('/api/v1/search', { q, sort: 'relevance', limit: '7' });
       const seen = items.map((i) => i.id);
@@ -189,7 +237,12 @@ describe.skipIf(!hasCorpus())('CVE routes on the real corpus', () => {
       const want = new Set(fts());
       const { items } = await walk(route, { q, limit: '50' });
       expect(idsOf(items)).toEqual([...want].sort());
-      expect(items.map((i) => i.id)).toEqual(expectedOrder(notRejected().filter((r) => want.has(r.cve_id)), 'priority'));
+      expect(items.map((i) => i.id)).toEqual(
+        expectedOrder(
+          notRejected().filter((r) => want.has(r.cve_id)),
+          'priority',
+        ),
+      );
     });
 
     it('the CVE id itself is searchable', async () => {
@@ -209,7 +262,11 @@ describe.skipIf(!hasCorpus())('CVE routes on the real corpus', () => {
     const rows = [
       { name: 'an epss cursor on sort=cvss', from: ['/api/v1/cves', { sort: 'epss' }], to: ['/api/v1/cves', { sort: 'cvss' }] },
       { name: 'a priority cursor on sort=published', from: ['/api/v1/cves', {}], to: ['/api/v1/cves', { sort: 'published' }] },
-      { name: 'a relevance cursor on the priority list', from: ['/api/v1/search', { q: 'windows', sort: 'relevance' }], to: ['/api/v1/cves', { q: 'windows' }] },
+      {
+        name: 'a relevance cursor on the priority list',
+        from: ['/api/v1/search', { q: 'windows', sort: 'relevance' }],
+        to: ['/api/v1/cves', { q: 'windows' }],
+      },
       { name: 'a priority cursor on relevance search', from: ['/api/v1/cves', {}], to: ['/api/v1/search', { q: 'windows', sort: 'relevance' }] },
     ] as const;
     it.each(rows)('$name is 400', async ({ from, to }) => {
@@ -222,7 +279,14 @@ describe.skipIf(!hasCorpus())('CVE routes on the real corpus', () => {
   });
 
   describe(`GET /api/v1/cves/${ID}: the merged record, checked against the raw corpus files`, () => {
-    const cve5 = () => readJson('cve5', 'records', '2024', '3xxx', `${ID}.json`) as { cveMetadata: { dateUpdated: string }; containers: { cna: { title: string }; adp: { metrics?: { other?: { type: string; content: { options: Record<string, string>[]; timestamp?: string } } }[] }[] } };
+    const cve5 = () =>
+      readJson('cve5', 'records', '2024', '3xxx', `${ID}.json`) as {
+        cveMetadata: { dateUpdated: string };
+        containers: {
+          cna: { title: string };
+          adp: { metrics?: { other?: { type: string; content: { options: Record<string, string>[]; timestamp?: string } } }[] }[];
+        };
+      };
     const nvd = () => readJson('nvd', 'api2', 'records', `${ID}.json`) as { lastModified: string; vulnStatus: string };
     let view: Record<string, unknown> & {
       sources: { source: string; lastModified: string; vulnStatus?: string }[];
@@ -285,7 +349,11 @@ describe.skipIf(!hasCorpus())('CVE routes on the real corpus', () => {
         .find((m) => m.other?.type === 'ssvc')?.other?.content;
       expect(metric).toBeDefined();
       const option = (name: string) => metric?.options.find((o) => name in o)?.[name]?.toLowerCase();
-      expect(view.ssvc).toMatchObject({ exploitation: option('Exploitation'), automatable: option('Automatable'), technicalImpact: option('Technical Impact') });
+      expect(view.ssvc).toMatchObject({
+        exploitation: option('Exploitation'),
+        automatable: option('Automatable'),
+        technicalImpact: option('Technical Impact'),
+      });
       expect(view.ssvc.decision).toBeTypeOf('string');
     });
 
@@ -293,11 +361,15 @@ describe.skipIf(!hasCorpus())('CVE routes on the real corpus', () => {
       const sum = view.priority.factors.reduce((s, f) => s + f.contribution, 0);
       expect(view.priority.score).toBeCloseTo(sum, 2);
       expect(view.priority.score).toBe(all.find((r) => r.cve_id === ID)?.priority);
-      expect(Object.fromEntries(view.priority.factors.map((f) => [f.name, f.value]))).toMatchObject({ kev: 1, epss: view.epss.score, cvss: view.primaryCvss.baseScore });
+      expect(Object.fromEntries(view.priority.factors.map((f) => [f.name, f.value]))).toMatchObject({
+        kev: 1,
+        epss: view.epss.score,
+        cvss: view.primaryCvss.baseScore,
+      });
     });
 
     it('has the change history of the changes table, as the history route does', async () => {
-      const changes = api.store.db.prepare('SELECT field, old, new, source, at FROM changes WHERE cve_id = ? ORDER BY at, id').all(ID) as Record<string, unknown>[];
+      const changes = await api.sql('SELECT field, old, new, source, at FROM changes WHERE cve_id = ? ORDER BY at, id', ID);
       expect(changes.length).toBeGreaterThan(1);
       expect(view.history).toEqual(changes);
       const r = await get(`/api/v1/cves/${ID}/history`);
@@ -322,7 +394,15 @@ describe.skipIf(!hasCorpus())('CVE routes on the real corpus', () => {
     const cve5Record = () => readJson('cve5', 'records', '2024', '3xxx', `${ID}.json`);
     const nvdId = 'CVE-2023-4966';
     const nvdRecord = () => readJson('nvd', 'api2', 'records', `${nvdId}.json`);
-    type Result = { input: number; id: string | null; severity: string | null; cvss: Record<string, unknown> | null; priority: { score: number } | null; ssvc: unknown; error: string | null };
+    type Result = {
+      input: number;
+      id: string | null;
+      severity: string | null;
+      cvss: Record<string, unknown> | null;
+      priority: { score: number } | null;
+      ssvc: unknown;
+      error: string | null;
+    };
 
     async function analyze(cves: unknown[]): Promise<Result[]> {
       const r = await api.app.inject({ method: 'POST', url: '/api/analyze', headers: { authorization: `Bearer ${token}` }, payload: { cves } });
@@ -342,7 +422,7 @@ describe.skipIf(!hasCorpus())('CVE routes on the real corpus', () => {
       delete brokenCve5.cveMetadata.cveId;
       const brokenNvd = { ...nvdRecord(), published: 42 };
       // The stored NVD observation is this very file (same lastModified), so the analysis must equal the stored view.
-      const storedNvd = api.store.db.prepare("SELECT last_modified FROM observations WHERE cve_id = ? AND source = 'nvd'").pluck().get(nvdId);
+      const storedNvd = (await nvdModified(nvdId))[0];
       expect(storedNvd).toBe(new Date(`${(nvdRecord() as { lastModified: string }).lastModified}Z`).toISOString());
 
       const inputs = [ID, cve5Record(), nvdRecord(), brokenCve5, 'not a CVE id', brokenNvd, 'CVE-2099-0001'];
@@ -361,7 +441,13 @@ describe.skipIf(!hasCorpus())('CVE routes on the real corpus', () => {
         expect(r.severity).toBe(v.severity);
         expect(r.priority).toEqual(v.priority);
         expect(r.ssvc).toEqual(v.ssvc);
-        expect(r.cvss).toEqual({ version: v.primaryCvss?.version, vector: v.primaryCvss?.vector, baseScore: v.primaryCvss?.baseScore, baseSeverity: v.primaryCvss?.baseSeverity, scorer: v.primaryCvss?.scorer });
+        expect(r.cvss).toEqual({
+          version: v.primaryCvss?.version,
+          vector: v.primaryCvss?.vector,
+          baseScore: v.primaryCvss?.baseScore,
+          baseSeverity: v.primaryCvss?.baseSeverity,
+          scorer: v.primaryCvss?.scorer,
+        });
       }
 
       // The same good inputs alone give the same results: bad neighbours change nothing.
@@ -370,12 +456,13 @@ describe.skipIf(!hasCorpus())('CVE routes on the real corpus', () => {
     });
 
     it('stores nothing', async () => {
-      const before = api.store.db.prepare('SELECT count(*) FROM observations').pluck().get();
+      const observations = async () => (await api.sql<{ n: number }>('SELECT count(*) AS n FROM observations'))[0]?.n;
+      const before = await observations();
       const changed = { ...nvdRecord(), lastModified: '2030-01-01T00:00:00.000', vulnStatus: 'Modified' };
       const [r] = await analyze([changed]);
       expect(r?.error).toBeNull();
-      expect(api.store.db.prepare('SELECT count(*) FROM observations').pluck().get()).toBe(before);
-      expect(api.store.db.prepare("SELECT last_modified FROM observations WHERE cve_id = ? AND source = 'nvd'").pluck().get(nvdId)).not.toBe('2030-01-01T00:00:00.000Z');
+      expect(await observations()).toBe(before);
+      expect((await nvdModified(nvdId))[0]).not.toBe('2030-01-01T00:00:00.000Z');
     });
   });
 });

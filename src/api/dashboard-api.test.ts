@@ -48,9 +48,9 @@ describe.skipIf(!hasCorpus())('API for the dashboard', () => {
   );
 
   it('gives the total count of the filtered list on every page', async () => {
-    const db = api.store.db;
-    const all = db.prepare("SELECT count(*) FROM vulns WHERE state != 'REJECTED'").pluck().get() as number;
-    const kev = db.prepare("SELECT count(*) FROM vulns WHERE state != 'REJECTED' AND kev = 1").pluck().get() as number;
+    const count = async (sql: string) => (await api.sql<{ n: number }>(sql))[0]?.n;
+    const all = await count("SELECT count(*) AS n FROM vulns WHERE state != 'REJECTED'");
+    const kev = await count("SELECT count(*) AS n FROM vulns WHERE state != 'REJECTED' AND kev = 1");
     const first = (await get('/api/v1/cves?limit=5')).json() as { total: number; nextCursor: string };
     expect(first.total).toBe(all);
     expect(((await get(`/api/v1/cves?limit=5&cursor=${first.nextCursor}`)).json() as { total: number }).total).toBe(all);
@@ -160,9 +160,7 @@ describe.skipIf(!hasCorpus())('API for the dashboard', () => {
   it('audits a sign-in as the session it started, and a failed one as not signed in', async () => {
     await login('ann');
     await api.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'ann', password: 'wrong password' } });
-    const rows = api.store.db
-      .prepare("SELECT actor, actor_kind AS actorKind, outcome FROM audit_log WHERE action = 'auth.login' AND actor = 'ann' ORDER BY id")
-      .all() as { actor: string; actorKind: string; outcome: string }[];
+    const rows = (await api.stores.auth.listAudit({ actor: 'ann', action: 'auth.login', limit: 100 })).reverse();
     expect(rows[0]).toEqual({ actor: 'ann', actorKind: 'session', outcome: 'success' });
     // Failed attempts (possibly aggregated per address) stay unauthenticated.
     expect(rows.slice(1).every((r) => r.actorKind === 'anonymous' && r.outcome !== 'success')).toBe(true);

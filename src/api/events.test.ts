@@ -152,15 +152,19 @@ describe.skipIf(!hasCorpus())('live events (SSE) over loopback', () => {
   };
   /** The app's hub (buildApp creates it: `api.deps` is the object before that). */
   const hub = () => api.app.deps.hub as NonNullable<TestApi['deps']['hub']>;
-  const lastChangeId = () => api.store.db.prepare('SELECT coalesce(max(id), 0) FROM changes').pluck().get() as number;
-  const changesAfter = (id: number) => api.store.db.prepare('SELECT id, cve_id AS cveId, field, old, new, source, at FROM changes WHERE id > ? ORDER BY id').all(id) as ({ id: number; cveId: string; field: string } & Record<string, unknown>)[];
+  const lastChangeId = async () => (await api.sql<{ id: number }>('SELECT coalesce(max(id), 0) AS id FROM changes'))[0]?.id as number;
+  const changesAfter = (id: number) =>
+    api.sql<{ id: number; cveId: string; field: string } & Record<string, unknown>>(
+      'SELECT id, cve_id AS "cveId", field, old, new, source, at FROM changes WHERE id > ? ORDER BY id',
+      id,
+    );
   /** Runs the alert engine and expects exactly one new alert; @returns its id. */
   async function evaluateOne(): Promise<number> {
     const evaluation = await evaluate({ store: api.store, alerts: api.deps.alerts, config: api.config.alerts, log, merge: api.config.ssvc });
     expect(evaluation.alerts).toHaveLength(1);
     return evaluation.alerts[0] as number;
   }
-  const lastAlertId = () => api.store.db.prepare('SELECT coalesce(max(id), 0) FROM alerts').pluck().get() as number;
+  const lastAlertId = () => api.stores.triage.lastAlertId();
 
   /** Imports one CVE 5 record through the pipeline, as `vigil import` would. */
   async function importRecord(name: string, record: Record<string, unknown>) {
@@ -193,28 +197,34 @@ describe.skipIf(!hasCorpus())('live events (SSE) over loopback', () => {
   });
 
   it('streams `cve` frames for an imported record and an `alert` frame for the alert it makes; a reconnect replays what was missed', async () => {
-    const knownVendors = new Set(api.store.db.prepare('SELECT vendor_key FROM vuln_products GROUP BY vendor_key HAVING count(DISTINCT cve_id) >= 3').pluck().all() as string[]);
-    const has = api.store.db.prepare('SELECT 1 FROM vulns WHERE cve_id = ?').pluck();
-    const [fresh, second] = (await newRecordsOf(2, knownVendors, (id) => has.get(id) !== undefined)) as [NewRecord, NewRecord];
+    const knownVendors = new Set(
+      (await api.sql<{ k: string }>('SELECT vendor_key AS k FROM vuln_products GROUP BY vendor_key HAVING count(DISTINCT cve_id) >= 3')).map((r) => r.k),
+    );
+    const stored = new Set((await api.sql<{ id: string }>('SELECT cve_id AS id FROM vulns')).map((r) => r.id));
+    const [fresh, second] = (await newRecordsOf(2, knownVendors, (id) => stored.has(id))) as [NewRecord, NewRecord];
 
     // Vendor entries on `edge` (subscribed to `new` events in the inbox): they match stored CVEs
     // of those vendors already, and will match the new ones.
     const ana = await api.login('ana');
-    const edge = (await api.app.inject({ url: '/api/v1/watchlists/edge', headers: { authorization: `Bearer ${ana}` } })).json() as { entries: { id: number; kind: string; value: string; vendor?: string }[] };
+    const edge = (await api.app.inject({ url: '/api/v1/watchlists/edge', headers: { authorization: `Bearer ${ana}` } })).json() as {
+      entries: { id: number; kind: string; value: string; vendor?: string }[];
+    };
     const entries = [...edge.entries.map(({ id: _id, ...e }) => e), ...[...new Set([fresh.vendor, second.vendor])].map((value) => ({ kind: 'vendor', value }))];
     const put = await api.app.inject({ method: 'PUT', url: '/api/v1/watchlists/edge', headers: { authorization: `Bearer ${ana}` }, payload: { entries } });
     expect(put.statusCode, put.body).toBe(200);
-    const matches = (await api.app.inject({ url: '/api/v1/watchlists/edge/matches?limit=500', headers: { authorization: `Bearer ${token}` } })).json() as { total: number };
+    const matches = (await api.app.inject({ url: '/api/v1/watchlists/edge/matches?limit=500', headers: { authorization: `Bearer ${token}` } })).json() as {
+      total: number;
+    };
     expect(matches.total).toBeGreaterThan(4);
 
     const client = await open(token);
     expect(client.status).toBe(200);
     await client.waitFor((f) => f.comments.includes('connected'));
-    const changesBefore = lastChangeId();
-    const alertsBefore = lastAlertId();
+    const changesBefore = await lastChangeId();
+    const alertsBefore = await lastAlertId();
 
     await importRecord('fresh', fresh.record);
-    const changes = changesAfter(changesBefore);
+    const changes = await changesAfter(changesBefore);
     expect(changes.length).toBeGreaterThan(0);
     expect(changes.every((c) => c.cveId === fresh.id)).toBe(true);
     expect(changes.map((c) => c.field)).toContain('created');
@@ -238,7 +248,10 @@ describe.skipIf(!hasCorpus())('live events (SSE) over loopback', () => {
     }
     const alert = JSON.parse(alertFrame.data as string) as Record<string, unknown>;
     expect(alert).toMatchObject({ id: alertId, cveId: fresh.id, watchlist: 'edge', channel: 'inbox', event: 'new', triage: 'new' });
-    const viaApi = (await api.app.inject({ url: `/api/v1/alerts/${alertId}`, headers: { authorization: `Bearer ${token}` } })).json() as Record<string, unknown>;
+    const viaApi = (await api.app.inject({ url: `/api/v1/alerts/${alertId}`, headers: { authorization: `Bearer ${token}` } })).json() as Record<
+      string,
+      unknown
+    >;
     const { comments: _c, deliveries: _d, ...item } = viaApi;
     expect(alert).toMatchObject(item);
     // Each event once.
@@ -256,7 +269,7 @@ describe.skipIf(!hasCorpus())('live events (SSE) over loopback', () => {
     await importRecord('updated', updated as unknown as Record<string, unknown>);
     await importRecord('second', second.record);
     const missedAlert = await evaluateOne();
-    const missed = changesAfter(seenChange);
+    const missed = await changesAfter(seenChange);
     expect(missed.map((c) => c.field)).toContain('title');
     expect(missed.map((c) => c.cveId)).toContain(second.id);
     await hub().poll();
@@ -275,19 +288,27 @@ describe.skipIf(!hasCorpus())('live events (SSE) over loopback', () => {
     expect(replayed.map((f) => JSON.parse(f.data as string))).toEqual(missed.map(({ id: _id, ...c }) => c));
 
     // Resuming from before the first alert replays both alerts, in order.
-    const fromAlerts = await open(token, `${alertsBefore}.${lastChangeId()}`);
+    const fromAlerts = await open(token, `${alertsBefore}.${await lastChangeId()}`);
     await fromAlerts.waitFor((f) => f.event === 'alert' && position(f)[0] === missedAlert);
     expect(fromAlerts.frames.filter((f) => f.event === 'alert').map((f) => position(f)[0])).toEqual([alertId, missedAlert]);
     expect(fromAlerts.frames.filter((f) => f.event === 'cve')).toEqual([]);
   });
 
   it('a change stored before the hub polls reaches a resuming client once (replay, then live)', async () => {
-    const from = lastChangeId();
-    const cve = (api.store.db.prepare("SELECT cve_id FROM vulns WHERE cve_id LIKE 'CVE-2024-%' ORDER BY cve_id DESC LIMIT 1").pluck().get() as string) ?? '';
+    const from = await lastChangeId();
+    const cve = (await api.sql<{ id: string }>("SELECT cve_id AS id FROM vulns WHERE cve_id LIKE 'CVE-2024-%' ORDER BY cve_id DESC LIMIT 1"))[0]?.id ?? '';
     // A title change, written straight into the store's change feed (as another process would).
-    api.store.db.prepare('INSERT INTO changes (cve_id, field, old, new, source, at) VALUES (?, ?, ?, ?, ?, ?)').run(cve, 'title', 'old title', 'new title', 'cve5', '2030-01-02T00:00:00.000Z');
-    const id = lastChangeId();
-    const c = await open(token, `${lastAlertId()}.${from}`);
+    await api.sql(
+      'INSERT INTO changes (cve_id, field, old, new, source, at) VALUES (?, ?, ?, ?, ?, ?)',
+      cve,
+      'title',
+      'old title',
+      'new title',
+      'cve5',
+      '2030-01-02T00:00:00.000Z',
+    );
+    const id = await lastChangeId();
+    const c = await open(token, `${await lastAlertId()}.${from}`);
     await c.waitFor((f) => f.comments.includes('connected'));
     await hub().poll();
     await hub().poll();
@@ -295,7 +316,14 @@ describe.skipIf(!hasCorpus())('live events (SSE) over loopback', () => {
     await new Promise((r) => setTimeout(r, 100));
     const frames = c.frames.filter((f) => f.event === 'cve' && position(f)[1] === id);
     expect(frames).toHaveLength(1);
-    expect(JSON.parse(frames[0]?.data as string)).toEqual({ cveId: cve, field: 'title', old: 'old title', new: 'new title', source: 'cve5', at: '2030-01-02T00:00:00.000Z' });
+    expect(JSON.parse(frames[0]?.data as string)).toEqual({
+      cveId: cve,
+      field: 'title',
+      old: 'old title',
+      new: 'new title',
+      source: 'cve5',
+      at: '2030-01-02T00:00:00.000Z',
+    });
   });
 
   it('a Last-Event-ID that is not ours replays nothing and still streams', async () => {
@@ -317,7 +345,10 @@ describe.skipIf(!hasCorpus())('live events (SSE) over loopback', () => {
     }
     const refused = await fetch(`${base}/api/v1/events`, { headers: { authorization: `Bearer ${ana}` } });
     expect(refused.status).toBe(429);
-    expect(await refused.json()).toMatchObject({ code: 'VIGIL_RATE_LIMITED', message: expect.stringContaining(`ana has ${STREAMS_PER_USER} event streams open`) });
+    expect(await refused.json()).toMatchObject({
+      code: 'VIGIL_RATE_LIMITED',
+      message: expect.stringContaining(`ana has ${STREAMS_PER_USER} event streams open`),
+    });
     // Another user is not affected.
     expect((await open(await api.login('ann'))).status).toBe(200);
     // Once one closes (the server sees the socket go), a new one is served.

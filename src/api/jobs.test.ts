@@ -45,7 +45,12 @@ describe.skipIf(!hasCorpus())('collection jobs running real syncs against a loop
   let gate: Promise<void> = Promise.resolve();
 
   async function call(credential: string, method: 'GET' | 'POST', url: string, payload?: unknown) {
-    return api.app.inject({ method, url, headers: { authorization: `Bearer ${credential}` }, ...(payload !== undefined ? { payload: payload as Record<string, unknown> } : {}) });
+    return api.app.inject({
+      method,
+      url,
+      headers: { authorization: `Bearer ${credential}` },
+      ...(payload !== undefined ? { payload: payload as Record<string, unknown> } : {}),
+    });
   }
 
   /** Polls the job until it is finished. */
@@ -62,10 +67,12 @@ describe.skipIf(!hasCorpus())('collection jobs running real syncs against a loop
   }
 
   /** (cve_id, source) → hash of every stored observation. */
-  function observations(): Map<string, string> {
-    const rows = api.store.db.prepare('SELECT cve_id, source, hash FROM observations').all() as { cve_id: string; source: string; hash: string }[];
+  async function observations(): Promise<Map<string, string>> {
+    const rows = await api.sql<{ cve_id: string; source: string; hash: string }>('SELECT cve_id, source, hash FROM observations');
     return new Map(rows.map((r) => [`${r.source} ${r.cve_id}`, r.hash]));
   }
+
+  const countJobs = async () => (await api.sql<{ n: number }>('SELECT count(*) AS n FROM jobs'))[0]?.n as number;
 
   beforeAll(async () => {
     mirror = await startMirror();
@@ -79,7 +86,12 @@ describe.skipIf(!hasCorpus())('collection jobs running real syncs against a loop
       },
       syncs: async (id) => {
         await gate;
-        const summary = await syncSource(findSource(id).source, api.config.sources[id]?.config, { store: api.store, log, http: new HttpClient({ retries: 0 }), merge: api.config.ssvc });
+        const summary = await syncSource(findSource(id).source, api.config.sources[id]?.config, {
+          store: api.store,
+          log,
+          http: new HttpClient({ retries: 0 }),
+          merge: api.config.ssvc,
+        });
         summaries.push(summary);
         return summary;
       },
@@ -93,8 +105,8 @@ describe.skipIf(!hasCorpus())('collection jobs running real syncs against a loop
   });
 
   it('runs every enabled source (202 with the job), reports progress per source with stored counts, and stores the new EPSS day', async () => {
-    const before = observations();
-    expect(api.store.db.prepare('SELECT 1 FROM epss_days WHERE date = ?').get(EPSS_DAY)).toBeUndefined();
+    const before = await observations();
+    expect(await api.sql('SELECT 1 FROM epss_days WHERE date = ?', EPSS_DAY)).toEqual([]);
 
     const r = await call(tokens.ana as string, 'POST', '/api/collect', {});
     expect(r.statusCode, r.body).toBe(202);
@@ -114,19 +126,22 @@ describe.skipIf(!hasCorpus())('collection jobs running real syncs against a loop
     expect(job.progress).toEqual(summaries.map((s) => ({ source: s.source, status: 'succeeded', stored: s.stored, error: null })));
 
     // EPSS: the served day, every row of the raw file, now stored.
-    const lines = gunzipSync(readFileSync(corpusPath('epss', `emba-epss-${EPSS_DAY}.ssv.gz`))).toString('utf8').trim().split('\n').length;
+    const lines = gunzipSync(readFileSync(corpusPath('epss', `emba-epss-${EPSS_DAY}.ssv.gz`)))
+      .toString('utf8')
+      .trim()
+      .split('\n').length;
     expect(job.progress.find((p) => p.source === 'epss')?.stored).toBe(lines);
-    expect(api.store.db.prepare('SELECT rows FROM epss_days WHERE date = ?').pluck().get(EPSS_DAY)).toBe(lines);
+    expect(await api.sql('SELECT rows FROM epss_days WHERE date = ?', EPSS_DAY)).toEqual([{ rows: lines }]);
     // KEV: the mirror serves the catalog the fixture already holds, so nothing is stored.
     expect(job.progress.find((p) => p.source === 'kev')?.stored).toBe(0);
     // CVE 5 and NVD: the records the fixture was imported from; stored = observations new or changed.
-    const after = observations();
+    const after = await observations();
     for (const source of ['cve5', 'nvd']) {
       const changed = [...after].filter(([k, hash]) => k.startsWith(`${source} `) && before.get(k) !== hash).length;
       expect(job.progress.find((p) => p.source === source)?.stored, source).toBe(changed);
     }
     // The sync state shows the runs.
-    const states = api.store.db.prepare("SELECT source, last_error FROM source_state WHERE source IN ('cve5', 'epss', 'kev', 'nvd') ORDER BY source").all();
+    const states = await api.sql("SELECT source, last_error FROM source_state WHERE source IN ('cve5', 'epss', 'kev', 'nvd') ORDER BY source");
     expect(states).toEqual(['cve5', 'epss', 'kev', 'nvd'].map((source) => ({ source, last_error: null })));
   });
 
@@ -154,13 +169,14 @@ describe.skipIf(!hasCorpus())('collection jobs running real syncs against a loop
 
   describe('refusals', () => {
     it('an unknown source is 400 VIGIL_UNKNOWN_SOURCE, listing the known ones, and starts nothing', async () => {
-      const jobs = api.store.db.prepare('SELECT count(*) FROM jobs').pluck();
-      const before = jobs.get();
+      const before = await countJobs();
       const r = await call(tokens.ana as string, 'POST', '/api/collect', { sources: ['kev', 'shodan'] });
       expect(r.statusCode).toBe(400);
       expect(r.json()).toMatchObject({ statusCode: 400, code: 'VIGIL_UNKNOWN_SOURCE' });
-      expect((r.json() as { message: string }).message).toBe('Unknown source "shodan" (known: cve5, nvd, kev, epss, osv, ghsa, exploitdb, certfr, certeu, csaf, circl)');
-      expect(jobs.get()).toBe(before);
+      expect((r.json() as { message: string }).message).toBe(
+        'Unknown source "shodan" (known: cve5, nvd, kev, epss, osv, ghsa, exploitdb, certfr, certeu, csaf, circl)',
+      );
+      expect(await countJobs()).toBe(before);
     });
 
     it('a viewer is 403', async () => {
@@ -195,15 +211,20 @@ describe.skipIf(!hasCorpus())('collection jobs running real syncs against a loop
     });
 
     it('an unknown job is 404; a job id that is not a UUID is 400', async () => {
-      expect((await call(tokens.vic as string, 'GET', '/api/collect/00000000-0000-4000-8000-000000000000')).json()).toMatchObject({ statusCode: 404, code: 'VIGIL_NOT_FOUND' });
+      expect((await call(tokens.vic as string, 'GET', '/api/collect/00000000-0000-4000-8000-000000000000')).json()).toMatchObject({
+        statusCode: 404,
+        code: 'VIGIL_NOT_FOUND',
+      });
       expect((await call(tokens.vic as string, 'GET', '/api/collect/..%2f..%2fetc')).json()).toMatchObject({ statusCode: 400, code: 'VIGIL_BAD_REQUEST' });
     });
   });
 
   it('every job start is audited with its actor and target', async () => {
     await new Promise((r) => setTimeout(r, 20));
-    const rows = api.store.db.prepare("SELECT actor, actor_kind, target, outcome, status_code FROM audit_log WHERE action = 'collect.start' ORDER BY id").all() as { actor: string; actor_kind: string; target: string | null; outcome: string; status_code: number }[];
-    const ids = api.store.db.prepare('SELECT id FROM jobs ORDER BY created_at, rowid').pluck().all() as string[];
+    const rows = await api.sql<{ actor: string; actor_kind: string; target: string | null; outcome: string; status_code: number }>(
+      "SELECT actor, actor_kind, target, outcome, status_code FROM audit_log WHERE action = 'collect.start' ORDER BY id",
+    );
+    const ids = (await api.sql<{ id: string }>('SELECT id FROM jobs')).map((r) => r.id);
     const started = rows.filter((r) => r.outcome === 'success');
     expect(started.map((r) => r.target).sort()).toEqual(ids.map((id) => `job:${id}`).sort());
     expect(started.every((r) => r.actor === 'ana')).toBe(true);
@@ -216,8 +237,7 @@ describe.skipIf(!hasCorpus())('collection jobs running real syncs against a loop
   it('does not queue a source again while it is queued or running: 20 requests in a row are one job and one KEV fetch', async () => {
     let open!: () => void;
     gate = new Promise((r) => (open = r));
-    const jobs = api.store.db.prepare('SELECT count(*) FROM jobs').pluck();
-    const [jobsBefore, syncsBefore, fetchesBefore] = [jobs.get() as number, summaries.length, mirror.upstream.requests.length];
+    const [jobsBefore, syncsBefore, fetchesBefore] = [await countJobs(), summaries.length, mirror.upstream.requests.length];
     try {
       const answers = [];
       for (let i = 0; i < 20; i++) answers.push(await call(tokens.ana as string, 'POST', '/api/collect', { sources: ['kev'] }));
@@ -228,11 +248,16 @@ describe.skipIf(!hasCorpus())('collection jobs running real syncs against a loop
       const more = await call(tokens.ana as string, 'POST', '/api/collect', { sources: ['kev', 'epss'] });
       expect(more.statusCode).toBe(202);
       expect((more.json() as Job).sources).toEqual(['epss']);
-      expect(jobs.get()).toBe(jobsBefore + 2);
+      expect(await countJobs()).toBe(jobsBefore + 2);
       open();
       const [kevJob, epssJob] = [await finished([...ids][0]!), await finished((more.json() as Job).id)];
       expect([kevJob.status, epssJob.status]).toEqual(['succeeded', 'succeeded']);
-      expect(summaries.slice(syncsBefore).map((s) => s.source).sort()).toEqual(['epss', 'kev']);
+      expect(
+        summaries
+          .slice(syncsBefore)
+          .map((s) => s.source)
+          .sort(),
+      ).toEqual(['epss', 'kev']);
       // One fetch of the KEV catalog for the 20 requests (EPSS's one sync reads several days).
       expect(mirror.upstream.requests.slice(fetchesBefore).filter((r) => r.includes('known_exploited_vulnerabilities')).length).toBe(1);
       // Once finished, the source is queued again by the next request.

@@ -186,7 +186,13 @@ describe.skipIf(!hasCorpus())('OpenAPI document', () => {
       { as: 'vic', url: '/api/v1/search?q=zzzznothingmatches', status: 200 },
     ],
     'GET /api/v1/cves/:id': async () =>
-      ['CVE-2024-3400', 'CVE-2021-44228', 'CVE-2022-22965', ...(await someCves('limit=30')), ...(await someCves('sort=published&includeRejected=true&limit=30'))].map((id) => ({
+      [
+        'CVE-2024-3400',
+        'CVE-2021-44228',
+        'CVE-2022-22965',
+        ...(await someCves('limit=30')),
+        ...(await someCves('sort=published&includeRejected=true&limit=30')),
+      ].map((id) => ({
         as: 'vic',
         url: `/api/v1/cves/${id}`,
         status: 200,
@@ -207,9 +213,15 @@ describe.skipIf(!hasCorpus())('OpenAPI document', () => {
     'GET /api/v1/advisories/:id': async () => {
       // One of each kind, and every exploit of the first page (their Exploit-DB facts).
       const kinds = await Promise.all(
-        ['package', 'bulletin', 'vendor', 'vex', 'exploit'].map(async (kind) => (await json<{ items: { id: string }[] }>('GET', { as: 'vic', url: `/api/v1/advisories?kind=${kind}&limit=3` })).items),
+        ['package', 'bulletin', 'vendor', 'vex', 'exploit'].map(
+          async (kind) => (await json<{ items: { id: string }[] }>('GET', { as: 'vic', url: `/api/v1/advisories?kind=${kind}&limit=3` })).items,
+        ),
       );
-      return ['GHSA-36p3-wjmg-h94x', ...kinds.flat().map((a) => a.id)].map((id) => ({ as: 'vic', url: `/api/v1/advisories/${encodeURIComponent(id)}`, status: 200 }));
+      return ['GHSA-36p3-wjmg-h94x', ...kinds.flat().map((a) => a.id)].map((id) => ({
+        as: 'vic',
+        url: `/api/v1/advisories/${encodeURIComponent(id)}`,
+        status: 200,
+      }));
     },
     'GET /api/v1/cves/:id/history': async () =>
       ['CVE-2024-3400', ...(await someCves('limit=10'))].map((id) => ({ as: 'vic', url: `/api/v1/cves/${id}/history`, status: 200 })),
@@ -261,7 +273,17 @@ describe.skipIf(!hasCorpus())('OpenAPI document', () => {
     ],
     'DELETE /api/v1/watchlists/:name/subscriptions/:id': async () => {
       await api.deps.alerts.upsertWatchlist({ name: 'openapi-subs', owner: { user: 'ana' }, description: null });
-      const sub = await api.deps.alerts.upsertSubscription({ watchlist: 'openapi-subs', channel: 'inbox', target: null, events: ['new'], mode: 'immediate', quietHours: null, timezone: 'UTC', epssAbove: 0.5, epssJump: 0.2 });
+      const sub = await api.deps.alerts.upsertSubscription({
+        watchlist: 'openapi-subs',
+        channel: 'inbox',
+        target: null,
+        events: ['new'],
+        mode: 'immediate',
+        quietHours: null,
+        timezone: 'UTC',
+        epssAbove: 0.5,
+        epssJump: 0.2,
+      });
       return [{ as: 'ana', url: `/api/v1/watchlists/openapi-subs/subscriptions/${sub.id}`, status: 204 }];
     },
     'GET /api/v1/alerts': async () => [
@@ -391,7 +413,7 @@ describe.skipIf(!hasCorpus())('OpenAPI document', () => {
     expect(lines).toContain('# TYPE vigil_cves gauge');
     const cves = lines.find((l) => l.startsWith('vigil_cves '));
     // CVE records (a CVE known only from KEV has a row too, but no record yet: store/sqlite/known.ts).
-    const stored = api.store.db.prepare('SELECT count(*) FROM vulns WHERE has_record = 1').pluck().get() as number;
+    const stored = (await api.sql<{ n: number }>('SELECT count(*) AS n FROM vulns WHERE has_record = 1'))[0]?.n as number;
     expect(stored).toBeGreaterThan(100);
     expect(Number(cves?.split(' ')[1])).toBe(stored);
     expect(lines.some((l) => l.startsWith('vigil_http_requests_total{method="GET",route="/api/v1/cves",status="200"}'))).toBe(true);

@@ -24,28 +24,35 @@ describe.skipIf(!hasCorpus())('subscription recipients', () => {
 
   const call = (user: string, method: 'GET' | 'POST', url: string, payload?: Record<string, unknown>) =>
     api.app.inject({ method, url, headers: { authorization: `Bearer ${tokens[user]}` }, ...(payload ? { payload } : {}) });
-  const stored = () => api.store.db.prepare("SELECT count(*) FROM subscriptions WHERE channel = 'ops-mail'").pluck().get();
+  const stored = async () => (await api.sql<{ n: number }>("SELECT count(*) AS n FROM subscriptions WHERE channel = 'ops-mail'"))[0]?.n;
 
   it.each([
     ['a list', 'x@evil.example, y@evil.example', /one address per recipient/],
     ['a CRLF header injection', 'soc@example.org\r\nBcc: y@evil.example', /line breaks/],
     ['a display name', 'SOC <soc@example.org>', /not one email address/],
   ])('refuses %s as a recipient, storing nothing', async (_why, to, message) => {
-    const before = stored();
-    const created = await call('ana', 'POST', '/api/v1/watchlists', { name: `r${Date.now()}`, entries: [{ kind: 'keyword', value: 'globalprotect' }], subscriptions: [{ channel: 'ops-mail', to }] });
+    const before = await stored();
+    const created = await call('ana', 'POST', '/api/v1/watchlists', {
+      name: `r${Date.now()}`,
+      entries: [{ kind: 'keyword', value: 'globalprotect' }],
+      subscriptions: [{ channel: 'ops-mail', to }],
+    });
     expect(created.statusCode, created.body).toBe(400);
     expect(created.json()).toMatchObject({ code: 'VIGIL_WATCHLIST_INVALID', message: expect.stringMatching(message) });
     const added = await call('ana', 'POST', '/api/v1/watchlists/edge/subscriptions', { channel: 'ops-mail', to });
     expect(added.statusCode, added.body).toBe(400);
     expect(added.json().message).toMatch(message);
-    expect(stored()).toBe(before);
+    expect(await stored()).toBe(before);
   });
 
   it('shows recipients to the owner and admins, and hides them from a viewer', async () => {
     expect((await call('ana', 'POST', '/api/v1/watchlists/edge/subscriptions', { channel: 'ops-mail', to: 'soc@example.org' })).statusCode).toBe(201);
     const targets = async (user: string) => {
       const one = (await call(user, 'GET', '/api/v1/watchlists/edge')).json().subscriptions.map((s: { target: string | null }) => s.target);
-      const all = (await call(user, 'GET', '/api/v1/watchlists')).json().items.find((w: { name: string }) => w.name === 'edge').subscriptions.map((s: { target: string | null }) => s.target);
+      const all = (await call(user, 'GET', '/api/v1/watchlists'))
+        .json()
+        .items.find((w: { name: string }) => w.name === 'edge')
+        .subscriptions.map((s: { target: string | null }) => s.target);
       expect(all).toEqual(one);
       return one;
     };

@@ -49,16 +49,37 @@ describe.skipIf(!hasCorpus())('5xx answers are logged', () => {
     const before = errorsLogged();
     expect((await api.app.inject({ url: '/api/v1/cves/CVE-2099-0001', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(404);
     expect(errorsLogged()).toBe(before);
-    // The store turns read-only under the server: the next write fails inside a route.
-    api.store.db.pragma('query_only = ON');
+    // The store turns read-only under the server: the next write fails inside a route (SQLite:
+    // query_only; PostgreSQL: a constraint no new watchlist row meets, named to say why).
+    const readOnly = async (on: boolean) => {
+      if (api.sqlite) api.sqlite.db.pragma(`query_only = ${on ? 'ON' : 'OFF'}`);
+      else
+        await api.sql(
+          on ? 'ALTER TABLE watchlists ADD CONSTRAINT readonly_test CHECK (false) NOT VALID' : 'ALTER TABLE watchlists DROP CONSTRAINT readonly_test',
+        );
+    };
+    await readOnly(true);
     try {
-      const res = await api.app.inject({ method: 'POST', url: '/api/v1/watchlists', headers: { authorization: `Bearer ${analyst}` }, payload: { name: 'ro', entries: [{ kind: 'keyword', value: 'globalprotect' }] } });
+      const res = await api.app.inject({
+        method: 'POST',
+        url: '/api/v1/watchlists',
+        headers: { authorization: `Bearer ${analyst}` },
+        payload: { name: 'ro', entries: [{ kind: 'keyword', value: 'globalprotect' }] },
+      });
       expect(res.statusCode).toBe(500);
       expect(res.json().message).toContain(res.json().requestId);
       const logged = lines.filter((l) => l.requestId === res.json().requestId);
-      expect(logged).toEqual([expect.objectContaining({ level: 50, statusCode: 500, method: 'POST', url: '/api/v1/watchlists', err: expect.objectContaining({ message: expect.stringMatching(/readonly/) }) })]);
+      expect(logged).toEqual([
+        expect.objectContaining({
+          level: 50,
+          statusCode: 500,
+          method: 'POST',
+          url: '/api/v1/watchlists',
+          err: expect.objectContaining({ message: expect.stringMatching(/readonly/) }),
+        }),
+      ]);
     } finally {
-      api.store.db.pragma('query_only = OFF');
+      await readOnly(false);
     }
   });
 });

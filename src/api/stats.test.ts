@@ -35,22 +35,26 @@ describe.skipIf(!hasCorpus())('GET /stats', () => {
   });
   afterAll(() => api?.close());
 
-  const all = <T>(sql: string, ...args: unknown[]) => api.store.db.prepare(sql).all(...args) as T[];
+  /** Rows of portable SQL on the back end under test. */
+  const all = <T>(sql: string, ...args: unknown[]) => api.sql<T>(sql, ...args);
 
-  it('counts totals and severities like the records do', () => {
-    const rows = all<{ state: string; severity: string | null; kev: number; has_record: number }>('SELECT state, severity, kev, has_record FROM vulns');
+  it('counts totals and severities like the records do', async () => {
+    const rows = await all<{ state: string; severity: string | null; kev: number; has_record: number }>('SELECT state, severity, kev, has_record FROM vulns');
     expect(stats.totals.cves).toBe(rows.length);
     expect(stats.totals.kev).toBe(rows.filter((r) => r.kev).length);
     expect(stats.totals.rejected).toBe(rows.filter((r) => r.state === 'REJECTED').length);
     // Severities describe records: a CVE known only from KEV has no CVSS yet (store/sqlite/known.ts).
     expect(stats.totals.withRecord).toBe(rows.filter((r) => r.has_record).length);
     const expected: Record<string, number> = {};
-    for (const r of rows.filter((x) => x.state !== 'REJECTED' && x.has_record)) expected[r.severity ?? 'UNKNOWN'] = (expected[r.severity ?? 'UNKNOWN'] ?? 0) + 1;
+    for (const r of rows.filter((x) => x.state !== 'REJECTED' && x.has_record))
+      expected[r.severity ?? 'UNKNOWN'] = (expected[r.severity ?? 'UNKNOWN'] ?? 0) + 1;
     expect(stats.severity).toEqual(expected);
   });
 
-  it('counts CVEs per day over 90 days, every day present, and new today / this week', () => {
-    const published = all<{ published: string | null }>('SELECT published FROM vulns').map((r) => r.published?.slice(0, 10)).filter((d): d is string => Boolean(d));
+  it('counts CVEs per day over 90 days, every day present, and new today / this week', async () => {
+    const published = (await all<{ published: string | null }>('SELECT published FROM vulns'))
+      .map((r) => r.published?.slice(0, 10))
+      .filter((d): d is string => Boolean(d));
     const end = published.reduce((a, b) => (a > b ? a : b)) < today ? published.reduce((a, b) => (a > b ? a : b)) : today;
     expect(stats.perDay).toHaveLength(90);
     expect(stats.perDay[89]?.date).toBe(end);
@@ -60,9 +64,9 @@ describe.skipIf(!hasCorpus())('GET /stats', () => {
     expect(stats.newThisWeek).toBe(published.filter((d) => week.has(d)).length);
   });
 
-  it('ranks CWEs from the observations, with their OWASP Top 10 2025 category from the mapping file', () => {
+  it('ranks CWEs from the observations, with their OWASP Top 10 2025 category from the mapping file', async () => {
     const byCve = new Map<string, Set<string>>();
-    for (const { cve_id, data } of all<{ cve_id: string; data: string }>('SELECT cve_id, data FROM observations')) {
+    for (const { cve_id, data } of await all<{ cve_id: string; data: string }>('SELECT cve_id, data FROM observations')) {
       const set = byCve.get(cve_id) ?? new Set<string>();
       for (const c of (JSON.parse(data) as { cwes: string[] }).cwes) if (c.startsWith('CWE-')) set.add(c);
       byCve.set(cve_id, set);
@@ -72,17 +76,23 @@ describe.skipIf(!hasCorpus())('GET /stats', () => {
     for (const row of stats.cwes) expect(row.count, row.cwe).toBe(counts.get(row.cwe));
     const top = Math.max(...counts.values());
     expect(stats.cwes[0]?.count).toBe(top);
-    const mapping = JSON.parse(readFileSync(corpusPath('owasp-top10', 'owasp-top10-cwe-mapping.json'), 'utf8')) as Record<string, { id: string; cwes: string[] }[]>;
+    const mapping = JSON.parse(readFileSync(corpusPath('owasp-top10', 'owasp-top10-cwe-mapping.json'), 'utf8')) as Record<
+      string,
+      { id: string; cwes: string[] }[]
+    >;
     for (const row of stats.cwes) {
-      expect(row.owasp.map((o) => o.id), row.cwe).toEqual((mapping['2025'] ?? []).filter((c) => c.cwes.includes(row.cwe)).map((c) => c.id));
+      expect(
+        row.owasp.map((o) => o.id),
+        row.cwe,
+      ).toEqual((mapping['2025'] ?? []).filter((c) => c.cwes.includes(row.cwe)).map((c) => c.id));
     }
     expect(stats.cwes.find((c) => c.cwe === 'CWE-79')?.owasp.map((o) => o.id)).toEqual(['A05:2025']);
   });
 
-  it('lists the largest EPSS rises between the two stored days, from the raw files', () => {
+  it('lists the largest EPSS rises between the two stored days, from the raw files', async () => {
     const before = epssDay('2026-08-09');
     const after = epssDay('2026-08-16');
-    const stored = new Set(all<{ cve_id: string }>('SELECT cve_id FROM epss_history').map((r) => r.cve_id));
+    const stored = new Set((await all<{ cve_id: string }>('SELECT cve_id FROM epss_history')).map((r) => r.cve_id));
     const rises = [...after]
       .filter(([id, score]) => stored.has(id) && before.has(id) && score !== before.get(id))
       .map(([id, score]) => ({ cveId: id, delta: score - (before.get(id) as number) }))
@@ -92,11 +102,19 @@ describe.skipIf(!hasCorpus())('GET /stats', () => {
     for (const [i, m] of stats.epssMovers.entries()) expect(m.delta).toBeCloseTo(rises[i]?.delta ?? Number.NaN, 9);
   });
 
-  it('lists the newest KEV additions and the top priorities', () => {
-    const catalog = JSON.parse(readFileSync(corpusPath('cisa-kev', 'known_exploited_vulnerabilities.json'), 'utf8')) as { vulnerabilities: { cveID: string; dateAdded: string }[] };
-    const newest = catalog.vulnerabilities.map((v) => v.dateAdded).sort().reverse().slice(0, 10);
+  it('lists the newest KEV additions and the top priorities', async () => {
+    const catalog = JSON.parse(readFileSync(corpusPath('cisa-kev', 'known_exploited_vulnerabilities.json'), 'utf8')) as {
+      vulnerabilities: { cveID: string; dateAdded: string }[];
+    };
+    const newest = catalog.vulnerabilities
+      .map((v) => v.dateAdded)
+      .sort()
+      .reverse()
+      .slice(0, 10);
     expect(stats.kevRecent.map((k) => k.dateAdded)).toEqual(newest);
-    const priorities = all<{ priority: number }>("SELECT priority FROM vulns WHERE state != 'REJECTED' ORDER BY priority DESC LIMIT 10").map((r) => r.priority);
+    const priorities = (await all<{ priority: number }>("SELECT priority FROM vulns WHERE state != 'REJECTED' ORDER BY priority DESC LIMIT 10")).map(
+      (r) => r.priority,
+    );
     expect(stats.topPriority.map((p) => p.priority)).toEqual(priorities);
   });
 });

@@ -49,12 +49,11 @@ describe.skipIf(!hasCorpus())('watchlist subscription routes', () => {
     }
     return r;
   }
-  const subs = (): Sub[] =>
-    api.store.db.prepare("SELECT id, channel, target, events, mode FROM subscriptions WHERE watchlist = 'edge' ORDER BY id").all() as Sub[];
-  const audited = (action: string) => api.store.db.prepare('SELECT actor, outcome, target FROM audit_log WHERE action = ? ORDER BY id').all(action);
+  const subs = (): Promise<Sub[]> => api.sql<Sub>("SELECT id, channel, target, events, mode FROM subscriptions WHERE watchlist = 'edge' ORDER BY id");
+  const audited = (action: string) => api.sql('SELECT actor, outcome, target FROM audit_log WHERE action = ? ORDER BY id', action);
 
   it('adds a subscription for the owner, updates it in place, and removes it', async () => {
-    const before = subs();
+    const before = await subs();
     const added = await call('ana', 'POST', '/api/v1/watchlists/edge/subscriptions', {
       channel: 'ops-mail',
       to: 'soc@example.org',
@@ -64,7 +63,7 @@ describe.skipIf(!hasCorpus())('watchlist subscription routes', () => {
     expect(added.statusCode, added.body).toBe(201);
     const made = (added.json().subscriptions as Sub[]).find((s) => s.channel === 'ops-mail');
     expect(made).toMatchObject({ channel: 'ops-mail', events: ['kev_added'], mode: 'daily' });
-    expect(subs()).toHaveLength(before.length + 1);
+    expect(await subs()).toHaveLength(before.length + 1);
 
     // Same channel and recipient: the one subscription changes.
     const again = await call('ana', 'POST', '/api/v1/watchlists/edge/subscriptions', {
@@ -74,21 +73,21 @@ describe.skipIf(!hasCorpus())('watchlist subscription routes', () => {
       mode: 'immediate',
     });
     expect(again.statusCode).toBe(201);
-    expect(subs()).toHaveLength(before.length + 1);
-    expect(subs().find((s) => s.id === made?.id)).toMatchObject({ mode: 'immediate' });
+    expect(await subs()).toHaveLength(before.length + 1);
+    expect((await subs()).find((s) => s.id === made?.id)).toMatchObject({ mode: 'immediate' });
 
     const removed = await call('ana', 'DELETE', `/api/v1/watchlists/edge/subscriptions/${made?.id}`);
     expect(removed.statusCode).toBe(204);
-    expect(subs()).toEqual(before);
-    expect(audited('watchlist.subscribe')).toEqual([
+    expect(await subs()).toEqual(before);
+    expect(await audited('watchlist.subscribe')).toEqual([
       { actor: 'ana', outcome: 'success', target: 'watchlist:edge' },
       { actor: 'ana', outcome: 'success', target: 'watchlist:edge' },
     ]);
-    expect(audited('watchlist.unsubscribe')).toEqual([{ actor: 'ana', outcome: 'success', target: 'watchlist:edge' }]);
+    expect(await audited('watchlist.unsubscribe')).toEqual([{ actor: 'ana', outcome: 'success', target: 'watchlist:edge' }]);
   });
 
   it('refuses other analysts and viewers, an unknown channel and a subscription of another watchlist, storing nothing', async () => {
-    const before = subs();
+    const before = await subs();
     const id = before[0]?.id;
     expect(id).toBeDefined();
     expect((await call('ann', 'POST', '/api/v1/watchlists/edge/subscriptions', { channel: 'inbox' })).statusCode).toBe(403);
@@ -101,7 +100,7 @@ describe.skipIf(!hasCorpus())('watchlist subscription routes', () => {
     expect((await call('ana', 'POST', '/api/v1/watchlists/nope/subscriptions', { channel: 'inbox' })).statusCode).toBe(404);
     await api.deps.alerts.upsertWatchlist({ name: 'other', owner: { user: 'ana' }, description: null });
     expect((await call('ana', 'DELETE', `/api/v1/watchlists/other/subscriptions/${id}`)).statusCode).toBe(404);
-    expect(subs()).toEqual(before);
+    expect(await subs()).toEqual(before);
     // An admin may change anyone's watchlist.
     expect((await call('ada', 'POST', '/api/v1/watchlists/edge/subscriptions', { channel: 'inbox', events: ['rejected'] })).statusCode).toBe(201);
   });

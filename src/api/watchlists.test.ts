@@ -48,13 +48,19 @@ describe.skipIf(!hasCorpus())('watchlist routes on the real corpus', () => {
   const tokens: Record<string, string> = {};
 
   async function call(user: string, method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown) {
-    return api.app.inject({ method, url, headers: { authorization: `Bearer ${tokens[user]}` }, ...(payload !== undefined ? { payload: payload as Record<string, unknown> } : {}) });
+    return api.app.inject({
+      method,
+      url,
+      headers: { authorization: `Bearer ${tokens[user]}` },
+      ...(payload !== undefined ? { payload: payload as Record<string, unknown> } : {}),
+    });
   }
 
   /** Rows of the three watchlist tables, to prove a refused write stored nothing. */
-  function stored(): unknown[] {
-    const db = api.store.db;
-    return ['watchlists', 'watch_entries', 'subscriptions'].map((t) => db.prepare(`SELECT * FROM ${t} ORDER BY 1`).all());
+  const count = async (sql: string) => (await api.sql<{ n: number }>(sql))[0]?.n;
+
+  function stored(): Promise<unknown[]> {
+    return Promise.all(['watchlists', 'watch_entries', 'subscriptions'].map((t) => api.sql(`SELECT * FROM ${t} ORDER BY 1`)));
   }
 
   beforeAll(async () => {
@@ -81,39 +87,63 @@ describe.skipIf(!hasCorpus())('watchlist routes on the real corpus', () => {
     expect(w.entries[2]?.thresholds).toEqual({ minCvss: 7 });
     expect(w.subscriptions).toMatchObject([{ channel: 'inbox', events: ['new', 'kev_added'], mode: 'daily' }]);
     // What the API answered is what the store holds.
-    const rows = api.store.db.prepare("SELECT kind, value, vendor FROM watch_entries WHERE watchlist = 'ann-edge' ORDER BY id").all();
+    const rows = await api.sql("SELECT kind, value, vendor FROM watch_entries WHERE watchlist = 'ann-edge' ORDER BY id");
     expect(rows).toEqual([
       { kind: 'product', value: 'pan-os', vendor: 'paloaltonetworks' },
       { kind: 'keyword', value: 'GlobalProtect', vendor: '' },
       { kind: 'cve', value: 'CVE-2023-4966', vendor: '' },
     ]);
-    expect(api.store.db.prepare("SELECT owner_user FROM watchlists WHERE name = 'ann-edge'").pluck().get()).toBe('ann');
+    expect(await api.sql("SELECT owner_user FROM watchlists WHERE name = 'ann-edge'")).toEqual([{ owner_user: 'ann' }]);
     const read = await call('vic', 'GET', '/api/v1/watchlists/ann-edge');
     expect(read.statusCode).toBe(200);
     expect(read.json()).toEqual(w);
   });
 
   it('answers 409 for a name that exists, and changes nothing', async () => {
-    const before = stored();
+    const before = await stored();
     const r = await call('ana', 'POST', '/api/v1/watchlists', { name: 'edge', entries: [{ kind: 'vendor', value: 'fortinet' }] });
     expect(r.statusCode).toBe(409);
     expect(r.json()).toMatchObject({ statusCode: 409, code: 'VIGIL_CONFLICT' });
-    expect(stored()).toEqual(before);
+    expect(await stored()).toEqual(before);
   });
 
   describe('an invalid entry is refused by position, and nothing is stored', () => {
     const rows = [
       { name: 'a regex RE2 cannot compile', bad: { kind: 'regex', value: '(' }, code: 'VIGIL_WATCH_ENTRY_INVALID', names: 'entries[1]', reason: /regex "\("/ },
-      { name: 'a CPE that is not CPE 2.3', bad: { kind: 'cpe', value: 'cpe:2.3:a:vendor' }, code: 'VIGIL_WATCH_ENTRY_INVALID', names: 'entries[1]', reason: /CPE/ },
-      { name: 'a product version range that does not parse', bad: { kind: 'product', value: 'pan-os', version: '>=>= 1' }, code: 'VIGIL_WATCH_ENTRY_INVALID', names: 'entries[1]', reason: /version/i },
-      { name: 'a purl that does not parse', bad: { kind: 'purl', value: 'pkg:' }, code: 'VIGIL_WATCH_ENTRY_INVALID', names: 'entries[1]', reason: /purl|package/i },
+      {
+        name: 'a CPE that is not CPE 2.3',
+        bad: { kind: 'cpe', value: 'cpe:2.3:a:vendor' },
+        code: 'VIGIL_WATCH_ENTRY_INVALID',
+        names: 'entries[1]',
+        reason: /CPE/,
+      },
+      {
+        name: 'a product version range that does not parse',
+        bad: { kind: 'product', value: 'pan-os', version: '>=>= 1' },
+        code: 'VIGIL_WATCH_ENTRY_INVALID',
+        names: 'entries[1]',
+        reason: /version/i,
+      },
+      {
+        name: 'a purl that does not parse',
+        bad: { kind: 'purl', value: 'pkg:' },
+        code: 'VIGIL_WATCH_ENTRY_INVALID',
+        names: 'entries[1]',
+        reason: /purl|package/i,
+      },
       { name: 'a malformed CVE id', bad: { kind: 'cve', value: 'CVE-24-1' }, code: 'VIGIL_WATCH_ENTRY_INVALID', names: 'entries[1]', reason: /CVE/ },
       // The request schema knows the kinds: an unknown one fails schema validation, naming the field.
       { name: 'an unknown kind', bad: { kind: 'host', value: 'fw1' }, code: 'VIGIL_BAD_REQUEST', names: 'entries/1/kind', reason: /allowed values/ },
-      { name: 'a threshold out of range', bad: { kind: 'vendor', value: 'fortinet', thresholds: { minEpss: 2 } }, code: 'VIGIL_BAD_REQUEST', names: 'entries/1/thresholds/minEpss', reason: /<= 1/ },
+      {
+        name: 'a threshold out of range',
+        bad: { kind: 'vendor', value: 'fortinet', thresholds: { minEpss: 2 } },
+        code: 'VIGIL_BAD_REQUEST',
+        names: 'entries/1/thresholds/minEpss',
+        reason: /<= 1/,
+      },
     ];
     it.each(rows)('$name → 400 $code naming $names', async ({ bad, code, names, reason }) => {
-      const before = stored();
+      const before = await stored();
       for (const [method, url, body] of [
         ['POST', '/api/v1/watchlists', { name: 'refused', entries: [PAN_OS, bad] }],
         ['PUT', '/api/v1/watchlists/edge', { entries: [PAN_OS, bad] }],
@@ -128,18 +158,22 @@ describe.skipIf(!hasCorpus())('watchlist routes on the real corpus', () => {
         // One prefix: the reason is not wrapped in a second "Invalid watchlist entry".
         expect(e.message.match(/Invalid watchlist entry/g)?.length ?? 0).toBeLessThanOrEqual(1);
       }
-      expect(stored()).toEqual(before);
+      expect(await stored()).toEqual(before);
       expect((await call('ana', 'GET', '/api/v1/watchlists/refused')).statusCode).toBe(404);
     });
 
     it('an unknown channel in a subscription is named, once, and nothing is stored', async () => {
-      const before = stored();
-      const r = await call('ana', 'POST', '/api/v1/watchlists', { name: 'refused', entries: [PAN_OS], subscriptions: [{ channel: 'inbox' }, { channel: 'pager' }] });
+      const before = await stored();
+      const r = await call('ana', 'POST', '/api/v1/watchlists', {
+        name: 'refused',
+        entries: [PAN_OS],
+        subscriptions: [{ channel: 'inbox' }, { channel: 'pager' }],
+      });
       expect(r.statusCode).toBe(400);
       const e = r.json() as { code: string; message: string };
       expect(e.code).toBe('VIGIL_WATCHLIST_INVALID');
       expect(e.message).toBe('Invalid watchlist refused subscriptions[1]: unknown channel "pager" (configured: inbox)');
-      expect(stored()).toEqual(before);
+      expect(await stored()).toEqual(before);
     });
   });
 
@@ -155,14 +189,14 @@ describe.skipIf(!hasCorpus())('watchlist routes on the real corpus', () => {
     // The entry kept from before keeps its id; the removed one is gone from the store.
     const panOsBefore = (created.json() as Watchlist).entries.find((e) => e.value === 'pan-os')?.id;
     expect(a.entries.find((e) => e.value === 'pan-os')?.id).toBe(panOsBefore);
-    expect(api.store.db.prepare("SELECT count(*) FROM watch_entries WHERE watchlist = 'replace-me' AND value = 'fortinet'").pluck().get()).toBe(0);
+    expect(await count("SELECT count(*) AS n FROM watch_entries WHERE watchlist = 'replace-me' AND value = 'fortinet'")).toBe(0);
 
     const second = await call('ana', 'PUT', '/api/v1/watchlists/replace-me', body);
     expect(second.statusCode).toBe(200);
     const b = second.json() as Watchlist;
     expect(b.entries.map((e) => e.id).sort()).toEqual(a.entries.map((e) => e.id).sort());
     expect(b).toEqual(a);
-    expect(api.store.db.prepare("SELECT count(*) FROM watch_entries WHERE watchlist = 'replace-me'").pluck().get()).toBe(3);
+    expect(await count("SELECT count(*) AS n FROM watch_entries WHERE watchlist = 'replace-me'")).toBe(3);
   });
 
   it('PUT of the same entry with its thresholds in another key order leaves one entry, not two', async () => {
@@ -171,7 +205,7 @@ describe.skipIf(!hasCorpus())('watchlist routes on the real corpus', () => {
     const again = await call('ana', 'PUT', '/api/v1/watchlists/order', { entries: [entry({ minEpss: 0.1, minCvss: 7 })] });
     expect(again.statusCode, again.body).toBe(200);
     expect((again.json() as Watchlist).entries.map((e) => e.thresholds)).toEqual([{ minCvss: 7, minEpss: 0.1 }]);
-    expect(api.store.db.prepare("SELECT count(*) FROM watch_entries WHERE watchlist = 'order'").pluck().get()).toBe(1);
+    expect(await count("SELECT count(*) AS n FROM watch_entries WHERE watchlist = 'order'")).toBe(1);
   });
 
   describe('preview', () => {
@@ -188,7 +222,7 @@ describe.skipIf(!hasCorpus())('watchlist routes on the real corpus', () => {
       expect(hit?.reasons[0]).toMatchObject({ kind: 'product', entry: 'product paloaltonetworks:pan-os' });
       expect(hit?.reasons.map((x) => x.matched.toLowerCase())).toContain('pan-os');
       // Every match is a stored CVE with a Palo Alto Networks product row.
-      const panos = new Set(api.store.db.prepare("SELECT cve_id FROM vuln_products WHERE vendor_key = 'paloaltonetworks'").pluck().all() as string[]);
+      const panos = new Set((await api.sql<{ id: string }>("SELECT cve_id AS id FROM vuln_products WHERE vendor_key = 'paloaltonetworks'")).map((r) => r.id));
       for (const i of p.items) expect(panos.has(i.cveId), i.cveId).toBe(true);
       // The CERT-FR bulletins about PAN-OS come beside the CVEs, with why they match.
       const bulletin = p.advisories.items.find((a) => a.advisoryId === 'CERTFR-2026-AVI-0049');
@@ -197,10 +231,15 @@ describe.skipIf(!hasCorpus())('watchlist routes on the real corpus', () => {
       // The fixture's `edge` watchlist holds the same entry and was evaluated: the alerted CVEs are the previewed ones
       // with a record. The others are PAN-OS CVEs known only from KEV (matched on their catalog entry), whose
       // listing in the first catalog stored is a baseline, not an alert.
-      const alerted = api.store.db.prepare("SELECT DISTINCT cve_id FROM alerts WHERE watchlist = 'edge'").pluck().all() as string[];
-      const kevOnly = new Set(api.store.db.prepare('SELECT cve_id FROM vulns WHERE has_record = 0').pluck().all() as string[]);
+      const alerted = (await api.sql<{ id: string }>("SELECT DISTINCT cve_id AS id FROM alerts WHERE watchlist = 'edge'")).map((r) => r.id);
+      const kevOnly = new Set((await api.sql<{ id: string }>('SELECT cve_id AS id FROM vulns WHERE has_record = 0')).map((r) => r.id));
       expect(p.items.some((i) => kevOnly.has(i.cveId))).toBe(true);
-      expect(p.items.map((i) => i.cveId).filter((id) => !kevOnly.has(id)).sort()).toEqual(alerted.sort());
+      expect(
+        p.items
+          .map((i) => i.cveId)
+          .filter((id) => !kevOnly.has(id))
+          .sort(),
+      ).toEqual(alerted.sort());
     });
 
     it('of unsaved entries equals GET /:name/matches once the same entries are saved', async () => {
@@ -237,16 +276,19 @@ describe.skipIf(!hasCorpus())('watchlist routes on the real corpus', () => {
 
   describe('who may change a watchlist', () => {
     it('another analyst cannot replace or delete it (403, nothing changed); an admin can', async () => {
-      const before = stored();
+      const before = await stored();
       const put = await call('ann', 'PUT', '/api/v1/watchlists/edge', { entries: [{ kind: 'vendor', value: 'fortinet' }] });
       expect(put.statusCode).toBe(403);
       expect(put.json()).toMatchObject({ code: 'VIGIL_FORBIDDEN' });
       expect((put.json() as { message: string }).message).toContain('ana');
       expect((await call('ann', 'DELETE', '/api/v1/watchlists/edge')).statusCode).toBe(403);
-      expect(stored()).toEqual(before);
+      expect(await stored()).toEqual(before);
 
       const edge = (await call('vic', 'GET', '/api/v1/watchlists/edge')).json() as Watchlist;
-      const admin = await call('ada', 'PUT', '/api/v1/watchlists/edge', { description: 'edited by an admin', entries: edge.entries.map(({ id: _id, ...e }) => e) });
+      const admin = await call('ada', 'PUT', '/api/v1/watchlists/edge', {
+        description: 'edited by an admin',
+        entries: edge.entries.map(({ id: _id, ...e }) => e),
+      });
       expect(admin.statusCode, admin.body).toBe(200);
       const w = admin.json() as Watchlist;
       expect(w.description).toBe('edited by an admin');
@@ -289,14 +331,14 @@ describe.skipIf(!hasCorpus())('watchlist routes on the real corpus', () => {
       expect(e.message).toContain('short-lived');
     }
     expect((await call('ana', 'PUT', '/api/v1/watchlists/short-lived', { entries: [PAN_OS] })).statusCode).toBe(404);
-    expect(api.store.db.prepare("SELECT count(*) FROM watch_entries WHERE watchlist = 'short-lived'").pluck().get()).toBe(0);
-    expect(api.store.db.prepare("SELECT count(*) FROM subscriptions WHERE watchlist = 'short-lived'").pluck().get()).toBe(0);
+    expect(await count("SELECT count(*) AS n FROM watch_entries WHERE watchlist = 'short-lived'")).toBe(0);
+    expect(await count("SELECT count(*) AS n FROM subscriptions WHERE watchlist = 'short-lived'")).toBe(0);
   });
 
   it('lists every stored watchlist', async () => {
     const r = await call('vic', 'GET', '/api/v1/watchlists');
     expect(r.statusCode).toBe(200);
     const names = (r.json() as { items: Watchlist[] }).items.map((w) => w.name).sort();
-    expect(names).toEqual((api.store.db.prepare('SELECT name FROM watchlists').pluck().all() as string[]).sort());
+    expect(names).toEqual((await api.sql<{ name: string }>('SELECT name FROM watchlists')).map((r) => r.name).sort());
   });
 });

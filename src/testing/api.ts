@@ -96,7 +96,17 @@ async function buildFixture(database: string, config: VigilConfig): Promise<void
     }
     await alerts.upsertWatchlist({ name: 'edge', owner: { user: 'ana' }, description: 'PAN-OS on the edge' });
     await alerts.addEntry({ watchlist: 'edge', kind: 'product', value: 'pan-os', vendor: 'paloaltonetworks', thresholds: {} });
-    await alerts.upsertSubscription({ watchlist: 'edge', channel: 'inbox', target: null, events: ['new', 'kev_added', 'epss_threshold', 'rejected'], mode: 'immediate', quietHours: null, timezone: 'UTC', epssAbove: 0.5, epssJump: 0.2 });
+    await alerts.upsertSubscription({
+      watchlist: 'edge',
+      channel: 'inbox',
+      target: null,
+      events: ['new', 'kev_added', 'epss_threshold', 'rejected'],
+      mode: 'immediate',
+      quietHours: null,
+      timezone: 'UTC',
+      epssAbove: 0.5,
+      epssJump: 0.2,
+    });
     await evaluate({ store, alerts, config: config.alerts, log, merge: config.ssvc });
   } finally {
     await stores.close();
@@ -239,6 +249,11 @@ export interface TestApi {
    * json_extract) and quote camelCase aliases (`AS "cveId"`: PostgreSQL folds unquoted names).
    */
   sql<T = Record<string, unknown>>(sql: string, ...args: unknown[]): Promise<T[]>;
+  /**
+   * Another API server on the same database with stores and connections of its own, as a second
+   * `vigil serve --no-daemon` replica would be (nothing shared in memory). Closed with this one.
+   */
+  replica(): Promise<FastifyInstance>;
   /** Signs in as `user` and returns the access token. */
   login(user: string): Promise<string>;
   /** Creates an API token for `user` (through the API, as that user). */
@@ -275,19 +290,21 @@ export async function startTestApi(
   }
   const { store, sqlite } = stores;
   const dir = mkdtempSync(path.join(tmpdir(), 'vigil-api-'));
-  const deps: ApiDeps = {
+  const depsOf = (s: Stores): ApiDeps => ({
     config,
     log: options.log ?? createLogger('silent'),
-    store,
-    alerts: stores.alerts,
-    auth: stores.auth,
-    triage: stores.triage,
-    stats: stores.stats,
+    store: s.store,
+    alerts: s.alerts,
+    auth: s.auth,
+    triage: s.triage,
+    stats: s.stats,
     sync: options.syncs ?? (async (id) => ({ ...emptySummary(id), error: 'syncs are off in this test' })),
     daemon: false,
     now: options.now ?? (() => new Date()),
-  };
-  const app = await buildApp(deps, { webDir: options.webDir ?? path.join(dir, 'no-web') });
+  });
+  const webDir = options.webDir ?? path.join(dir, 'no-web');
+  const app = await buildApp(depsOf(stores), { webDir });
+  const replicas: { app: FastifyInstance; stores: Stores }[] = [];
   if (options.listen) await app.listen({ host: '127.0.0.1', port: 0 });
   else await app.ready();
   async function login(user: string): Promise<string> {
@@ -315,15 +332,31 @@ export async function startTestApi(
     config,
     file: target.database,
     sql,
+    async replica() {
+      const own = await openStores(target.database);
+      const other = await buildApp(depsOf(own), { webDir });
+      replicas.push({ app: other, stores: own });
+      await other.ready();
+      return other;
+    },
     login,
     async apiToken(user, scopes) {
       const access = await login(user);
-      const r = await app.inject({ method: 'POST', url: '/api/v1/tokens', headers: { authorization: `Bearer ${access}` }, payload: { name: `${user}-test`, scopes } });
+      const r = await app.inject({
+        method: 'POST',
+        url: '/api/v1/tokens',
+        headers: { authorization: `Bearer ${access}` },
+        payload: { name: `${user}-test`, scopes },
+      });
       if (r.statusCode !== 201) throw new Error(`token for ${user} failed: ${r.statusCode} ${r.body}`);
       return r.json().token as string;
     },
     async close() {
       try {
+        for (const r of replicas) {
+          await r.app.close();
+          await r.stores.close();
+        }
         await app.close();
         await stores.close();
       } finally {
