@@ -144,6 +144,20 @@ describe.skipIf(!hasCorpus())('delivery', () => {
     expect((await get(orphan as number)).lastError).toMatch(/"gone" is not configured/);
   });
 
+  it('a claim lasts its lease: alerts of a process that died mid-send go out after it, once', async () => {
+    const [id] = await make(1, '2026-11-23T10:00:00.000Z', 'hook');
+    const before = receiver.received.length;
+    // Another process claimed it and died before recording an attempt.
+    expect((await alerts.claimAlerts([id as number], '2026-11-23T10:00:00.000Z', '2026-11-23T10:05:00.000Z')).map((a) => a.id)).toEqual([id]);
+    expect(await alerts.claimAlerts([id as number], '2026-11-23T10:00:01.000Z', '2026-11-23T10:05:01.000Z')).toEqual([]);
+    expect(await alerts.nextDue()).toBe('2026-11-23T10:05:00.000Z');
+    expect(await pass('2026-11-23T10:04:59.000Z')).toMatchObject({ messages: 0 });
+    expect(await pass('2026-11-23T10:05:00.000Z')).toMatchObject({ messages: 1, sent: 1 });
+    expect(await pass('2026-11-23T10:10:00.000Z')).toMatchObject({ messages: 0 });
+    expect(receiver.received.length - before).toBe(1);
+    expect(await get(id as number)).toMatchObject({ status: 'sent', attempts: 1, nextAttemptAt: null });
+  });
+
   it('never makes the same alert twice: same subscription, CVE and event key', async () => {
     const [a] = await make(1, '2026-11-23T10:00:00.000Z', 'mail');
     const again = await get(a as number);

@@ -18,16 +18,10 @@ import type { AlertQuery, AlertStore, CandidateQuery, EpssDayInfo, EpssMove, Eva
 import { type Row, toAlert, toAttempt, toEntry, toSubscription, toUser } from '../sqlite/alert-rows.ts';
 import type { PgClient, PgDb } from './pool.ts';
 import { ftsTsquery } from './query-pg.ts';
-import { todo } from './todo.ts';
 
 /** The {@link AlertStore} of a PostgreSQL store. */
 export function createPgAlertStore(db: PgDb): AlertStore {
   return new PgAlertStore(db);
-}
-
-/** An object whose every method rejects with "not implemented" (until the store is written). */
-export function stub<T>(name: string): T {
-  return new Proxy({}, { get: (_t, p) => (p === 'then' ? undefined : async () => todo(`${name}.${String(p)}`)) }) as T;
 }
 
 /**
