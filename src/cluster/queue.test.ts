@@ -27,7 +27,7 @@ describe('job queue schema', () => {
 describe('cron items', () => {
   it("one sync per enabled source at its registry schedule (or the config's), plus a delivery pass every minute", () => {
     const config = loadConfig(undefined, {});
-    config.sources.kev = { ...config.sources.kev, enabled: true, schedule: '*/5 * * * *' };
+    config.sources.kev = { config: config.sources.kev?.config, enabled: true, schedule: '*/5 * * * *' };
     const items = cronItems(config);
     const ids = enabledSources(config);
     expect(items.map((i) => i.identifier)).toEqual([...ids.map((id) => `sync:${id}`), 'deliver']);
@@ -43,5 +43,11 @@ describe('cron items', () => {
     expect([cve5?.match(at(10)), cve5?.match(at(11))]).toEqual([true, false]);
     const kev = items.find((i) => i.identifier === 'sync:kev');
     expect([kev?.match(at(15)), kev?.match(at(16))]).toEqual([true, false]);
+  });
+
+  it('refuses a schedule only croner reads, naming the source', () => {
+    const config = loadConfig(undefined, {});
+    config.sources.kev = { config: config.sources.kev?.config, enabled: true, schedule: '0 9 * * MON' };
+    expect(() => cronItems(config)).toThrow(/sources\.kev\.schedule: "0 9 \* \* MON"/);
   });
 });

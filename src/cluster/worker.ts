@@ -55,16 +55,28 @@ export interface ClusterWorker {
  * delivery pass every minute (retries and digests falling due). Identifiers are stable, so
  * graphile-worker knows each item's last run across restarts (no backfill: a missed tick is not
  * replayed; the next tick or the start-up sync covers it).
+ * @throws {VigilError} VIGIL_CONFIG_INVALID for a schedule graphile-worker cannot read (croner's
+ *   seconds field, `L`, day names).
  */
 export function cronItems(config: VigilConfig): ParsedCronItem[] {
-  return parseCronItems([
-    ...enabledSources(config).map((id) => ({
+  const syncs = enabledSources(config).map((id) => {
+    const match = config.sources[id]?.schedule ?? findSource(id).schedule;
+    const item = {
       task: TASK.sync,
-      match: (config.sources[id]?.schedule as string | undefined) ?? findSource(id).schedule,
+      match,
       identifier: `sync:${id}`,
       payload: { source: id },
       options: { queueName: `sync:${id}`, jobKey: `sync:${id}`, jobKeyMode: 'replace' as const, backfillPeriod: 0 },
-    })),
+    };
+    try {
+      parseCronItems([item]);
+    } catch {
+      throw new VigilError('VIGIL_CONFIG_INVALID', [`sources.${id}.schedule: "${match}" is not a cron pattern workers read (five numeric fields with * , - /: no seconds field, L or day names)`]);
+    }
+    return item;
+  });
+  return parseCronItems([
+    ...syncs,
     { task: TASK.deliver, match: '* * * * *', identifier: 'deliver', options: { queueName: ALERTS_QUEUE, jobKey: 'alerts:deliver', jobKeyMode: 'preserve_run_at' as const, backfillPeriod: 0 } },
   ]);
 }
