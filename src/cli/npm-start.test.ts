@@ -10,10 +10,16 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { testDatabase } from '../testing/store.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const dir = mkdtempSync(path.join(tmpdir(), 'vigil-npm-start-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+// The store on the back end under test (`VIGIL_DB` a file or a PostgreSQL URL).
+const db = testDatabase();
+afterAll(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  await db.drop();
+});
 
 /** Parent pid of every live process (Linux /proc), to find what npm spawned. */
 function parents(): Map<number, number> {
@@ -84,7 +90,7 @@ describe.skipIf(process.platform !== 'linux' || !built)('npm start (item 7)', ()
     mkdirSync(data);
     npm = spawn('npm', ['start', '--', '--no-daemon', '--no-import', '--port', '0'], {
       cwd: root,
-      env: { ...process.env, VIGIL_DB: path.join(dir, 'vigil.db'), VIGIL_DATA_DIR: data, VIGIL_LOG_LEVEL: 'silent' },
+      env: { ...process.env, VIGIL_DB: db.database, VIGIL_DATA_DIR: data, VIGIL_LOG_LEVEL: 'silent' },
     });
     let out = '';
     npm.stdout?.on('data', (d) => (out += d));
