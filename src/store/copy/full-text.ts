@@ -13,7 +13,8 @@ import { mergeVulnerability } from '../../analysis/merge.ts';
 import type { Advisory } from '../../model/advisory.ts';
 import type { KevEntry, VulnObservation } from '../../model/vulnerability.ts';
 import type { PgClient } from '../postgres/pool.ts';
-import { ftsTokens } from '../postgres/query-pg.ts';
+import { ftsText } from '../postgres/known.ts';
+import { ftsDocument, ftsTokens } from '../postgres/query-pg.ts';
 
 /** Full-text columns of a `vulns` row: cve_id, title, description, products, CWEs (FTS5 `vulns_fts`). */
 export type VulnText = [string, string, string, string, string];
@@ -73,13 +74,19 @@ function byCve(rows: [string, string][]): Map<string, string[]> {
   return out;
 }
 
-/** The text of each row of a batch, from its CVE's observations or KEV entry (empty text when neither is stored). */
-function batchText(batch: VulnBatchRow[], observations: Map<string, string[]>, kev: Map<string, string[]>): VulnText[] {
+/** The text of a row: its record's, or a stub's (from its KEV entry; just the id when neither is stored). */
+export interface RowText {
+  text: VulnText;
+  stub: boolean;
+}
+
+/** The text of each row of a batch, from its CVE's observations or KEV entry. */
+function batchText(batch: VulnBatchRow[], observations: Map<string, string[]>, kev: Map<string, string[]>): RowText[] {
   return batch.map((r) => {
     const obs = r.hasRecord ? observations.get(r.cveId) : undefined;
-    if (obs?.length) return recordText(obs.map((d) => JSON.parse(d) as VulnObservation));
+    if (obs?.length) return { text: recordText(obs.map((d) => JSON.parse(d) as VulnObservation)), stub: false };
     const entry = kev.get(r.cveId)?.[0];
-    return entry ? stubText(JSON.parse(entry) as KevEntry) : [r.cveId, '', '', '', ''];
+    return { text: entry ? stubText(JSON.parse(entry) as KevEntry) : [r.cveId, '', '', '', ''], stub: true };
   });
 }
 
@@ -102,7 +109,7 @@ export function rebuildSqliteFullText(db: Database, batchSize: number, progress?
     const ids = JSON.stringify(rows.map((r) => r.cveId));
     const texts = batchText(rows, byCve(obs.all(ids) as [string, string][]), byCve(kev.all(ids) as [string, string][]));
     rows.forEach((r, i) => {
-      putVuln.run(r.key, ...(texts[i] as VulnText));
+      putVuln.run(r.key, ...(texts[i] as RowText).text);
     });
     last = rows.at(-1)?.key as number;
     counts.vulns += rows.length;
@@ -123,13 +130,12 @@ export function rebuildSqliteFullText(db: Database, batchSize: number, progress?
 }
 
 /**
- * A `tsvector` literal of the columns, tokenized as FTS5 does (postgres/query-pg.ts `ftsTokens`):
- * each token at its position, one position skipped between columns (no phrase spans two, as in
- * FTS5), a column's positions labelled with its weight; at most 256 positions per lexeme and
- * positions up to 16,383 (PostgreSQL's limits, https://www.postgresql.org/docs/15/datatype-textsearch.html §8.11.1).
- * The same value the PostgreSQL write paths store (a test compares them on the corpus).
+ * A `tsvector` literal of weighted columns, tokenized as FTS5 does (postgres/query-pg.ts
+ * `ftsTokens`): each token at its position, one position skipped after each column (no phrase spans
+ * two, as in FTS5), a column's positions labelled with its weight; at most 256 positions per lexeme
+ * and positions up to 16,383 (PostgreSQL's limits, https://www.postgresql.org/docs/15/datatype-textsearch.html §8.11.1).
  */
-export function tsvectorLiteral(columns: [text: string, weight: '' | 'A'][]): string {
+export function weightedDocument(columns: [text: string, weight: '' | 'A'][]): string {
   const lexemes = new Map<string, string[]>();
   let position = 0;
   for (const [text, weight] of columns) {
@@ -144,14 +150,18 @@ export function tsvectorLiteral(columns: [text: string, weight: '' | 'A'][]): st
   return [...lexemes].map(([lexeme, at]) => `'${lexeme.replace(/\\/g, '\\\\').replace(/'/g, "''")}':${at.join(',')}`).join(' ');
 }
 
-/** `vulns.fts` of a row's text (postgres/records.ts: every column unweighted). */
-export function pgVulnDocument(text: VulnText): string {
-  return tsvectorLiteral(text.map((t) => [t, ''] as [string, '']));
+/**
+ * What PostgreSQL's write paths store in `vulns.fts` for a row's text, as SQL on a text parameter:
+ * a record's is the `tsvector` literal of postgres/records-write.ts (query-pg.ts `ftsDocument`),
+ * a KEV stub's is `to_tsvector('simple', …)` of postgres/known.ts `ftsText`.
+ */
+export function pgVulnDocument(row: RowText): { stub: boolean; fts: string } {
+  return row.stub ? { stub: true, fts: ftsText(row.text) } : { stub: false, fts: ftsDocument(row.text) };
 }
 
 /** `advisories.fts` of an advisory's text (postgres/advisories.ts: the title weighted A, which the vendor filter's title phrase searches). */
 export function pgAdvisoryDocument([id, title, summary]: AdvisoryText): string {
-  return tsvectorLiteral([
+  return weightedDocument([
     [id, ''],
     [title, 'A'],
     [summary, ''],
@@ -174,10 +184,12 @@ export async function rebuildPgFullText(client: PgClient, batchSize: number, pro
     const obs = await client.query({ text: 'SELECT cve_id, data FROM observations WHERE cve_id = ANY($1) ORDER BY cve_id, source', values: [ids], rowMode: 'array' });
     const kev = await client.query({ text: 'SELECT cve_id, data FROM kev WHERE cve_id = ANY($1)', values: [ids], rowMode: 'array' });
     const texts = batchText(rows, byCve(obs.rows as [string, string][]), byCve(kev.rows as [string, string][]));
-    await client.query('UPDATE vulns SET fts = t.fts::tsvector FROM unnest($1::text[], $2::text[]) AS t(id, fts) WHERE vulns.cve_id = t.id', [
-      ids,
-      texts.map(pgVulnDocument),
-    ]);
+    const docs = texts.map(pgVulnDocument);
+    await client.query(
+      `UPDATE vulns SET fts = CASE WHEN t.stub THEN to_tsvector('simple', t.fts) ELSE t.fts::tsvector END
+       FROM unnest($1::text[], $2::bool[], $3::text[]) AS t(id, stub, fts) WHERE vulns.cve_id = t.id`,
+      [ids, docs.map((d) => d.stub), docs.map((d) => d.fts)],
+    );
     last = ids.at(-1) as string;
     counts.vulns += rows.length;
     progress?.('vulns', counts.vulns, totalVulns);
