@@ -65,7 +65,9 @@ describe.skipIf(!hasCorpus())('ftsTokens on the corpus equals FTS5', () => {
     const db = new Database(':memory:');
     db.exec("CREATE VIRTUAL TABLE t USING fts5 (x, tokenize = 'unicode61 remove_diacritics 2'); CREATE VIRTUAL TABLE v USING fts5vocab(t, instance);");
     const put = db.prepare('INSERT INTO t (rowid, x) VALUES (?, ?)');
-    db.transaction(() => texts.forEach((t, i) => put.run(i + 1, t)))();
+    db.transaction(() => {
+      for (const [i, t] of texts.entries()) put.run(i + 1, t);
+    })();
     const byDoc = new Map<number, string[]>();
     for (const r of db.prepare('SELECT doc, term FROM v ORDER BY doc, offset').iterate() as Iterable<{ doc: number; term: string }>) {
       const list = byDoc.get(r.doc) ?? [];
