@@ -5,13 +5,13 @@ import { SourceUnavailableError, VigilError } from '../../errors.ts';
 import { createLogger } from '../../log.ts';
 import type { VulnObservation } from '../../model/vulnerability.ts';
 import { corpusPath, hasCorpus } from '../../testing/corpus.ts';
+import { openTestStores } from '../../testing/store.ts';
 import { startUpstream, type Upstream } from '../../testing/upstream.ts';
 import { HttpClient } from '../http.ts';
 import type { SourceEvent } from '../types.ts';
 import { type NvdConfig, NvdConfigSchema, nvdRateLimit, nvdSource, nvdTimestampToIso } from './index.ts';
 import { api2FromLegacyItem, nvdApi } from './testing.ts';
 import { importFiles, syncSource } from '../../pipeline.ts';
-import { openSqliteStore } from '../../store/sqlite/index.ts';
 
 const log = createLogger('silent');
 const PATH = '/rest/json/cves/2.0';
@@ -203,7 +203,8 @@ describe.skipIf(!hasCorpus())('nvd sync against a fake NVD CVE API 2.0', () => {
   });
 
   it('after an import, a first sync without `since` starts at the newest stored lastModified and pages forward in ≤120-day windows', async () => {
-    const store = openSqliteStore(':memory:');
+    const stores = await openTestStores();
+    const { store } = stores;
     try {
       const imported = await importFiles(nvdSource, [corpusPath('nvd', 'api2', 'records')], { store, log });
       expect(imported.stored).toBeGreaterThan(0);
@@ -220,7 +221,7 @@ describe.skipIf(!hasCorpus())('nvd sync against a fake NVD CVE API 2.0', () => {
       expect(starts).toHaveLength(Math.ceil((NOW.getTime() - Date.parse(newest ?? '')) / (120 * DAY)));
       expect((await store.getSourceState('nvd'))?.cursor).toBe(NOW.toISOString());
     } finally {
-      await store.close();
+      await stores.close();
     }
   });
 
