@@ -139,7 +139,7 @@ describe.skipIf(!hasCorpus())('vigil serve on a fresh store', () => {
     expect(ok.status, ok.stderr).toBe(0);
     const login = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'long-pass', password: longest }) });
     expect(login.status).toBe(200);
-  });
+   }, 240_000);
 
   it('stops cleanly on SIGTERM', async () => {
     server.child.kill('SIGTERM');
