@@ -137,6 +137,46 @@ describe.skipIf(!hasCorpus())('vigil run --worker (PostgreSQL job queue)', () =>
     }
   }, 240_000);
 
+  it('a worker stopped (SIGTERM) mid-sync exits cleanly and its sync is retried from the saved cursor', async () => {
+    const upstream = await slowUpstream();
+    const target = testDatabase('postgres');
+    const children: ReturnType<typeof startCli>[] = [];
+    let stores: Stores | null = null;
+    try {
+      const file = writeConfig('stopped', target.database, upstream.baseUrl);
+      const a = startCli(['--config', file, 'run', '--worker', '--concurrency', '1'], { VIGIL_LOG_LEVEL: 'info' });
+      children.push(a);
+      stores = await until('the store made by the worker', async () => openStores(target.database).catch(() => null), 60);
+      const s = stores;
+      const partial = await until('a partial NVD sync', async () => {
+        const st = await s.store.getSourceState('nvd').catch(() => null);
+        return st?.cursor && !st.lastSuccess ? st.cursor : undefined;
+      });
+      a.child.kill('SIGTERM');
+      const ended = await a.done;
+      expect(ended.status, ended.stderr).toBe(0);
+      // The job is back in the queue, marked as stopped, not lost.
+      const left = (await jobs(target.database)).filter((j) => j.task_identifier === 'sync-source');
+      // (graphile-worker 0.17 records the failure without awaiting it: the worker drains its pool first.)
+      expect(left.map((j) => [j.locked_by, j.attempts]), ended.stderr.slice(-3000)).toContainEqual([null, 1]);
+      const b = startCli(['--config', file, 'run', '--worker', '--no-initial-sync', '--concurrency', '1']);
+      children.push(b);
+      const st = await until('the NVD sync finished by the next worker', async () => {
+        const x = await s.store.getSourceState('nvd');
+        const pending = (await jobs(target.database)).filter((j) => j.task_identifier === 'sync-source');
+        return x?.lastSuccess && !pending.length ? x : undefined;
+      });
+      expect(Date.parse(st.cursor ?? '')).toBeGreaterThan(Date.parse(partial));
+      expect((await s.store.stats()).vulnerabilities).toBe(nvdRecords().length);
+      b.child.kill('SIGTERM');
+      expect((await b.done).status).toBe(0);
+    } finally {
+      for (const c of children) c.child.kill('SIGKILL');
+      await stores?.close();
+      await Promise.all([target.drop(), upstream.close()]);
+    }
+  }, 240_000);
+
   it('a worker SIGKILLed mid-sync loses nothing: another takes its job after the lease, and the end state equals an uninterrupted run', async () => {
     const upstream = await slowUpstream();
     const killed = testDatabase('postgres');

@@ -8,6 +8,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
+import pg from 'pg';
 import { Logger as GraphileLogger, type LogLevel, type ParsedCronItem, parseCronItems, type Runner, run, type WorkerEvents } from 'graphile-worker';
 import type { Channel } from '../alerts/channels/types.ts';
 import type { VigilConfig } from '../config.ts';
@@ -105,6 +106,12 @@ export async function startWorker(deps: WorkerDeps, options: WorkerOptions = {})
   const concurrency = options.concurrency ?? 2;
   const queue = await openQueue(config.database);
   const leases = new WorkerLeases(target.connectionString, target.schema, `${hostname()}:${process.pid}`, log, { leaseSeconds: options.leaseSeconds ?? DEFAULT_LEASE_SECONDS });
+  // Our pool, not one graphile-worker makes: 0.17 records a job's completion or failure without
+  // waiting for it, and ends its own pool at shutdown, so the last job's outcome could be cut off
+  // (the job then waits for the lease). We end this one only once it is idle (see drain).
+  // Size: the workers' connections, the queue's LISTEN connection and cron's.
+  const queuePool = new pg.Pool({ connectionString: target.connectionString, max: concurrency + 2, application_name: 'vigil-worker-queue' });
+  queuePool.on('error', () => {});
   let runner: Runner | null = null;
   try {
     await leases.install();
@@ -120,10 +127,8 @@ export async function startWorker(deps: WorkerDeps, options: WorkerOptions = {})
     events.on('worker:create', ({ worker }) => void beat(worker.workerId));
     runner = await run({
       events,
-      connectionString: target.connectionString,
+      pgPool: queuePool,
       schema: target.schema,
-      // Workers' connections, the queue's LISTEN connection and cron's.
-      maxPoolSize: concurrency + 2,
       concurrency,
       noHandleSignals: true,
       pollInterval: options.pollIntervalMs ?? 2000,
@@ -137,12 +142,15 @@ export async function startWorker(deps: WorkerDeps, options: WorkerOptions = {})
     await runner?.stop().catch(() => {});
     await leases.stop().catch(() => {});
     await queue.release().catch(() => {});
+    await queuePool.end().catch(() => {});
     throw err;
   }
   const r = runner;
   log.info({ schema: target.schema, concurrency, leaseSeconds: leases.leaseSeconds, sources: enabledSources(config) }, 'vigil worker: started');
   let stopping: Promise<void> | null = null;
   const done = r.promise.finally(async () => {
+    await drain(queuePool);
+    await queuePool.end().catch(() => {});
     await leases.stop().catch(() => {});
     await queue.release().catch(() => {});
   });
@@ -157,4 +165,14 @@ export async function startWorker(deps: WorkerDeps, options: WorkerOptions = {})
       return stopping;
     },
   };
+}
+
+/**
+ * Waits until no query of `pool` is running or waiting (at most `ms`): the completion or failure
+ * of the jobs that ended during shutdown, which graphile-worker sends without awaiting.
+ */
+async function drain(pool: pg.Pool, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  await new Promise((r) => setTimeout(r, 50));
+  while (Date.now() < deadline && (pool.waitingCount > 0 || pool.idleCount < pool.totalCount)) await new Promise((r) => setTimeout(r, 20));
 }
