@@ -126,13 +126,16 @@ export class PgStatsStore implements StatsStore {
   /**
    * The largest rises on the newest stored EPSS day: CVEs whose score changed that day (history
    * keeps change points only) against the newest earlier score, as the alert engine's `epssMoves`
-   * pairs them; a CVE first scored that day has no previous score and is no mover.
+   * pairs them (CVEs the store knows only: a record or a current KEV entry); a CVE first scored
+   * that day has no previous score and is no mover.
    */
   async #epssMovers(): Promise<Stats['epssMovers']> {
     const rows = await this.db.query<{ cve_id: string; date: string; score: number; previous: number }>(
       `SELECT h.cve_id, h.date, h.epss AS score, p.epss AS previous FROM epss_history h
        CROSS JOIN LATERAL (SELECT q.epss FROM epss_history q WHERE q.cve_id = h.cve_id AND q.date < h.date ORDER BY q.date DESC LIMIT 1) p
-       WHERE h.date = (SELECT max(date) FROM epss_days) ORDER BY h.epss - p.epss DESC, h.cve_id COLLATE "C" LIMIT 10`,
+       WHERE h.date = (SELECT max(date) FROM epss_days)
+         AND (EXISTS (SELECT 1 FROM vulns v WHERE v.cve_id = h.cve_id) OR EXISTS (SELECT 1 FROM kev k WHERE k.cve_id = h.cve_id AND k.removed_in IS NULL))
+       ORDER BY h.epss - p.epss DESC, h.cve_id COLLATE "C" LIMIT 10`,
     );
     return rows
       .map((r) => ({ cveId: r.cve_id, date: r.date, score: r.score, previousScore: r.previous, delta: r.score - r.previous }))
