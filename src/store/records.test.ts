@@ -61,30 +61,14 @@ async function load(stores: Stores, epssIds: Set<string>): Promise<void> {
   await stores.store.applyEpssDay({ date: '2026-08-16', modelVersion: null, scores: epssScores(epssIds) });
 }
 
-/**
- * KNOWN DIFFERENCE (reported; postgres/migrations.ts pgPriority, not this module): PostgreSQL's
- * generated priority rounds `float8::numeric` (15 digits), SQLite's round() the binary value, so a
- * score may differ by 0.01 (CVE-2017-18362: 81.7 vs 81.71). Priorities are compared within that,
- * and an order may differ only between rows whose priorities do.
- */
-const PRIORITY_EPSILON = 0.0101;
-
-/** `b` (PostgreSQL) equals `a` (SQLite) but for the priority difference above. */
-function expectSame<T extends { priority?: number }>(b: T | null, a: T | null, label: string): void {
-  if (a === null || b === null) return void expect(b, label).toEqual(a);
-  expect(Math.abs((b.priority ?? 0) - (a.priority ?? 0)), label).toBeLessThan(PRIORITY_EPSILON);
-  expect({ ...b, priority: 0 }, label).toEqual({ ...a, priority: 0 });
+/** `b` (PostgreSQL) equals `a` (SQLite), priority included (PostgreSQL reproduces SQLite's round(); postgres/migrations.ts). */
+function expectSame<T>(b: T | null, a: T | null, label: string): void {
+  expect(b, label).toEqual(a);
 }
 
-/** The same rows (see {@link expectSame}), in the same order unless priorities that differ decide it. */
+/** The same rows in the same order. */
 function expectSameList(b: RankedVulnerability[], a: RankedVulnerability[], label: string): void {
-  expect(b.length, label).toBe(a.length);
-  const byId = new Map(a.map((r) => [r.id, r]));
-  for (const r of b) expectSame(r, byId.get(r.id) ?? null, `${label} ${r.id}`);
-  for (let i = 0; i < a.length; i++) {
-    const [x, y] = [a[i] as RankedVulnerability, b[i] as RankedVulnerability];
-    if (x.id !== y.id) expect(Math.abs(x.priority - y.priority), `${label}: order at ${i}`).toBeLessThan(PRIORITY_EPSILON);
-  }
+  expect(b, label).toEqual(a);
 }
 
 const run = hasCorpus() && (await pgUp());
@@ -158,9 +142,7 @@ describe.skipIf(!run)('CVE records: SQLite and PostgreSQL agree', () => {
       };
       const [a, b] = await Promise.all([walk(lite.store), walk(pgs.store)]);
       expect(new Set(a).size).toBe(a.length);
-      // By priority, the order may differ where the priorities do (PRIORITY_EPSILON); the rows may not.
-      if (sort === 'priority') expect([...b].sort(), sort).toEqual([...a].sort());
-      else expect(b, sort).toEqual(a);
+      expect(b, sort).toEqual(a);
     }
   });
 
