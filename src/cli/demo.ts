@@ -3,7 +3,6 @@
  * into the store, then prints the top of the ranked list. Re-running it changes nothing.
  */
 import { existsSync } from 'node:fs';
-import path from 'node:path';
 import type { Command } from 'commander';
 import type { VigilConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
