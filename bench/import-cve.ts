@@ -1,7 +1,9 @@
 /**
  * `node --import tsx bench/import-cve.ts [db]`: times the corpus's CVE steps (CVE 5 then NVD) alone
  * into a new SQLite store, through the store worker as `vigil import` does. A quick probe for
- * profiling the import (run with `--cpu-prof`); bench/run.ts measures the whole corpus.
+ * profiling the import (run with `--cpu-prof`); bench/run.ts measures the whole corpus. Prints the
+ * process's and the main thread's CPU seconds; `BENCH_THREADS=1` also each thread's (from
+ * /proc/self/task, Linux), which holds still on a shared machine where wall-clock rates do not.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
