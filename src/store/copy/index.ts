@@ -241,7 +241,7 @@ async function copyTable(src: TableIo, dst: TableIo, t: PlannedTable, batchSize:
     if (!rows.length) break;
     const last = rows.at(-1) as Row;
     after = keyIndex.map((i) => last[i]);
-    await dst.insert(t.target.name, t.columns, columns.length === t.columns.length ? rows : rows.map((r) => r.slice(0, t.columns.length)));
+    await dst.insert(t.target, t.columns, columns.length === t.columns.length ? rows : rows.map((r) => r.slice(0, t.columns.length)));
     copied += rows.length;
     options.onProgress?.({ phase: 'rows', table: t.target.name, done: copied, total });
     await options.afterBatch?.(t.target.name, copied);

@@ -24,6 +24,8 @@ export interface TableShape {
   references: string[];
   /** Column whose values come from a sequence (SQLite AUTOINCREMENT or INTEGER PRIMARY KEY, PostgreSQL identity), or null. */
   identity: string | null;
+  /** PostgreSQL: each column's type (`udt_name`: `text`, `int4`, `float8`, …). */
+  types?: Record<string, string>;
 }
 
 /** Rows as arrays of column values, in the order of the columns asked for. */
@@ -44,7 +46,7 @@ export interface TableIo {
   count(table: string): Promise<number>;
   /** Up to `limit` rows whose key is after `after` (all from the start when null), in key order. */
   page(t: TableShape, columns: string[], after: Row | null, limit: number): Promise<Row[]>;
-  insert(table: string, columns: string[], rows: Row[]): Promise<void>;
+  insert(t: TableShape, columns: string[], rows: Row[]): Promise<void>;
   /** Deletes every row of these tables (any order: foreign keys are handled). */
   clear(tables: string[]): Promise<void>;
   /** The highest id the table's sequence handed out (or its highest stored id, if higher); 0 for none. */
@@ -132,8 +134,8 @@ export class SqliteTables implements TableIo {
     return this.db.prepare(sql).raw().all(...(from ?? []), limit) as Row[];
   }
 
-  async insert(table: string, columns: string[], rows: Row[]): Promise<void> {
-    const put = this.db.prepare(`INSERT INTO ${ident(table)} (${columns.map(ident).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`);
+  async insert(t: TableShape, columns: string[], rows: Row[]): Promise<void> {
+    const put = this.db.prepare(`INSERT INTO ${ident(t.name)} (${columns.map(ident).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`);
     for (const r of rows) put.run(...r);
   }
 
@@ -166,9 +168,6 @@ export class SqliteTables implements TableIo {
   }
 }
 
-/** Parameters per statement that PostgreSQL's protocol allows (a 16-bit count). */
-const PG_MAX_PARAMS = 65_535;
-
 /** The tables of a PostgreSQL store: one pooled client of its {@link PgDb}, in the store's schema. */
 export class PgTables implements TableIo {
   readonly backend = 'postgres' as const;
@@ -198,8 +197,8 @@ export class PgTables implements TableIo {
     const shapes: TableShape[] = [];
     for (const name of names) {
       const cols = (
-        await this.client.query<{ column_name: string; is_generated: string; data_type: string; is_identity: string }>(
-          'SELECT column_name, is_generated, data_type, is_identity FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position',
+        await this.client.query<{ column_name: string; is_generated: string; data_type: string; udt_name: string; is_identity: string }>(
+          'SELECT column_name, is_generated, data_type, udt_name, is_identity FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position',
           [this.schema, name],
         )
       ).rows;
@@ -220,9 +219,11 @@ export class PgTables implements TableIo {
           [`${ident(this.schema)}.${ident(name)}`],
         )
       ).rows.map((r) => r.ref);
+      const copied = cols.filter((c) => c.is_generated !== 'ALWAYS' && c.data_type !== 'tsvector');
       shapes.push({
         name,
-        columns: cols.filter((c) => c.is_generated !== 'ALWAYS' && c.data_type !== 'tsvector').map((c) => c.column_name),
+        columns: copied.map((c) => c.column_name),
+        types: Object.fromEntries(copied.map((c) => [c.column_name, c.udt_name])),
         key,
         references: references.filter((r) => r !== name),
         identity: cols.find((c) => c.is_identity === 'YES')?.column_name ?? null,
@@ -246,13 +247,19 @@ export class PgTables implements TableIo {
     return (await this.client.query({ text: sql, values: params, rowMode: 'array' })).rows as Row[];
   }
 
-  async insert(table: string, columns: string[], rows: Row[]): Promise<void> {
-    const per = Math.max(1, Math.floor(PG_MAX_PARAMS / columns.length));
-    for (let i = 0; i < rows.length; i += per) {
-      const chunk = rows.slice(i, i + per);
-      const values = chunk.map((_, r) => `(${columns.map((_, c) => `$${r * columns.length + c + 1}`).join(', ')})`).join(', ');
-      await this.client.query(`INSERT INTO ${ident(table)} (${columns.map(ident).join(', ')}) OVERRIDING SYSTEM VALUE VALUES ${values}`, chunk.flat());
-    }
+  /**
+   * One statement per batch: each column is one array parameter, `unnest`ed into rows (a fixed
+   * statement text, so one plan; several times faster than a multi-row VALUES list).
+   */
+  async insert(t: TableShape, columns: string[], rows: Row[]): Promise<void> {
+    if (!rows.length) return;
+    const arrays = columns.map((_, c) => rows.map((r) => r[c] ?? null));
+    const unnest = columns.map((name, c) => {
+      const type = t.types?.[name];
+      if (!type) throw new Error(`table ${t.name}: no type known for column ${name}`);
+      return `$${c + 1}::${type}[]`;
+    });
+    await this.client.query(`INSERT INTO ${ident(t.name)} (${columns.map(ident).join(', ')}) OVERRIDING SYSTEM VALUE SELECT * FROM unnest(${unnest.join(', ')})`, arrays);
   }
 
   async clear(tables: string[]): Promise<void> {
