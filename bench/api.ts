@@ -38,6 +38,8 @@ type Autocannon = (o: AutocannonOptions) => Promise<{ duration: number; non2xx: 
 const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'vigil-bench-api-'));
+// Also when only imported for its helpers (bench/search-load.ts, bench/pg.ts): serve() writes its config here.
+process.once('exit', () => rmSync(tmp, { recursive: true, force: true }));
 const lines: string[] = [];
 const say = (s = '') => {
   console.log(s);
