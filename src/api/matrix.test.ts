@@ -10,7 +10,7 @@
  * go unchecked.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ErrorCode } from '../errors.ts';
 import type { Job, Role, Scope } from '../model/account.ts';
 import { roleAtLeast, SCOPES } from '../model/account.ts';
@@ -146,7 +146,17 @@ describe.skipIf(!hasCorpus())('authorization matrix', () => {
       request: async () => {
         const name = fresh('subs');
         await api.deps.alerts.upsertWatchlist({ name, owner: { user: 'ana' }, description: null });
-        const sub = await api.deps.alerts.upsertSubscription({ watchlist: name, channel: 'inbox', target: null, events: ['new'], mode: 'immediate', quietHours: null, timezone: 'UTC', epssAbove: 0.5, epssJump: 0.2 });
+        const sub = await api.deps.alerts.upsertSubscription({
+          watchlist: name,
+          channel: 'inbox',
+          target: null,
+          events: ['new'],
+          mode: 'immediate',
+          quietHours: null,
+          timezone: 'UTC',
+          epssAbove: 0.5,
+          epssJump: 0.2,
+        });
         return { url: `/api/v1/watchlists/${name}/subscriptions/${sub.id}` };
       },
     },
@@ -374,17 +384,23 @@ describe.skipIf(!hasCorpus())('authorization matrix', () => {
     const wanted = (e: Expected) => (e.status === 'allowed' ? { status: sample.status ?? 200, code: sample.code ?? null } : e);
     expect(calls.map(({ caller, status, code }) => ({ caller, status, code }))).toEqual(calls.map(({ caller, expected }) => ({ caller, ...wanted(expected) })));
 
-    // Every refusal, and every allowed write, is in the audit log (found by the call's user agent).
-    const audit = await api.app.inject({ url: '/api/v1/audit?limit=500', headers: { authorization: `Bearer ${cred.ada}` } });
-    const rows = (audit.json() as { items: { userAgent: string | null; outcome: string; statusCode: number; action: string; detail: { count?: number } | null }[] }).items;
-    for (const c of calls) {
-      // Identical refusals from one address within a minute share a row with a count (api/auth/audit.ts).
-      const row = rows.find((r) => r.userAgent === c.tag) ?? (c.status === 401 ? rows.find((r) => r.statusCode === 401 && (r.detail?.count ?? 1) > 1) : undefined);
-      if (c.status === 401 || c.status === 403) expect(row, c.tag).toMatchObject({ outcome: 'denied', statusCode: c.status });
-      else if (route!.method !== 'GET' && route!.access?.audit !== false)
-        expect(row, c.tag).toMatchObject({ outcome: c.status < 400 ? 'success' : 'failure', statusCode: c.status });
-      else expect(row, `${c.tag}: reads are not audited`).toBeUndefined();
-    }
+    // Every refusal, and every allowed write, is in the audit log (found by the call's user agent),
+    // written right after the answer (onResponse): on PostgreSQL a row may land a moment later.
+    await vi.waitFor(async () => {
+      const audit = await api.app.inject({ url: '/api/v1/audit?limit=500', headers: { authorization: `Bearer ${cred.ada}` } });
+      const rows = (
+        audit.json() as { items: { userAgent: string | null; outcome: string; statusCode: number; action: string; detail: { count?: number } | null }[] }
+      ).items;
+      for (const c of calls) {
+        // Identical refusals from one address within a minute share a row with a count (api/auth/audit.ts).
+        const row =
+          rows.find((r) => r.userAgent === c.tag) ?? (c.status === 401 ? rows.find((r) => r.statusCode === 401 && (r.detail?.count ?? 1) > 1) : undefined);
+        if (c.status === 401 || c.status === 403) expect(row, c.tag).toMatchObject({ outcome: 'denied', statusCode: c.status });
+        else if (route!.method !== 'GET' && route!.access?.audit !== false)
+          expect(row, c.tag).toMatchObject({ outcome: c.status < 400 ? 'success' : 'failure', statusCode: c.status });
+        else expect(row, `${c.tag}: reads are not audited`).toBeUndefined();
+      }
+    });
   });
 
   describe('resources of another user', () => {

@@ -5,7 +5,7 @@
  * identical failures make one audit row per address and minute with a count, not one row each.
  */
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AuditEntry } from '../model/account.ts';
 import { startTestApi, type TestApi } from '../testing/api.ts';
 import { hasCorpus } from '../testing/corpus.ts';
@@ -60,18 +60,24 @@ describe.skipIf(!hasCorpus())('rate limits', () => {
   });
 
   it('writes one audit row per address, minute and kind of failure, with a count', async () => {
-    const rows = await auditFrom(api, '10.0.0.1');
-    // 30 refused (401) reads and the one without a credential, then the 429s (reads are not audited unless refused).
-    expect(rows.map((r) => [r.statusCode, r.outcome, r.detail?.count])).toEqual([[401, 'denied', QUOTA]]);
+    // Audit rows are written right after the answer (onResponse): on PostgreSQL they may land a moment later.
+    await vi.waitFor(async () => {
+      const rows = await auditFrom(api, '10.0.0.1');
+      // 30 refused (401) reads and the one without a credential, then the 429s (reads are not audited unless refused).
+      expect(rows.map((r) => [r.statusCode, r.outcome, r.detail?.count])).toEqual([[401, 'denied', QUOTA]]);
+    });
     // A flood of refused writes from one address: one row for the 401s, one for the 429s.
     for (let i = 0; i < 50; i++) {
       await api.app.inject({ method: 'POST', url: '/api/collect', remoteAddress: '10.0.0.2', headers: { authorization: `Bearer ${randomBytes(12).toString('hex')}` }, payload: {} });
     }
-    const flood = await auditFrom(api, '10.0.0.2');
-    expect(flood.map((r) => [r.action, r.statusCode, r.detail?.count])).toEqual([
-      ['collect.start', 401, QUOTA],
-      ['collect.start', 429, 50 - QUOTA],
-    ]);
+    const flood = await vi.waitFor(async () => {
+      const rows = await auditFrom(api, '10.0.0.2');
+      expect(rows.map((r) => [r.action, r.statusCode, r.detail?.count])).toEqual([
+        ['collect.start', 401, QUOTA],
+        ['collect.start', 429, 50 - QUOTA],
+      ]);
+      return rows;
+    });
     expect(flood[0]!.detail?.lastAt).toEqual(expect.any(String));
   });
 });

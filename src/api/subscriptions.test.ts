@@ -7,7 +7,7 @@
  */
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestApi, type TestApi } from '../testing/api.ts';
 import { hasCorpus } from '../testing/corpus.ts';
 
@@ -79,11 +79,14 @@ describe.skipIf(!hasCorpus())('watchlist subscription routes', () => {
     const removed = await call('ana', 'DELETE', `/api/v1/watchlists/edge/subscriptions/${made?.id}`);
     expect(removed.statusCode).toBe(204);
     expect(await subs()).toEqual(before);
-    expect(await audited('watchlist.subscribe')).toEqual([
-      { actor: 'ana', outcome: 'success', target: 'watchlist:edge' },
-      { actor: 'ana', outcome: 'success', target: 'watchlist:edge' },
-    ]);
-    expect(await audited('watchlist.unsubscribe')).toEqual([{ actor: 'ana', outcome: 'success', target: 'watchlist:edge' }]);
+    // Audit rows are written right after the answer (onResponse): on PostgreSQL they may land a moment later.
+    await vi.waitFor(async () => {
+      expect(await audited('watchlist.subscribe')).toEqual([
+        { actor: 'ana', outcome: 'success', target: 'watchlist:edge' },
+        { actor: 'ana', outcome: 'success', target: 'watchlist:edge' },
+      ]);
+      expect(await audited('watchlist.unsubscribe')).toEqual([{ actor: 'ana', outcome: 'success', target: 'watchlist:edge' }]);
+    });
   });
 
   it('refuses other analysts and viewers, an unknown channel and a subscription of another watchlist, storing nothing', async () => {

@@ -75,6 +75,9 @@ function toJob(r: Row): Job {
   };
 }
 
+/** First key of the per-family advisory locks of refresh sessions (any constant: "sess"). */
+const SESSION_LOCK = 0x73657373;
+
 const ACCOUNT_SELECT = 'SELECT a.*, u.email FROM accounts a JOIN users u ON u.name = a.user_name';
 
 /** Accounts, sessions, tokens, audit log, settings and jobs on `db`. */
@@ -123,13 +126,17 @@ export class PgServerStore implements AuthStore, JobStore {
   }
 
   async createSession(s: { tokenHash: string; family: string; user: string; expiresAt: string }): Promise<void> {
-    await this.db.query('INSERT INTO sessions (token_hash, family, user_name, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)', [
-      s.tokenHash,
-      s.family,
-      s.user,
-      this.now().toISOString(),
-      s.expiresAt,
-    ]);
+    // A chain ends as a whole (reuse, sign-out): a session rotated into an ended chain is born
+    // revoked. The family's lock orders this against a concurrent revokeFamily (two replicas
+    // refreshing one token at once: the loser's revocation must reach the winner's new session).
+    await this.db.tx(async (c) => {
+      await c.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [SESSION_LOCK, s.family]);
+      await c.query(
+        `INSERT INTO sessions (token_hash, family, user_name, created_at, expires_at, revoked_at)
+         VALUES ($1, $2, $3, $4, $5, (SELECT max(revoked_at) FROM sessions WHERE family = $2))`,
+        [s.tokenHash, s.family, s.user, this.now().toISOString(), s.expiresAt],
+      );
+    });
   }
 
   async getSession(tokenHash: string): Promise<SessionRow | null> {
@@ -157,7 +164,10 @@ export class PgServerStore implements AuthStore, JobStore {
   }
 
   async revokeFamily(family: string): Promise<void> {
-    await this.db.query('UPDATE sessions SET revoked_at = $1 WHERE family = $2 AND revoked_at IS NULL', [this.now().toISOString(), family]);
+    await this.db.tx(async (c) => {
+      await c.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [SESSION_LOCK, family]);
+      await c.query('UPDATE sessions SET revoked_at = $1 WHERE family = $2 AND revoked_at IS NULL', [this.now().toISOString(), family]);
+    });
   }
 
   async revokeUserSessions(user: string): Promise<void> {
