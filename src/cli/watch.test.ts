@@ -74,7 +74,7 @@ ${otherSourcesOff(['cve5', 'nvd', 'kev', 'epss'])}alerts:
     expect((await vigil('watch', 'remove', 'edge', '--entry', '2')).status).toBe(0);
     expect((await vigil('watch', 'remove', 'edge', '--entry', '2')).stderr).toMatch(/entry #2 in watchlist edge not found/);
     expect(JSON.parse((await vigil('watch', 'list', '--json')).stdout)[0].entries).toHaveLength(1);
-  });
+  }, 300_000);
 
   it.each([
     [['--regex', '(a'], /entry.*regex.*\(a/i],
@@ -89,7 +89,7 @@ ${otherSourcesOff(['cve5', 'nvd', 'kev', 'epss'])}alerts:
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(message as RegExp);
     expect((await vigil('watch', 'list', '--json')).stdout).toBe(before);
-  });
+  }, 180_000);
 
   it('watch test shows the advisories a purl entry matches, in its ecosystem\'s version order (Spring4Shell)', async () => {
     expect((await vigil('import', 'osv', corpusPath('ghsa', 'advisories'))).status).toBe(0);
