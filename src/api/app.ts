@@ -17,6 +17,7 @@ import { randomSecret } from './auth/credentials.ts';
 import { installGuard, JWT_KEY_SETTING } from './auth/guard.ts';
 import type { ApiDeps, RouteAccess } from './context.ts';
 import { frameworkErrors, installErrorHandlers } from './errors.ts';
+import { eventWakeFor } from '../cluster/notify.ts';
 import { EventHub } from './events-hub.ts';
 import { advisoryRoutes } from './routes/advisories.ts';
 import { alertRoutes } from './routes/alerts.ts';
@@ -91,7 +92,7 @@ export async function buildApp(deps: ApiDeps, options: AppOptions = {}): Promise
   });
   // Read once: nothing else writes it, and every signed-in request needs it.
   const jwtKey = deps.jwtKey ?? (await deps.auth.initSetting(JWT_KEY_SETTING, randomSecret()));
-  app.decorate('deps', { ...deps, hub: deps.hub ?? new EventHub(deps.alerts, deps.triage), jwtKey });
+  app.decorate('deps', { ...deps, hub: deps.hub ?? new EventHub(deps.alerts, deps.triage, 2000, eventWakeFor(deps.config.database, deps.log)), jwtKey });
   const routeTable: RouteEntry[] = [];
   tables.set(app, routeTable);
   installErrorHandlers(app);

@@ -32,6 +32,7 @@ describe('ftsTsquery: words ANDed, a word a phrase of its tokens, nothing interp
     ['foo* OR (bar) & !baz <-> qux:*', "'foo' & 'or' & 'bar' & 'baz' & 'qux'"],
     ['*** --- ""', null],
     ['_', null],
+    ['_ linux', "'linux'"],
     ['', null],
   ])('%j', (text, query) => expect(ftsTsquery(text)).toBe(query));
 

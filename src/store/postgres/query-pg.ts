@@ -93,8 +93,9 @@ export function ftsTsquery(text: string): string | null {
   const terms: string[] = [];
   for (const word of text.match(/[\p{L}\p{N}_]+/gu) ?? []) {
     const tokens = ftsTokens(word);
-    // A word without a token (`_`) is an empty FTS5 phrase, which matches nothing.
-    if (!tokens.length) return null;
+    // A word without a token (`_`) is an empty FTS5 phrase, which an AND leaves out (`"_" "linux"`
+    // matches what `"linux"` does); a query of only such words matches nothing (null).
+    if (!tokens.length) continue;
     terms.push(tokens.length === 1 ? quote(tokens[0] as string) : `(${tokens.map(quote).join(' <-> ')})`);
   }
   return terms.length ? terms.join(' & ') : null;
