@@ -137,6 +137,8 @@ export function mergeBatch(
     }
     const prior = merged.get(obs.cveId) ?? (state.observations.size ? mergeVulnerability(observationsOf(state), deps.merge) : null);
     const before = prior?.vulnerability ?? null;
+    const basis: Record<string, string> = {};
+    for (const [source, o] of state.observations) if (source !== obs.source) basis[source] = o.hash;
     state.observations.set(obs.source, { observation: obs, hash });
     const result = mergeVulnerability(observationsOf(state), deps.merge);
     const { vulnerability, kevHint, issues } = result;
@@ -152,7 +154,7 @@ export function mergeBatch(
       // Counted in the summary (one line); each one only at debug level: a first import has ~150.
       deps.log.debug({ ...issue }, 'merge issue');
     }
-    writes.push({ observation: obs, json, hash, isNew: before === null, vulnerability, kevHint, changes });
+    writes.push({ observation: obs, json, hash, isNew: before === null, vulnerability, kevHint, changes, basis });
     merged.set(obs.cveId, result);
   }
   summary.stored += writes.length;

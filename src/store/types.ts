@@ -31,6 +31,14 @@ export interface VulnWrite {
   vulnerability: Vulnerability;
   kevHint: KevHint | null;
   changes: Change[];
+  /**
+   * What the merge was computed from: the hash of every other feed's observation of the CVE as
+   * loaded (feed id → hash; `{}` when it had none). The store refuses the batch with
+   * VIGIL_MERGE_CONFLICT when it holds something else by the time it writes — another process
+   * stored an observation meanwhile (two workers syncing NVD and CVE 5 at once), and writing this
+   * merge would drop it from the record. Absent: not checked.
+   */
+  basis?: Record<string, string>;
 }
 
 /** Result of storing one EPSS day. */

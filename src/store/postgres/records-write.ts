@@ -9,7 +9,8 @@
  * happens (PostgreSQL detects it after `deadlock_timeout`) is retried by {@link PgDb.tx}.
  */
 import { awaitingSince } from '../sqlite/known.ts';
-import { toRows, type WriteRow } from '../sqlite/rows.ts';
+import { checkBasis, toRows, type WriteRow } from '../sqlite/rows.ts';
+import { lockExploitCounts } from './advisories.ts';
 import type { VulnWrite } from '../types.ts';
 import type { PgClient, PgDb } from './pool.ts';
 import { ftsDocument } from './query-pg.ts';
@@ -65,6 +66,35 @@ async function writeRows(client: PgClient, all: WriteRow[]): Promise<void> {
   const observations = [...obs.values()].sort((a, b) => byId(a.id, b.id) || byId(a.source, b.source));
   const records = [...last.values()].sort((a, b) => byId(a.id, b.id));
   const ids = records.map((r) => r.id);
+
+  // Per-CVE locks first (sorted): writers of the same CVEs queue here, so the basis check below
+  // sees what an earlier writer committed, and exploit counts agree with advisory saves (advisories.ts).
+  await lockExploitCounts(client, ids);
+  const checked = all.filter((r) => r.basis);
+  if (checked.length) {
+    const stored = new Map<string, [string, string][]>();
+    const { rows: held } = await client.query<{ cve_id: string; source: string; hash: string }>(
+      'SELECT cve_id, source, hash FROM observations WHERE cve_id = ANY($1::text[]) ORDER BY cve_id, source COLLATE "C"',
+      [[...new Set(checked.map((r) => r.id))]],
+    );
+    for (const h of held) {
+      const list = stored.get(h.cve_id) ?? [];
+      list.push([h.source, h.hash]);
+      stored.set(h.cve_id, list);
+    }
+    // Rows of one CVE in this batch see the ones before them (as sequential writes would).
+    for (const r of checked) {
+      const list = stored.get(r.id) ?? [];
+      checkBasis(r, list.filter(([s]) => s !== r.source));
+      const i = list.findIndex(([s]) => s === r.source);
+      if (i >= 0) list[i] = [r.source, r.hash];
+      else {
+        list.push([r.source, r.hash]);
+        list.sort(([x], [y]) => byId(x, y));
+      }
+      stored.set(r.id, list);
+    }
+  }
 
   await client.query(
     `INSERT INTO observations (cve_id, source, last_modified, hash, data)

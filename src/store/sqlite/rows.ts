@@ -5,6 +5,7 @@
  * and numbers, so they cross to a worker cheaply.
  */
 import { listText } from '../../analysis/title.ts';
+import { VigilError } from '../../errors.ts';
 import { productKey } from '../../enrich/product-key.ts';
 import type { VulnWrite } from '../types.ts';
 import { EXPLOIT_COUNT_SQL } from './advisories.ts';
@@ -25,6 +26,8 @@ export interface PackedEpssDay {
 export interface WriteRow {
   id: string;
   source: string;
+  /** The other feeds' observation hashes the merge was computed from ({@link VulnWrite.basis}), sorted by feed; null: not checked. */
+  basis: [string, string][] | null;
   lastModified: string;
   hash: string;
   json: string;
@@ -86,6 +89,7 @@ export function toRows(writes: VulnWrite[]): WriteRow[] {
         v.cwes.map((c) => `${c.id} ${c.name ?? ''}`).join(' '),
       ],
       changes: w.changes.map((c) => [c.field, c.old, c.new, c.source, c.at]),
+      basis: w.basis ? Object.entries(w.basis).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) : null,
     };
   });
 }
@@ -121,8 +125,10 @@ export function writeRows(store: SqliteStore, rows: WriteRow[]): void {
   const putFts = store.stmt('INSERT INTO vulns_fts (rowid, cve_id, title, description, products, cwes) VALUES (?, ?, ?, ?, ?, ?)');
   const putChange = store.stmt('INSERT INTO changes (cve_id, field, old, new, source, at) VALUES (?, ?, ?, ?, ?, ?)');
 
+  const getBasis = store.stmt('SELECT source, hash FROM observations WHERE cve_id = ? AND source != ? ORDER BY source');
   store.db.transaction(() => {
     for (const r of rows) {
+      if (r.basis) checkBasis(r, getBasis.raw().all(r.id, r.source) as [string, string][]);
       putObs.run(r.id, r.source, r.lastModified, r.hash, r.json);
       const ransomware = getKev.get(r.id) as number | undefined;
       const epss = getEpss.get(r.id) as { epss: number; percentile: number; date: string } | undefined;
@@ -161,4 +167,18 @@ export function writeRows(store: SqliteStore, rows: WriteRow[]): void {
       for (const c of r.changes) putChange.run(r.id, ...c);
     }
   })();
+}
+
+/**
+ * Throws VIGIL_MERGE_CONFLICT when the stored observations of the row's CVE by other feeds
+ * (`stored`, sorted by feed) are not those its merge was computed from (see VulnWrite.basis).
+ * Shared by both back ends.
+ */
+export function checkBasis(row: Pick<WriteRow, 'id' | 'source' | 'basis'>, stored: [string, string][]): void {
+  const basis = row.basis ?? [];
+  const same = basis.length === stored.length && basis.every(([s, h], i) => stored[i]?.[0] === s && stored[i]?.[1] === h);
+  if (same) return;
+  const held = stored.map(([s]) => s).join(', ') || 'none';
+  const used = basis.map(([s]) => s).join(', ') || 'none';
+  throw new VigilError('VIGIL_MERGE_CONFLICT', [row.id, `merged with ${used}, the store now holds ${held}, a ${row.source} write`]);
 }
