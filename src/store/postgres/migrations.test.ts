@@ -25,3 +25,27 @@ describe('PostgreSQL migrations', () => {
     expect(row?.priority).toBe(Math.round((55 + 25 * 0.95 + 15) * 100) / 100);
   });
 });
+
+describe('a PostgreSQL database that does not exist yet', () => {
+  it('is created and migrated, as a SQLite file would be', async () => {
+    const { openStores } = await import('../index.ts');
+    const { TEST_PG_URL } = await import('../../testing/store.ts');
+    const { randomBytes } = await import('node:crypto');
+    const pg = (await import('pg')).default;
+    const name = `vigil_new_${randomBytes(4).toString('hex')}`;
+    const url = new URL(TEST_PG_URL);
+    url.pathname = `/${name}`;
+    const stores = await openStores(url.toString());
+    try {
+      expect((await stores.store.stats()).vulnerabilities).toBe(0);
+      expect(await stores.pg?.query('SELECT id FROM schema_migrations ORDER BY id')).toHaveLength(migrations.length);
+    } finally {
+      await stores.close();
+      const { parsePostgresUrl } = await import('./pool.ts');
+      const admin = new pg.Client({ connectionString: parsePostgresUrl(TEST_PG_URL).connectionString });
+      await admin.connect();
+      await admin.query(`DROP DATABASE IF EXISTS ${name}`);
+      await admin.end();
+    }
+  });
+});
