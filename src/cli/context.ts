@@ -172,11 +172,11 @@ export interface MonitorContext {
  * @throws {VigilError} VIGIL_CHANNEL_INVALID for a misconfigured channel.
  * @throws {StoreUnavailableError} when the PostgreSQL server cannot be reached ({@link openCliStores}).
  */
-export async function openMonitor(config: VigilConfig, options: { channels?: boolean } = {}): Promise<MonitorContext> {
+export async function openMonitor(config: VigilConfig, options: { channels?: boolean; readers?: number } = {}): Promise<MonitorContext> {
   const channels = (options.channels ?? true) ? createChannels(config.alerts.channels) : new Map<string, Channel>();
   let stores: Stores;
   try {
-    stores = await openCliStores(config.database, { writer: true, busyTimeoutMs: 30_000 });
+    stores = await openCliStores(config.database, { writer: true, busyTimeoutMs: 30_000, readers: options.readers });
   } catch (err) {
     await Promise.all([...channels.values()].map((c) => c.close()));
     throw err;

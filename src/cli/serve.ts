@@ -10,6 +10,7 @@
  * (the first two exit with code 1).
  */
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import PQueue from 'p-queue';
@@ -89,7 +90,7 @@ export function registerServe(program: Command): void {
       const { config, log } = cliConfig(cmd);
       const jwtKey = jwtKeyFromEnv();
       assertStoreIntact(config.database);
-      const { stores, reader, alerts, writer, channels, close: closeStores } = await openMonitor(config, { channels: o.daemon });
+      const { stores, reader, alerts, writer, channels, close: closeStores } = await openMonitor(config, { channels: o.daemon, readers: apiReaders() });
       const { auth } = stores;
       let daemon: Daemon | null = null;
       const close = async () => {
@@ -198,4 +199,16 @@ export function registerServe(program: Command): void {
         await closeOrExit();
       }
     });
+}
+
+/**
+ * Read-only SQLite connections in worker threads serving the API's record and advisory reads
+ * (store/sqlite/readers.ts), so that concurrent searches use both cores instead of queueing on
+ * this thread: one per core, at most 4 (`VIGIL_READERS` overrides, 0 turns them off). PostgreSQL
+ * ignores it (its pool serves concurrent reads).
+ */
+function apiReaders(): number {
+  const env = process.env.VIGIL_READERS;
+  if (env !== undefined && /^\d+$/.test(env)) return Math.min(Number(env), 16);
+  return Math.min(availableParallelism(), 4);
 }
