@@ -8,72 +8,10 @@
 import { VigilError } from '../../errors.ts';
 import type { Account, ApiToken, AuditEntry, Job, NewAuditEntry, Role, Scope } from '../../model/account.ts';
 import type { AccountSecret, AuditQuery, AuthStore, JobStore, SessionRow } from '../server.ts';
+import { publicAccount, toAccount, toAudit, toJob, toToken } from '../sqlite/server.ts';
 import type { PgDb } from './pool.ts';
 
 type Row = Record<string, unknown>;
-
-function toAccount(r: Row): AccountSecret {
-  return {
-    name: r.user_name as string,
-    email: (r.email as string | null) ?? null,
-    role: r.role as Role,
-    disabled: r.disabled === 1,
-    createdAt: r.created_at as string,
-    passwordHash: r.password_hash as string,
-    passwordChangedAt: r.password_changed_at as string,
-  };
-}
-
-function publicAccount(a: AccountSecret): Account {
-  const { passwordHash: _secret, passwordChangedAt: _changed, ...rest } = a;
-  return rest;
-}
-
-function toToken(r: Row): ApiToken {
-  return {
-    id: r.id as number,
-    user: r.user_name as string,
-    name: r.name as string,
-    prefix: r.prefix as string,
-    scopes: JSON.parse(r.scopes as string) as Scope[],
-    createdAt: r.created_at as string,
-    expiresAt: (r.expires_at as string | null) ?? null,
-    lastUsedAt: (r.last_used_at as string | null) ?? null,
-    revokedAt: (r.revoked_at as string | null) ?? null,
-  };
-}
-
-function toAudit(r: Row): AuditEntry {
-  return {
-    id: r.id as number,
-    at: r.at as string,
-    actor: (r.actor as string | null) ?? null,
-    actorKind: r.actor_kind as AuditEntry['actorKind'],
-    tokenId: (r.token_id as number | null) ?? null,
-    action: r.action as string,
-    target: (r.target as string | null) ?? null,
-    outcome: r.outcome as AuditEntry['outcome'],
-    statusCode: (r.status_code as number | null) ?? null,
-    ip: (r.ip as string | null) ?? null,
-    userAgent: (r.user_agent as string | null) ?? null,
-    detail: r.detail ? (JSON.parse(r.detail as string) as Record<string, unknown>) : null,
-  };
-}
-
-function toJob(r: Row): Job {
-  return {
-    id: r.id as string,
-    kind: r.kind as Job['kind'],
-    status: r.status as Job['status'],
-    sources: JSON.parse(r.request as string).sources as string[],
-    progress: JSON.parse(r.progress as string) as Job['progress'],
-    requestedBy: (r.requested_by as string | null) ?? null,
-    createdAt: r.created_at as string,
-    startedAt: (r.started_at as string | null) ?? null,
-    finishedAt: (r.finished_at as string | null) ?? null,
-    error: (r.error as string | null) ?? null,
-  };
-}
 
 /** First key of the per-family advisory locks of refresh sessions (any constant: "sess"). */
 const SESSION_LOCK = 0x73657373;

@@ -8,7 +8,8 @@ import type { AccountSecret, AuditQuery, AuthStore, JobStore, SessionRow } from 
 import type { Row } from './alert-rows.ts';
 import type { SqliteStore } from './index.ts';
 
-function toAccount(r: Row): AccountSecret {
+// Row mappers of the server tables, shared with ../postgres/server.ts (same tables and columns on both back ends).
+export function toAccount(r: Row): AccountSecret {
   return {
     name: r.user_name as string,
     email: (r.email as string | null) ?? null,
@@ -20,12 +21,12 @@ function toAccount(r: Row): AccountSecret {
   };
 }
 
-function publicAccount(a: AccountSecret): Account {
+export function publicAccount(a: AccountSecret): Account {
   const { passwordHash: _secret, passwordChangedAt: _changed, ...rest } = a;
   return rest;
 }
 
-function toToken(r: Row): ApiToken {
+export function toToken(r: Row): ApiToken {
   return {
     id: r.id as number,
     user: r.user_name as string,
@@ -39,7 +40,7 @@ function toToken(r: Row): ApiToken {
   };
 }
 
-function toAudit(r: Row): AuditEntry {
+export function toAudit(r: Row): AuditEntry {
   return {
     id: r.id as number,
     at: r.at as string,
@@ -56,7 +57,7 @@ function toAudit(r: Row): AuditEntry {
   };
 }
 
-function toJob(r: Row): Job {
+export function toJob(r: Row): Job {
   return {
     id: r.id as string,
     kind: r.kind as Job['kind'],
