@@ -111,7 +111,10 @@ export async function startWorker(deps: WorkerDeps, options: WorkerOptions = {})
   // (the job then waits for the lease). We end this one only once it is idle (see drain).
   // Size: the workers' connections, the queue's LISTEN connection and cron's.
   const queuePool = new pg.Pool({ connectionString: target.connectionString, max: concurrency + 2, application_name: 'vigil-worker-queue' });
-  queuePool.on('error', () => {});
+  // A dropped idle connection must not crash the worker; graphile-worker also wants each client's
+  // errors handled (else it prints "Your pool doesn't have all of the error handlers!").
+  queuePool.on('error', (err) => log.warn({ err: err.message }, 'job queue connection lost'));
+  queuePool.on('connect', (client) => client.on('error', (err) => log.warn({ err: err.message }, 'job queue connection lost')));
   let runner: Runner | null = null;
   try {
     await leases.install();
