@@ -1,8 +1,24 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { defineConfig } from 'vitest/config';
+
+/**
+ * Test files that open a store (directly, through the API fixture or by running the CLI on a
+ * database): the ones whose outcome can depend on the back end. `npm run test:pg`
+ * (VIGIL_TEST_DB=postgres) runs these; the others (parsers, CVSS, matchers, channels, …) open no
+ * store, give the same result on both back ends, and run once, in `npm test`.
+ */
+const STORE_TEST = /openTestStores|testDatabase|startTestApi|openStores|TEST_BACKEND|testing\/api|testing\/cli|testing\/store|'--db'|vigil\.db|runCli|openMonitor|postgres/;
+
+function storeTests(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.test.ts') && STORE_TEST.test(readFileSync(path.join(dir, f), 'utf8')))
+    .map((f) => path.join(dir, f).split(path.sep).join('/'));
+}
 
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts'],
+    include: process.env.VIGIL_TEST_DB === 'postgres' ? storeTests('src') : ['src/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
