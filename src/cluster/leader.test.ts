@@ -15,7 +15,7 @@ import { HttpClient } from '../sources/http.ts';
 import { openStores, type Stores } from '../store/index.ts';
 import { corpusPath, hasCorpus } from '../testing/corpus.ts';
 import { otherSourcesOff } from '../testing/sources.ts';
-import { testDatabase } from '../testing/store.ts';
+import { TEST_BACKEND, testDatabase } from '../testing/store.ts';
 import { startUpstream } from '../testing/upstream.ts';
 import { electLeader } from './leader.ts';
 
@@ -24,7 +24,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const log = createLogger('silent');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe('schedules leadership on PostgreSQL', () => {
+// PostgreSQL by nature (the job queue): runs in the PostgreSQL pass (npm run test:pg), not again in the SQLite one.
+describe.skipIf(TEST_BACKEND !== 'postgres')('schedules leadership on PostgreSQL', () => {
   it('one process leads; when it goes, a follower takes over', async () => {
     const target = testDatabase('postgres');
     const changes: string[] = [];

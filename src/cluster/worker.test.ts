@@ -25,7 +25,7 @@ import { runCli, startCli } from '../testing/cli.ts';
 import { corpusPath, hasCorpus } from '../testing/corpus.ts';
 import { nvdRecords } from '../testing/mirror.ts';
 import { otherSourcesOff } from '../testing/sources.ts';
-import { testDatabase } from '../testing/store.ts';
+import { TEST_BACKEND, testDatabase } from '../testing/store.ts';
 import { startUpstream, type Upstream } from '../testing/upstream.ts';
 import { readFileSync } from 'node:fs';
 import { queueTarget } from './queue.ts';
@@ -109,7 +109,8 @@ async function endState(stores: Stores, ids: string[]) {
   return { records, changes, states };
 }
 
-describe.skipIf(!hasCorpus())('vigil run --worker (PostgreSQL job queue)', () => {
+// PostgreSQL by nature (the job queue): runs in the PostgreSQL pass (npm run test:pg), not again in the SQLite one.
+describe.skipIf(!hasCorpus() || TEST_BACKEND !== 'postgres')('vigil run --worker (PostgreSQL job queue)', () => {
   it('refuses a SQLite store with a clear message', async () => {
     const r = await runCli(['run', '--worker', '--db', path.join(dir, 'refused.db')]);
     expect(r.status).not.toBe(0);

@@ -16,7 +16,7 @@ import type { EpssScore } from '../model/vulnerability.ts';
 import { importFiles } from '../pipeline.ts';
 import { findSource } from '../sources/registry.ts';
 import { corpusPath, hasCorpus } from '../testing/corpus.ts';
-import { openTestStores, TEST_PG_URL, type TestStores } from '../testing/store.ts';
+import { openTestStores, TEST_BACKEND, TEST_PG_URL, type TestStores } from '../testing/store.ts';
 import type { Stores } from './index.ts';
 import { parsePostgresUrl } from './postgres/pool.ts';
 import { sortValue } from './query.ts';
@@ -71,7 +71,8 @@ function expectSameList(b: RankedVulnerability[], a: RankedVulnerability[], labe
   expect(b, label).toEqual(a);
 }
 
-const run = hasCorpus() && (await pgUp());
+// Opens both back ends itself: runs once, in the PostgreSQL pass (npm run test:pg).
+const run = hasCorpus() && TEST_BACKEND === 'postgres' && (await pgUp());
 
 describe.skipIf(!run)('CVE records: SQLite and PostgreSQL agree', () => {
   let lite: TestStores;
