@@ -4,7 +4,7 @@
  * /api/v1/watchlists/{name}`); analysts and admins may edit and delete, viewers only read. A
  * stored watchlist also shows its subscriptions, added and removed one at a time.
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, request } from '../api.ts';
 import { ErrorBox, Loading, Notice } from '../components/ui.tsx';
 import { useAsync, useTitle } from '../hooks.ts';
@@ -41,9 +41,17 @@ export function WatchlistEditor({ name, me }: { name: string | null; me: Me }) {
   const [error, setError] = useState<unknown>(null);
   const [saved, setSaved] = useState<string | null>(null);
 
+  // The stored watchlist, once loaded, fills the form. A new one has nothing to load: its (empty)
+  // answer must not clear what was typed meanwhile (it cleared the name on a loaded machine).
   useEffect(() => {
-    if (stored.data !== undefined) setDraft(draftOf(stored.data));
+    if (stored.data) setDraft(draftOf(stored.data));
   }, [stored.data]);
+  // Leaving an existing watchlist for a new one (same page, no name) starts from an empty form.
+  const previousName = useRef(name);
+  useEffect(() => {
+    if (previousName.current && !name) setDraft(draftOf(null));
+    previousName.current = name;
+  }, [name]);
 
   const entries = draft.rows.map(entryOf).filter((e): e is Entry => e !== null);
 
