@@ -18,9 +18,7 @@ import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { hashPassword, newApiToken, tokenHash } from '../src/api/auth/credentials.ts';
-import { SqliteAlertStore } from '../src/store/sqlite/alerts.ts';
-import { openSqliteStore } from '../src/store/sqlite/index.ts';
-import { SqliteServerStore } from '../src/store/sqlite/server.ts';
+import { openStores } from '../src/store/index.ts';
 import { CHROMIUM, launchChromium } from '../src/testing/browser.ts';
 import { importScaleStore, pct, replicateInput } from './scale.ts';
 
@@ -67,16 +65,17 @@ export async function storeFile(): Promise<string> {
   return file;
 }
 
-/** Adds the analyst account and a read-scoped API token; returns 31,000 random ids (1,000 hot, 30,000 cold) and the token. */
-export async function prepare(file: string): Promise<{ ids: string[]; token: string; cves: number }> {
-  const store = openSqliteStore(file);
+/**
+ * Adds the analyst account and a read-scoped API token to `database` (a SQLite file or a
+ * PostgreSQL URL); returns 31,000 random ids (1,000 hot, 30,000 cold) and the token.
+ */
+export async function prepare(database: string): Promise<{ ids: string[]; token: string; cves: number }> {
+  const stores = await openStores(database);
   try {
-    const alerts = new SqliteAlertStore(store);
-    const auth = new SqliteServerStore(store);
-    await alerts.upsertUser({ name: USER, email: null, handles: {} });
-    await auth.upsertAccount({ name: USER, role: 'analyst', passwordHash: await hashPassword(PASSWORD) });
+    await stores.alerts.upsertUser({ name: USER, email: null, handles: {} });
+    await stores.auth.upsertAccount({ name: USER, role: 'analyst', passwordHash: await hashPassword(PASSWORD) });
     const token = newApiToken();
-    await auth.createToken({
+    await stores.auth.createToken({
       user: USER,
       name: `bench ${new Date().toISOString()}`,
       tokenHash: tokenHash(token),
@@ -86,10 +85,13 @@ export async function prepare(file: string): Promise<{ ids: string[]; token: str
     });
     // 1,000 ids requested over and over (views cached after their first answer), then 30,000 others
     // each requested at most once (every answer built from the store: the cache's worst case).
-    const ids = store.db.prepare('SELECT cve_id FROM vulns ORDER BY random() LIMIT 31000').pluck().all() as string[];
-    return { ids, token, cves: (await store.stats()).vulnerabilities };
+    const sample = 'SELECT cve_id FROM vulns ORDER BY random() LIMIT 31000';
+    const ids = stores.pg
+      ? (await stores.pg.query<{ cve_id: string }>(sample)).map((r) => r.cve_id)
+      : (stores.sqlite!.db.prepare(sample).pluck().all() as string[]);
+    return { ids, token, cves: (await stores.store.stats()).vulnerabilities };
   } finally {
-    await store.close();
+    await stores.close();
   }
 }
 
