@@ -24,7 +24,7 @@ import { alertRoutes } from './routes/alerts.ts';
 import { authRoutes } from './routes/auth.ts';
 import { cveRoutes } from './routes/cves.ts';
 import { eventRoutes } from './routes/events.ts';
-import { jobRoutes } from './routes/jobs.ts';
+import { jobRoutes, leaseCutoff } from './routes/jobs.ts';
 import { serviceRoutes } from './routes/service.ts';
 import { userRoutes } from './routes/users.ts';
 import { watchlistRoutes } from './routes/watchlists.ts';
@@ -163,7 +163,8 @@ export async function buildApp(deps: ApiDeps, options: AppOptions = {}): Promise
 
   app.get('/openapi.json', { schema: { hide: true }, config: { access: { role: 'public' } } }, async () => app.swagger());
   app.addHook('onReady', async () => {
-    await deps.auth.failUnfinishedJobs(deps.now().toISOString());
+    // Jobs of a stopped process (no heartbeat within the lease), not those of a live replica.
+    await deps.auth.failUnfinishedJobs(deps.now().toISOString(), leaseCutoff(deps.now()));
     await app.deps.hub.start();
   });
   app.addHook('onClose', async () => app.deps.hub.stop());

@@ -138,11 +138,32 @@ export interface TriageStore {
 }
 
 /** Collection jobs. */
+/** The error of a job marked failed because the process running it stopped (stored text). */
+export const JOB_ABANDONED = 'the server stopped before the job finished';
+
+/** Who runs a job, and when it last said so (see {@link JobStore.saveJob}). */
+export interface JobLease {
+  owner: string;
+  /** ISO 8601. */
+  at: string;
+}
+
 export interface JobStore {
-  saveJob(job: Job): Promise<void>;
+  /**
+   * Stores a job (insert or update by id). With `lease`, the job is marked as run by `lease.owner`
+   * (a server process's random id) with a heartbeat at `lease.at` (ISO 8601).
+   */
+  saveJob(job: Job, lease?: JobLease): Promise<void>;
   getJob(id: string): Promise<Job | null>;
-  /** Jobs left `queued` or `running` by a process that stopped: marked failed at start-up. */
-  failUnfinishedJobs(at: string): Promise<number>;
+  /** Moves the heartbeat of `owner`'s unfinished jobs to `at` (ISO 8601); returns how many. */
+  heartbeatJobs(owner: string, at: string): Promise<number>;
+  /**
+   * Marks failed (finished at `at`) the jobs left `queued` or `running` by a process that stopped:
+   * with `staleBefore` (ISO 8601), only those without an owner or whose heartbeat is older (a job
+   * another live replica runs keeps beating and is left alone); without it, every unfinished job.
+   * @returns how many were marked.
+   */
+  failUnfinishedJobs(at: string, staleBefore?: string): Promise<number>;
 }
 
 /** The overview's statistics. */

@@ -6,6 +6,11 @@
  * already queued or running in a job is not queued again: a request whose sources are all
  * pending answers with the job that holds the first of them, and one that adds sources gets a job
  * for the new ones only (20 requests in a row are one sync per source, not 20).
+ *
+ * Several replicas share one store: each job is leased to the process running it, which beats for
+ * it every {@link JOB_HEARTBEAT_SECONDS}; a replica starting (and every replica on each beat)
+ * fails only the unfinished jobs whose heartbeat is older than {@link JOB_LEASE_SECONDS}, those of
+ * a process that stopped, never a live replica's.
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
@@ -14,30 +19,55 @@ import type { Job } from '../../model/account.ts';
 import { enabledSources, findSource } from '../../sources/registry.ts';
 import { errors } from '../schemas.ts';
 
+/** Seconds between a server's heartbeats for the jobs it runs. */
+export const JOB_HEARTBEAT_SECONDS = 30;
+/** Seconds without a heartbeat after which an unfinished job is taken for abandoned (4 beats missed). */
+export const JOB_LEASE_SECONDS = 120;
+
+/** ISO 8601 time `seconds` before `at`. */
+export function leaseCutoff(at: Date, seconds = JOB_LEASE_SECONDS): string {
+  return new Date(at.getTime() - seconds * 1000).toISOString();
+}
+
 export const jobRoutes: FastifyPluginAsync = async (app) => {
   const { auth, sync, now, config, log } = app.deps;
   /** Source id → the job in which it is queued or running (this process runs every job it accepted). */
   const pending = new Map<string, Job>();
+  /** This process's id as the owner of the jobs it runs. */
+  const owner = randomUUID();
+  const lease = () => ({ owner, at: now().toISOString() });
+  const saveJob = (job: Job) => auth.saveJob(job, lease());
+
+  // Beats for this process's jobs, then fails those of processes that stopped beating.
+  const beat = async () => {
+    const at = now();
+    if (pending.size) await auth.heartbeatJobs(owner, at.toISOString());
+    const failed = await auth.failUnfinishedJobs(at.toISOString(), leaseCutoff(at));
+    if (failed) log.warn({ jobs: failed, leaseSeconds: JOB_LEASE_SECONDS }, 'collection jobs without a heartbeat marked failed (their server stopped)');
+  };
+  const timer = setInterval(() => beat().catch((err: Error) => log.warn({ err: err.message }, 'job heartbeat failed')), JOB_HEARTBEAT_SECONDS * 1000);
+  timer.unref();
+  app.addHook('onClose', async () => clearInterval(timer));
 
   /** Runs the job's sources one after the other, saving progress after each step. */
   async function run(job: Job): Promise<void> {
     job.status = 'running';
     job.startedAt = now().toISOString();
-    await auth.saveJob(job);
+    await saveJob(job);
     for (const step of job.progress) {
       step.status = 'running';
-      await auth.saveJob(job);
+      await saveJob(job);
       const summary = await sync(step.source);
       step.stored = summary.stored;
       step.error = summary.error ?? null;
       step.status = summary.error ? 'failed' : 'succeeded';
-      await auth.saveJob(job);
+      await saveJob(job);
     }
     const failed = job.progress.filter((s) => s.status === 'failed');
     job.status = failed.length ? 'failed' : 'succeeded';
     job.error = failed.length ? failed.map((s) => `${s.source}: ${s.error}`).join('; ') : null;
     job.finishedAt = now().toISOString();
-    await auth.saveJob(job);
+    await saveJob(job);
   }
 
   /** Forgets the job's sources as pending (when it ends, however it ends). */
@@ -82,7 +112,7 @@ export const jobRoutes: FastifyPluginAsync = async (app) => {
         finishedAt: null,
         error: null,
       };
-      await auth.saveJob(job);
+      await saveJob(job);
       for (const s of fresh) pending.set(s, job);
       request.auditTarget = `job:${job.id}`;
       request.auditDetail = fresh.length < sources.length ? { sources: fresh, alreadyPending: sources.filter((s) => !fresh.includes(s)) } : { sources };
@@ -91,7 +121,7 @@ export const jobRoutes: FastifyPluginAsync = async (app) => {
         .catch(async (err) => {
           log.error({ err, job: job.id }, 'collection job failed');
           for (const step of job.progress) if (step.status === 'running' || step.status === 'queued') step.status = 'failed';
-          await auth.saveJob({ ...job, status: 'failed', error: (err as Error).message, finishedAt: now().toISOString() }).catch((e) => log.error({ err: e }, 'could not save the failed job'));
+          await saveJob({ ...job, status: 'failed', error: (err as Error).message, finishedAt: now().toISOString() }).catch((e) => log.error({ err: e }, 'could not save the failed job'));
         })
         .finally(() => release(job));
       return reply.code(202).send(answer);

@@ -472,6 +472,14 @@ export const migrations: PgMigration[] = [
       CREATE INDEX vulns_exploited ON vulns (priority DESC) WHERE exploits > 0;
     `,
   },
+  {
+    id: 9,
+    name: 'job leases, EPSS history by date',
+    sql: `
+      ALTER TABLE jobs ADD COLUMN owner TEXT, ADD COLUMN heartbeat_at TEXT;
+      CREATE INDEX epss_history_date ON epss_history (date);
+    `,
+  },
 ];
 
 /** Key of the advisory lock migrations take (any constant; "vigil" in ASCII). */

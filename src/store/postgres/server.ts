@@ -7,7 +7,7 @@
  */
 import { VigilError } from '../../errors.ts';
 import type { Account, ApiToken, AuditEntry, Job, NewAuditEntry, Role, Scope } from '../../model/account.ts';
-import type { AccountSecret, AuditQuery, AuthStore, JobStore, SessionRow } from '../server.ts';
+import { type AccountSecret, type AuditQuery, type AuthStore, JOB_ABANDONED, type JobLease, type JobStore, type SessionRow } from '../server.ts';
 import { publicAccount, toAccount, toAudit, toJob, toToken } from '../sqlite/server.ts';
 import type { PgDb } from './pool.ts';
 
@@ -198,12 +198,13 @@ export class PgServerStore implements AuthStore, JobStore {
     await this.db.query('DELETE FROM settings WHERE key = $1', [key]);
   }
 
-  async saveJob(job: Job): Promise<void> {
+  async saveJob(job: Job, lease?: JobLease): Promise<void> {
     await this.db.query(
-      `INSERT INTO jobs (id, kind, status, request, progress, requested_by, created_at, started_at, finished_at, error)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+      `INSERT INTO jobs (id, kind, status, request, progress, requested_by, created_at, started_at, finished_at, error, owner, heartbeat_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
        ON CONFLICT (id) DO UPDATE SET status = excluded.status, progress = excluded.progress, started_at = excluded.started_at,
-         finished_at = excluded.finished_at, error = excluded.error`,
+         finished_at = excluded.finished_at, error = excluded.error,
+         owner = coalesce(excluded.owner, jobs.owner), heartbeat_at = coalesce(excluded.heartbeat_at, jobs.heartbeat_at)`,
       [
         job.id,
         job.kind,
@@ -215,8 +216,15 @@ export class PgServerStore implements AuthStore, JobStore {
         job.startedAt,
         job.finishedAt,
         job.error,
+        lease?.owner ?? null,
+        lease?.at ?? null,
       ],
     );
+  }
+
+  async heartbeatJobs(owner: string, at: string): Promise<number> {
+    const rows = await this.db.query("UPDATE jobs SET heartbeat_at = $1 WHERE owner = $2 AND status IN ('queued', 'running') RETURNING id", [at, owner]);
+    return rows.length;
   }
 
   async getJob(id: string): Promise<Job | null> {
@@ -224,10 +232,11 @@ export class PgServerStore implements AuthStore, JobStore {
     return r ? toJob(r) : null;
   }
 
-  async failUnfinishedJobs(at: string): Promise<number> {
+  async failUnfinishedJobs(at: string, staleBefore?: string): Promise<number> {
+    const stale = staleBefore === undefined ? '' : ' AND (heartbeat_at IS NULL OR heartbeat_at < $2)';
     const rows = await this.db.query(
-      "UPDATE jobs SET status = 'failed', finished_at = $1, error = 'the server stopped before the job finished' WHERE status IN ('queued', 'running') RETURNING id",
-      [at],
+      `UPDATE jobs SET status = 'failed', finished_at = $1, error = '${JOB_ABANDONED}' WHERE status IN ('queued', 'running')${stale} RETURNING id`,
+      staleBefore === undefined ? [at] : [at, staleBefore],
     );
     return rows.length;
   }

@@ -506,6 +506,19 @@ export const migrations: Migration[] = [
       ) AS c WHERE c.cve_id = vulns.cve_id;
     `,
   },
+  {
+    id: 9,
+    name: 'job leases, EPSS history by date',
+    // A collection job's owner (the server process running it) and its last heartbeat: a server
+    // starting next to a running replica fails only the jobs nobody beats for any more, not the
+    // replica's (api/routes/jobs.ts). EPSS history by date: a day's moves (alert evaluation, the
+    // movers card) and the day replaced on re-import read one date, not the whole history.
+    sql: `
+      ALTER TABLE jobs ADD COLUMN owner TEXT;
+      ALTER TABLE jobs ADD COLUMN heartbeat_at TEXT;
+      CREATE INDEX epss_history_date ON epss_history (date);
+    `,
+  },
 ];
 
 /**

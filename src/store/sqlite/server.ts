@@ -4,7 +4,7 @@
  */
 import { VigilError } from '../../errors.ts';
 import type { Account, ApiToken, AuditEntry, Job, NewAuditEntry, Role, Scope } from '../../model/account.ts';
-import type { AccountSecret, AuditQuery, AuthStore, JobStore, SessionRow } from '../server.ts';
+import { type AccountSecret, type AuditQuery, type AuthStore, JOB_ABANDONED, type JobLease, type JobStore, type SessionRow } from '../server.ts';
 import type { Row } from './alert-rows.ts';
 import type { SqliteStore } from './index.ts';
 
@@ -228,13 +228,14 @@ export class SqliteServerStore implements AuthStore, JobStore {
     this.store.stmt('DELETE FROM settings WHERE key = ?').run(key);
   }
 
-  async saveJob(job: Job): Promise<void> {
+  async saveJob(job: Job, lease?: JobLease): Promise<void> {
     this.store
       .stmt(
-        `INSERT INTO jobs (id, kind, status, request, progress, requested_by, created_at, started_at, finished_at, error)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO jobs (id, kind, status, request, progress, requested_by, created_at, started_at, finished_at, error, owner, heartbeat_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (id) DO UPDATE SET status = excluded.status, progress = excluded.progress, started_at = excluded.started_at,
-           finished_at = excluded.finished_at, error = excluded.error`,
+           finished_at = excluded.finished_at, error = excluded.error,
+           owner = coalesce(excluded.owner, jobs.owner), heartbeat_at = coalesce(excluded.heartbeat_at, jobs.heartbeat_at)`,
       )
       .run(
         job.id,
@@ -247,7 +248,13 @@ export class SqliteServerStore implements AuthStore, JobStore {
         job.startedAt,
         job.finishedAt,
         job.error,
+        lease?.owner ?? null,
+        lease?.at ?? null,
       );
+  }
+
+  async heartbeatJobs(owner: string, at: string): Promise<number> {
+    return this.store.stmt("UPDATE jobs SET heartbeat_at = ? WHERE owner = ? AND status IN ('queued', 'running')").run(at, owner).changes;
   }
 
   async getJob(id: string): Promise<Job | null> {
@@ -255,9 +262,11 @@ export class SqliteServerStore implements AuthStore, JobStore {
     return r ? toJob(r) : null;
   }
 
-  async failUnfinishedJobs(at: string): Promise<number> {
+  async failUnfinishedJobs(at: string, staleBefore?: string): Promise<number> {
+    const stale = staleBefore === undefined ? '' : ' AND (heartbeat_at IS NULL OR heartbeat_at < ?)';
+    const params = staleBefore === undefined ? [at] : [at, staleBefore];
     return this.store
-      .stmt("UPDATE jobs SET status = 'failed', finished_at = ?, error = 'the server stopped before the job finished' WHERE status IN ('queued', 'running')")
-      .run(at).changes;
+      .stmt(`UPDATE jobs SET status = 'failed', finished_at = ?, error = '${JOB_ABANDONED}' WHERE status IN ('queued', 'running')${stale}`)
+      .run(...params).changes;
   }
 }
