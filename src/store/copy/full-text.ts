@@ -13,7 +13,6 @@ import { mergeVulnerability } from '../../analysis/merge.ts';
 import type { Advisory } from '../../model/advisory.ts';
 import type { KevEntry, VulnObservation } from '../../model/vulnerability.ts';
 import type { PgClient } from '../postgres/pool.ts';
-import { ftsText } from '../postgres/known.ts';
 import { ftsDocument, ftsTokens } from '../postgres/query-pg.ts';
 
 /** Full-text columns of a `vulns` row: cve_id, title, description, products, CWEs (FTS5 `vulns_fts`). */
@@ -152,11 +151,11 @@ export function weightedDocument(columns: [text: string, weight: '' | 'A'][]): s
 
 /**
  * What PostgreSQL's write paths store in `vulns.fts` for a row's text, as SQL on a text parameter:
- * a record's is the `tsvector` literal of postgres/records-write.ts (query-pg.ts `ftsDocument`),
- * a KEV stub's is `to_tsvector('simple', …)` of postgres/known.ts `ftsText`.
+ * the `tsvector` literal of query-pg.ts `ftsDocument` of its columns, for a record
+ * (postgres/records-write.ts) and a KEV stub (postgres/known.ts) alike.
  */
 export function pgVulnDocument(row: RowText): { stub: boolean; fts: string } {
-  return row.stub ? { stub: true, fts: ftsText(row.text) } : { stub: false, fts: ftsDocument(row.text) };
+  return { stub: row.stub, fts: ftsDocument(row.text) };
 }
 
 /** `advisories.fts` of an advisory's text (postgres/advisories.ts: the title weighted A, which the vendor filter's title phrase searches). */
@@ -186,9 +185,8 @@ export async function rebuildPgFullText(client: PgClient, batchSize: number, pro
     const texts = batchText(rows, byCve(obs.rows as [string, string][]), byCve(kev.rows as [string, string][]));
     const docs = texts.map(pgVulnDocument);
     await client.query(
-      `UPDATE vulns SET fts = CASE WHEN t.stub THEN to_tsvector('simple', t.fts) ELSE t.fts::tsvector END
-       FROM unnest($1::text[], $2::bool[], $3::text[]) AS t(id, stub, fts) WHERE vulns.cve_id = t.id`,
-      [ids, docs.map((d) => d.stub), docs.map((d) => d.fts)],
+      'UPDATE vulns SET fts = t.fts::tsvector FROM unnest($1::text[], $2::text[]) AS t(id, fts) WHERE vulns.cve_id = t.id',
+      [ids, docs.map((d) => d.fts)],
     );
     last = ids.at(-1) as string;
     counts.vulns += rows.length;

@@ -10,24 +10,7 @@ import { productKey } from '../../enrich/product-key.ts';
 import type { KevEntry } from '../../model/vulnerability.ts';
 import { awaitingSince, dayStart } from '../sqlite/known.ts';
 import type { PgClient } from './pool.ts';
-
-/**
- * Text of a `vulns.fts` document as FTS5's `unicode61 remove_diacritics 2` tokenizer sees it: NFKD,
- * combining marks removed, lower case, every run of characters other than letters and digits a
- * single space. Indexed with `to_tsvector('simple', …)` (no stemming, no stop words, as FTS5), so
- * `PAN-OS` is the two words `pan` and `os` on both back ends.
- * @example ftsText(['CVE-2024-3400', 'PAN-OS Command Injection']) // 'cve 2024 3400 pan os command injection'
- */
-export function ftsText(parts: (string | null | undefined)[]): string {
-  return parts
-    .filter((p): p is string => !!p)
-    .join(' ')
-    .normalize('NFKD')
-    .replace(/\p{M}+/gu, '')
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}]+/gu, ' ')
-    .trim();
-}
+import { ftsDocument } from './query-pg.ts';
 
 /**
  * Public exploits naming a CVE (`vulns.exploits`, the priority's exploit factor): the PostgreSQL form
@@ -57,7 +40,10 @@ export async function writeKevStubs(client: PgClient, entries: KevEntry[]): Prom
     cols.at.push(dayStart(e.dateAdded));
     // Its CWEs are searchable, but not counted in the CWE breakdown (vuln_cwes), which describes the records.
     const cwes = e.cwes.filter((c) => c.startsWith('CWE-'));
-    cols.fts.push(ftsText([e.cveId, e.vulnerabilityName, e.shortDescription, `${e.vendorProject} ${e.product}`, cwes.join(' ')]));
+    // FTS5's columns of sqlite/known.ts (cve_id, title, description, products, cwes), as the
+    // tsvector literal records get (query-pg.ts): tokens made in JS, not by PostgreSQL's
+    // locale-dependent parser, and no phrase across two columns.
+    cols.fts.push(ftsDocument([e.cveId, e.vulnerabilityName, e.shortDescription, `${e.vendorProject} ${e.product}`, cwes.join(' ')]));
     if (e.vendorProject || e.product) {
       products.id.push(e.cveId);
       products.vendor.push(productKey(e.vendorProject));
@@ -66,7 +52,7 @@ export async function writeKevStubs(client: PgClient, entries: KevEntry[]): Prom
   }
   await client.query(
     `INSERT INTO vulns (cve_id, state, last_modified, title, snippet, vendors, has_record, epss, epss_percentile, epss_date, exploits, fts)
-     SELECT i.cve_id, 'PUBLISHED', i.at, i.title, i.snippet, i.vendors, 0, c.epss, c.percentile, c.date, ${exploitCountSql('i.cve_id')}, to_tsvector('simple', i.fts)
+     SELECT i.cve_id, 'PUBLISHED', i.at, i.title, i.snippet, i.vendors, 0, c.epss, c.percentile, c.date, ${exploitCountSql('i.cve_id')}, i.fts::tsvector
      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS i(cve_id, title, snippet, vendors, at, fts)
      LEFT JOIN epss_current c ON c.cve_id = i.cve_id
      ON CONFLICT (cve_id) DO UPDATE SET title = excluded.title, snippet = excluded.snippet, vendors = excluded.vendors,
