@@ -66,6 +66,23 @@ describe('parseFeed on built documents', () => {
     expect(feed.rejected).toEqual([{ where: { origin: 'test', record: 'item 2', field: 'link' }, reason: 'item has neither a usable link nor a guid/id' }]);
   });
 
+  it('resolves links against xml:base (element, entry, feed) before the feed link and the origin', () => {
+    const atom = `<feed xmlns="http://www.w3.org/2005/Atom" xml:base="https://krebsonsecurity.com/"><link href="https://example.org/"/>
+      <entry xml:base="2026/07/"><id>a</id><link href="lg-to-ban-residential-proxies-from-smart-tv-apps/"/></entry>
+      <entry><id>b</id><link xml:base="https://other.example/x/" href="y"/></entry>
+      <entry><id>c</id><link href="/2026/07/"/></entry></feed>`;
+    expect(parseFeed(atom, 'https://origin.example/feed').items.map((i) => i.url)).toEqual([
+      'https://krebsonsecurity.com/2026/07/lg-to-ban-residential-proxies-from-smart-tv-apps/',
+      'https://other.example/x/y',
+      'https://krebsonsecurity.com/2026/07/',
+    ]);
+    const noBase = `<rss><channel><item><link>news/1</link></item></channel></rss>`;
+    expect(parseFeed(noBase, 'https://origin.example/feed/').items[0]!.url).toBe('https://origin.example/feed/news/1');
+    expect(parseFeed(noBase, 'a label').rejected).toEqual([
+      { where: { origin: 'a label', record: 'item 1', field: 'link' }, reason: 'item has neither a usable link nor a guid/id' },
+    ]);
+  });
+
   it('does not expand DOCTYPE entities (billion laughs) nor read external ones', () => {
     const levels = Array.from({ length: 9 }, (_, i) => `<!ENTITY lol${i + 1} "${`&lol${i};`.repeat(10)}">`).join('');
     const doc = `<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY lol0 "lol">${levels}]>${rss('<item><title>&lol9;</title><link>https://example.org/x</link><description>&lol9;</description></item>')}`;
