@@ -5,15 +5,18 @@ import { migrate, PRIORITY_V8 } from '../store/sqlite/migrations.ts';
 import { openTestStores, TEST_BACKEND } from '../testing/store.ts';
 import { AWAITING_EPSS, computePriority, PRIORITY_WEIGHTS, prioritySql } from './priority.ts';
 
-const inputs = fc.record({
-  rejected: fc.constant(false),
-  kev: fc.boolean(),
-  ransomware: fc.boolean(),
-  epss: fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: null }),
-  cvssScore: fc.option(fc.double({ min: 0, max: 10, noNaN: true }), { nil: null }),
-  awaitingEpss: fc.boolean(),
-  exploits: fc.nat({ max: 40 }),
-});
+// Ransomware use is a KEV field (knownRansomwareCampaignUse): a CVE outside KEV never has it.
+const inputs = fc
+  .record({
+    rejected: fc.constant(false),
+    kev: fc.boolean(),
+    ransomware: fc.boolean(),
+    epss: fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: null }),
+    cvssScore: fc.option(fc.double({ min: 0, max: 10, noNaN: true }), { nil: null }),
+    awaitingEpss: fc.boolean(),
+    exploits: fc.nat({ max: 40 }),
+  })
+  .map((i) => ({ ...i, ransomware: i.kev && i.ransomware }));
 
 describe('priority score', () => {
   it('table: documented examples', () => {
