@@ -94,6 +94,37 @@ export const VigilConfigFile = z.strictObject({
       deliveryEverySeconds: z.number().positive().default(30),
     })
     .prefault({}),
+  intel: z
+    .strictObject({
+      /**
+       * Hosts user-defined intel sources may reach although the SSRF guard refuses their addresses
+       * (loopback, private, link-local, …): host names, IP addresses or CIDRs (intel/net/guard.ts).
+       */
+      allowHosts: z.array(z.string().min(1)).default([]),
+      /** The Tor SOCKS5 proxy a source with `proxy: tor` goes through (remote DNS: `socks5h://`). */
+      torProxy: z
+        .string()
+        .regex(/^socks5h:\/\/[^/\s]+:\d+\/?$/, 'expected socks5h://host:port')
+        .default('socks5h://127.0.0.1:9050'),
+      /** Seconds a request may take, connection to last byte. */
+      timeoutSeconds: z.number().positive().max(600).default(30),
+      /** Largest response body, bytes, as received and after decompression. */
+      maxBodyBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(5 * 1024 * 1024),
+      maxDecompressedBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(20 * 1024 * 1024),
+      /** Redirects followed per request (each hop checked by the guard). */
+      maxRedirects: z.number().int().min(0).max(20).default(5),
+      /** Default minimum delay between two requests to one host, seconds (a source may ask for more). */
+      minDelaySeconds: z.number().min(0).default(2),
+    })
+    .prefault({}),
   server: z
     .strictObject({
       /** Address `vigil serve` listens on (loopback by default: put a TLS proxy in front to expose it). */
@@ -121,6 +152,9 @@ export interface SourceSettings {
   config: unknown;
 }
 
+/** Validated `intel:` settings (threat-intel collection, src/intel/). */
+export type IntelConfig = z.infer<typeof VigilConfigFile>['intel'];
+
 /** Validated `server:` settings (`vigil serve`). */
 export type ServerConfig = z.infer<typeof VigilConfigFile>['server'];
 
@@ -132,6 +166,8 @@ export interface VigilConfig {
   sources: Record<string, SourceSettings>;
   alerts: AlertsConfig;
   daemon: z.infer<typeof VigilConfigFile>['daemon'];
+  /** Threat-intel collection (`intel:`): the SSRF allow-list, Tor proxy and fetch limits. */
+  intel: IntelConfig;
   server: ServerConfig;
   /** The file read, if any. */
   file: string | null;
@@ -212,14 +248,22 @@ export function loadConfig(file?: string, env: NodeJS.ProcessEnv = process.env):
     sources[source.id] = { enabled: enabled === true, schedule: schedule as string | null, config: cfg.data };
   }
   const channels: Record<string, ChannelConfig> = {};
-  const rawChannels = parsed.success ? parsed.data.alerts.channels : isRecord(raw) && isRecord(raw.alerts) && isRecord(raw.alerts.channels) ? raw.alerts.channels : {};
+  const rawChannels = parsed.success
+    ? parsed.data.alerts.channels
+    : isRecord(raw) && isRecord(raw.alerts) && isRecord(raw.alerts.channels)
+      ? raw.alerts.channels
+      : {};
   for (const [id, value] of Object.entries(rawChannels)) {
     try {
       const input = withEnv(value, `alerts.channels.${id}`, env);
       channels[id] = parseChannelSettings(id, input) as ChannelConfig;
       problems.push(...unknownKeyLines(input, channels[id], ['alerts', 'channels', id], z.unknown()));
     } catch (err) {
-      problems.push(err instanceof VigilError && err.code === 'VIGIL_CONFIG_INVALID' ? err.message.replace(/^Invalid configuration: /, '') : `alerts.channels.${id}: ${(err as Error).message}`);
+      problems.push(
+        err instanceof VigilError && err.code === 'VIGIL_CONFIG_INVALID'
+          ? err.message.replace(/^Invalid configuration: /, '')
+          : `alerts.channels.${id}: ${(err as Error).message}`,
+      );
     }
   }
   if (!parsed.success) throw configError(problems, where);
@@ -227,7 +271,8 @@ export function loadConfig(file?: string, env: NodeJS.ProcessEnv = process.env):
   // The dashboard inbox is always there (alerts/channels/inbox), unless the config takes its id.
   channels[INBOX_CHANNEL_ID] ??= { type: 'inbox' };
   const fallback = top.alerts.fallback;
-  if (fallback && !channels[fallback.channel] && !(fallback.channel in rawChannels)) problems.push(`alerts.fallback.channel: unknown channel "${fallback.channel}"`);
+  if (fallback && !channels[fallback.channel] && !(fallback.channel in rawChannels))
+    problems.push(`alerts.fallback.channel: unknown channel "${fallback.channel}"`);
   try {
     new Intl.DateTimeFormat('en-GB', { timeZone: top.alerts.defaults.timezone });
   } catch {
@@ -250,6 +295,7 @@ export function loadConfig(file?: string, env: NodeJS.ProcessEnv = process.env):
     sources,
     alerts: { ...top.alerts, channels },
     daemon: top.daemon,
+    intel: top.intel,
     server: top.server,
     file: chosen ?? null,
   };
@@ -270,7 +316,8 @@ export function databaseProblem(database: string): string | null {
     }
   }
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(database);
-  if (scheme) return `unsupported database URL scheme "${scheme[1]}": give a SQLite file path or postgres://[user[:password]@]host[:port]/database[?schema=NAME]`;
+  if (scheme)
+    return `unsupported database URL scheme "${scheme[1]}": give a SQLite file path or postgres://[user[:password]@]host[:port]/database[?schema=NAME]`;
   return null;
 }
 

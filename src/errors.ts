@@ -28,6 +28,8 @@ export const ErrorCodes = {
   VIGIL_RATE_LIMITED: { status: 429, message: 'Too many requests: retry in %s' },
   VIGIL_INTERNAL: { status: 500, message: 'Internal error (request %s): the server log has the details' },
   VIGIL_MERGE_CONFLICT: { status: 409, message: '%s changed in another process while this one merged it (%s): the batch was not stored; run the import or sync again' },
+  VIGIL_URL_REFUSED: { status: 400, message: 'URL refused: %s' },
+  VIGIL_FETCH_FAILED: { status: 502, message: 'Fetching %s failed: %s' },
   VIGIL_STORE_DAMAGED: { status: 500, message: 'The store %s is damaged (%s): `vigil doctor` runs the full check; restore a backup, or move the file aside and start again to re-import' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

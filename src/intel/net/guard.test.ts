@@ -292,7 +292,7 @@ describe('checkUrl', () => {
       err = e;
     }
     expect(err).toBeInstanceOf(UrlRefusedError);
-    expect((err as UrlRefusedError).code).toBe('VIGIL_BAD_REQUEST');
+    expect((err as UrlRefusedError).code).toBe('VIGIL_URL_REFUSED');
     expect((err as Error).message).toMatch(message);
     expect((err as Error).message).not.toContain('s3cret');
   });

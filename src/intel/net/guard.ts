@@ -44,14 +44,14 @@ export interface AddressClass {
 /** Resolves a host name to all its addresses (IPv4 and IPv6). Tests pass a stub. */
 export type Resolver = (hostname: string) => Promise<readonly LookupAddress[]>;
 
-/** A URL or address refused by the guard (code VIGIL_BAD_REQUEST, HTTP 400). */
+/** A URL or address refused by the guard (code VIGIL_URL_REFUSED, HTTP 400): never retried. */
 export class UrlRefusedError extends VigilError {
   readonly host: string;
   readonly address: string | undefined;
   readonly range: string | undefined;
 
   constructor(detail: string, where: { host: string; address?: string; range?: string }, options?: { cause?: unknown }) {
-    super('VIGIL_BAD_REQUEST', [detail], options);
+    super('VIGIL_URL_REFUSED', [detail], options);
     this.name = 'UrlRefusedError';
     this.host = where.host;
     this.address = where.address;

@@ -1,0 +1,70 @@
+/**
+ * SimHash near-duplicate fingerprints (Charikar, "Similarity estimation techniques from rounding
+ * algorithms", STOC 2002; Manku et al., "Detecting near-duplicates for web crawling", WWW 2007):
+ * a 64-bit hash where similar texts differ in few bits. Features are word 3-shingles of the
+ * lowercased text, each hashed to 64 bits (two FNV-1a 32-bit hashes with different offset bases).
+ *
+ * Lookup (Manku et al. §3): two fingerprints within 3 bits agree on at least one of four 16-bit
+ * bands (pigeonhole), so a store indexes the bands ({@link simhashBands}) and compares candidates
+ * with {@link hammingDistance}.
+ */
+
+const WORD = /[\p{L}\p{N}]+/gu;
+
+function fnv1a(s: string, basis: number): number {
+  let h = basis;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/**
+ * The 64-bit SimHash of `text` as 16 lowercase hex digits. Texts of fewer than 3 words hash their
+ * words (or `0000000000000000` for no word at all).
+ * @example simhash('Ivanti patches a critical flaw in Connect Secure') // '9c3a…' (16 hex digits)
+ */
+export function simhash(text: string): string {
+  const words = text.toLowerCase().match(WORD) ?? [];
+  const weights = new Int32Array(64);
+  const n = words.length < 3 ? words.length : words.length - 2;
+  for (let i = 0; i < n; i++) {
+    const shingle = words.length < 3 ? words[i] : `${words[i]} ${words[i + 1]} ${words[i + 2]}`;
+    const hi = fnv1a(shingle, 0x811c9dc5);
+    const lo = fnv1a(shingle, 0x050c5d1f);
+    for (let b = 0; b < 32; b++) {
+      weights[b] += (hi >>> (31 - b)) & 1 ? 1 : -1;
+      weights[32 + b] += (lo >>> (31 - b)) & 1 ? 1 : -1;
+    }
+  }
+  let hi = 0;
+  let lo = 0;
+  for (let b = 0; b < 32; b++) {
+    if (n > 0 && weights[b] > 0) hi |= 1 << (31 - b);
+    if (n > 0 && weights[32 + b] > 0) lo |= 1 << (31 - b);
+  }
+  return (hi >>> 0).toString(16).padStart(8, '0') + (lo >>> 0).toString(16).padStart(8, '0');
+}
+
+function popcount32(x: number): number {
+  let v = x - ((x >>> 1) & 0x55555555);
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) & 0xff;
+}
+
+/**
+ * Bits in which two SimHashes (16 hex digits each) differ, 0–64.
+ * @throws {TypeError} when either is not 16 hex digits.
+ */
+export function hammingDistance(a: string, b: string): number {
+  if (!/^[0-9a-f]{16}$/i.test(a) || !/^[0-9a-f]{16}$/i.test(b)) throw new TypeError(`SimHash must be 16 hex digits: "${a}", "${b}"`);
+  const x = Number.parseInt(a.slice(0, 8), 16) ^ Number.parseInt(b.slice(0, 8), 16);
+  const y = Number.parseInt(a.slice(8), 16) ^ Number.parseInt(b.slice(8), 16);
+  return popcount32(x) + popcount32(y);
+}
+
+/** The four 16-bit bands of a SimHash (0–65535 each, most significant first), for indexed lookup. */
+export function simhashBands(hash: string): [number, number, number, number] {
+  return [0, 4, 8, 12].map((i) => Number.parseInt(hash.slice(i, i + 4), 16)) as [number, number, number, number];
+}
