@@ -28,7 +28,7 @@ describe('simhash', () => {
     const hashes = feed.items.map((i) => simhash(`${i.title} ${i.summary ?? ''}`));
     let near = 0;
     for (let i = 0; i < hashes.length; i++)
-      for (let j = i + 1; j < hashes.length; j++) if (hammingDistance(hashes[i], hashes[j]) <= NEAR_DUPLICATE_BITS) near++;
+      for (let j = i + 1; j < hashes.length; j++) if (hammingDistance(hashes[i] ?? '', hashes[j] ?? '') <= NEAR_DUPLICATE_BITS) near++;
     expect(hashes.length).toBeGreaterThan(10);
     expect(near).toBe(0);
   });

@@ -26,23 +26,22 @@ function fnv1a(s: string, basis: number): number {
  * @example simhash('Ivanti patches a critical flaw in Connect Secure') // '9c3a…' (16 hex digits)
  */
 export function simhash(text: string): string {
-  const words = text.toLowerCase().match(WORD) ?? [];
-  const weights = new Int32Array(64);
-  const n = words.length < 3 ? words.length : words.length - 2;
-  for (let i = 0; i < n; i++) {
-    const shingle = words.length < 3 ? words[i] : `${words[i]} ${words[i + 1]} ${words[i + 2]}`;
+  const words: string[] = text.toLowerCase().match(WORD) ?? [];
+  const weights: number[] = new Array(64).fill(0);
+  const shingles = words.length < 3 ? words : words.slice(2).map((w, i) => `${words[i]} ${words[i + 1]} ${w}`);
+  for (const shingle of shingles) {
     const hi = fnv1a(shingle, 0x811c9dc5);
     const lo = fnv1a(shingle, 0x050c5d1f);
     for (let b = 0; b < 32; b++) {
-      weights[b] += (hi >>> (31 - b)) & 1 ? 1 : -1;
-      weights[32 + b] += (lo >>> (31 - b)) & 1 ? 1 : -1;
+      weights[b] = (weights[b] ?? 0) + ((hi >>> (31 - b)) & 1 ? 1 : -1);
+      weights[32 + b] = (weights[32 + b] ?? 0) + ((lo >>> (31 - b)) & 1 ? 1 : -1);
     }
   }
   let hi = 0;
   let lo = 0;
   for (let b = 0; b < 32; b++) {
-    if (n > 0 && weights[b] > 0) hi |= 1 << (31 - b);
-    if (n > 0 && weights[32 + b] > 0) lo |= 1 << (31 - b);
+    if ((weights[b] ?? 0) > 0) hi |= 1 << (31 - b);
+    if ((weights[32 + b] ?? 0) > 0) lo |= 1 << (31 - b);
   }
   return (hi >>> 0).toString(16).padStart(8, '0') + (lo >>> 0).toString(16).padStart(8, '0');
 }
