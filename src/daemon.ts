@@ -29,7 +29,8 @@ import type { Leadership } from './cluster/leader.ts';
 import type { AlertStore } from './store/alerts.ts';
 import { isPostgresUrl } from './store/postgres/pool.ts';
 import type { Store } from './store/types.ts';
-
+import { collectSources, dueSources } from './intel/service.ts';
+import type { IntelStore } from './intel/types.ts';
 
 /** What the daemon needs. */
 export interface DaemonDeps {
@@ -50,7 +51,16 @@ export interface DaemonDeps {
    * rejection went unhandled). Without it the failure is only logged.
    */
   onFatal?: (err: Error) => void;
+  /**
+   * Threat-intel collection (issue 13): when given, every enabled intel source whose interval has
+   * passed since its last attempt is collected (checked every {@link INTEL_CHECK_SECONDS} seconds
+   * and at start), one source at a time in its own queue so it never delays a CVE sync.
+   */
+  intel?: IntelStore;
 }
+
+/** Seconds between two looks for intel sources due for collection. */
+export const INTEL_CHECK_SECONDS = 60;
 
 /** Retry state of a failing source, kept in the alert state table for `vigil status`. */
 export interface SourceHealth {
@@ -85,7 +95,9 @@ export async function recordSourceHealth(
   if (summary.stopped) return null;
   const key = `source.${id}`;
   const prev = JSON.parse((await alerts.getState(key)) ?? '{"failures":0,"lastError":null,"retryAt":null}') as SourceHealth;
-  const health: SourceHealth = summary.error ? { failures: prev.failures + 1, lastError: summary.error, retryAt: null } : { failures: 0, lastError: null, retryAt: null };
+  const health: SourceHealth = summary.error
+    ? { failures: prev.failures + 1, lastError: summary.error, retryAt: null }
+    : { failures: 0, lastError: null, retryAt: null };
   if (summary.error && retry) {
     const delay = Math.min(retry.baseSeconds * 2 ** (health.failures - 1), retry.maxSeconds) * 1000;
     health.retryAt = new Date(now.getTime() + delay).toISOString();
@@ -101,6 +113,7 @@ export class Daemon {
   readonly #deps: DaemonDeps;
   readonly #syncs = new PQueue({ concurrency: 1 });
   readonly #alertPasses = new PQueue({ concurrency: 1 });
+  readonly #intelRuns = new PQueue({ concurrency: 1 });
   readonly #jobs: Cron[] = [];
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #abort = new AbortController();
@@ -127,7 +140,14 @@ export class Daemon {
   async syncOne(id: string, out?: CycleSummary): Promise<RunSummary> {
     const { config, log, writer, http } = this.#deps;
     const found = findSource(id);
-    const summary = await syncSource(found.source, config.sources[id]?.config, { store: writer, log, http, merge: config.ssvc, signal: this.#abort.signal, ...(this.#deps.now ? { now: this.#deps.now } : {}) });
+    const summary = await syncSource(found.source, config.sources[id]?.config, {
+      store: writer,
+      log,
+      http,
+      merge: config.ssvc,
+      signal: this.#abort.signal,
+      ...(this.#deps.now ? { now: this.#deps.now } : {}),
+    });
     out?.syncs.push(summary);
     if (summary.stored) await this.#leadership?.notify();
     await this.#recordHealth(id, summary);
@@ -216,7 +236,9 @@ export class Daemon {
       // Becoming leader (at start, or a follower taking over from a dead leader) syncs everything
       // once, as a fresh start does.
       this.#electing = import('./cluster/leader.ts')
-        .then(({ electLeader }) => electLeader(this.#deps.config.database, this.#deps.log, { onChange: (lead) => lead && immediate && !this.#stopping && syncAll() }))
+        .then(({ electLeader }) =>
+          electLeader(this.#deps.config.database, this.#deps.log, { onChange: (lead) => lead && immediate && !this.#stopping && syncAll() }),
+        )
         .then(
           (l) => {
             this.#leadership = l;
@@ -230,6 +252,14 @@ export class Daemon {
       if (this.#alertPasses.size === 0 && !this.#stopping && this.leads) this.alertPass().catch(() => {});
     }, every * 1000);
     this.#timers.add(tick);
+    if (this.#deps.intel) {
+      const look = () => {
+        if (this.#intelRuns.size === 0 && this.#intelRuns.pending === 0 && !this.#stopping && this.leads) void this.collectIntel();
+      };
+      const intelTick = setInterval(look, INTEL_CHECK_SECONDS * 1000);
+      this.#timers.add(intelTick);
+      if (immediate) look();
+    }
     this.#deps.log.info({ sources: this.sources.map((id, i) => ({ id, schedule: this.#jobs[i]?.getPattern() })) }, 'vigil run: started');
   }
 
@@ -253,6 +283,37 @@ export class Daemon {
       .catch((err: unknown) => this.#fatal(err as Error));
   }
 
+  /**
+   * Collects the intel sources due now (see {@link DaemonDeps.intel}). Never throws: a failing
+   * source is recorded in its state `intel:<name>` and logged.
+   * @returns how many sources were collected.
+   */
+  collectIntel(): Promise<number> {
+    const intel = this.#deps.intel;
+    if (!intel) return Promise.resolve(0);
+    const { config, log, writer } = this.#deps;
+    const services = { intel, store: writer, config: config.intel, log, now: () => this.#now() };
+    return this.#intelRuns.add(async () => {
+      try {
+        const due = await dueSources(services, this.#now());
+        if (!due.length) return 0;
+        const outcomes = await collectSources(
+          services,
+          due.map((s) => s.name),
+          { signal: this.#abort.signal },
+        );
+        log.info(
+          { intel: outcomes.map((o) => ({ source: o.source, created: o.report?.created, changed: o.report?.changed, error: o.error?.message })) },
+          'intel collection',
+        );
+        return outcomes.length;
+      } catch (err) {
+        if (!this.#stopping) log.warn({ error: messageWithCauses(err) }, 'intel collection failed');
+        return 0;
+      }
+    }) as Promise<number>;
+  }
+
   /** A scheduled sync or alert pass threw (see {@link DaemonDeps.onFatal}): stop scheduling, tell the owner. */
   #fatal(err: Error): void {
     if (this.#stopping) return;
@@ -271,8 +332,9 @@ export class Daemon {
     this.#timers.clear();
     this.#syncs.clear();
     this.#alertPasses.clear();
+    this.#intelRuns.clear();
     this.#abort.abort(new Error('stopping'));
-    await Promise.all([this.#syncs.onIdle(), this.#alertPasses.onIdle()]);
+    await Promise.all([this.#syncs.onIdle(), this.#alertPasses.onIdle(), this.#intelRuns.onIdle()]);
     await this.#electing;
     await this.#leadership?.close();
     this.#deps.log.info('vigil run: stopped');

@@ -6,6 +6,7 @@ import { registerCvss } from './cvss.ts';
 import { registerDemo } from './demo.ts';
 import { registerDoctor } from './doctor.ts';
 import { registerImport } from './import.ts';
+import { registerIntel } from './intel.ts';
 import { registerMigrate } from './migrate.ts';
 import { registerRun } from './run.ts';
 import { registerServe } from './serve.ts';
@@ -21,10 +22,15 @@ import { registry } from '../sources/registry.ts';
 export function buildProgram(): Command {
   const program = new Command()
     .name('vigil')
-    .description(`Vigil: collect ${registry.map((r) => r.source.id).join(', ')} into one ranked record per CVE with its advisories and exploits, watch it, and alert`)
+    .description(
+      `Vigil: collect ${registry.map((r) => r.source.id).join(', ')} into one ranked record per CVE with its advisories and exploits, watch it, and alert`,
+    )
     .version('0.1.0')
     .option('--config <file>', 'config file (YAML or JSON; default ./vigil.config.yaml or $VIGIL_CONFIG)')
-    .option('--db <file|url>', 'store: a SQLite database file, or postgres://[user[:password]@]host[:port]/database[?schema=NAME] (default vigil.db or $VIGIL_DB)')
+    .option(
+      '--db <file|url>',
+      'store: a SQLite database file, or postgres://[user[:password]@]host[:port]/database[?schema=NAME] (default vigil.db or $VIGIL_DB)',
+    )
     .showHelpAfterError();
   registerDemo(program);
   registerImport(program);
@@ -32,6 +38,7 @@ export function buildProgram(): Command {
   registerShow(program);
   registerTop(program);
   registerAdvisories(program);
+  registerIntel(program);
   registerCvss(program);
   registerStatus(program);
   registerRun(program);
@@ -43,4 +50,3 @@ export function buildProgram(): Command {
   registerMigrate(program);
   return program;
 }
-
