@@ -4,11 +4,13 @@
  * `postgresql://` URL is PostgreSQL 15+ (optionally `?schema=NAME`, see postgres/pool.ts). The CLI,
  * the daemon, workers and the API use only the interfaces returned here.
  */
+import type { IntelStore } from '../intel/types.ts';
 import type { AlertStore } from './alerts.ts';
 import type { PgDb, PgPoolOptions } from './postgres/pool.ts';
 import { isPostgresUrl } from './postgres/pool.ts';
 import type { AuthStore, JobStore, StatsStore, TriageStore } from './server.ts';
 import { SqliteAlertStore } from './sqlite/alerts.ts';
+import { SqliteIntelStore } from './sqlite/intel.ts';
 import { openSqliteStore, type SqliteStore } from './sqlite/index.ts';
 import { PooledSqliteStore, SqliteReaderPool } from './sqlite/readers.ts';
 import { SqliteServerStore } from './sqlite/server.ts';
@@ -41,6 +43,8 @@ export interface Stores {
   auth: AuthStore & JobStore;
   triage: TriageStore;
   stats: StatsStore;
+  /** Threat-intel sources, documents, story clusters and HTTP validators (issue 13). */
+  intel: IntelStore;
   /** The SQLite store on this thread (SQLite only): for SQLite-only tools (`vigil doctor`'s integrity check). */
   sqlite?: SqliteStore;
   /** The PostgreSQL pool (PostgreSQL only): for the job queue and LISTEN/NOTIFY. */
@@ -92,6 +96,7 @@ export async function openStores(database: string, options: OpenStoresOptions = 
     auth: new SqliteServerStore(sqlite),
     triage: new SqliteTriageStore(sqlite),
     stats: new SqliteStatsStore(sqlite),
+    intel: new SqliteIntelStore(sqlite),
     sqlite,
     async close() {
       if (writer !== sqlite) await writer.close();

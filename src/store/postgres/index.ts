@@ -4,6 +4,7 @@
  */
 import type { Stores } from '../index.ts';
 import { createPgAlertStore } from './alerts.ts';
+import { createPgIntelStore } from './intel.ts';
 import { migratePg } from './migrations.ts';
 import pg from 'pg';
 import { PgDb, type PgPoolOptions, parsePostgresUrl } from './pool.ts';
@@ -43,6 +44,7 @@ export async function openPostgresStores(database: string, options: PgPoolOption
     auth: createPgServerStore(db),
     triage: createPgTriageStore(db),
     stats: createPgStatsStore(db),
+    intel: createPgIntelStore(db),
     pg: db,
     async close() {
       await db.close();

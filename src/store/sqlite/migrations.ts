@@ -519,6 +519,109 @@ export const migrations: Migration[] = [
       CREATE INDEX epss_history_date ON epss_history (date);
     `,
   },
+  {
+    id: 10,
+    name: 'intel',
+    // Threat-intel sources and documents (intel/types.ts; written by intel.ts). JSON fields
+    // (headers, selectors, tags, cves) are JSON text; booleans 0/1. band0–band3 are the 16-bit
+    // bands of the SimHash (intel/dedupe/simhash.ts): near-duplicate candidates share one.
+    // intel_fts (contentless, keyed by intel_documents rowid) searches title and text; triggers
+    // keep it, so any write (the store's, `vigil migrate`'s copy) leaves it in step.
+    sql: `
+      CREATE TABLE intel_sources (
+        name TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        url TEXT NOT NULL,
+        enabled INTEGER NOT NULL,
+        interval_seconds INTEGER NOT NULL,
+        proxy TEXT NOT NULL,
+        headers TEXT NOT NULL,
+        min_delay_seconds REAL,
+        robots TEXT NOT NULL,
+        fetch_articles TEXT NOT NULL,
+        selectors TEXT NOT NULL,
+        follow TEXT,
+        max_pages INTEGER NOT NULL,
+        max_depth INTEGER NOT NULL,
+        min_content_length INTEGER NOT NULL,
+        tags TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+
+      CREATE TABLE intel_documents (
+        id TEXT PRIMARY KEY,
+        source TEXT NOT NULL,
+        url TEXT NOT NULL,
+        canonical_url TEXT NOT NULL,
+        title TEXT NOT NULL,
+        author TEXT,
+        published TEXT,
+        fetched_at TEXT NOT NULL,
+        language TEXT,
+        text TEXT NOT NULL,
+        summary TEXT,
+        content_hash TEXT NOT NULL,
+        simhash TEXT NOT NULL,
+        tags TEXT NOT NULL,
+        cves TEXT NOT NULL,
+        cluster TEXT NOT NULL,
+        first_seen TEXT NOT NULL,
+        band0 INTEGER NOT NULL,
+        band1 INTEGER NOT NULL,
+        band2 INTEGER NOT NULL,
+        band3 INTEGER NOT NULL
+      );
+      CREATE INDEX intel_documents_date ON intel_documents (coalesce(published, fetched_at) DESC, id DESC);
+      CREATE INDEX intel_documents_source ON intel_documents (source, coalesce(published, fetched_at) DESC, id DESC);
+      CREATE INDEX intel_documents_cluster ON intel_documents (cluster);
+      CREATE INDEX intel_documents_band0 ON intel_documents (band0);
+      CREATE INDEX intel_documents_band1 ON intel_documents (band1);
+      CREATE INDEX intel_documents_band2 ON intel_documents (band2);
+      CREATE INDEX intel_documents_band3 ON intel_documents (band3);
+
+      CREATE TABLE intel_document_cves (
+        document_id TEXT NOT NULL,
+        cve_id TEXT NOT NULL,
+        PRIMARY KEY (document_id, cve_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX intel_document_cves_cve ON intel_document_cves (cve_id);
+
+      CREATE TABLE intel_history (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        document_id TEXT NOT NULL,
+        at TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('created', 'changed')),
+        previous_hash TEXT,
+        content_hash TEXT NOT NULL,
+        title TEXT NOT NULL
+      );
+      CREATE INDEX intel_history_document ON intel_history (document_id, id);
+
+      CREATE TABLE intel_validators (
+        url TEXT PRIMARY KEY,
+        etag TEXT,
+        last_modified TEXT,
+        fetched_at TEXT NOT NULL
+      );
+
+      CREATE VIRTUAL TABLE intel_fts USING fts5 (
+        title, text,
+        content = '', contentless_delete = 1,
+        tokenize = 'unicode61 remove_diacritics 2'
+      );
+      CREATE TRIGGER intel_documents_fts_insert AFTER INSERT ON intel_documents BEGIN
+        INSERT INTO intel_fts (rowid, title, text) VALUES (new.rowid, new.title, new.text);
+      END;
+      CREATE TRIGGER intel_documents_fts_delete AFTER DELETE ON intel_documents BEGIN
+        DELETE FROM intel_fts WHERE rowid = old.rowid;
+      END;
+      CREATE TRIGGER intel_documents_fts_update AFTER UPDATE OF title, text ON intel_documents BEGIN
+        DELETE FROM intel_fts WHERE rowid = old.rowid;
+        INSERT INTO intel_fts (rowid, title, text) VALUES (new.rowid, new.title, new.text);
+      END;
+    `,
+  },
 ];
 
 /**
