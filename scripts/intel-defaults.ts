@@ -27,7 +27,7 @@ export const LISTS: readonly FeedList[] = [
     path: 'data/sec_feeds_active.xml',
     corpus: 'news/feedlists/clivoa_awesome-security-feeds/sec_feeds_active.xml',
     format: 'opml',
-    licence: 'MIT',
+    licence: 'MIT: Copyright (c) 2025 clivoa, https://github.com/clivoa/awesome-security-feeds',
   },
   {
     id: 'awesome-threat-intel-blogs',
