@@ -22,6 +22,7 @@ const app = await buildApp({
   auth: stores.auth,
   triage: stores.triage,
   stats: stores.stats,
+  intel: stores.intel,
   sync: () => Promise.reject(new Error('no syncs in the bench server')),
   daemon: false,
   now: () => new Date(),

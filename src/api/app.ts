@@ -24,6 +24,8 @@ import { alertRoutes } from './routes/alerts.ts';
 import { authRoutes } from './routes/auth.ts';
 import { cveRoutes } from './routes/cves.ts';
 import { eventRoutes } from './routes/events.ts';
+import { intelRoutes } from './routes/intel.ts';
+import { intelSchemas } from './routes/intel-schemas.ts';
 import { jobRoutes, leaseCutoff } from './routes/jobs.ts';
 import { serviceRoutes } from './routes/service.ts';
 import { userRoutes } from './routes/users.ts';
@@ -101,7 +103,7 @@ export async function buildApp(deps: ApiDeps, options: AppOptions = {}): Promise
   app.setValidatorCompiler(validatorCompiler());
   // Bodies are JSON only (docs/api.md): without this, a text/plain body reached validation (400, not 415).
   app.removeContentTypeParser('text/plain');
-  for (const s of sharedSchemas) app.addSchema(s);
+  for (const s of [...sharedSchemas, ...intelSchemas]) app.addSchema(s);
 
   // Security headers by helmet, its middleware built once (the Fastify plugin rebuilds it on
   // every request, ~5 % of a record request's time in bench/NOTES.md).
@@ -159,6 +161,7 @@ export async function buildApp(deps: ApiDeps, options: AppOptions = {}): Promise
   await app.register(alertRoutes);
   await app.register(userRoutes, { prefix: '/api/v1' });
   await app.register(eventRoutes, { prefix: '/api/v1' });
+  await app.register(intelRoutes, { prefix: '/api/v1' });
   await app.register(webRoutes, { webDir: options.webDir });
 
   app.get('/openapi.json', { schema: { hide: true }, config: { access: { role: 'public' } } }, async () => app.swagger());

@@ -159,6 +159,7 @@ export function registerServe(program: Command): void {
             auth,
             triage: stores.triage,
             stats: stores.stats,
+            intel: stores.intel,
             sync,
             daemon: daemon !== null,
             now: () => new Date(),

@@ -298,6 +298,7 @@ export async function startTestApi(
     auth: s.auth,
     triage: s.triage,
     stats: s.stats,
+    intel: s.intel,
     sync: options.syncs ?? (async (id) => ({ ...emptySummary(id), error: 'syncs are off in this test' })),
     daemon: false,
     now: options.now ?? (() => new Date()),

@@ -8,7 +8,8 @@ import { VigilError } from '../../errors.ts';
 import { sortValue } from '../../store/query.ts';
 import type { RankQuery } from '../../store/types.ts';
 import { analyze } from '../analyze.ts';
-import { CVE_ID_PATTERN, errors } from '../schemas.ts';
+import { CVE_ID_PATTERN, CvePage, errors } from '../schemas.ts';
+import { searchIntelBlock } from './intel-schemas.ts';
 import { GenerationCache, ViewCache } from '../view-cache.ts';
 
 const SORTS = ['priority', 'published', 'epss', 'cvss', 'relevance'] as const;
@@ -130,7 +131,7 @@ function checkId(request: { params: { id: string }; validationError?: Error }): 
 const read = { role: 'viewer', scope: 'read' } as const;
 
 export const cveRoutes: FastifyPluginAsync = async (app) => {
-  const { store, config, stats } = app.deps;
+  const { store, config, stats, intel } = app.deps;
   const views = new ViewCache(stats);
   // ~50 rows of a few hundred bytes per page: 1,000 pages are a few MB.
   const caches: PageCaches = { pages: new GenerationCache(stats, 1000), totals: new GenerationCache(stats, 5000) };
@@ -149,18 +150,44 @@ export const cveRoutes: FastifyPluginAsync = async (app) => {
     async (request) => page(store, request.query, caches),
   );
 
-  app.get<{ Querystring: ListQuery & { q: string } }>(
+  app.get<{ Querystring: ListQuery & { q: string; intelLimit: number } }>(
     '/api/v1/search',
     {
       config: { access: read },
       schema: {
         tags: ['cves'],
-        summary: 'Full-text search over CVE ids, titles, descriptions, products and CWEs; priority order as `vigil search` (sort=relevance for the full-text rank)',
-        querystring: { type: 'object', additionalProperties: false, required: ['q'], properties: { ...filters, q: { ...filters.q, minLength: 1 } } },
-        response: { 200: { $ref: 'CvePage#' }, ...errors(400, 401, 403, 429) },
+        summary:
+          'Full-text search over CVE ids, titles, descriptions, products and CWEs; priority order as `vigil search` (sort=relevance for the full-text rank); `intel`: the newest collected intel documents matching the same words, with their total',
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['q'],
+          properties: {
+            ...filters,
+            q: { ...filters.q, minLength: 1 },
+            intelLimit: {
+              type: 'integer',
+              minimum: 0,
+              maximum: 50,
+              default: 5,
+              description: 'intel documents in `intel.items` (their total is counted either way)',
+            },
+          },
+        },
+        response: {
+          200: { type: 'object', required: [...CvePage.required, 'intel'], properties: { ...CvePage.properties, intel: searchIntelBlock } },
+          ...errors(400, 401, 403, 429),
+        },
       },
     },
-    async (request) => page(store, request.query, caches),
+    async (request) => {
+      const { intelLimit, ...query } = request.query;
+      // The CVE page as /api/v1/cves builds and caches it; intel documents have a store of their own.
+      const cves = await page(store, query, caches);
+      const words = { text: query.q };
+      const [items, total] = await Promise.all([intelLimit ? intel.listDocuments({ ...words, limit: intelLimit }) : [], intel.countDocuments(words)]);
+      return { ...cves, intel: { items, total } };
+    },
   );
 
   app.get<{ Params: { id: string } }>(

@@ -180,7 +180,8 @@ export const serviceRoutes: FastifyPluginAsync = async (app) => {
     labelNames: ['source'],
     registers: [metrics],
     async collect() {
-      for (const s of await store.listSourceStates()) if (s.lastSuccess) this.set({ source: s.source }, Date.parse(s.lastSuccess) / 1000);
+      // CVE sources only: intel sources keep their states as \`intel:<name>\` (intel/service.ts).
+      for (const s of await store.listSourceStates()) if (s.lastSuccess && !s.source.startsWith('intel:')) this.set({ source: s.source }, Date.parse(s.lastSuccess) / 1000);
     },
   });
   new Gauge({
