@@ -148,6 +148,19 @@ describe.runIf(hasCorpus())('createIntelFetcher', () => {
     expect(Date.now() - started).toBeLessThan(3000);
   });
 
+  it('a caller abort rejects with its reason, and does not leave robots.txt disallowed', async () => {
+    const f = make({ timeoutSeconds: 5 });
+    const controller = new AbortController();
+    const pending = f.fetch({ url: `${server.base}/slow`, source: source(), accept: 'feed', signal: controller.signal });
+    setTimeout(() => controller.abort(new Error('shutting down')), 50);
+    await expect(pending).rejects.toThrow('shutting down');
+    const early = new AbortController();
+    early.abort(new Error('cancelled'));
+    const g = make(); // robots.txt not yet known: the abort cuts its fetch short
+    await expect(g.fetch({ url: `${server.base}/feed.xml`, source: source(), accept: 'feed', signal: early.signal })).rejects.toThrow('cancelled');
+    ok(await g.fetch({ url: `${server.base}/feed.xml`, source: source(), accept: 'feed' }));
+  });
+
   it('accepts HTML only as text/html or XHTML', async () => {
     const page = ok(await make().fetch({ url: `${server.base}/page.html`, source: source(), accept: 'html' }));
     expect(page.body.toString()).toContain('<title>Not a feed</title>');

@@ -222,7 +222,7 @@ export function createIntelFetcher(config: IntelConfig, options: IntelFetcherOpt
       checkUrl(url, policy);
       if (
         request.source.robots === 'obey' &&
-        !(await robots.isAllowed(url.href, route.kind === 'none' ? 'none' : route.url, (u) => fetchRobots(u, route, request)))
+        !(await robots.isAllowed(url.href, route.kind === 'none' ? 'none' : route.url, (u) => fetchRobots(u, route, request), request.signal))
       )
         return { status: 'robots-disallowed', url: url.href };
       const args: ExchangeArgs = {

@@ -47,8 +47,9 @@ export class RobotsCache {
   /**
    * Whether `url` may be fetched. `routeKey` separates answers seen through different proxies.
    * Concurrent asks for one origin share one fetch.
+   * @throws the reason of `signal` when it aborted (the answer is then not cached).
    */
-  async isAllowed(url: string, routeKey: string, fetchRobots: RobotsFetch): Promise<boolean> {
+  async isAllowed(url: string, routeKey: string, fetchRobots: RobotsFetch, signal?: AbortSignal): Promise<boolean> {
     const origin = new URL(url).origin;
     const key = `${routeKey} ${origin}`;
     let entry = this.#entries.get(key);
@@ -61,6 +62,11 @@ export class RobotsCache {
       this.#entries.set(key, entry);
     }
     const { rules } = await entry;
+    if (signal?.aborted) {
+      // An answer cut short by the caller says nothing about the site: not kept.
+      this.#entries.delete(key);
+      signal.throwIfAborted();
+    }
     if (rules === null) return true;
     if (rules === 'deny') return false;
     return rules.isAllowed(url, this.#agent) !== false;
