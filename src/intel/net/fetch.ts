@@ -92,6 +92,12 @@ function inChain<T>(err: unknown, type: abstract new (...args: never[]) => T): T
 /**
  * The intel fetcher over `config` (`intel:`). Agents are made per route and source as needed;
  * the per-host queue and robots.txt cache are shared by every request of the instance.
+ * - `timeoutSeconds` bounds each HTTP exchange (connection to last byte of one hop); waits in the
+ *   host queue and for a Retry-After are not counted (`request.signal` aborts those too).
+ * - Returned validators carry `url: request.url` (the URL asked, which the caller keys them by),
+ *   while the outcome's `url` is the final URL after redirects.
+ * - robots.txt counts as a request to its host (the per-host delay applies to it too).
+ * Errors: see {@link IntelFetcher}; a caller's abort rejects with the signal's reason.
  * @example const fetcher = createIntelFetcher(config.intel);
  *   const got = await fetcher.fetch({ url, source, accept: 'feed', validators });
  *   await fetcher.close();
