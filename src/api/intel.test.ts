@@ -286,7 +286,8 @@ describe.skipIf(!hasCorpus())('intel API', () => {
       expect(intelRows).toContainEqual(expect.objectContaining({ action: 'intel.source.update', target: 'intel-source:ms-blog', actor: 'ana' }));
       expect(intelRows).toContainEqual(expect.objectContaining({ action: 'intel.source.delete', target: 'intel-source:doomed', statusCode: 204 }));
       expect(intelRows).toContainEqual(expect.objectContaining({ action: 'intel.collect', target: 'intel-source:ms-blog', outcome: 'success' }));
-      expect(intelRows).toContainEqual(expect.objectContaining({ action: 'intel.source.test', target: 'intel-source:preview-only' }));
+      expect(intelRows).toContainEqual(expect.objectContaining({ action: 'intel.source.test-unsaved', target: 'intel-source:preview-only' }));
+      expect(intelRows).toContainEqual(expect.objectContaining({ action: 'intel.source.test', target: 'intel-source:ms-blog', outcome: 'success' }));
       expect(intelRows).toContainEqual(expect.objectContaining({ action: 'intel.source.create', outcome: 'denied', statusCode: 403 }));
     });
     const metrics = await call('vic', 'GET', '/metrics');

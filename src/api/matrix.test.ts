@@ -14,8 +14,10 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ErrorCode } from '../errors.ts';
 import type { Job, Role, Scope } from '../model/account.ts';
 import { roleAtLeast, SCOPES } from '../model/account.ts';
+import { validateSource } from '../intel/sources/schema.ts';
 import { startTestApi, TEST_PASSWORD, type TestApi } from '../testing/api.ts';
-import { hasCorpus } from '../testing/corpus.ts';
+import { corpusPath, hasCorpus } from '../testing/corpus.ts';
+import { type IntelSite, startIntelSite } from '../testing/intel-site.ts';
 import { routesOf } from './app.ts';
 import { issueAccessToken, newApiToken, randomSecret, tokenHash } from './auth/credentials.ts';
 import { JWT_KEY_SETTING } from './auth/guard.ts';
@@ -50,11 +52,23 @@ const EDGE_ENTRIES = [{ kind: 'product', value: 'pan-os', vendor: 'paloaltonetwo
 let serial = 0;
 /** A name no call used before. */
 const fresh = (prefix: string) => `${prefix}-${++serial}`;
+const BLEEPING = corpusPath('news', 'feeds', 'tsummey_cyberdash', 'bleepingcomputer.xml');
 
 describe.skipIf(!hasCorpus())('authorization matrix', () => {
   let api: TestApi;
   /** Ids of real resources, found or made in beforeAll. */
-  const fx = { alertId: 0, jobId: '' };
+  const fx = { alertId: 0, jobId: '', feedUrl: '', intelId: '' };
+  let site: IntelSite;
+  /** An intel feed source on the loopback site (the BleepingComputer corpus feed): no robots.txt, no pause. */
+  const intelFeed = (name: string) => ({
+    name,
+    kind: 'feed',
+    url: fx.feedUrl,
+    robots: 'ignore',
+    minDelaySeconds: 0,
+    fetchArticles: 'never',
+    minContentLength: 0,
+  });
   /** Credentials by name (see `callers`). */
   const cred: Record<string, string> = {};
 
@@ -191,6 +205,35 @@ describe.skipIf(!hasCorpus())('authorization matrix', () => {
     'DELETE /api/v1/tokens/:id': { rule: 'viewer/session', status: 204, request: async (user) => ({ url: `/api/v1/tokens/${(await storedToken(user)).id}` }) },
     'GET /api/v1/audit': { rule: 'admin/admin', request: () => ({ url: '/api/v1/audit?limit=5' }) },
     'GET /api/v1/events': { rule: 'viewer/read', sse: true, request: () => ({ url: '/api/v1/events' }) },
+    // Intel sources: analysts and admins only (their headers may hold secrets); fetching needs `collect`.
+    'GET /api/v1/scraping/sources': { rule: 'analyst/read', request: () => ({ url: '/api/v1/scraping/sources' }) },
+    'POST /api/v1/scraping/sources': {
+      rule: 'analyst/write',
+      status: 201,
+      request: () => ({ url: '/api/v1/scraping/sources', payload: intelFeed(fresh('matrix')) }),
+    },
+    'POST /api/v1/scraping/sources/test': {
+      rule: 'analyst/collect',
+      request: () => ({ url: '/api/v1/scraping/sources/test', payload: intelFeed(fresh('unsaved')) }),
+    },
+    'GET /api/v1/scraping/sources/:name': { rule: 'analyst/read', request: () => ({ url: '/api/v1/scraping/sources/matrix-feed' }) },
+    'PATCH /api/v1/scraping/sources/:name': {
+      rule: 'analyst/write',
+      request: () => ({ url: '/api/v1/scraping/sources/matrix-feed', payload: { enabled: true } }),
+    },
+    'DELETE /api/v1/scraping/sources/:name': {
+      rule: 'analyst/write',
+      status: 204,
+      request: async () => {
+        const name = fresh('doomed');
+        await api.deps.intel.saveSource(validateSource(intelFeed(name), { allowHosts: ['127.0.0.1'], torProxy: 'socks5h://127.0.0.1:9050' }, new Date()));
+        return { url: `/api/v1/scraping/sources/${name}` };
+      },
+    },
+    'POST /api/v1/scraping/sources/:name/test': { rule: 'analyst/collect', request: () => ({ url: '/api/v1/scraping/sources/matrix-feed/test' }) },
+    'POST /api/v1/scraping/sources/:name/collect': { rule: 'analyst/collect', request: () => ({ url: '/api/v1/scraping/sources/matrix-feed/collect' }) },
+    'GET /api/v1/intel': { rule: 'viewer/read', request: () => ({ url: '/api/v1/intel?source=matrix-feed&limit=5' }) },
+    'GET /api/v1/intel/:id': { rule: 'viewer/read', request: () => ({ url: `/api/v1/intel/${fx.intelId}` }) },
   };
 
   /** `role[/scope][/session]` as a {@link RouteAccess} (without audit fields). */
@@ -263,7 +306,9 @@ describe.skipIf(!hasCorpus())('authorization matrix', () => {
   ];
 
   beforeAll(async () => {
-    api = await startTestApi({ listen: true });
+    site = await startIntelSite([{ file: BLEEPING, origin: 'https://www.bleepingcomputer.com', path: '/feed/' }]);
+    fx.feedUrl = site.feedUrl(BLEEPING);
+    api = await startTestApi({ listen: true, configure: (c) => void Object.assign(c.intel, { allowHosts: ['127.0.0.1'], minDelaySeconds: 0 }) });
     const key = (await api.deps.auth.getSetting(JWT_KEY_SETTING))!;
     for (const user of ['vic', 'ana', 'ada']) cred[user] = await api.login(user);
     cred.expired = await issueAccessToken(key, 'ada', 'admin', new Date(Date.now() - 3600_000));
@@ -321,8 +366,21 @@ describe.skipIf(!hasCorpus())('authorization matrix', () => {
     };
     await api.deps.auth.saveJob(job);
     fx.jobId = job.id;
+    const policy = { allowHosts: api.config.intel.allowHosts, torProxy: api.config.intel.torProxy };
+    await api.deps.intel.saveSource(validateSource(intelFeed('matrix-feed'), policy, new Date()));
+    const collected = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/scraping/sources/matrix-feed/collect',
+      headers: { authorization: `Bearer ${cred.ada}` },
+    });
+    expect(collected.json().report?.created, collected.body).toBeGreaterThan(0);
+    const [doc] = await api.deps.intel.listDocuments({ source: 'matrix-feed', limit: 1 });
+    fx.intelId = doc!.id;
   });
-  afterAll(async () => api?.close());
+  afterAll(async () => {
+    await api?.close();
+    await site?.close();
+  });
 
   /** Makes one call; answers the status and, for an error, its code. */
   async function send(method: string, call: Call, authorization: string | null, tag: string, sse: boolean): Promise<{ status: number; code: string | null }> {

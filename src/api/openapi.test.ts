@@ -10,8 +10,10 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, TEST_PASSWORD, type TestApi } from '../testing/api.ts';
-import { hasCorpus } from '../testing/corpus.ts';
+import { corpusPath, hasCorpus } from '../testing/corpus.ts';
+import { type IntelSite, startIntelSite } from '../testing/intel-site.ts';
 import { API_VERSION, type RouteEntry, routesOf } from './app.ts';
+import { intelSchemas } from './routes/intel-schemas.ts';
 import { sharedSchemas } from './schemas.ts';
 
 /** The parts of an OpenAPI 3.0 document this test reads. */
@@ -38,6 +40,7 @@ interface Call {
 /** Fastify's `/cves/:id` as OpenAPI's `/cves/{id}`. */
 const openApiPath = (url: string) => url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 const EDGE_ENTRIES = [{ kind: 'product', value: 'pan-os', vendor: 'paloaltonetworks' }];
+const MICROSOFT = corpusPath('news', 'feeds', 'tsummey_cyberdash', 'microsoftsecurity.xml');
 
 describe.skipIf(!hasCorpus())('OpenAPI document', () => {
   let api: TestApi;
@@ -47,14 +50,34 @@ describe.skipIf(!hasCorpus())('OpenAPI document', () => {
   addFormats.default(ajv);
   const compiled = new Map<string, ValidateFunction>();
 
+  let site: IntelSite;
+  /** An intel feed source on the loopback site (the Microsoft Security Blog corpus feed, full texts naming CVEs). */
+  const intelFeed = (name: string) => ({
+    name,
+    kind: 'feed',
+    url: site.feedUrl(MICROSOFT),
+    robots: 'ignore',
+    minDelaySeconds: 0,
+    fetchArticles: 'never',
+    tags: ['vendor'],
+  });
+
   beforeAll(async () => {
-    api = await startTestApi({ listen: true });
+    site = await startIntelSite([{ file: MICROSOFT, origin: 'https://www.microsoft.com', path: '/en-us/security/blog/feed/' }]);
+    api = await startTestApi({ listen: true, configure: (c) => void Object.assign(c.intel, { allowHosts: ['127.0.0.1'], minDelaySeconds: 0 }) });
     const res = await api.app.inject('/openapi.json');
     expect(res.statusCode).toBe(200);
     doc = res.json();
     for (const user of ['ada', 'ana', 'vic']) sessions[user] = await api.login(user);
+    const added = await inject('POST', { as: 'ana', url: '/api/v1/scraping/sources', payload: intelFeed('openapi-intel') });
+    expect(added.statusCode, added.body).toBe(201);
+    const collected = await inject('POST', { as: 'ana', url: '/api/v1/scraping/sources/openapi-intel/collect' });
+    expect(collected.json().report?.created, collected.body).toBeGreaterThan(3);
   });
-  afterAll(async () => api?.close());
+  afterAll(async () => {
+    await api?.close();
+    await site?.close();
+  });
 
   /** Calls a route through inject as `as`. */
   function inject(method: string, call: Omit<Call, 'status'>) {
@@ -86,7 +109,7 @@ describe.skipIf(!hasCorpus())('OpenAPI document', () => {
     expect(doc.openapi).toMatch(/^3\.0\.\d+$/);
     expect(doc.info).toMatchObject({ title: 'Vigil API', version: API_VERSION });
     expect(doc.components.securitySchemes).toHaveProperty('bearer');
-    expect(Object.keys(doc.components.schemas).sort()).toEqual(sharedSchemas.map((s) => s.$id).sort());
+    expect(Object.keys(doc.components.schemas).sort()).toEqual([...sharedSchemas, ...intelSchemas].map((s) => s.$id).sort());
   });
 
   it('lists every route the server has, and no other', () => {
@@ -329,6 +352,39 @@ describe.skipIf(!hasCorpus())('OpenAPI document', () => {
       { as: 'ada', url: '/api/v1/audit?action=auth.login&limit=2', status: 200 },
     ],
     'GET /api/v1/events': async () => [],
+    'GET /api/v1/scraping/sources': async () => [{ as: 'ana', url: '/api/v1/scraping/sources', status: 200 }],
+    'POST /api/v1/scraping/sources': async () => [{ as: 'ana', url: '/api/v1/scraping/sources', payload: intelFeed('openapi-feed'), status: 201 }],
+    'POST /api/v1/scraping/sources/test': async () => [{ as: 'ana', url: '/api/v1/scraping/sources/test', payload: intelFeed('openapi-unsaved'), status: 200 }],
+    'GET /api/v1/scraping/sources/:name': async () => [{ as: 'ana', url: '/api/v1/scraping/sources/openapi-intel', status: 200 }],
+    'PATCH /api/v1/scraping/sources/:name': async () => [
+      {
+        as: 'ada',
+        url: '/api/v1/scraping/sources/openapi-intel',
+        payload: { headers: { Cookie: 'session=1' }, follow: null, minDelaySeconds: 0 },
+        status: 200,
+      },
+    ],
+    'DELETE /api/v1/scraping/sources/:name': async () => {
+      await inject('POST', { as: 'ana', url: '/api/v1/scraping/sources', payload: intelFeed('openapi-doomed') });
+      return [{ as: 'ana', url: '/api/v1/scraping/sources/openapi-doomed', status: 204 }];
+    },
+    'POST /api/v1/scraping/sources/:name/test': async () => [{ as: 'ana', url: '/api/v1/scraping/sources/openapi-intel/test', status: 200 }],
+    'POST /api/v1/scraping/sources/:name/collect': async () => [
+      { as: 'ana', url: '/api/v1/scraping/sources/openapi-intel/collect', status: 200 },
+      { as: 'ana', url: '/api/v1/scraping/sources/openapi-intel/collect', status: 200 },
+    ],
+    'GET /api/v1/intel': async () => {
+      const first = await json<{ nextCursor: string }>('GET', { as: 'vic', url: '/api/v1/intel?limit=3' });
+      return [
+        { as: 'vic', url: '/api/v1/intel', status: 200 },
+        { as: 'vic', url: `/api/v1/intel?limit=3&cursor=${first.nextCursor}`, status: 200 },
+        { as: 'vic', url: '/api/v1/intel?source=openapi-intel&cve=CVE-2025-53770&since=2025-01-01&q=SharePoint', status: 200 },
+      ];
+    },
+    'GET /api/v1/intel/:id': async () => {
+      const { items } = await json<{ items: { id: string }[] }>('GET', { as: 'vic', url: '/api/v1/intel?limit=3' });
+      return items.map((d) => ({ as: 'vic', url: `/api/v1/intel/${d.id}`, status: 200 }));
+    },
   };
 
   it('has calls for every route', () => {
@@ -379,6 +435,15 @@ describe.skipIf(!hasCorpus())('OpenAPI document', () => {
     ],
     ['POST', '/api/collect', { as: 'ana', url: '/api/collect', payload: { sources: ['nope'] } }, 400, 'VIGIL_UNKNOWN_SOURCE'],
     ['PATCH', '/api/v1/alerts/:id', { as: 'ana', url: '/api/v1/alerts/999999', payload: { triage: 'fixed' } }, 404, 'VIGIL_NOT_FOUND'],
+    [
+      'POST',
+      '/api/v1/scraping/sources',
+      { as: 'ana', url: '/api/v1/scraping/sources', payload: { name: 'metadata', kind: 'feed', url: 'http://169.254.169.254/latest/meta-data/' } },
+      400,
+      'VIGIL_URL_REFUSED',
+    ],
+    ['GET', '/api/v1/intel/:id', { as: 'vic', url: '/api/v1/intel/intel-00000000000000000000' }, 404, 'VIGIL_NOT_FOUND'],
+    ['POST', '/api/v1/scraping/sources/:name/collect', { as: 'ana', url: '/api/v1/scraping/sources/nope/collect' }, 404, 'VIGIL_NOT_FOUND'],
   ] as const)('%s %s: error %#', async (method, route, call, status, code) => {
     const res = await inject(method, call);
     expect([res.statusCode, res.json().code], res.body).toEqual([status, code]);

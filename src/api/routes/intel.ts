@@ -169,7 +169,8 @@ export const intelRoutes: FastifyPluginAsync = async (app) => {
   app.post<{ Body: Record<string, unknown> }>(
     '/scraping/sources/test',
     {
-      config: { access: collect('intel.source.test') },
+      // An action of its own: refusals with equal action and target share one audit row.
+      config: { access: collect('intel.source.test-unsaved') },
       schema: {
         tags: ['intel'],
         summary: 'Tests an unsaved source definition: fetches once and answers what would be stored, storing nothing (the source is not added)',
