@@ -25,6 +25,10 @@ import type { Me } from './types.ts';
 const advisoryPages = () => import('./pages/advisory-pages.ts');
 const Advisories = lazy(() => advisoryPages().then((m) => m.Advisories));
 const AdvisoryPage = lazy(() => advisoryPages().then((m) => m.AdvisoryPage));
+const intelPages = () => import('./pages/intel-pages.ts');
+const Intel = lazy(() => intelPages().then((m) => m.Intel));
+const IntelDocumentPage = lazy(() => intelPages().then((m) => m.IntelDocumentPage));
+const IntelSources = lazy(() => intelPages().then((m) => m.IntelSources));
 
 type Page = (params: Record<string, string>, loc: Location, me: Me) => ComponentChildren;
 
@@ -35,6 +39,9 @@ const ROUTES: [pattern: string, page: Page][] = [
   ['/cves/:id', (p) => <CvePage id={p.id!} />],
   ['/advisories', (_p, loc) => <Advisories query={loc.query} />],
   ['/advisories/:id', (p) => <AdvisoryPage id={p.id!} />],
+  ['/intel', (_p, loc, me) => <Intel query={loc.query} me={me} />],
+  ['/intel/sources', (_p, _l, me) => <IntelSources me={me} />],
+  ['/intel/:id', (p) => <IntelDocumentPage id={p.id!} />],
   ['/watchlists', (_p, _l, me) => <Watchlists me={me} />],
   ['/watchlists/new', (_p, _l, me) => <WatchlistEditor name={null} me={me} />],
   ['/watchlists/:name', (p, _l, me) => <WatchlistEditor name={p.name!} me={me} />],
@@ -57,6 +64,7 @@ const NAV: { path: string; label: string; testId: string }[] = [
   { path: '/', label: 'Overview', testId: 'nav-overview' },
   { path: '/cves', label: 'CVEs', testId: 'nav-cves' },
   { path: '/advisories', label: 'Advisories', testId: 'nav-advisories' },
+  { path: '/intel', label: 'Intel', testId: 'nav-intel' },
   { path: '/watchlists', label: 'Watchlists', testId: 'nav-watchlists' },
   { path: '/alerts', label: 'Alerts', testId: 'nav-alerts' },
   { path: '/sources', label: 'Sources', testId: 'nav-sources' },

@@ -4,6 +4,7 @@ import { request } from '../api.ts';
 import { ErrorBox, KevTag, Loading, SeverityBadge } from '../components/ui.tsx';
 import { AdvisoriesPanel, ConflictsNotice } from '../cve/AdvisoriesPanel.tsx';
 import { CvssPanel } from '../cve/CvssPanel.tsx';
+import { NewsPanel } from '../cve/NewsPanel.tsx';
 import { CwePanel, EpssPanel, KevPanel, PriorityPanel, SsvcPanel } from '../cve/Panels.tsx';
 import { ProductsPanel } from '../cve/ProductsPanel.tsx';
 import { HistoryPanel, ReferencesPanel, SourcesPanel } from '../cve/SourcesPanel.tsx';
@@ -62,6 +63,7 @@ export function CvePage({ id }: { id: string }) {
             <div class="span-2">
               <AdvisoriesPanel v={v} />
             </div>
+            <NewsPanel cveId={v.id} />
             <KevPanel kev={v.kev} />
             <SsvcPanel ssvc={v.ssvc} />
             <CwePanel cwes={v.cwes} />
