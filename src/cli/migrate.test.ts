@@ -7,6 +7,7 @@
  * trip, and the other back end answers as the origin does. This test covers both back ends by
  * itself: each pass of the suite starts from its own back end's write paths.
  */
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -15,6 +16,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluate } from '../alerts/engine.ts';
 import { importWatchlistFile } from '../alerts/watchlist-file.ts';
 import { loadConfig, type VigilConfig } from '../config.ts';
+import { simhash } from '../intel/dedupe/simhash.ts';
+import { parseFeed } from '../intel/feeds/parse.ts';
+import type { IntelDocument } from '../intel/types.ts';
 import { createLogger } from '../log.ts';
 import type { NewAuditEntry } from '../model/account.ts';
 import type { AdvisorySummary } from '../model/advisory.ts';
@@ -30,10 +34,11 @@ import { openTestStores, TEST_BACKEND, type TestDatabase, type TestStores, testD
 const log = createLogger('silent');
 const OTHER: Backend = TEST_BACKEND === 'sqlite' ? 'postgres' : 'sqlite';
 
-/** Every table of a store at migration 8: a table the copy skipped would be missed by the comparisons. */
+/** Every table of a store at migration 10: a table the copy skipped would be missed by the comparisons. */
 const TABLES = [
   'accounts', 'advisories', 'advisory_changes', 'advisory_cves', 'advisory_vendors', 'alert_comments', 'alert_state', 'alerts',
-  'api_tokens', 'audit_log', 'changes', 'deliveries', 'epss_current', 'epss_days', 'epss_history', 'jobs', 'kev', 'kev_catalogs',
+  'api_tokens', 'audit_log', 'changes', 'deliveries', 'epss_current', 'epss_days', 'epss_history',
+  'intel_document_cves', 'intel_documents', 'intel_history', 'intel_sources', 'intel_validators', 'jobs', 'kev', 'kev_catalogs',
   'observations', 'owasp_cwes', 'sessions', 'settings', 'source_state', 'subscriptions', 'team_members', 'teams', 'users',
   'vuln_cwes', 'vuln_products', 'vulns', 'watch_entries', 'watchlists',
 ];
@@ -62,7 +67,7 @@ async function snapshot(stores: Stores): Promise<Record<string, unknown[]>> {
       const order = t.key.map((k) => `"${k}"`).join(', ');
       out[t.name] = stores.sqlite
         ? stores.sqlite.db.prepare(`SELECT * FROM "${t.name}" ORDER BY ${order}`).all()
-        : await (stores.pg as NonNullable<Stores['pg']>).query(`SELECT *, ${t.name === 'vulns' || t.name === 'advisories' ? 'fts::text AS fts' : '1 AS one'} FROM "${t.name}" ORDER BY ${order}`);
+        : await (stores.pg as NonNullable<Stores['pg']>).query(`SELECT *, ${['vulns', 'advisories', 'intel_documents'].includes(t.name) ? 'fts::text AS fts' : '1 AS one'} FROM "${t.name}" ORDER BY ${order}`);
     }
     return out;
   });
@@ -70,7 +75,7 @@ async function snapshot(stores: Stores): Promise<Record<string, unknown[]>> {
 
 /** Every answer a user can get from the store's interfaces, volatile fields (file size) aside. */
 async function answers(stores: Stores, cveIds: string[]) {
-  const { store, alerts, auth, triage } = stores;
+  const { store, alerts, auth, triage, intel } = stores;
   const vulnerabilities = [];
   for (const id of cveIds) vulnerabilities.push(await store.getVulnerability(id));
   const advisories: AdvisorySummary[] = [];
@@ -100,7 +105,46 @@ async function answers(stores: Stores, cveIds: string[]) {
     tokens: await auth.listTokens(),
     audit: await auth.listAudit({ limit: 1_000 }),
     inbox: await triage.listInbox({ limit: 1_000 }),
+    intelDocuments: await intel.listDocuments({ limit: 500 }),
+    intelDocument: await Promise.all((await intel.listDocuments({ limit: 500 })).map((d) => intel.getDocument(d.id))),
+    intelSearches: await Promise.all(['vulnerability', 'ivanti connect secure', 'cve 2024'].map((text) => intel.listDocuments({ text }))),
+    intelSources: await intel.listSources(),
+    intelCounts: await intel.sourceCounts(),
+    intelValidators: await intel.getValidators(INTEL_FEED),
   };
+}
+
+const INTEL_FEED = 'https://www.cisa.gov/cybersecurity-advisories/all.xml';
+
+/** The CISA advisories feed of the news corpus as intel documents (a stand-in for intel/collect.ts), and a near-duplicate of the first. */
+function intelDocuments(): IntelDocument[] {
+  const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+  const feed = parseFeed(readFileSync(corpusPath('news', 'feeds', 'tsummey_cyberdash', 'cybersecurity-advisories.xml')), INTEL_FEED);
+  const docs = feed.items.map((item): IntelDocument => {
+    const url = item.url ?? item.guid;
+    const text = item.summary ?? '';
+    const title = item.title ?? '';
+    return {
+      id: `intel-${sha256(url).slice(0, 20)}`,
+      source: 'cisa',
+      url,
+      canonicalUrl: url,
+      title,
+      author: item.author,
+      published: item.published,
+      fetchedAt: '2026-08-16T09:00:00.000Z',
+      language: 'en',
+      text,
+      summary: text.slice(0, 500),
+      contentHash: sha256(`${title}\n${text}`),
+      simhash: simhash(text),
+      tags: item.categories,
+      cves: [...new Set((`${title}\n${text}`.match(/CVE-\d{4}-\d{4,}/gi) ?? []).map((c) => c.toUpperCase()))].sort(),
+    };
+  });
+  const first = docs[0] as IntelDocument;
+  const text = first.text.replace(/\bthe\b/, 'a');
+  return [...docs, { ...first, id: 'intel-mirror', url: `${first.url}?mirror`, source: 'mirror', text, contentHash: sha256(text), simhash: simhash(text) }];
 }
 
 /**
@@ -197,6 +241,17 @@ watchlists:
     await origin.triage.updateTriage(first, { triage: 'triaged', assignee: 'alice' });
     await origin.triage.addComment({ alertId: first, author: 'alice', body: 'patched on the edge firewalls', at: '2026-08-16T11:00:00.000Z' });
     await origin.auth.setSetting('jwt.key', 'k'.repeat(43));
+    await origin.intel.saveSource({
+      name: 'cisa', kind: 'feed', url: INTEL_FEED, enabled: true, intervalSeconds: 3600, proxy: 'none', headers: { 'X-Key': 'k' }, minDelaySeconds: 1.5,
+      robots: 'obey', fetchArticles: 'never', selectors: {}, follow: null, maxPages: 20, maxDepth: 1, minContentLength: 200, tags: ['cert'],
+      createdAt: '2026-08-16T08:00:00.000Z', updatedAt: '2026-08-16T08:00:00.000Z',
+    });
+    const intelSaved = await origin.intel.saveDocuments(intelDocuments());
+    expect(intelSaved.created).toBe(11);
+    expect(intelSaved.changes.at(-1)?.cluster).toBe(intelSaved.changes[0]?.documentId);
+    // Searches find something on the origin: a copy that lost the full text would answer differently.
+    expect((await origin.intel.listDocuments({ text: 'vulnerability' })).length).toBeGreaterThan(3);
+    await origin.intel.saveValidators({ url: INTEL_FEED, etag: '"v1"', lastModified: null, fetchedAt: '2026-08-16T09:00:00.000Z' });
     before = await snapshot(origin);
     cveIds = (before.vulns as { cve_id: string }[]).map((r) => r.cve_id);
     // A few CVEs only EPSS knows: their view is built from the EPSS tables.

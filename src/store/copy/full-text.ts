@@ -6,13 +6,15 @@
  * - a CVE with a record: its merged record (analysis/merge.ts over the stored observations) gives
  *   cve_id, title, description, products and CWEs (sqlite/rows.ts `toRows`);
  * - a CVE known only from KEV (a stub, `has_record = 0`): its catalog entry (sqlite/known.ts);
- * - an advisory: id, title and summary (store/advisory-rows.ts).
+ * - an advisory: id, title and summary (store/advisory-rows.ts);
+ * - an intel document: title and text (postgres/intel.ts; on SQLite, triggers index copied rows).
  */
 import type { Database } from 'better-sqlite3';
 import { mergeVulnerability } from '../../analysis/merge.ts';
 import type { Advisory } from '../../model/advisory.ts';
 import type { KevEntry, VulnObservation } from '../../model/vulnerability.ts';
 import type { PgClient } from '../postgres/pool.ts';
+import { intelFtsDocument } from '../postgres/intel.ts';
 import { ftsDocument, ftsTokens } from '../postgres/query-pg.ts';
 
 /** Full-text columns of a `vulns` row: cve_id, title, description, products, CWEs (FTS5 `vulns_fts`). */
@@ -47,12 +49,14 @@ export function advisoryText(a: Advisory): AdvisoryText {
 }
 
 /** Progress of a rebuild: rows of `table` given their full text so far. */
-export type FullTextProgress = (table: 'vulns' | 'advisories', done: number, total: number) => void;
+export type FullTextProgress = (table: 'vulns' | 'advisories' | 'intel_documents', done: number, total: number) => void;
 
 /** What a rebuild wrote: rows given full text per table. */
 export interface FullTextCounts {
   vulns: number;
   advisories: number;
+  /** Intel documents (SQLite: indexed by the `intel_fts` triggers as the rows were copied; counted). */
+  intel: number;
 }
 
 /** One batch of `vulns` rows and what their text is made from. */
@@ -96,7 +100,7 @@ function batchText(batch: VulnBatchRow[], observations: Map<string, string[]>, k
 export function rebuildSqliteFullText(db: Database, batchSize: number, progress?: FullTextProgress): FullTextCounts {
   // 'delete-all' empties a contentless FTS5 table (https://sqlite.org/fts5.html §6.6).
   db.exec("INSERT INTO vulns_fts (vulns_fts) VALUES ('delete-all'); INSERT INTO advisories_fts (advisories_fts) VALUES ('delete-all');");
-  const counts: FullTextCounts = { vulns: 0, advisories: 0 };
+  const counts: FullTextCounts = { vulns: 0, advisories: 0, intel: 0 };
   const totalVulns = db.prepare('SELECT count(*) FROM vulns').pluck().get() as number;
   const page = db.prepare('SELECT rowid, cve_id, has_record FROM vulns WHERE rowid > ? ORDER BY rowid LIMIT ?').raw();
   const obs = db.prepare('SELECT cve_id, data FROM observations WHERE cve_id IN (SELECT value FROM json_each(?)) ORDER BY cve_id, source').raw();
@@ -125,6 +129,8 @@ export function rebuildSqliteFullText(db: Database, batchSize: number, progress?
     counts.advisories += rows.length;
     progress?.('advisories', counts.advisories, totalAdvisories);
   }
+  // intel_fts is kept by triggers on intel_documents (migration 10): the copied rows indexed themselves.
+  counts.intel = db.prepare('SELECT count(*) FROM intel_fts').pluck().get() as number;
   return counts;
 }
 
@@ -167,9 +173,9 @@ export function pgAdvisoryDocument([id, title, summary]: AdvisoryText): string {
   ]);
 }
 
-/** Rebuilds `vulns.fts` and `advisories.fts` of a PostgreSQL store from its rows, inside the caller's transaction. */
+/** Rebuilds `vulns.fts`, `advisories.fts` and `intel_documents.fts` of a PostgreSQL store from its rows, inside the caller's transaction. */
 export async function rebuildPgFullText(client: PgClient, batchSize: number, progress?: FullTextProgress): Promise<FullTextCounts> {
-  const counts: FullTextCounts = { vulns: 0, advisories: 0 };
+  const counts: FullTextCounts = { vulns: 0, advisories: 0, intel: 0 };
   const totalVulns = Number((await client.query<{ n: number }>('SELECT count(*) AS n FROM vulns')).rows[0]?.n ?? 0);
   for (let last = ''; ; ) {
     const rows = (
@@ -204,6 +210,20 @@ export async function rebuildPgFullText(client: PgClient, batchSize: number, pro
     last = rows.at(-1)?.[0] as string;
     counts.advisories += rows.length;
     progress?.('advisories', counts.advisories, totalAdvisories);
+  }
+  const totalIntel = Number((await client.query<{ n: number }>('SELECT count(*) AS n FROM intel_documents')).rows[0]?.n ?? 0);
+  for (let last = ''; ; ) {
+    const rows = (
+      await client.query<{ id: string; title: string; text: string }>('SELECT id, title, text FROM intel_documents WHERE id > $1 ORDER BY id LIMIT $2', [last, batchSize])
+    ).rows;
+    if (!rows.length) break;
+    await client.query('UPDATE intel_documents SET fts = t.fts::tsvector FROM unnest($1::text[], $2::text[]) AS t(id, fts) WHERE intel_documents.id = t.id', [
+      rows.map((r) => r.id),
+      rows.map(intelFtsDocument),
+    ]);
+    last = rows.at(-1)?.id as string;
+    counts.intel += rows.length;
+    progress?.('intel_documents', counts.intel, totalIntel);
   }
   return counts;
 }

@@ -56,7 +56,7 @@ export interface TableCount {
 export interface CopyReport {
   from: Backend;
   to: Backend;
-  /** Per table, in copy order; plus the full-text rows as `vulns (full text)` and `advisories (full text)`. */
+  /** Per table, in copy order; plus the full-text rows as `vulns (full text)`, `advisories (full text)` and `intel_documents (full text)`. */
   counts: TableCount[];
   /** Every count matches. */
   ok: boolean;
@@ -226,6 +226,7 @@ export async function copyStore(from: string, to: string, options: CopyOptions =
     const byTable = (name: string) => counts.find((c) => c.table === name)?.target ?? 0;
     counts.push({ table: 'vulns (full text)', source: byTable('vulns'), target: fullText.vulns });
     counts.push({ table: 'advisories (full text)', source: byTable('advisories'), target: fullText.advisories });
+    counts.push({ table: 'intel_documents (full text)', source: byTable('intel_documents'), target: fullText.intel });
     return { from: source.backend, to: target.backend, counts, ok: counts.every((c) => c.source === c.target), ms: performance.now() - started };
   } finally {
     for (const h of held) h.release();
