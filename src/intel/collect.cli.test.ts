@@ -5,11 +5,12 @@
  * stores nothing; metadata and private addresses refused with a clear message.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createServer as createSocksServer } from '@pondwader/socks5-server';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { openStores } from '../store/index.ts';
 import { findCveIds } from './extract/cves.ts';
 import { htmlToText } from './feeds/parse.ts';
 import { corpusPath, hasCorpus } from '../testing/corpus.ts';
@@ -52,7 +53,7 @@ describe.skipIf(!hasCorpus())('vigil intel: a loopback feed and a loopback .onio
       conn.socket.on('error', () => upstream.destroy());
     });
     await new Promise<void>((resolve) => socks.listen(0, '127.0.0.1', () => resolve()));
-    socksPort = (socks.address() as { port: number }).port;
+    socksPort = ((socks as unknown as { server: { address(): AddressInfo } }).server.address() as AddressInfo).port;
     db = testDatabase();
     dir = mkdtempSync(path.join(tmpdir(), 'vigil-intel-'));
     config = path.join(dir, 'vigil.config.json');
@@ -67,7 +68,7 @@ describe.skipIf(!hasCorpus())('vigil intel: a loopback feed and a loopback .onio
   });
 
   it('adds both, collects every item once with clean text and its CVE ids, and a second collection stores nothing', async () => {
-    const feed = await vigil('intel', 'sources', 'add', 'bleeping', '--kind', 'feed', '--url', site.feedUrl(FEED), '--delay', '0');
+    const feed = await vigil('intel', 'sources', 'add', 'bleeping', '--kind', 'feed', '--url', site.feedUrl(FEED), '--delay', '0', '--min-length', '100');
     expect(feed.stderr).toBe('');
     expect(feed.status).toBe(0);
     const forum = await vigil(
@@ -115,11 +116,15 @@ describe.skipIf(!hasCorpus())('vigil intel: a loopback feed and a loopback .onio
 
     const listed = JSON.parse((await vigil('intel', 'list', '--json', '--limit', '500')).stdout) as IntelSummary[];
     expect(listed).toHaveLength(items.length + site.threads.length);
+    const one = JSON.parse((await vigil('intel', 'show', listed[0]?.id ?? '', '--json')).stdout) as StoredIntelDocument;
+    expect(Object.keys(one)).toEqual(expect.arrayContaining(['id', 'source', 'url', 'title', 'published', 'text', 'cves', 'cluster']));
+    const stores = await openStores(db.database);
+    onTestFinished(() => stores.close());
     // Each forum thread: its post's text only, and the CVE ids the post names.
     for (const t of site.threads) {
       const doc = listed.find((d) => d.url.endsWith(t.path));
       expect(doc, t.path).toBeDefined();
-      const shown = JSON.parse((await vigil('intel', 'show', doc?.id ?? '', '--json')).stdout) as StoredIntelDocument;
+      const shown = (await stores.intel.getDocument(doc?.id ?? '')) as StoredIntelDocument;
       expect(shown.source).toBe('forum');
       expect(shown.title).toBe(t.item.title);
       expect(shown.cves).toEqual(findCveIds(`${t.item.title} ${htmlToText(t.item.contentHtml ?? t.item.summary ?? '')}`));
@@ -130,7 +135,7 @@ describe.skipIf(!hasCorpus())('vigil intel: a loopback feed and a loopback .onio
     for (const item of items) {
       const doc = listed.find((d) => d.title === item.title);
       expect(doc, item.title ?? '').toBeDefined();
-      const shown = JSON.parse((await vigil('intel', 'show', doc?.id ?? '', '--json')).stdout) as StoredIntelDocument;
+      const shown = (await stores.intel.getDocument(doc?.id ?? '')) as StoredIntelDocument;
       expect(shown.text).not.toMatch(/Accept all cookies|Popular stories|All Rights Reserved/);
       expect(shown.text.length).toBeGreaterThan(100);
     }
