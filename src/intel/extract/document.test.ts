@@ -160,6 +160,17 @@ describe('buildDocument rules', () => {
     const b = build('<p>Une  vulne\u0301rabilite\u0301\n</p>\n<p> dans OpenSSL</p>');
     const c = build('<p>Une vulnérabilité</p><p>dans LibreSSL</p>');
     expect(b.contentHash).toBe(a.contentHash);
+    expect(b.text).toBe('Une vulnérabilité\n\ndans OpenSSL');
+    const page = (text: string) =>
+      buildDocument({
+        source: { name: 's', tags: [] },
+        url: 'https://example.com/a',
+        fetchedAt: FETCHED,
+        page: { title: 'Café', author: null, published: null, text, excerpt: null, canonicalUrl: 'https://example.com/a', links: [] },
+      });
+    // An untidy page text (a caller's own extractor) is tidied before hashing.
+    expect(page(' Une\tvulnérabilité \n \n\n\ndans\u00a0OpenSSL\n').text).toBe('Une vulnérabilité\n\ndans OpenSSL');
+    expect(page(' Une\tvulnérabilité \n \n\n\ndans\u00a0OpenSSL\n').contentHash).toBe(a.contentHash);
     expect(c.contentHash).not.toBe(a.contentHash);
   });
 });

