@@ -199,6 +199,20 @@ describe.skipIf(!hasCorpus())('IntelStore on the corpus news feeds', () => {
     expect(await stores.intel.getDocument('intel-batch-a')).toMatchObject({ clusterSize: 2 });
   });
 
+  it('near-duplicates saved by two writers at once share one cluster', async () => {
+    // The words of the week's stories in alphabetical order: near nothing stored.
+    const words = [...thn(), ...bleeping()].flatMap((d) => d.text.split(/\s+/)).sort();
+    const base = thn()[1] as IntelDocument;
+    const x = { ...withText(base, words.join(' '), FETCHED), id: 'intel-writer-x', url: 'https://x.example.org/', source: 'digest' };
+    const y = { ...withText(base, words.slice(1).join(' '), FETCHED), id: 'intel-writer-y', url: 'https://y.example.org/', source: 'digest' };
+    expect(hammingDistance(x.simhash, y.simhash)).toBeLessThanOrEqual(NEAR_DUPLICATE_BITS);
+    const stored = await stores.intel.listDocuments({ limit: 500 });
+    for (const d of stored) expect(hammingDistance(x.simhash, (await stores.intel.getDocument(d.id))?.simhash as string)).toBeGreaterThan(NEAR_DUPLICATE_BITS);
+    const [rx, ry] = await Promise.all([stores.intel.saveDocuments([x]), stores.intel.saveDocuments([y])]);
+    expect(rx?.changes[0]?.cluster).toBe(ry?.changes[0]?.cluster);
+    expect(await stores.intel.getDocument(x.id)).toMatchObject({ clusterSize: 2 });
+  });
+
   it('filters by source, CVE, date, words and cluster, and pages newest first', async () => {
     const docs = { bleeping: bleeping(), cisa: cisa(), thn: thn() };
     const ids = async (q: Parameters<typeof stores.intel.listDocuments>[0]) => (await stores.intel.listDocuments(q)).map((d) => d.id);
@@ -254,7 +268,7 @@ describe.skipIf(!hasCorpus())('IntelStore on the corpus news feeds', () => {
     expect(counts.find((c) => c.source === 'empty')).toEqual({ source: 'empty', documents: 0, lastFetched: null });
     expect(counts.find((c) => c.source === 'bleepingcomputer')).toEqual({ source: 'bleepingcomputer', documents: 12, lastFetched: '2026-08-03T10:00:00.000Z' });
     expect(counts.find((c) => c.source === 'thehackernews')?.documents).toBe(7);
-    expect(counts.find((c) => c.source === 'digest')?.documents).toBe(2);
+    expect(counts.find((c) => c.source === 'digest')?.documents).toBe(4);
   });
 
   it('sources round-trip, upsert, list by name and delete', async () => {
