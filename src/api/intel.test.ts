@@ -186,6 +186,11 @@ describe.skipIf(!hasCorpus())('intel API', () => {
     expect(await documentCount()).toBe(0);
     expect(await api.store.getSourceState('intel:ms-blog')).toBeNull();
     expect((await call('ana', 'POST', '/api/v1/scraping/sources/nope/test')).statusCode).toBe(404);
+    // A feed source pointed at an HTML page: refused with the fetcher's reason, not a server error.
+    const page = site.items(BLEEPING)[0]!.url!.replace('https://www.bleepingcomputer.com', site.baseUrl);
+    const notFeed = await call('ana', 'POST', '/api/v1/scraping/sources/test', feedSource('not-a-feed', page));
+    expect([notFeed.statusCode, notFeed.json().code]).toEqual([502, 'VIGIL_FETCH_FAILED']);
+    expect(notFeed.json().message).toContain('"text/html; charset=utf-8" is not a feed');
   });
 
   it('collects a source now, then lists, filters, pages and shows its documents', async () => {
