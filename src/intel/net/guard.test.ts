@@ -302,6 +302,16 @@ describe('checkUrl', () => {
     expect(() => checkUrl('http://abc.onion/', { allowHosts: [], proxy: 'http://127.0.0.1:3128' })).toThrow(/the proxy is http:, not socks5h:/);
   });
 
+  it('refuses localhost names without resolving them (RFC 6761: loopback by definition), unless allowed', () => {
+    for (const url of ['http://localhost:8080/feed', 'http://LOCALHOST./', 'http://api.localhost/', 'http://localhost/']) {
+      expect(() => checkUrl(url, NONE), url).toThrow(/loopback/);
+      expect(() => checkUrl(url, { allowHosts: [], proxy: 'socks5h://127.0.0.1:9050' }), url).toThrow(/loopback/);
+    }
+    expect(() => checkUrl('http://localhost:8080/feed', { allowHosts: ['localhost'], proxy: 'none' })).not.toThrow();
+    expect(() => checkUrl('http://localhost:8080/feed', { allowHosts: ['127.0.0.1'], proxy: 'none' })).not.toThrow();
+    expect(() => checkUrl('http://notlocalhost.example/', NONE)).not.toThrow();
+  });
+
   it.each([
     ['https://feed.example/advisories.json', NONE],
     ['http://93.184.216.34/feed', NONE],

@@ -289,6 +289,13 @@ export function checkUrl(url: string | URL, policy: GuardPolicy): void {
     }
     return;
   }
+  // `localhost` names are loopback by definition (RFC 6761 §6.3): refused now, without resolving.
+  const name = u.hostname.toLowerCase().replace(/\.$/, '');
+  if (name === 'localhost' || name.endsWith('.localhost')) {
+    const refused = refusal(name, '127.0.0.1', new AllowList(policy.allowHosts), shown(u));
+    if (refused) throw refused;
+    return;
+  }
   if (isIP(bare(u.hostname)) !== 0) {
     // Show the host as written too when the URL parser rewrote it (`http://2852039166/`).
     const written = typeof url === 'string' && !url.includes('@') && !url.toLowerCase().includes(u.hostname) ? `${url} (read as ${u.href})` : shown(u);

@@ -8,7 +8,7 @@ import { load } from 'cheerio/slim';
 import { RE2JS } from 're2js';
 import { z } from 'zod';
 import { VigilError } from '../../errors.ts';
-import { checkAddress, checkUrl, type GuardPolicy } from '../net/guard.ts';
+import { checkUrl, type GuardPolicy } from '../net/guard.ts';
 import type { IntelSource, PageSelectors } from '../types.ts';
 
 /** `intel.allowHosts` and `intel.torProxy` from the configuration (config.ts `IntelConfig`). */
@@ -177,9 +177,6 @@ export function validateSource(input: unknown, policy: SourcePolicy, now: Date, 
     throw badRequest(`source "${existing.name}"`, `name: cannot change (to "${s.name}"); add a new source instead`);
   const guard = guardPolicy(policy, s.proxy);
   checkUrl(s.url, guard);
-  // checkUrl resolves no name; `localhost` names are loopback by definition (RFC 6761 §6.3), so refuse them now.
-  const host = new URL(s.url).hostname.toLowerCase().replace(/\.$/, '');
-  if (host === 'localhost' || host.endsWith('.localhost')) checkAddress(host, '127.0.0.1', guard);
   const at = now.toISOString();
   return { ...s, selectors: s.selectors satisfies PageSelectors, createdAt: existing?.createdAt ?? at, updatedAt: at };
 }
