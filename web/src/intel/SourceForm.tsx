@@ -9,104 +9,16 @@
 import { useState } from 'preact/hooks';
 import { request } from '../api.ts';
 import { ErrorBox, Loading } from '../components/ui.tsx';
-import type { CollectReport, IntelSource, IntelSourceInput } from '../types-intel.ts';
+import type { CollectReport, IntelSource } from '../types-intel.ts';
 import { ReportView } from './ReportView.tsx';
-
-/** The form's fields as typed (numbers as text: empty means the server's default). */
-interface Fields {
-  name: string;
-  kind: 'feed' | 'page';
-  url: string;
-  enabled: boolean;
-  tags: string;
-  intervalMinutes: string;
-  /** `none`, `tor` or `socks`: then {@link Fields.socks} holds the proxy's URL. */
-  proxy: 'none' | 'tor' | 'socks';
-  socks: string;
-  robots: 'obey' | 'ignore';
-  fetchArticles: 'auto' | 'always' | 'never';
-  title: string;
-  content: string;
-  date: string;
-  links: string;
-  follow: string;
-  maxPages: string;
-  maxDepth: string;
-  minContentLength: string;
-  minDelaySeconds: string;
-  /** One `Name: value` per line. */
-  headers: string;
-}
-
-const EMPTY: Fields = {
-  name: '',
-  kind: 'feed',
-  url: '',
-  enabled: true,
-  tags: '',
-  intervalMinutes: '60',
-  proxy: 'none',
-  socks: '',
-  robots: 'obey',
-  fetchArticles: 'auto',
-  title: '',
-  content: '',
-  date: '',
-  links: '',
-  follow: '',
-  maxPages: '',
-  maxDepth: '',
-  minContentLength: '',
-  minDelaySeconds: '',
-  headers: '',
-};
-
-/** A number field's value, or undefined when left empty (the server's default). */
-function num(s: string): number | undefined {
-  return s.trim() === '' ? undefined : Number(s);
-}
-
-/** The request body of the fields: empty fields are left out, kind-specific ones only for their kind. */
-function sourceBody(f: Fields): IntelSourceInput {
-  const minutes = num(f.intervalMinutes);
-  const headers: Record<string, string> = {};
-  for (const line of f.headers.split('\n')) {
-    const at = line.indexOf(':');
-    if (at > 0) headers[line.slice(0, at).trim()] = line.slice(at + 1).trim();
-  }
-  const body: IntelSourceInput = {
-    name: f.name.trim(),
-    kind: f.kind,
-    url: f.url.trim(),
-    enabled: f.enabled,
-    intervalSeconds: minutes === undefined ? undefined : Math.round(minutes * 60),
-    proxy: f.proxy === 'socks' ? f.socks.trim() : f.proxy,
-    robots: f.robots,
-    tags: f.tags
-      .split(',')
-      .map((t) => t.trim())
-      .filter((t) => t !== ''),
-    minContentLength: num(f.minContentLength),
-    minDelaySeconds: num(f.minDelaySeconds),
-    headers: Object.keys(headers).length > 0 ? headers : undefined,
-  };
-  if (f.kind === 'feed') body.fetchArticles = f.fetchArticles;
-  else {
-    const selectors = { title: f.title.trim(), content: f.content.trim(), date: f.date.trim(), links: f.links.trim() };
-    body.selectors = Object.fromEntries(Object.entries(selectors).filter(([, v]) => v !== ''));
-    body.follow = f.follow.trim() || null;
-    body.maxPages = num(f.maxPages);
-    body.maxDepth = num(f.maxDepth);
-  }
-  return body;
-}
+import { EMPTY_SOURCE_FIELDS, type SourceFields, sourceBody } from './source-body.ts';
 
 /** A labelled text input bound to one field. */
 function Text(props: {
-  id: keyof Fields;
+  id: keyof SourceFields;
   label: string;
-  f: Fields;
-  set: (k: keyof Fields, v: string) => void;
+  f: SourceFields;
+  set: (k: keyof SourceFields, v: string) => void;
   placeholder?: string;
   type?: string;
   required?: boolean;
@@ -133,11 +45,11 @@ function Text(props: {
 }
 
 export function SourceForm({ onSaved }: { onSaved: (s: IntelSource) => void }) {
-  const [f, setF] = useState<Fields>(EMPTY);
+  const [f, setF] = useState<SourceFields>(EMPTY_SOURCE_FIELDS);
   const [error, setError] = useState<unknown>(null);
   const [testing, setTesting] = useState(false);
   const [report, setReport] = useState<CollectReport | null>(null);
-  const set = (k: keyof Fields, v: string | boolean) => setF((old) => ({ ...old, [k]: v }));
+  const set = (k: keyof SourceFields, v: string | boolean) => setF((old) => ({ ...old, [k]: v }));
 
   async function test() {
     setError(null);
@@ -158,7 +70,7 @@ export function SourceForm({ onSaved }: { onSaved: (s: IntelSource) => void }) {
     setError(null);
     try {
       const saved = await request<IntelSource>('/api/v1/scraping/sources', { method: 'POST', body: sourceBody(f) });
-      setF(EMPTY);
+      setF(EMPTY_SOURCE_FIELDS);
       setReport(null);
       onSaved(saved);
     } catch (err) {

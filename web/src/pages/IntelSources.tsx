@@ -148,6 +148,7 @@ export function IntelSources({ me }: { me: Me }) {
     if (!window.confirm(`Delete the source “${s.name}”? ${docs} in the store.`)) return;
     void run(s, async () => {
       await request(sourcePath(s.name), { method: 'DELETE' });
+      setAdded(null);
       if (outcome?.source === s.name) setOutcome(null);
       list.reload();
     });
