@@ -167,7 +167,7 @@ describe.skipIf(!hasCorpus() || !hasChromium())('threat-intel pages in a browser
     expect(await page.getByTestId('intel-title').allTextContents()).toEqual(all.items.map((d) => d.title));
     await shot('list');
 
-    await page.getByTestId('filter-source').fill('microsoft');
+    await page.getByTestId('filter-source').fill('Microsoft');
     await page.getByRole('button', { name: 'Apply' }).click();
     await page.waitForURL(/\/ui\/intel\?source=microsoft$/);
     await expect.poll(() => rows.count()).toBe(ms.docs.length);
@@ -246,13 +246,23 @@ describe.skipIf(!hasCorpus() || !hasChromium())('threat-intel pages in a browser
     await shot('cve-news');
   });
 
-  it('shows no "In the news" panel for a CVE no document names', async () => {
+  it('shows no "In the news" panel for a CVE no document names, nor when the call fails', async () => {
     const answered = page.waitForResponse((r) => r.url().includes('/api/v1/intel?cve=CVE-2024-3400'));
     await page.goto(`${base}/ui/cves/CVE-2024-3400`);
     await page.getByTestId('cve-title').waitFor();
     expect((await (await answered).json()).total).toBe(0);
     await page.waitForTimeout(200);
     expect(await page.getByTestId('cve-news').count()).toBe(0);
+    // A server that cannot answer (no intel store, an older version): the page shows no panel and no error.
+    await page.route('**/api/v1/intel?cve=*', (r) => r.fulfill({ status: 500, body: '{}' }));
+    const failed = page.waitForResponse((r) => r.url().includes(`/api/v1/intel?cve=${CVE}`));
+    await page.goto(`${base}/ui/cves/${CVE}`);
+    await page.getByTestId('cve-title').waitFor();
+    expect((await failed).status()).toBe(500);
+    await page.waitForTimeout(200);
+    expect(await page.getByTestId('cve-news').count()).toBe(0);
+    expect(await page.getByRole('alert').count()).toBe(0);
+    await page.unroute('**/api/v1/intel?cve=*');
   });
 
   it('shows the story, the history of a changed document, and quoted markup as text', async () => {

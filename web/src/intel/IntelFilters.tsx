@@ -28,11 +28,11 @@ export function intelFiltersOf(q: URLSearchParams): IntelFilters {
   };
 }
 
-/** The API's query of the filters (trimmed; the CVE upper case). */
+/** The API's query of the filters (trimmed; source names are lower case, CVE ids upper case). */
 export function intelQuery(f: IntelFilters): Record<string, string> {
   return {
     q: f.q.trim(),
-    source: f.source.trim(),
+    source: f.source.trim().toLowerCase(),
     cve: f.cve.trim().toUpperCase(),
     since: f.since,
     cluster: f.cluster,
