@@ -8,6 +8,7 @@ import type { SourceHealth } from '../daemon.ts';
 import { databaseLabel, withAlerts } from './context.ts';
 import { describeCorpusJob, loadCorpusJob } from '../corpus-job.ts';
 import { table } from './format.ts';
+import { intelStateName } from '../intel/service.ts';
 
 export function registerStatus(program: Command): void {
   program
@@ -15,7 +16,7 @@ export function registerStatus(program: Command): void {
     .description('per source: last success, cursor, records stored by the last run, last error; and store counts')
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }, cmd: Command) => {
-      await withAlerts(cmd, async ({ store, config, alerts }) => {
+      await withAlerts(cmd, async ({ store, config, alerts, stores }) => {
         const states = new Map((await store.listSourceStates()).map((s) => [s.source, s]));
         const sources = registry.map(({ source }) => ({
           source: source.id,
@@ -40,10 +41,20 @@ export function registerStatus(program: Command): void {
         };
         const stats = await store.stats();
         const corpusImport = await loadCorpusJob(alerts);
+        const intelSources = await stores.intel.listSources();
+        const intelCounts = await stores.intel.sourceCounts();
+        const intelFailing = intelSources.filter((s) => s.enabled && states.get(intelStateName(s.name))?.lastError).map((s) => s.name);
+        const intel = {
+          sources: intelSources.length,
+          enabled: intelSources.filter((s) => s.enabled).length,
+          documents: intelCounts.reduce((n, c) => n + c.documents, 0),
+          lastFetched: intelCounts.reduce<string | null>((m, c) => (c.lastFetched && (!m || c.lastFetched > m) ? c.lastFetched : m), null),
+          failing: intelFailing,
+        };
         const imported = (id: string) => corpusImport?.steps.find((s) => s.source === id) ?? null;
         if (opts.json) {
           const rows = sources.map((s) => ({ ...s, health: health.get(s.source) ?? null, imported: imported(s.source) }));
-          console.log(JSON.stringify({ database: databaseLabel(config.database), sources: rows, corpusImport, alerting, store: stats }, null, 2));
+          console.log(JSON.stringify({ database: databaseLabel(config.database), sources: rows, corpusImport, alerting, intel, store: stats }, null, 2));
           return;
         }
         console.log(
@@ -76,6 +87,10 @@ export function registerStatus(program: Command): void {
         console.log(
           `alerting: ${alerting.watchlists} watchlist(s); alerts ${a.sent} sent, ${a.pending} pending${alerting.nextDue ? ` (next due ${alerting.nextDue})` : ''}, ${a.failed} failed; ` +
             `change feed evaluated to #${alerting.changesCursor} of #${alerting.lastChange}; EPSS day ${alerting.epssDay ?? 'none'}`,
+        );
+        console.log(
+          `intel: ${intel.sources} source(s), ${intel.enabled} enabled; ${intel.documents} document(s)${intel.lastFetched ? `, last fetched ${intel.lastFetched}` : ''}` +
+            `${intel.failing.length ? `; last collection failed for ${intel.failing.join(', ')} (vigil intel sources list)` : ''}`,
         );
         for (const p of alerting.startupProblems) console.log(`start-up problem: ${p}`);
       });

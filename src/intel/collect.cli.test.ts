@@ -153,6 +153,7 @@ describe.skipIf(!hasCorpus())('vigil intel: a loopback feed and a loopback .onio
       ['forum', 0, 0],
     ]);
     expect(JSON.parse((await vigil('intel', 'list', '--json', '--limit', '500')).stdout)).toHaveLength(listed.length);
+    expect((await vigil('status')).stdout).toContain(`intel: 2 source(s), 2 enabled; ${listed.length} document(s)`);
   });
 
   it('refuses cloud metadata, private and unlisted loopback addresses with a clear message', async () => {
