@@ -10,6 +10,7 @@ import { request } from '../api.ts';
 import { ErrorBox, Loading, Panel } from '../components/ui.tsx';
 import { fmtAgo, fmtDateTime, fmtInt } from '../format.ts';
 import { useAsync, useTitle } from '../hooks.ts';
+import { href, Link } from '../router.tsx';
 import { hasRole } from '../session.ts';
 import type { Me } from '../types.ts';
 import type { Job, SourceStatus, StatusResponse } from '../types-alerts.ts';
@@ -151,6 +152,11 @@ export function Sources({ me }: { me: Me }) {
     <div class="page" data-testid="sources">
       <div class="page-head">
         <h1>Sources</h1>
+        {hasRole(me, 'analyst') && (
+          <Link href={href('/intel/sources')} class="btn" data-testid="intel-sources-link">
+            Intel sources
+          </Link>
+        )}
         <button type="button" class="btn" onClick={status.reload}>
           Refresh
         </button>
