@@ -214,6 +214,14 @@ export interface IntelStore {
   sourceCounts(): Promise<IntelSourceCounts[]>;
   getValidators(url: string): Promise<FetchValidators | null>;
   saveValidators(validators: FetchValidators): Promise<void>;
+  /**
+   * The content history after history row `afterId`, oldest first (at most `limit` rows), each
+   * with its row id: the alert engine's `intel` feed (alerts/intel-engine.ts), read with its own
+   * cursor. On PostgreSQL no row committed later can appear below the last id returned.
+   */
+  intelChangesSince(afterId: number, limit: number): Promise<(IntelChange & { id: number })[]>;
+  /** Id of the newest history row, 0 when there is none (the alert engine's baseline). */
+  lastIntelChangeId(): Promise<number>;
 }
 
 /** Two SimHashes this close (Hamming distance, bits of 64) are the same story. */

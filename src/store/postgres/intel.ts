@@ -232,6 +232,25 @@ export function createPgIntelStore(db: PgDb): IntelStore & { saveDocuments(docum
       ]);
     },
 
+    // Ids are taken at insert, not at commit: SHARE mode waits for every transaction writing the
+    // history and holds new ones off for this read, so no id below the last one read can still
+    // appear (store/postgres/alerts.ts readFeed; https://www.postgresql.org/docs/15/explicit-locking.html).
+    async intelChangesSince(afterId: number, limit: number): Promise<(IntelChange & { id: number })[]> {
+      return db.tx(async (c) => {
+        await c.query('LOCK TABLE intel_history IN SHARE MODE');
+        const { rows } = await c.query(
+          `SELECT id, document_id AS "documentId", at, kind, previous_hash AS "previousHash", content_hash AS "contentHash", title
+           FROM intel_history WHERE id > $1 ORDER BY id LIMIT $2`,
+          [afterId, Math.max(1, Math.trunc(limit))],
+        );
+        return rows as (IntelChange & { id: number })[];
+      });
+    },
+
+    async lastIntelChangeId(): Promise<number> {
+      return (await db.one<{ n: number }>('SELECT coalesce(max(id), 0) AS n FROM intel_history'))?.n ?? 0;
+    },
+
     async saveValidators(v: FetchValidators): Promise<void> {
       await db.query(
         `INSERT INTO intel_validators (url, etag, last_modified, fetched_at) VALUES ($1, $2, $3, $4)

@@ -192,6 +192,19 @@ export class SqliteIntelStore implements IntelStore {
     return row ?? null;
   }
 
+  async intelChangesSince(afterId: number, limit: number): Promise<(IntelChange & { id: number })[]> {
+    return this.store
+      .stmt(
+        `SELECT id, document_id AS documentId, at, kind, previous_hash AS previousHash, content_hash AS contentHash, title
+         FROM intel_history WHERE id > ? ORDER BY id LIMIT ?`,
+      )
+      .all(afterId, Math.max(1, Math.trunc(limit))) as (IntelChange & { id: number })[];
+  }
+
+  async lastIntelChangeId(): Promise<number> {
+    return this.store.stmt('SELECT coalesce(max(id), 0) FROM intel_history').pluck().get() as number;
+  }
+
   async saveValidators(v: FetchValidators): Promise<void> {
     this.store
       .stmt(
