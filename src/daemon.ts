@@ -176,7 +176,16 @@ export class Daemon {
       const { alerts, config, log, channels, reader } = this.#deps;
       const now = this.#deps.now;
       try {
-        const ev = await evaluate({ store: reader, alerts, config: config.alerts, log, merge: config.ssvc, ...(now ? { now } : {}) });
+        const intel = this.#deps.intel;
+        const ev = await evaluate({
+          store: reader,
+          alerts,
+          config: config.alerts,
+          log,
+          merge: config.ssvc,
+          ...(now ? { now } : {}),
+          ...(intel ? { intel } : {}),
+        });
         out?.evaluations.push(ev);
         if (ev.alerts.length) await this.#leadership?.notify();
         const d = await deliverDue({ alerts, channels, config: config.alerts, log, shouldStop: () => this.#stopping, ...(now ? { now } : {}) });

@@ -1,7 +1,7 @@
 /**
  * The alert engine: reads what changed since it last looked (the store's change history, EPSS
- * days, and the advisory history: advisory-engine.ts), derives events, matches the changed CVEs
- * and advisories against every watchlist and makes one alert per (subscription, CVE, event), with
+ * days, the advisory history: advisory-engine.ts, and the threat-intel history: intel-engine.ts),
+ * derives events, matches the changed CVEs, advisories and documents against every watchlist and makes one alert per (subscription, CVE, event), with
  * why it fired. Alerts and each feed's cursor are committed together, so a crash or a re-run
  * neither loses nor repeats an alert.
  */
@@ -12,11 +12,14 @@ import type { AlertsConfig } from '../config.ts';
 import type { AlertEventDetail, AlertFacts, MatchReason, Subscription, ThresholdCheck, Watchlist } from '../model/alert.ts';
 import type { VulnerabilityView } from '../model/record.ts';
 import type { AlertStore, EpssMove, EvaluationCommit, NewAlert } from '../store/alerts.ts';
+import type { IntelStore } from '../intel/types.ts';
 import type { Store } from '../store/types.ts';
 import { evaluateAdvisoryChanges } from './advisory-engine.ts';
 import { breather } from './breather.ts';
 import { type DerivedEvent, eventsFromChanges } from './events.ts';
 import { factsFromView, KEV_PROVIDER, kevOnlyView, kevReasons, vendorUnknown } from './facts.ts';
+import { evaluateIntelChanges } from './intel-engine.ts';
+import { IntelIndex } from './intel-match.ts';
 import { isProvisional, provisionalReason } from './match.ts';
 import { type AlertPlan, loadPlan } from './plan.ts';
 import { firstAttemptAt } from './schedule.ts';
@@ -31,6 +34,8 @@ export interface EngineDeps {
   log: Logger;
   merge?: MergeOptions;
   now?: () => Date;
+  /** Threat-intel documents (`Stores.intel`): their history makes `intel` events; absent, none. */
+  intel?: IntelStore;
 }
 
 /** What one evaluation did. */
@@ -39,6 +44,8 @@ export interface EvaluationSummary {
   changes: number;
   /** Advisory-history rows read (`advisory` and `exploit` events). */
   advisoryChanges: number;
+  /** Intel-history rows read (`intel` events). */
+  intelChanges: number;
   /** CVEs evaluated. */
   cves: number;
   /** EPSS days evaluated (the first day stored is a baseline). */
@@ -209,7 +216,7 @@ export async function evaluate(deps: EngineDeps, plan?: AlertPlan): Promise<Eval
   const started = Date.now();
   const now = deps.now ?? (() => new Date());
   const p = plan ?? (await loadPlan(deps.alerts, deps.config));
-  const summary: EvaluationSummary = { changes: 0, advisoryChanges: 0, cves: 0, epssDays: [], alerts: [], confirmations: 0, durationMs: 0 };
+  const summary: EvaluationSummary = { changes: 0, advisoryChanges: 0, intelChanges: 0, cves: 0, epssDays: [], alerts: [], confirmations: 0, durationMs: 0 };
   const watching = p.watchlists.size > 0 || deps.config.fallback !== undefined;
   const breathe = breather();
 
@@ -240,6 +247,7 @@ export async function evaluate(deps: EngineDeps, plan?: AlertPlan): Promise<Eval
   }
 
   await evaluateAdvisories(deps, p, now, summary, breathe);
+  if (deps.intel) await evaluateIntel(deps, deps.intel, p, now, summary, breathe);
 
   const days = await deps.alerts.epssDays();
   const last = await deps.alerts.getState('epssDay');
@@ -320,13 +328,68 @@ async function evaluateAdvisories(deps: EngineDeps, p: AlertPlan, now: () => Dat
   }
 }
 
-/** Marks everything stored so far as seen, without alerting (`vigil alerts baseline`, for a store filled with history first). */
-export async function baseline(alerts: AlertStore): Promise<{ changes: number; epssDay: string | null; advisoryChanges: number }> {
+/**
+ * The intel history since the `intelChanges` cursor, page by page, each page's alerts committed
+ * with the cursor. The first evaluation starts after the history already stored (documents
+ * collected before alerting knew of them are a baseline, like the first advisories).
+ */
+async function evaluateIntel(deps: EngineDeps, intel: IntelStore, p: AlertPlan, now: () => Date, summary: EvaluationSummary, breathe: () => Promise<void>): Promise<void> {
+  const state = await deps.alerts.getState('intelChanges');
+  if (state === null) {
+    const start = await intel.lastIntelChangeId();
+    await deps.alerts.commitEvaluation({ alerts: [], confirmations: [], at: now().toISOString(), state: { intelChanges: String(start) } });
+    return;
+  }
+  let cursor = Number(state);
+  let index: IntelIndex | null = null;
+  for (;;) {
+    const page = await intel.intelChangesSince(cursor, PAGE);
+    if (!page.length) break;
+    const b = new AlertBuilder(deps, p, now());
+    if (p.watchlists.size > 0) {
+      index ??= new IntelIndex([...p.watchlists.values()].flatMap((w) => w.entries));
+      await evaluateIntelChanges(
+        {
+          plan: p,
+          index,
+          intel,
+          viewOf: (cveId) => viewOf(deps, cveId),
+          emit: (a) => {
+            for (const sub of a.watchlist.subscriptions)
+              if (sub.events.includes('intel')) b.addAbout(sub, a.subject, a.facts, a.detail, a.key, { matches: a.matches, thresholds: a.thresholds, provisional: false });
+          },
+          ...(deps.config.linkBase ? { linkBase: deps.config.linkBase } : {}),
+          breathe,
+        },
+        page,
+      );
+    }
+    summary.intelChanges += page.length;
+    cursor = (page.at(-1) as { id: number }).id;
+    b.commit.state.intelChanges = String(cursor);
+    summary.alerts.push(...(await deps.alerts.commitEvaluation(b.commit)));
+  }
+}
+
+/**
+ * Marks everything stored so far as seen, without alerting (`vigil alerts baseline`, for a store
+ * filled with history first). With `intel`, the intel history too.
+ */
+export async function baseline(
+  alerts: AlertStore,
+  intel?: IntelStore,
+): Promise<{ changes: number; epssDay: string | null; advisoryChanges: number; intelChanges: number | null }> {
   const changes = await alerts.lastChangeId();
   const advisoryChanges = await alerts.lastAdvisoryChangeId();
+  const intelChanges = intel ? await intel.lastIntelChangeId() : null;
   const days = await alerts.epssDays();
   const epssDay = days.at(-1)?.date ?? null;
-  const state = { changes: String(changes), advisoryChanges: String(advisoryChanges), ...(epssDay ? { epssDay } : {}) };
+  const state = {
+    changes: String(changes),
+    advisoryChanges: String(advisoryChanges),
+    ...(intelChanges !== null ? { intelChanges: String(intelChanges) } : {}),
+    ...(epssDay ? { epssDay } : {}),
+  };
   await alerts.commitEvaluation({ alerts: [], confirmations: [], at: new Date().toISOString(), state });
-  return { changes, epssDay, advisoryChanges };
+  return { changes, epssDay, advisoryChanges, intelChanges };
 }

@@ -44,7 +44,7 @@ function addAt(add: Add, c: CompiledEntry, s: Site, field: string, matched: stri
 }
 
 /** The match with about 40 characters either side (cut at a space), `…` where cut, on one line. */
-function snippet(text: string, start: number, end: number): string {
+export function snippet(text: string, start: number, end: number): string {
   let from = Math.max(0, start - 40);
   let to = Math.min(text.length, end + 40);
   const space = text.indexOf(' ', from);

@@ -9,8 +9,13 @@
  * `advisory` and `exploit` alerts also say which advisory (id, source, kind, dates, CVEs) and
  * link its page: for a CERT-FR bulletin the ANSSI page (`https://www.cert.ssi.gouv.fr/avis/<REF>/`,
  * the alert's `facts.link`, which every channel links).
+ *
+ * `intel` alerts say which document (title, source, dates, the CVEs it names, how many documents
+ * tell the story) and link its page (`facts.link`); the matched words are in the match lines.
+ * When their subject is the document itself, the facts shown are the document's instead of a
+ * CVE's scores (which only appear when a CVE it names has them).
  */
-import type { Alert, AlertAdvisory, AlertEventType, AlertFacts, MatchReason, MatchVia, ThresholdCheck } from '../model/alert.ts';
+import type { Alert, AlertAdvisory, AlertEventType, AlertFacts, AlertIntel, MatchReason, MatchVia, ThresholdCheck } from '../model/alert.ts';
 import type { Severity } from '../model/vulnerability.ts';
 import type { AlertMessage } from './channels/types.ts';
 
@@ -32,6 +37,7 @@ const EVENT_LABELS: Record<AlertEventType, string> = {
   exploit: 'first public exploit',
   rejected: 'rejected',
   advisory: 'advisory',
+  intel: 'in the news',
 };
 
 const VIA_LABELS: Record<MatchVia, string> = {
@@ -44,6 +50,8 @@ const VIA_LABELS: Record<MatchVia, string> = {
   kev: 'the CISA KEV catalog',
   advisory: "the advisory's affected products or packages",
   'advisory-cve': 'a CVE the advisory names',
+  intel: "the document's title or text",
+  'intel-cve': 'a CVE the document names',
 };
 
 /** Words for an event type, as they read after a CVE id (`kev_added` → `added to KEV`). */
@@ -107,6 +115,12 @@ export function headline(alert: Alert, max = 120): string {
     const what = f.cveId === adv.id ? `${adv.changes.includes('created') ? 'new' : 'revised'} ${advisoryKindLabel(adv)}` : '';
     return truncate(`${f.severity ?? 'UNSCORED'} ${subject}${what ? ` ${what}` : ''}: ${oneLine(adv.title)}`, max);
   }
+  const doc = alert.explanation.event.intel;
+  if (doc) {
+    // `HIGH CVE-2025-53770 in the news (microsoft): Disrupting…`, `In the news (bleepingcomputer): BlackSuit…`
+    const lead = f.cveId === doc.id ? `${f.severity ? `${f.severity} ` : ''}In the news` : `${f.severity ?? 'UNSCORED'} ${f.cveId} in the news`;
+    return truncate(`${lead} (${doc.source}): ${oneLine(doc.title)}`, max);
+  }
   const about = oneLine(f.title ?? f.description ?? 'no description yet');
   return truncate(`${f.severity ?? 'UNSCORED'} ${f.cveId} ${eventLabel(alert.event)}: ${about}`, max);
 }
@@ -138,6 +152,22 @@ export function advisoryLines(adv: AlertAdvisory): string[] {
   return lines;
 }
 
+/**
+ * The document of an `intel` alert, one line each: title, source and dates, the CVEs it names,
+ * how many documents tell the same story, and its page.
+ */
+export function intelLines(doc: AlertIntel): string[] {
+  const lines = [`Document: ${truncate(oneLine(doc.title), 200)}`];
+  lines.push(`  Source: ${doc.source}${doc.published ? `, published ${day(doc.published)}` : ''}${doc.change === 'changed' ? ', text edited since first seen' : ''}`);
+  if (doc.cveCount > 0) {
+    const more = doc.cveCount > doc.cves.length ? ` …and ${doc.cveCount - doc.cves.length} more` : '';
+    lines.push(`  CVEs (${doc.cveCount}): ${truncate(doc.cves.join(', '), 300)}${more}`);
+  }
+  if (doc.clusterSize > 1) lines.push(`  Story: ${doc.clusterSize} documents tell it`);
+  lines.push(`  Link: ${doc.url}`);
+  return lines;
+}
+
 /** `10.0 (CVSS 3.1) CVSS:3.1/AV:N/…`, or `not scored yet`. */
 export function formatCvss(cvss: AlertFacts['cvss']): string {
   return cvss ? `${cvss.score.toFixed(1)} (CVSS ${cvss.version}) ${cvss.vector}` : 'not scored yet';
@@ -149,6 +179,20 @@ export function formatCvss(cvss: AlertFacts['cvss']): string {
  */
 export function factLines(facts: AlertFacts): Fact[] {
   const { epss, kev } = facts;
+  const doc = facts.document;
+  if (doc) {
+    // An intel document: its source and CVEs; scores only when a CVE it names has them.
+    const cves = doc.cveCount > 0 ? `${truncate(doc.cves.join(', '), 300)}${doc.cveCount > doc.cves.length ? ` …and ${doc.cveCount - doc.cves.length} more` : ''}` : 'none named';
+    return [
+      { label: 'Source', value: doc.source },
+      { label: 'Published', value: facts.published ? day(facts.published) : 'not stated' },
+      { label: 'CVEs', value: cves },
+      ...(doc.clusterSize > 1 ? [{ label: 'Story', value: `${doc.clusterSize} documents` }] : []),
+      ...(facts.severity ? [{ label: 'Severity', value: `${facts.severity} (highest of the CVEs named)` }] : []),
+      ...(facts.cvss ? [{ label: 'CVSS', value: formatCvss(facts.cvss) }] : []),
+      ...(kev ? [{ label: 'CISA KEV', value: 'a CVE named is listed' }] : []),
+    ];
+  }
   const lines: Fact[] = [
     { label: 'Severity', value: facts.severity ?? 'not scored yet' },
     { label: 'CVSS', value: formatCvss(facts.cvss) },
@@ -171,6 +215,11 @@ export function factLines(facts: AlertFacts): Fact[] {
 
 /** The key facts on one line, for digests: `CVSS 10.0 · EPSS 99.99% · KEV · SSVC Act · priority 95`. */
 export function compactFacts(facts: AlertFacts): string {
+  const doc = facts.document;
+  if (doc) {
+    const named = doc.cveCount === 0 ? 'no CVE' : doc.cveCount === 1 ? (doc.cves[0] ?? '1 CVE') : `${doc.cveCount} CVEs`;
+    return [doc.source, named, ...(facts.cvss ? [`CVSS ${facts.cvss.score.toFixed(1)}`] : []), ...(doc.clusterSize > 1 ? [`${doc.clusterSize} documents`] : [])].join(' · ');
+  }
   const parts = [facts.cvss ? `CVSS ${facts.cvss.score.toFixed(1)}` : 'CVSS n/a'];
   if (facts.epss) parts.push(`EPSS ${formatPercent(facts.epss.score)}`);
   if (facts.kev) parts.push(facts.kev.ransomware ? 'KEV (ransomware)' : 'KEV');
@@ -218,6 +267,7 @@ export function eventLines(alert: Alert): string[] {
     }
   }
   if (event.advisory) lines.push(...advisoryLines(event.advisory));
+  if (event.intel) lines.push(...intelLines(event.intel));
   const e = event.epss;
   if (e) {
     const before = e.previousScore === null ? 'no earlier score' : `${formatPercent(e.previousScore)} on ${e.previousDate ?? '?'}`;

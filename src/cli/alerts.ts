@@ -102,9 +102,10 @@ export function registerAlerts(program: Command): void {
     .command('baseline')
     .description('mark everything stored so far as seen, without alerting (after importing history into a new store)')
     .action(async (_o: unknown, cmd: Command) => {
-      await withAlerts(cmd, async ({ alerts: store }) => {
-        const b = await baseline(store);
-        console.log(`alert cursor at change #${b.changes}, advisory change #${b.advisoryChanges}${b.epssDay ? `, EPSS day ${b.epssDay}` : ''}: only what changes from now on alerts`);
+      await withAlerts(cmd, async ({ alerts: store, stores }) => {
+        const b = await baseline(store, stores.intel);
+        const intel = b.intelChanges !== null ? `, intel change #${b.intelChanges}` : '';
+        console.log(`alert cursor at change #${b.changes}, advisory change #${b.advisoryChanges}${intel}${b.epssDay ? `, EPSS day ${b.epssDay}` : ''}: only what changes from now on alerts`);
       });
     });
 }

@@ -78,7 +78,7 @@ export function registerRun(program: Command): void {
       }
       for (const id of ids) findSource(id);
       assertStoreIntact(config.database);
-      const { reader, alerts, writer, channels, close } = await openMonitor(config);
+      const { stores, reader, alerts, writer, channels, close } = await openMonitor(config);
       try {
         const problems = await startupChecks(config, alerts, channels, log);
         for (const p of problems) console.error(`warning: ${p}`);
@@ -88,7 +88,7 @@ export function registerRun(program: Command): void {
           process.exitCode = 1;
           process.kill(process.pid, 'SIGTERM');
         };
-        const daemon = new Daemon({ config, log, writer, reader, alerts, channels, http: new HttpClient(), onFatal });
+        const daemon = new Daemon({ config, log, writer, reader, alerts, channels, http: new HttpClient(), onFatal, intel: stores.intel });
         if (o.once) {
           const out = await daemon.runOnce(ids.length ? ids : daemon.sources);
           printCycle(out);

@@ -37,7 +37,10 @@ export interface Team {
  *   that matches the watchlist;
  * - `rejected`: the CVE was rejected;
  * - `advisory`: a new or revised advisory (package advisory, CERT bulletin, vendor advisory)
- *   names a watched product or package, a watched CVE or a CVE that matches the watchlist.
+ *   names a watched product or package, a watched CVE or a CVE that matches the watchlist;
+ * - `intel`: a new (or edited) threat-intel document (news article, vendor blog, CERT post:
+ *   intel/types.ts) whose title or text has a watched keyword, pattern, vendor or product, names
+ *   a watched CVE, or names a CVE whose record matches a vendor/product/CPE/purl entry.
  */
 export const ALERT_EVENTS = [
   'new',
@@ -51,6 +54,7 @@ export const ALERT_EVENTS = [
   'exploit',
   'rejected',
   'advisory',
+  'intel',
 ] as const;
 export type AlertEventType = (typeof ALERT_EVENTS)[number];
 
@@ -151,9 +155,21 @@ export interface Watchlist {
  * Which data an entry matched on. `nvd-cpe` is NVD's analysis; the others come before it.
  * `advisory`: an advisory's affected products or packages (`affected[2].packageName`), for
  * `advisory` and `exploit` alerts; `advisory-cve`: a CVE the advisory names matched the entry
- * through that CVE's own record.
+ * through that CVE's own record. `intel`: an intel document's title or text, for `intel` alerts;
+ * `intel-cve`: a CVE the document names matched the entry through that CVE's own record.
  */
-export type MatchVia = 'nvd-cpe' | 'cna-affected' | 'adp-affected' | 'cna-cpe' | 'text' | 'cve-id' | 'kev' | 'advisory' | 'advisory-cve';
+export type MatchVia =
+  | 'nvd-cpe'
+  | 'cna-affected'
+  | 'adp-affected'
+  | 'cna-cpe'
+  | 'text'
+  | 'cve-id'
+  | 'kev'
+  | 'advisory'
+  | 'advisory-cve'
+  | 'intel'
+  | 'intel-cve';
 
 /** Why one entry matched one CVE: which field matched which value. */
 export interface MatchReason {
@@ -211,6 +227,32 @@ export interface AlertAdvisory {
   exploit?: { verified: boolean; type: string; platform: string };
 }
 
+/**
+ * The threat-intel document an `intel` alert is about, as it stood when the alert was made
+ * (intel/types.ts names the fields).
+ */
+export interface AlertIntel {
+  /** `intel-` + 20 hex digits. */
+  id: string;
+  /** The intel source name that first stored it (`bleepingcomputer`). */
+  source: string;
+  title: string;
+  /** The document's page (its fetched URL). */
+  url: string;
+  /** ISO 8601 UTC, when the source says. */
+  published: string | null;
+  /** CVE ids it names (at most 50). */
+  cves: string[];
+  /** How many CVEs it names in all. */
+  cveCount: number;
+  /** Id of its story cluster's first document. */
+  cluster: string;
+  /** Documents telling the same story (1: no near-duplicate known). */
+  clusterSize: number;
+  /** `created`: first stored; `changed`: its title or text was edited. */
+  change: 'created' | 'changed';
+}
+
 /** What happened to the CVE. */
 export interface AlertEventDetail {
   type: AlertEventType;
@@ -222,6 +264,8 @@ export interface AlertEventDetail {
   epss?: { date: string; score: number; percentile: number; previousDate: string | null; previousScore: number | null };
   /** `advisory` and `exploit` events: the advisory. */
   advisory?: AlertAdvisory;
+  /** `intel` events: the document. */
+  intel?: AlertIntel;
 }
 
 /** Why an alert fired: the event, the entries that matched and the thresholds that passed. */
@@ -255,8 +299,13 @@ export interface AlertFacts {
   priority: number;
   /** `Vendor Product` pairs, at most 10. */
   products: string[];
-  /** Link for people: the dashboard when `alerts.linkBase` is set, else NVD's page. */
+  /** Link for people: the dashboard when `alerts.linkBase` is set, else NVD's page (`intel` alerts: the document's page). */
   link: string;
+  /**
+   * Set when the alert's subject is an intel document (`cveId` is its id): what messages show in
+   * place of a CVE's scores. Scores above, when present, are the strongest of the CVEs it names.
+   */
+  document?: { source: string; cves: string[]; cveCount: number; clusterSize: number };
 }
 
 /** Where an alert is in its delivery. */
@@ -275,7 +324,7 @@ export interface Alert {
   channel: string;
   /** Resolved recipients (email addresses, chat ids); empty for webhook-style channels. */
   recipients: string[];
-  /** The CVE, or for an `advisory` alert not about exactly one CVE, the advisory id. */
+  /** The CVE, or for an `advisory` (`intel`) alert not about exactly one CVE, the advisory (document) id. */
   cveId: string;
   event: AlertEventType;
   /**

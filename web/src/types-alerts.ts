@@ -36,6 +36,7 @@ const alertEvents = [
   'exploit',
   'rejected',
   'advisory',
+  'intel',
 ] as const satisfies readonly AlertEventType[];
 /** The server's `ALERT_EVENTS`: what a subscription can be alerted about (docs/alerts.md). */
 export const ALERT_EVENTS: Complete<typeof alertEvents, AlertEventType> = alertEvents;
