@@ -12,16 +12,25 @@ import type { AlertItem } from '../types-alerts.ts';
 import { Comments, Deliveries } from './AlertExtras.tsx';
 import { TriageControls } from './TriageControls.tsx';
 
-/** An alert's subject is a CVE id, or an advisory id when an advisory alert names no single CVE (docs/alerts.md). */
+/**
+ * An alert's subject is a CVE id, or an advisory id (an intel document id, `intel-…`) when an
+ * advisory (intel) alert is not about a single CVE (docs/alerts.md).
+ */
 const isCve = (id: string) => /^CVE-\d{4}-\d+$/i.test(id);
+const isDocument = (id: string) => /^intel-[0-9a-f]{20}$/.test(id);
+
+function subjectPage(id: string): string {
+  if (isCve(id)) return `/cves/${id}`;
+  return isDocument(id) ? `/intel/${id}` : `/advisories/${encodeURIComponent(id)}`;
+}
 
 function Facts({ a }: { a: AlertItem }) {
   const f = a.facts;
   return (
     <dl class="kv">
-      <dt>{isCve(f.cveId) ? 'CVE' : 'Advisory'}</dt>
+      <dt>{isCve(f.cveId) ? 'CVE' : isDocument(f.cveId) ? 'Document' : 'Advisory'}</dt>
       <dd>
-        <Link href={href(isCve(f.cveId) ? `/cves/${f.cveId}` : `/advisories/${encodeURIComponent(f.cveId)}`)} class="mono">
+        <Link href={href(subjectPage(f.cveId))} class="mono">
           {f.cveId}
         </Link>{' '}
         {f.title}
