@@ -19,7 +19,11 @@ import { findSource } from '../sources/registry.ts';
 import { corpusPath, hasCorpus } from '../testing/corpus.ts';
 import { openTestStores, type TestStores } from '../testing/store.ts';
 import { emailContent } from './channels/email/index.ts';
+import { discordPayload } from './channels/discord/index.ts';
 import { slackPayload } from './channels/slack/index.ts';
+import { teamsPayload } from './channels/teams/index.ts';
+import { telegramText } from './channels/telegram/index.ts';
+import { webhookBody } from './channels/webhook/index.ts';
 import { baseline, evaluate } from './engine.ts';
 import { INTEL_CVE_LIMIT } from './intel-engine.ts';
 import { alertText, headline } from './render.ts';
@@ -169,7 +173,18 @@ watchlists:
     expect(mail.subject).toContain(doc.title.slice(0, 40));
     expect(mail.html).toContain(`<a href="${doc.url}">`);
     expect(mail.text).toContain(doc.url);
-    expect(JSON.stringify(slackPayload({ alerts: [a] }))).toContain(doc.url);
+    // Every channel says which document and links it (each escapes in its own markup).
+    const word = doc.title.split(' ').find((w) => /^[A-Za-z]{6,}$/.test(w)) as string;
+    for (const [channel, body] of [
+      ['slack', JSON.stringify(slackPayload({ alerts: [a] }))],
+      ['discord', JSON.stringify(discordPayload({ alerts: [a] }))],
+      ['teams', JSON.stringify(teamsPayload({ alerts: [a] }))],
+      ['telegram', telegramText({ alerts: [a] })],
+      ['webhook', JSON.stringify(webhookBody({ alerts: [a] }))],
+    ] as const) {
+      expect(body, channel).toContain(doc.url);
+      expect(body, channel).toContain(word);
+    }
   });
 
   it('a CPE entry matches through the stored record of a CVE the document names: that CVE is the subject', async () => {
