@@ -226,6 +226,23 @@ watchlists:
     expect(a.explanation.event.summary).toMatch(/^edited bleepingcomputer document/);
   });
 
+  it('the intel history reads by id in pages, oldest first, to the last id', async () => {
+    const all: number[] = [];
+    for (let cursor = 0; ; ) {
+      const page = await stores.intel.intelChangesSince(cursor, 7);
+      if (!page.length) break;
+      expect(page.length).toBeLessThanOrEqual(7);
+      all.push(...page.map((c) => c.id));
+      cursor = page.at(-1)?.id as number;
+    }
+    // Created rows for every document, and the two edits.
+    expect(all).toHaveLength(before.length + after.length + 2);
+    expect(all).toEqual([...all].sort((x, y) => x - y));
+    expect(all.at(-1)).toBe(await stores.intel.lastIntelChangeId());
+    const [first] = await stores.intel.intelChangesSince(0, 1);
+    expect(first).toMatchObject({ documentId: before[0]?.doc.id, kind: 'created', previousHash: null, title: before[0]?.doc.title });
+  });
+
   it('baseline marks the intel history as seen', async () => {
     const b = await baseline(stores.alerts, stores.intel);
     expect(b.intelChanges).toBe(await stores.intel.lastIntelChangeId());
