@@ -14,6 +14,14 @@ function id(value: string): number {
   return n;
 }
 
+/**
+ * An alert subject as stored: CVE ids upper case; advisory and intel document ids as written
+ * (`GHSA-36p3-wjmg-h94x`, `intel-…` have lower-case parts).
+ */
+function subjectId(value: string): string {
+  return /^cve-/i.test(value) ? value.toUpperCase() : value;
+}
+
 /** The full text of `vigil alerts show`. */
 export function describeAlert(a: Alert, log: DeliveryAttempt[]): string {
   const f = a.facts;
@@ -47,13 +55,13 @@ export function registerAlerts(program: Command): void {
     .command('list')
     .description('list alerts, newest first')
     .addOption(new Option('--status <s>', 'only this status').choices(['pending', 'sent', 'failed']))
-    .option('--cve <id>', 'only this CVE')
+    .option('--cve <id>', 'only this subject: a CVE id, or an advisory or intel document id (intel-…)')
     .option('--watchlist <name>', 'only this watchlist')
     .option('--limit <n>', 'at most N', (v) => id(v), 50)
     .option('--json', 'print JSON')
     .action(async (o: { status?: AlertStatus; cve?: string; watchlist?: string; limit: number; json?: boolean }, cmd: Command) => {
       await withAlerts(cmd, async ({ alerts: store }) => {
-        const list = await store.listAlerts({ limit: o.limit, ...(o.status ? { status: o.status } : {}), ...(o.cve ? { cveId: o.cve.toUpperCase() } : {}), ...(o.watchlist ? { watchlist: o.watchlist } : {}) });
+        const list = await store.listAlerts({ limit: o.limit, ...(o.status ? { status: o.status } : {}), ...(o.cve ? { cveId: subjectId(o.cve) } : {}), ...(o.watchlist ? { watchlist: o.watchlist } : {}) });
         if (o.json) {
           console.log(JSON.stringify(list, null, 2));
           return;
