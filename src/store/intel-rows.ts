@@ -259,7 +259,10 @@ export interface IntelSavePlan {
   history: IntelChange[];
 }
 
-/** The four bands of every document of a batch, for the candidate look-up. */
+/**
+ * The four bands of every document of a batch, for the candidate look-up. Only documents whose id
+ * is not stored need candidates (a stored one keeps its cluster): pass those.
+ */
 export function batchBands(documents: IntelDocument[]): [number[], number[], number[], number[]] {
   const out: [number[], number[], number[], number[]] = [[], [], [], []];
   for (const d of documents) {
@@ -291,8 +294,8 @@ export function planIntelSave(
   const result: IntelSaveResult = { created: 0, changed: 0, unchanged: 0, changes: [] };
   const current = new Map<string, StoredIntelState>();
   for (const s of stored) current.set(s.id, s);
-  const pool = new Map<string, ClusterCandidate>();
-  for (const c of candidates) pool.set(c.id, c);
+  const pool = new BandPool();
+  for (const c of candidates) pool.set(c);
   const written = new Map<string, { row: IntelDocumentRow; created: boolean }>();
   for (const d of documents) {
     const s = current.get(d.id);
@@ -315,7 +318,7 @@ export function planIntelSave(
     else result.created++;
     result.changes.push({ ...change, cluster: state.cluster });
     current.set(d.id, state);
-    pool.set(d.id, { id: d.id, simhash: d.simhash, cluster: state.cluster, firstSeen: state.firstSeen });
+    pool.set({ id: d.id, simhash: d.simhash, cluster: state.cluster, firstSeen: state.firstSeen });
     // Created in this batch and changed later in it: still an insert.
     const created = !s || written.get(d.id)?.created === true;
     written.set(d.id, { row: toDocumentRow(d, state.source, state.cluster, state.firstSeen), created });
@@ -323,10 +326,50 @@ export function planIntelSave(
   return { result, rows: [...written.values()], history: result.changes.map(({ cluster: _, ...c }) => c) };
 }
 
+/**
+ * Cluster candidates indexed by SimHash band: two hashes within {@link NEAR_DUPLICATE_BITS} (3) bits
+ * differ in at most 3 of the 4 bands, so they share one (Manku et al. 2007 §3), and only the
+ * candidates sharing a band with a document need their distance computed. A large story cluster
+ * (a republished article) made every document of a batch compare with every candidate.
+ */
+class BandPool {
+  private readonly byId = new Map<string, ClusterCandidate>();
+  private readonly bands = [new Map<number, Set<string>>(), new Map<number, Set<string>>(), new Map<number, Set<string>>(), new Map<number, Set<string>>()];
+
+  /** Adds `c`, replacing the entry of its id. */
+  set(c: ClusterCandidate): void {
+    const old = this.byId.get(c.id);
+    const oldKeys = old ? simhashBands(old.simhash) : null;
+    const keys = simhashBands(c.simhash);
+    this.byId.set(c.id, c);
+    for (let b = 0; b < 4; b++) {
+      const band = this.bands[b] as Map<number, Set<string>>;
+      if (oldKeys) band.get(oldKeys[b] as number)?.delete(c.id);
+      const ids = band.get(keys[b] as number);
+      if (ids) ids.add(c.id);
+      else band.set(keys[b] as number, new Set([c.id]));
+    }
+  }
+
+  /** Entries sharing at least one band with `hash`, each once. */
+  *sharingBand(hash: string): Generator<ClusterCandidate> {
+    const seen = new Set<string>();
+    const keys = simhashBands(hash);
+    for (let b = 0; b < 4; b++) {
+      for (const id of this.bands[b]?.get(keys[b] as number) ?? []) {
+        if (seen.has(id)) continue;
+        seen.add(id);
+        const c = this.byId.get(id);
+        if (c) yield c;
+      }
+    }
+  }
+}
+
 /** The cluster of the oldest document of `pool` near `d` (by first seen, then id), else `d`'s own id. */
-function nearestCluster(d: IntelDocument, pool: Map<string, ClusterCandidate>): string {
+function nearestCluster(d: IntelDocument, pool: BandPool): string {
   let best: ClusterCandidate | null = null;
-  for (const c of pool.values()) {
+  for (const c of pool.sharingBand(d.simhash)) {
     if (c.id === d.id || hammingDistance(c.simhash, d.simhash) > NEAR_DUPLICATE_BITS) continue;
     if (!best || c.firstSeen < best.firstSeen || (c.firstSeen === best.firstSeen && c.id < best.id)) best = c;
   }

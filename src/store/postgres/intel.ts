@@ -132,12 +132,19 @@ export function createPgIntelStore(db: PgDb): IntelStore & { saveDocuments(docum
           'SELECT id, source, content_hash AS "contentHash", first_seen AS "firstSeen", cluster FROM intel_documents WHERE id = ANY($1::text[])',
           [ids],
         );
-        const candidates = await c.query<ClusterCandidate>(
-          `SELECT id, simhash, cluster, first_seen AS "firstSeen" FROM intel_documents
+        // Only new documents are given a cluster: a batch of stored ones (a re-collection) reads no candidates.
+        const known = new Set(stored.rows.map((s) => s.id));
+        const fresh = documents.filter((d) => !known.has(d.id));
+        const candidates = fresh.length
+          ? (
+              await c.query<ClusterCandidate>(
+                `SELECT id, simhash, cluster, first_seen AS "firstSeen" FROM intel_documents
            WHERE band0 = ANY($1::int[]) OR band1 = ANY($2::int[]) OR band2 = ANY($3::int[]) OR band3 = ANY($4::int[])`,
-          batchBands(documents),
-        );
-        const plan = planIntelSave(documents, stored.rows, candidates.rows, now);
+                batchBands(fresh),
+              )
+            ).rows
+          : [];
+        const plan = planIntelSave(documents, stored.rows, candidates, now);
         if (!plan.rows.length) return plan.result;
         const replaced = plan.rows.filter((r) => !r.created).map((r) => r.row.id);
         if (replaced.length) await c.query('DELETE FROM intel_document_cves WHERE document_id = ANY($1::text[])', [replaced]);

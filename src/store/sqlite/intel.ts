@@ -101,14 +101,19 @@ export class SqliteIntelStore implements IntelStore {
            FROM intel_documents WHERE id IN (SELECT value FROM json_each(?))`,
         )
         .all(ids) as StoredIntelState[];
-      const bands = batchBands(documents).map((b) => JSON.stringify([...new Set(b)]));
-      const candidates = this.store
-        .stmt(
-          `SELECT id, simhash, cluster, first_seen AS firstSeen FROM intel_documents
+      // Only new documents are given a cluster: a batch of stored ones (a re-collection) reads no candidates.
+      const known = new Set(stored.map((s) => s.id));
+      const fresh = documents.filter((d) => !known.has(d.id));
+      const bands = batchBands(fresh).map((b) => JSON.stringify([...new Set(b)]));
+      const candidates = fresh.length
+        ? (this.store
+            .stmt(
+              `SELECT id, simhash, cluster, first_seen AS firstSeen FROM intel_documents
            WHERE band0 IN (SELECT value FROM json_each(?)) OR band1 IN (SELECT value FROM json_each(?))
               OR band2 IN (SELECT value FROM json_each(?)) OR band3 IN (SELECT value FROM json_each(?))`,
-        )
-        .all(...bands) as ClusterCandidate[];
+            )
+            .all(...bands) as ClusterCandidate[])
+        : [];
       const plan = planIntelSave(documents, stored, candidates, now);
       const columns = INTEL_DOCUMENT_COLUMNS.join(', ');
       const insert = this.store.stmt(`INSERT INTO intel_documents (${columns}) VALUES (${INTEL_DOCUMENT_COLUMNS.map(() => '?').join(', ')})`);
