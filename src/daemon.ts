@@ -315,6 +315,9 @@ export class Daemon {
           { intel: outcomes.map((o) => ({ source: o.source, created: o.report?.created, changed: o.report?.changed, error: o.error?.message })) },
           'intel collection',
         );
+        // New or edited documents make `intel` alerts now, not at the next CVE sync's alert pass.
+        const stored = outcomes.some((o) => (o.report?.created ?? 0) + (o.report?.changed ?? 0) > 0);
+        if (stored && !this.#stopping && this.leads) this.alertPass().catch(() => {}); // alertPass logs its failure
         return outcomes.length;
       } catch (err) {
         if (!this.#stopping) log.warn({ error: messageWithCauses(err) }, 'intel collection failed');
