@@ -109,15 +109,16 @@ export interface Server {
 /**
  * Starts `vigil serve` on a free loopback port (the address is its first stdout line). With
  * `stores`, bench/serve-stores.ts instead: the API alone over `openStores(file, { readers })`
- * (the SQLite reader pool, or a PostgreSQL URL as `file`).
+ * (the SQLite reader pool, or a PostgreSQL URL as `file`); `stores.script` runs another script
+ * taking the same arguments (bench/intel-api-server.ts).
  */
-export async function serve(file: string, webDir: string | null, stores?: { readers: number }): Promise<Server> {
+export async function serve(file: string, webDir: string | null, stores?: { readers: number; script?: string }): Promise<Server> {
   const config = path.join(tmp, 'vigil.config.yaml');
   // The limiter still runs on every request (its cost is measured); only its ceiling is raised.
   writeFileSync(config, 'server:\n  rateLimitPerMinute: 100000000\n  loginRateLimitPerMinute: 1000\n');
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   const args = stores
-    ? [...prof, '--max-old-space-size=320', '--import', 'tsx', 'bench/serve-stores.ts', config, file, String(stores.readers)]
+    ? [...prof, '--max-old-space-size=320', '--import', 'tsx', stores.script ?? 'bench/serve-stores.ts', config, file, String(stores.readers)]
     : [...prof, '--max-old-space-size=320', 'bin/vigil.js', '--config', config, '--db', file, 'serve', '--no-daemon', '--no-import', '--port', '0'];
   if (webDir && !stores) args.push('--web-dir', webDir);
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, VIGIL_LOG_LEVEL: 'warn' } });
@@ -362,10 +363,19 @@ async function apiSection(server: Server, token: string, ids: string[]): Promise
   const searches = await load(server, token, search, { connections: 4, seconds: 20, rate: 15 });
   const rounds = [0, 1, 2].flatMap(() => QUERIES.map((text) => `/api/v1/search?q=${encodeURIComponent(text)}`));
   const alone = await oneAtATime(server, token, rounds);
-  const relevance = await oneAtATime(server, token, rounds.map((r) => `${r}&sort=relevance`));
+  const relevance = await oneAtATime(
+    server,
+    token,
+    rounds.map((r) => `${r}&sort=relevance`),
+  );
   say('| load | responses | req/s | p50 ms | p90 ms | p95 ms | p99 ms | max ms | non-2xx | errors | server CPU ms per response | CPU use server / client |');
   say('|---|---|---|---|---|---|---|---|---|---|---|---|');
-  say(loadRow('`GET /api/v1/cves/{id}`, 1,000 random ids asked over and over (views cached after their first answer), 10 connections, capped at 2,000/s, 15 s', capped));
+  say(
+    loadRow(
+      '`GET /api/v1/cves/{id}`, 1,000 random ids asked over and over (views cached after their first answer), 10 connections, capped at 2,000/s, 15 s',
+      capped,
+    ),
+  );
   say(loadRow('same, uncapped (maximum throughput), 15 s', max));
   say(loadRow('same, 1 connection (one request in flight), 10 s', single));
   say(loadRow('`GET /api/v1/cves/{id}`, 30,000 other ids each asked once (no cached view), 10 connections, capped at 2,000/s, 15 s', uncached));
@@ -423,7 +433,9 @@ async function dashboardSection(server: Server, webDir: string | null): Promise<
     'Overview page in headless Chromium (Debian build, playwright-core), 1280×800, signed in (the session in sessionStorage, as after a sign-in), ms from navigation start:',
   );
   say();
-  say('| load | each load: first contentful paint / first meaningful paint / charts drawn | median FCP | median first meaningful paint | median charts drawn |');
+  say(
+    '| load | each load: first contentful paint / first meaningful paint / charts drawn | median FCP | median first meaningful paint | median charts drawn |',
+  );
   say('|---|---|---|---|---|');
   say(row('fresh browser profile (empty cache), 5 loads', cold));
   say(row('reload in the same profile (cached files), 5 loads', warm));
