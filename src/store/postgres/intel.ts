@@ -138,8 +138,10 @@ export function createPgIntelStore(db: PgDb): IntelStore & { saveDocuments(docum
         const candidates = fresh.length
           ? (
               await c.query<ClusterCandidate>(
-                `SELECT id, simhash, cluster, first_seen AS "firstSeen" FROM intel_documents
-           WHERE band0 = ANY($1::int[]) OR band1 = ANY($2::int[]) OR band2 = ANY($3::int[]) OR band3 = ANY($4::int[])`,
+                // The oldest document of each SimHash only: copies of one hash are equally near, and the oldest near one wins.
+                `SELECT DISTINCT ON (simhash) id, simhash, cluster, first_seen AS "firstSeen" FROM intel_documents
+                 WHERE band0 = ANY($1::int[]) OR band1 = ANY($2::int[]) OR band2 = ANY($3::int[]) OR band3 = ANY($4::int[])
+                 ORDER BY simhash, first_seen COLLATE "C", id COLLATE "C"`,
                 batchBands(fresh),
               )
             ).rows

@@ -108,9 +108,13 @@ export class SqliteIntelStore implements IntelStore {
       const candidates = fresh.length
         ? (this.store
             .stmt(
-              `SELECT id, simhash, cluster, first_seen AS firstSeen FROM intel_documents
-           WHERE band0 IN (SELECT value FROM json_each(?)) OR band1 IN (SELECT value FROM json_each(?))
-              OR band2 IN (SELECT value FROM json_each(?)) OR band3 IN (SELECT value FROM json_each(?))`,
+              // The oldest document of each SimHash only: copies of one hash are equally near, and the oldest near one wins.
+              `SELECT id, simhash, cluster, firstSeen FROM (
+                 SELECT id, simhash, cluster, first_seen AS firstSeen, row_number() OVER (PARTITION BY simhash ORDER BY first_seen, id) AS n
+                 FROM intel_documents
+                 WHERE band0 IN (SELECT value FROM json_each(?)) OR band1 IN (SELECT value FROM json_each(?))
+                    OR band2 IN (SELECT value FROM json_each(?)) OR band3 IN (SELECT value FROM json_each(?)))
+               WHERE n = 1`,
             )
             .all(...bands) as ClusterCandidate[])
         : [];
