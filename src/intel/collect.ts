@@ -18,8 +18,8 @@
 import type { Logger } from 'pino';
 import { RE2JS } from 're2js';
 import { messageWithCauses } from '../sources/http.ts';
-import { extractArticle, type ExtractedPage } from './extract/article.ts';
-import { buildDocument, needsArticle } from './extract/document.ts';
+import { needsArticle } from './extract/document.ts';
+import { type Extractor, inlineExtractor } from './extract/extractor.ts';
 import { parseFeed } from './feeds/parse.ts';
 import type { FetchOutcome, FetchValidators, IntelDocument, IntelFetcher, IntelSource, IntelStore } from './types.ts';
 
@@ -31,6 +31,8 @@ export interface CollectContext {
   /** Current time (tests freeze it). */
   now: () => Date;
   signal?: AbortSignal;
+  /** Where pages are read and documents built: default this thread; collectSources uses a worker thread. */
+  extractor?: Extractor;
 }
 
 /** Options of {@link collectSource}. */
@@ -75,6 +77,7 @@ export async function collectSource(source: IntelSource, ctx: CollectContext, op
 class Collection {
   readonly report: CollectReport;
   private batch: IntelDocument[] = [];
+  private readonly extractor: Extractor;
 
   constructor(
     private readonly source: IntelSource,
@@ -83,6 +86,7 @@ class Collection {
   ) {
     this.report = { source: source.name, requests: 0, notModified: 0, documents: 0, created: 0, changed: 0, unchanged: 0, skipped: [], errors: [] };
     if (options.preview) this.report.preview = [];
+    this.extractor = ctx.extractor ?? inlineExtractor;
   }
 
   private async fetch(url: string, accept: 'feed' | 'html'): Promise<FetchOutcome> {
@@ -142,7 +146,6 @@ class Collection {
         this.report.skipped.push({ url: item.guid, reason: 'the item has no link' });
         continue;
       }
-      let page: ExtractedPage | undefined;
       if (needsArticle(item, this.source)) {
         try {
           const seen = this.options.preview ? null : await this.ctx.intel.getValidators(url);
@@ -158,8 +161,9 @@ class Collection {
             continue;
           }
           if (article.status === 'ok') {
-            page = extractArticle(article.body.toString('utf8'), article.url);
-            await this.add(buildDocument({ source: this.source, url: article.url, fetchedAt: this.ctx.now().toISOString(), item, page }));
+            const fetchedAt = this.ctx.now().toISOString();
+            const { document } = await this.extractor.extract({ source: this.source, url: article.url, fetchedAt, item, html: article.body.toString('utf8') });
+            await this.add(document);
             await this.flush();
             await this.validators(article.validators);
             continue;
@@ -170,7 +174,11 @@ class Collection {
           // The feed's own text is better than nothing.
         }
       }
-      await this.add(buildDocument({ source: this.source, url, fetchedAt: this.ctx.now().toISOString(), item, page }));
+      try {
+        await this.add((await this.extractor.extract({ source: this.source, url, fetchedAt: this.ctx.now().toISOString(), item })).document);
+      } catch (err) {
+        this.failed(url, err);
+      }
     }
     this.options.onProgress?.(feed.items.length, feed.items.length);
     await this.flush();
@@ -199,11 +207,25 @@ class Collection {
         continue;
       }
       if (outcome.status !== 'ok') continue;
-      const page = extractArticle(outcome.body.toString('utf8'), outcome.url, this.source.selectors);
+      let read: { document: IntelDocument; links: string[] };
+      try {
+        const html = outcome.body.toString('utf8');
+        read = await this.extractor.extract({
+          source: this.source,
+          url: outcome.url,
+          fetchedAt: this.ctx.now().toISOString(),
+          html,
+          selectors: this.source.selectors,
+        });
+      } catch (err) {
+        if (depth === 0) throw err;
+        this.failed(url, err);
+        continue;
+      }
       const isList = depth === 0 && this.source.maxDepth > 0;
-      if (!isList) await this.add(buildDocument({ source: this.source, url: outcome.url, fetchedAt: this.ctx.now().toISOString(), page }));
+      if (!isList) await this.add(read.document);
       if (depth < this.source.maxDepth) {
-        for (const link of page.links) {
+        for (const link of read.links) {
           if (seen.has(link)) continue;
           const ok = follow ? follow.matcher(link).find() : new URL(link).host === start.host;
           if (!ok) continue;

@@ -8,6 +8,7 @@ import type { IntelConfig } from '../config.ts';
 import { VigilError } from '../errors.ts';
 import type { Store } from '../store/types.ts';
 import { type CollectOptions, type CollectReport, collectSource } from './collect.ts';
+import { createExtractor } from './extract/extractor.ts';
 import { createIntelFetcher } from './net/fetch.ts';
 import { patchSource, validateSource } from './sources/schema.ts';
 import type { IntelFetcher, IntelSource, IntelStore } from './types.ts';
@@ -73,9 +74,11 @@ export function intelFetcher(config: IntelConfig): IntelFetcher {
  */
 export async function testSource(s: IntelServices, source: IntelSource, fetcher?: IntelFetcher): Promise<CollectReport> {
   const own = fetcher ?? intelFetcher(s.config);
+  const extractor = createExtractor();
   try {
-    return await collectSource(source, { intel: s.intel, fetcher: own, log: s.log, now: s.now }, { preview: true });
+    return await collectSource(source, { intel: s.intel, fetcher: own, log: s.log, now: s.now, extractor }, { preview: true });
   } finally {
+    await extractor.close();
     if (!fetcher) await own.close();
   }
 }
@@ -96,6 +99,8 @@ export async function collectSources(
 ): Promise<CollectOutcome[]> {
   const sources = names.length ? await Promise.all(names.map((n) => requireSource(s.intel, n))) : (await s.intel.listSources()).filter((x) => x.enabled);
   const fetcher = options.fetcher ?? intelFetcher(s.config);
+  // Pages are read and documents built in a worker thread: the API on this thread stays responsive.
+  const extractor = createExtractor();
   const out: CollectOutcome[] = [];
   try {
     for (const source of sources) {
@@ -104,7 +109,7 @@ export async function collectSources(
       const attempt = s.now().toISOString();
       const previous = await s.store.getSourceState(intelStateName(source.name));
       try {
-        const report = await collectSource(source, { intel: s.intel, fetcher, log: s.log, now: s.now, signal: options.signal }, options);
+        const report = await collectSource(source, { intel: s.intel, fetcher, log: s.log, now: s.now, signal: options.signal, extractor }, options);
         await s.store.saveSourceState({
           source: intelStateName(source.name),
           cursor: null,
@@ -130,6 +135,7 @@ export async function collectSources(
       }
     }
   } finally {
+    await extractor.close();
     if (!options.fetcher) await fetcher.close();
   }
   return out;
