@@ -20,7 +20,6 @@ import { RE2JS } from 're2js';
 import { messageWithCauses } from '../sources/http.ts';
 import { needsArticle } from './extract/document.ts';
 import { type Extractor, inlineExtractor } from './extract/extractor.ts';
-import { parseFeed } from './feeds/parse.ts';
 import type { FetchOutcome, FetchValidators, IntelDocument, IntelFetcher, IntelSource, IntelStore } from './types.ts';
 
 /** Services a collection uses. */
@@ -63,7 +62,8 @@ export interface CollectReport {
   preview?: IntelDocument[];
 }
 
-const BATCH = 50;
+/** Documents per store write: small, so one write (full-text indexing of long articles) stays short on a serving thread. */
+const BATCH = 10;
 
 /** Collects one source. @throws what the fetcher throws for the feed or start page (see IntelFetcher). */
 export async function collectSource(source: IntelSource, ctx: CollectContext, options: CollectOptions = {}): Promise<CollectReport> {
@@ -134,7 +134,7 @@ class Collection {
   async feed(): Promise<void> {
     const outcome = await this.fetch(this.source.url, 'feed');
     if (outcome.status !== 'ok') return;
-    const feed = parseFeed(outcome.body, outcome.url);
+    const feed = await this.extractor.parseFeed(outcome.body, outcome.url);
     for (const r of feed.rejected)
       this.report.errors.push({ url: outcome.url, code: 'VIGIL_INPUT_FORMAT', message: `${r.where.record ?? ''} ${r.where.field ?? ''}: ${r.reason}`.trim() });
     let done = 0;

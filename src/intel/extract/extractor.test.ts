@@ -28,6 +28,13 @@ describe.skipIf(!hasCorpus())('extraction in a worker thread', () => {
     }
   });
 
+  it('parses a real 800 KB feed there as on this thread', async () => {
+    const body = readFileSync(corpusPath('news/feeds/tsummey_cyberdash/cybersecurity-advisories.xml'));
+    const threaded = await extractor.parseFeed(body, 'https://www.cisa.gov/cybersecurity-advisories/all.xml');
+    expect(threaded).toEqual(parseFeed(body, 'https://www.cisa.gov/cybersecurity-advisories/all.xml'));
+    expect(threaded.items).toHaveLength(10);
+  });
+
   it('passes an extraction error back with its code, and keeps working', async () => {
     const item = items[0];
     if (!item) throw new Error('no item');
