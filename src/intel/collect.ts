@@ -96,7 +96,7 @@ class Collection {
     if (outcome.status === 'not-modified') this.report.notModified++;
     if (outcome.status === 'robots-disallowed') {
       this.report.requests--;
-      this.report.skipped.push({ url, reason: 'robots.txt disallows it' });
+      this.report.skipped.push({ url, reason: outcome.reason });
     }
     return outcome;
   }

@@ -247,7 +247,11 @@ export interface FetchRequest {
 export type FetchOutcome =
   | { status: 'ok'; url: string; httpStatus: number; contentType: string; body: Buffer; validators: FetchValidators }
   | { status: 'not-modified'; url: string; validators: FetchValidators }
-  | { status: 'robots-disallowed'; url: string };
+  | {
+      status: 'robots-disallowed';
+      url: string /** Why: the rule, or robots.txt unreachable / answering 5xx (then everything is disallowed for a while). */;
+      reason: string;
+    };
 
 /**
  * The safe fetcher every intel request goes through: SSRF guard on every hop, size/time/redirect

@@ -184,6 +184,7 @@ describe.runIf(hasCorpus())('createIntelFetcher', () => {
     expect(await f.fetch({ url: `${server.base}/private/feed.xml`, source: source(), accept: 'feed' })).toEqual({
       status: 'robots-disallowed',
       url: `${server.base}/private/feed.xml`,
+      reason: `robots.txt of ${server.base} disallows /private/feed.xml for Vigil`,
     });
     ok(await f.fetch({ url: `${server.base}/feed.xml`, source: source(), accept: 'feed' }));
     expect(server.seen.slice(before).map((s) => s.path)).toEqual(['/robots.txt', '/feed.xml']); // robots.txt cached
@@ -192,7 +193,10 @@ describe.runIf(hasCorpus())('createIntelFetcher', () => {
     ok(await make().fetch({ url: `${server.base}/private/feed.xml`, source: source(), accept: 'feed' }));
     server.robots = 503;
     const down = make();
-    expect((await down.fetch({ url: `${server.base}/feed.xml`, source: source(), accept: 'feed' })).status).toBe('robots-disallowed');
+    expect(await down.fetch({ url: `${server.base}/feed.xml`, source: source(), accept: 'feed' })).toMatchObject({
+      status: 'robots-disallowed',
+      reason: expect.stringMatching(/robots\.txt answered HTTP 503: the site is taken as disallowing everything for 60 min \(RFC 9309/),
+    });
     server.robots = 'User-agent: *\nAllow: /\n';
     expect((await down.fetch({ url: `${server.base}/feed.xml`, source: source(), accept: 'feed' })).status).toBe('robots-disallowed');
   });

@@ -226,11 +226,10 @@ export function createIntelFetcher(config: IntelConfig, options: IntelFetcherOpt
     });
     for (let redirects = 0; ; ) {
       checkUrl(url, policy);
-      if (
-        request.source.robots === 'obey' &&
-        !(await robots.isAllowed(url.href, route.kind === 'none' ? 'none' : route.url, (u) => fetchRobots(u, route, request), request.signal))
-      )
-        return { status: 'robots-disallowed', url: url.href };
+      if (request.source.robots === 'obey') {
+        const verdict = await robots.verdict(url.href, route.kind === 'none' ? 'none' : route.url, (u) => fetchRobots(u, route, request), request.signal);
+        if (!verdict.allowed) return { status: 'robots-disallowed', url: url.href, reason: verdict.reason ?? 'robots.txt disallows it' };
+      }
       const args: ExchangeArgs = {
         url,
         headers: headersFor(request, url),

@@ -194,7 +194,11 @@ describe.runIf(hasCorpus())('fetching through a SOCKS5 proxy', () => {
     const before = http.seen.length;
     const f = make();
     const got = await f.fetch({ url: `${http.base}/feed.xml`, source: source({ proxy: `socks5h://127.0.0.1:${port}` }), accept: 'feed' });
-    expect(got).toEqual({ status: 'robots-disallowed', url: `${http.base}/feed.xml` });
+    expect(got).toMatchObject({
+      status: 'robots-disallowed',
+      url: `${http.base}/feed.xml`,
+      reason: expect.stringMatching(/robots\.txt is unreachable \(.*127\.0\.0\.1/),
+    });
     expect(http.seen.length).toBe(before);
   });
 });

@@ -4,6 +4,7 @@
  * 2xx → the rules; 4xx (404, 403…) → no rules, everything allowed; 5xx, 429 or unreachable →
  * everything disallowed until the entry expires (§2.3.1.4).
  */
+import { messageWithCauses } from '../../sources/http.ts';
 import robotsParserModule from 'robots-parser';
 
 /**
@@ -27,6 +28,14 @@ interface Entry {
   expires: number;
   /** null: everything allowed; 'deny': everything disallowed; else the parsed rules. */
   rules: ReturnType<typeof robotsParser> | null | 'deny';
+  /** Why everything is disallowed (`deny`). */
+  reason?: string;
+}
+
+/** {@link RobotsCache.verdict}: allowed, or why not (for the collection report). */
+export interface RobotsVerdict {
+  allowed: boolean;
+  reason?: string;
 }
 
 /** robots.txt answers per origin (and route key), for one fetcher. */
@@ -50,6 +59,11 @@ export class RobotsCache {
    * @throws the reason of `signal` when it aborted (the answer is then not cached).
    */
   async isAllowed(url: string, routeKey: string, fetchRobots: RobotsFetch, signal?: AbortSignal): Promise<boolean> {
+    return (await this.verdict(url, routeKey, fetchRobots, signal)).allowed;
+  }
+
+  /** {@link isAllowed} with the reason of a refusal (`robots.txt unreachable (…)`, `robots.txt disallows /path`). */
+  async verdict(url: string, routeKey: string, fetchRobots: RobotsFetch, signal?: AbortSignal): Promise<RobotsVerdict> {
     const origin = new URL(url).origin;
     const key = `${routeKey} ${origin}`;
     let entry = this.#entries.get(key);
@@ -61,23 +75,30 @@ export class RobotsCache {
       entry = this.#load(`${origin}/robots.txt`, fetchRobots);
       this.#entries.set(key, entry);
     }
-    const { rules } = await entry;
+    const { rules, reason } = await entry;
     if (signal?.aborted) {
       // An answer cut short by the caller says nothing about the site: not kept.
       this.#entries.delete(key);
       signal.throwIfAborted();
     }
-    if (rules === null) return true;
-    if (rules === 'deny') return false;
-    return rules.isAllowed(url, this.#agent) !== false;
+    if (rules === null) return { allowed: true };
+    if (rules === 'deny') return { allowed: false, reason };
+    if (rules.isAllowed(url, this.#agent) !== false) return { allowed: true };
+    return { allowed: false, reason: `robots.txt of ${origin} disallows ${new URL(url).pathname} for ${this.#agent}` };
   }
 
   async #load(robotsUrl: string, fetchRobots: RobotsFetch): Promise<Entry> {
     const expires = this.#now() + ROBOTS_TTL_SECONDS * 1000;
     const r = await fetchRobots(robotsUrl).catch((error: unknown) => ({ error }));
-    if ('error' in r || r.status === 429 || r.status >= 500) return { expires, rules: 'deny' };
+    const deny = (why: string): Entry => ({
+      expires,
+      rules: 'deny',
+      reason: `${robotsUrl} ${why}: the site is taken as disallowing everything for ${ROBOTS_TTL_SECONDS / 60} min (RFC 9309 §2.3.1.4)`,
+    });
+    if ('error' in r) return deny(`is unreachable (${messageWithCauses(r.error)})`);
+    if (r.status === 429 || r.status >= 500) return deny(`answered HTTP ${r.status}`);
     if (r.status >= 400) return { expires, rules: null };
-    if (r.status >= 300) return { expires, rules: 'deny' };
+    if (r.status >= 300) return deny(`answered HTTP ${r.status} (a redirect not followed)`);
     return { expires, rules: robotsParser(robotsUrl, r.text) };
   }
 }
