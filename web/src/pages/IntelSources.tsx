@@ -4,7 +4,7 @@
  * source "Test" (fetch and extract, store nothing), "Collect now" and "Delete" (its documents
  * stay); and the form that adds a source after testing it (intel/SourceForm.tsx).
  */
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { request } from '../api.ts';
 import { ErrorBox, Loading, Notice, Panel } from '../components/ui.tsx';
 import { fmtAgo, fmtDateTime, fmtInt } from '../format.ts';
@@ -31,9 +31,7 @@ function sourcePath(name: string, action = ''): string {
 
 function Health({ s }: { s: IntelSourceRow }) {
   const bad = s.lastError !== null && (s.lastSuccess === null || (s.lastAttempt ?? '') > s.lastSuccess);
-  return (
-    <span class={`health ${bad ? 'health-bad' : s.lastSuccess ? 'health-ok' : 'health-none'}`} aria-hidden="true" />
-  );
+  return <span class={`health ${bad ? 'health-bad' : s.lastSuccess ? 'health-ok' : 'health-none'}`} aria-hidden="true" />;
 }
 
 function SourceRow(props: {
@@ -70,20 +68,12 @@ function SourceRow(props: {
         {s.documents > 0 ? <Link href={href('/intel', { source: s.name })}>{fmtInt(s.documents)}</Link> : '0'}
         <div class="small muted">{s.lastFetched ? `newest ${fmtAgo(s.lastFetched)}` : ''}</div>
       </td>
-      <td class="break small">
-        {s.lastError ? <span class="err-text">{s.lastError}</span> : <span class="muted">none</span>}
-      </td>
+      <td class="break small">{s.lastError ? <span class="err-text">{s.lastError}</span> : <span class="muted">none</span>}</td>
       <td class="nowrap">
         <button type="button" class="btn btn-quiet" disabled={busy} onClick={() => act(s, 'test')}>
           Test
         </button>{' '}
-        <button
-          type="button"
-          class="btn btn-quiet"
-          disabled={busy}
-          onClick={() => act(s, 'collect')}
-          data-testid="source-collect"
-        >
+        <button type="button" class="btn btn-quiet" disabled={busy} onClick={() => act(s, 'collect')} data-testid="source-collect">
           Collect now
         </button>{' '}
         <button type="button" class="btn btn-quiet btn-danger" disabled={busy} onClick={() => remove(s)}>
@@ -97,12 +87,14 @@ function SourceRow(props: {
 export function IntelSources({ me }: { me: Me }) {
   useTitle('Intel sources');
   const analyst = hasRole(me, 'analyst');
-  const list = useAsync(
-    (signal) => (analyst ? request<IntelSourceList>('/api/v1/scraping/sources', { signal }) : Promise.resolve(null)),
-    [analyst],
-  );
+  const list = useAsync((signal) => (analyst ? request<IntelSourceList>('/api/v1/scraping/sources', { signal }) : Promise.resolve(null)), [analyst]);
   const [busy, setBusy] = useState<string | null>(null);
   const [outcome, setOutcome] = useState<Outcome | null>(null);
+  const outcomeRef = useRef<HTMLDivElement>(null);
+  // A test or collection started from a row far down the list: bring its report into view.
+  useEffect(() => {
+    if (outcome) outcomeRef.current?.scrollIntoView({ block: 'start' });
+  }, [outcome]);
   const [error, setError] = useState<unknown>(null);
   const [added, setAdded] = useState<string | null>(null);
 
@@ -166,16 +158,30 @@ export function IntelSources({ me }: { me: Me }) {
   return (
     <div class="page" data-testid="intel-sources">
       <nav aria-label="Breadcrumb" class="crumbs">
-        <Link href={href('/intel')}>Intel</Link> <span aria-hidden="true">›</span>{' '}
-        <span aria-current="page">Sources</span>
+        <Link href={href('/intel')}>Intel</Link> <span aria-hidden="true">›</span> <span aria-current="page">Sources</span>
       </nav>
       <div class="page-head">
         <h1>Intel sources</h1>
+        <a href="#intel-add-h" class="btn" data-testid="intel-add-link">
+          Add a source ↓
+        </a>
         <button type="button" class="btn" onClick={list.reload}>
           Refresh
         </button>
       </div>
       <ErrorBox error={list.error ?? error} />
+      {outcome && (
+        <div ref={outcomeRef}>
+          <Panel title={`${outcome.action === 'test' ? 'Test' : 'Collection'} of ${outcome.source}`} id="intel-outcome">
+            {outcome.error && (
+              <p class="notice notice-error" role="alert">
+                {outcome.error.message} <code class="small">{outcome.error.code}</code>
+              </p>
+            )}
+            {outcome.report && <ReportView report={outcome.report} testId={`source-${outcome.action}-report`} />}
+          </Panel>
+        </div>
+      )}
       {!list.data && list.loading && <Loading />}
       {list.data && (
         <Panel title={`Sources (${sources.length})`} id="intel-sources">
@@ -208,16 +214,6 @@ export function IntelSources({ me }: { me: Me }) {
             </div>
           )}
           {busy && <Loading what={`Working on ${busy}`} />}
-        </Panel>
-      )}
-      {outcome && (
-        <Panel title={`${outcome.action === 'test' ? 'Test' : 'Collection'} of ${outcome.source}`} id="intel-outcome">
-          {outcome.error && (
-            <p class="notice notice-error" role="alert">
-              {outcome.error.message} <code class="small">{outcome.error.code}</code>
-            </p>
-          )}
-          {outcome.report && <ReportView report={outcome.report} testId={`source-${outcome.action}-report`} />}
         </Panel>
       )}
       <Panel title="Add a source" id="intel-add">
