@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { VigilConfig } from '../config.ts';
 import type { AuditEntry } from '../model/account.ts';
 import { startTestApi, TEST_PASSWORD, type TestApi } from '../testing/api.ts';
@@ -286,12 +286,15 @@ describe.skipIf(!hasCorpus())('sign-in and credentials', () => {
       expect(error(await attempt(setupToken, 'root2'))).toEqual([409, 'VIGIL_CONFLICT']);
       expect(await fresh.deps.auth.getSetting(SETUP_TOKEN_SETTING)).toBeNull();
       expect(await fresh.deps.auth.getAccount('eve')).toBeNull();
-      const rows = (await fresh.deps.auth.listAudit({ limit: 10, action: 'auth.setup' })).map((r) => [r.actor, r.outcome, r.statusCode]);
-      expect(rows).toEqual([
-        ['root2', 'failure', 409],
-        ['root', 'success', 201],
-        ['eve', 'failure', 401],
-      ]);
+      // Audit rows are written in onResponse, after the answer: the last one may land just after it.
+      await vi.waitFor(async () => {
+        const rows = (await fresh.deps.auth.listAudit({ limit: 10, action: 'auth.setup' })).map((r) => [r.actor, r.outcome, r.statusCode]);
+        expect(rows).toEqual([
+          ['root2', 'failure', 409],
+          ['root', 'success', 201],
+          ['eve', 'failure', 401],
+        ]);
+      });
     } finally {
       await fresh.close();
     }
