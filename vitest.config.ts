@@ -22,10 +22,11 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    // vitest runs availableParallelism() - 1 files at once: one on this 2-core machine. The
-    // PostgreSQL pass mostly waits on the server (its own processes), so two files at once there
-    // (CI: ~16 → ~10 min); the SQLite pass keeps one (its CPU-bound CLI and browser tests).
-    ...(process.env.VIGIL_TEST_DB === 'postgres' ? { maxWorkers: 2 } : {}),
+    // vitest runs availableParallelism() - 1 files at once: one on this 2-core machine. Both passes
+    // run two: the PostgreSQL pass mostly waits on the server (CI: ~16 → ~10 min), and the SQLite
+    // pass's heaviest files mostly wait on the CLI processes they spawn (it took 13 of CI's 30 min
+    // with one file at a time once issue 13's tests came).
+    maxWorkers: 2,
     reporters: ['default', './scripts/count-reporter.ts'],
   },
 });
