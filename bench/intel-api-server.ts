@@ -19,7 +19,7 @@ if (!configFile || !database) throw new Error('usage: bench/intel-api-server.ts 
 const loaded = loadConfig(configFile);
 const config = { ...loaded, database, intel: { ...loaded.intel, allowHosts: ['127.0.0.1'], minDelaySeconds: 0 } };
 const log = createLogger('warn');
-const stores = await openStores(database, { readers: Number(readers ?? 0) });
+const stores = await openStores(database, { readers: Number(readers ?? 0), writer: true });
 const app = await buildApp({
   config,
   log,
@@ -43,7 +43,7 @@ process.on('SIGUSR2', () => {
     delay.reset();
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
-    const outcomes = await collectSources({ intel: stores.intel, store: stores.store, config: config.intel, log, now: () => new Date() }, []);
+    const outcomes = await collectSources({ intel: stores.intelWriter, store: stores.writer, config: config.intel, log, now: () => new Date() }, []);
     const seconds = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     const sum = (f: (o: (typeof outcomes)[number]) => number) => outcomes.reduce((s, o) => s + f(o), 0);

@@ -134,7 +134,7 @@ export function registerServe(program: Command): void {
             alerts,
             channels,
             http: new HttpClient(),
-            intel: stores.intel,
+            intel: stores.intelWriter,
             // The store cannot be written (or an alert pass failed): stop as SIGTERM would, exit 1.
             onFatal: (err) => {
               fatal(err);

@@ -15,7 +15,7 @@ import { openSqliteStore, type SqliteStore } from './sqlite/index.ts';
 import { PooledSqliteStore, SqliteReaderPool } from './sqlite/readers.ts';
 import { SqliteServerStore } from './sqlite/server.ts';
 import { SqliteStatsStore } from './sqlite/stats.ts';
-import { ThreadedSqliteStore } from './sqlite/threaded.ts';
+import { ThreadedSqliteStore, threadedIntelStore } from './sqlite/threaded.ts';
 import { SqliteTriageStore } from './sqlite/triage.ts';
 import type { Store } from './types.ts';
 
@@ -45,6 +45,11 @@ export interface Stores {
   stats: StatsStore;
   /** Threat-intel sources, documents, story clusters and HTTP validators (issue 13). */
   intel: IntelStore;
+  /**
+   * The intel store for collections: SQLite with `writer: true`, the writer's worker thread (so
+   * a collection's full-text writes never run on the thread serving the API); otherwise {@link intel}.
+   */
+  intelWriter: IntelStore;
   /** The SQLite store on this thread (SQLite only): for SQLite-only tools (`vigil doctor`'s integrity check). */
   sqlite?: SqliteStore;
   /** The PostgreSQL pool (PostgreSQL only): for the job queue and LISTEN/NOTIFY. */
@@ -97,6 +102,7 @@ export async function openStores(database: string, options: OpenStoresOptions = 
     triage: new SqliteTriageStore(sqlite),
     stats: new SqliteStatsStore(sqlite),
     intel: new SqliteIntelStore(sqlite),
+    intelWriter: writer instanceof ThreadedSqliteStore ? threadedIntelStore(writer) : new SqliteIntelStore(sqlite),
     sqlite,
     async close() {
       if (writer !== sqlite) await writer.close();

@@ -35,6 +35,7 @@ export async function openPostgresStores(database: string, options: PgPoolOption
     }
   }
   const store = new PgStore(db);
+  const intel = createPgIntelStore(db);
   return {
     backend: 'postgres',
     database,
@@ -44,7 +45,8 @@ export async function openPostgresStores(database: string, options: PgPoolOption
     auth: createPgServerStore(db),
     triage: createPgTriageStore(db),
     stats: createPgStatsStore(db),
-    intel: createPgIntelStore(db),
+    intel,
+    intelWriter: intel,
     pg: db,
     async close() {
       await db.close();

@@ -62,6 +62,24 @@ function whereSql(where: string[]): string {
 }
 
 /** Intel sources, documents and validators on the connection of `store`. */
+/** Every method of {@link IntelStore}: what a store worker thread answers (threaded.ts `ThreadedIntelStore`). */
+export const INTEL_METHODS = [
+  'listSources',
+  'getSource',
+  'saveSource',
+  'deleteSource',
+  'saveDocuments',
+  'getDocument',
+  'listDocuments',
+  'countDocuments',
+  'documentsForCve',
+  'sourceCounts',
+  'getValidators',
+  'saveValidators',
+  'intelChangesSince',
+  'lastIntelChangeId',
+] as const satisfies readonly (keyof IntelStore)[];
+
 export class SqliteIntelStore implements IntelStore {
   constructor(private readonly store: SqliteStore) {}
 

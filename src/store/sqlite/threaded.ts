@@ -6,6 +6,8 @@
  */
 import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
+import type { IntelStore } from '../../intel/types.ts';
+import { INTEL_METHODS } from './intel.ts';
 import type { Advisory, AdvisoryLink, AdvisorySummary } from '../../model/advisory.ts';
 import type { RankedVulnerability } from '../../model/record.ts';
 import type { EpssDay, KevCatalog } from '../../model/vulnerability.ts';
@@ -165,8 +167,20 @@ export class ThreadedSqliteStore implements Store {
   advisoriesForCve(cveId: string): Promise<AdvisoryLink[]> {
     return this.#call('advisoriesForCve', cveId);
   }
+  /** Calls an {@link IntelStore} method in the worker (ThreadedIntelStore). */
+  callIntel<T>(method: (typeof INTEL_METHODS)[number], args: unknown[]): Promise<T> {
+    return this.#call(`intel.${method}`, ...args);
+  }
   async close(): Promise<void> {
     if (!this.#failed) await this.#call('close');
     await this.#worker.terminate();
   }
+}
+
+/**
+ * The {@link IntelStore} of a store worker thread: intel collection in `vigil serve` writes (and
+ * indexes the full text of) its documents there, not on the thread serving the API.
+ */
+export function threadedIntelStore(store: ThreadedSqliteStore): IntelStore {
+  return Object.fromEntries(INTEL_METHODS.map((m) => [m, (...args: unknown[]) => store.callIntel(m, args)])) as unknown as IntelStore;
 }

@@ -6,6 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { writeAdvisoryRows } from './advisories.ts';
 import { openSqliteStore } from './index.ts';
+import { INTEL_METHODS, SqliteIntelStore } from './intel.ts';
 import { applyEpssDay } from './epss.ts';
 import { writeRows } from './rows.ts';
 
@@ -46,6 +47,9 @@ const methods: Record<string, (...args: never[]) => unknown> = {
   advisoriesForCve: (id: never) => store.advisoriesForCve(id),
   close: () => store.close(),
 };
+// The intel store's methods, as `intel.<name>` (ThreadedIntelStore).
+const intel = new SqliteIntelStore(store);
+for (const name of INTEL_METHODS) methods[`intel.${name}`] = (...args: never[]) => (intel[name] as (...a: never[]) => unknown)(...args);
 
 port.on('message', async ({ id, method, args }: WorkerRequest) => {
   try {
