@@ -180,18 +180,34 @@ export function registerServe(program: Command): void {
           await close();
           return;
         }
-        console.log(`Vigil is serving ${address}/ui/ (API docs ${address}/docs, store ${databaseLabel(config.database)}${daemon ? ', daemon on' : ', daemon off'})`);
-        if ((await auth.countAdmins()) === 0) {
-          // A fresh token each start: only the latest printed one works, and only once.
-          const setup = newApiToken().slice(4);
-          await auth.setSetting(SETUP_TOKEN_SETTING, tokenHash(setup));
-          console.log(`No administrator yet. Open ${address}/ui/ and use this one-time setup token: ${setup}`);
-          console.log('(or run: vigil users add NAME --admin, which prints a password)');
-        } else {
-          console.log('Sign in with your account (vigil users add NAME --role analyst creates more).');
-        }
-        daemon?.start();
-        await untilSignal(log, () => app.close().then(closeOrExit));
+        // Signals are handled from here on: a SIGTERM right after the "serving" line (a supervisor,
+        // a test) stopped the process by the default action before (exit status null). A signal
+        // during the rest of the start-up waits for it, then stops.
+        let stopping = false;
+        let startup: Promise<void> = Promise.resolve();
+        const stopped = untilSignal(log, async () => {
+          stopping = true;
+          await startup.catch(() => {});
+          await app.close();
+          await closeOrExit();
+        });
+        startup = (async () => {
+          console.log(
+            `Vigil is serving ${address}/ui/ (API docs ${address}/docs, store ${databaseLabel(config.database)}${daemon ? ', daemon on' : ', daemon off'})`,
+          );
+          if ((await auth.countAdmins()) === 0) {
+            // A fresh token each start: only the latest printed one works, and only once.
+            const setup = newApiToken().slice(4);
+            await auth.setSetting(SETUP_TOKEN_SETTING, tokenHash(setup));
+            console.log(`No administrator yet. Open ${address}/ui/ and use this one-time setup token: ${setup}`);
+            console.log('(or run: vigil users add NAME --admin, which prints a password)');
+          } else {
+            console.log('Sign in with your account (vigil users add NAME --role analyst creates more).');
+          }
+          if (!stopping) daemon?.start();
+        })();
+        await startup;
+        await stopped;
       } catch (err) {
         if (!isDiskFull(err)) {
           await close();
