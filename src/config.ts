@@ -17,8 +17,8 @@ import { z } from 'zod';
 import { INBOX_CHANNEL_ID } from './alerts/channels/inbox/index.ts';
 import { parseChannelSettings } from './alerts/channels/registry.ts';
 import type { ChannelType } from './alerts/channels/types.ts';
-import { VigilError } from './errors.ts';
 import { isRecord, knownKeysAt, unknownKeyMessage, unknownKeys } from './config-keys.ts';
+import { VigilError } from './errors.ts';
 import { registry } from './sources/registry.ts';
 import { isPostgresUrl, parsePostgresUrl } from './store/postgres/pool.ts';
 
@@ -125,6 +125,35 @@ export const VigilConfigFile = z.strictObject({
       minDelaySeconds: z.number().min(0).default(2),
     })
     .prefault({}),
+  nlp: z
+    .strictObject({
+      /**
+       * Folder of trained model files (`<name>/<version>.json`, written by `vigil nlp train`),
+       * relative to the working directory. Not part of the repository.
+       */
+      modelDir: z.string().min(1).default('vigil-models'),
+      /**
+       * Folder of MISP warninglists (`lists/<name>/list.json`): `vigil warninglists update` fills it.
+       * Null: `<modelDir>/misp-warninglists` when present, else `<dataDir>/misp-warninglists`.
+       */
+      warninglistsDir: z.string().min(1).nullable().default(null),
+      /** TLP of IOCs from public sources (FIRST TLP 2.0: clear, green, amber, amber+strict, red). */
+      defaultTlp: z.enum(['clear', 'green', 'amber', 'amber+strict', 'red']).default('clear'),
+    })
+    .prefault({}),
+  virustotal: z
+    .strictObject({
+      /** VirusTotal API v3 key (`x-apikey`); `${NAME}` reads it from the environment. Null: look-ups disabled. */
+      apiKey: z.string().min(1).nullable().default(null),
+      /** API base URL (tests point it at a loopback server). */
+      baseUrl: z.url().default('https://www.virustotal.com/api/v3'),
+      /** Requests per minute and per day: the public API allows 4 and 500; a premium key allows more. */
+      requestsPerMinute: z.number().int().positive().default(4),
+      requestsPerDay: z.number().int().positive().default(500),
+      /** Seconds a look-up result is kept before it is asked again. */
+      cacheTtlSeconds: z.number().int().positive().default(86_400),
+    })
+    .prefault({}),
   server: z
     .strictObject({
       /** Address `vigil serve` listens on (loopback by default: put a TLS proxy in front to expose it). */
@@ -155,6 +184,12 @@ export interface SourceSettings {
 /** Validated `intel:` settings (threat-intel collection, src/intel/). */
 export type IntelConfig = z.infer<typeof VigilConfigFile>['intel'];
 
+/** Validated `nlp:` settings (models and warninglists, src/nlp/). */
+export type NlpConfig = z.infer<typeof VigilConfigFile>['nlp'];
+
+/** Validated `virustotal:` settings (src/virustotal/). */
+export type VirusTotalConfig = z.infer<typeof VigilConfigFile>['virustotal'];
+
 /** Validated `server:` settings (`vigil serve`). */
 export type ServerConfig = z.infer<typeof VigilConfigFile>['server'];
 
@@ -168,6 +203,10 @@ export interface VigilConfig {
   daemon: z.infer<typeof VigilConfigFile>['daemon'];
   /** Threat-intel collection (`intel:`): the SSRF allow-list, Tor proxy and fetch limits. */
   intel: IntelConfig;
+  /** Analysis (`nlp:`): model folder (resolved to an absolute path), warninglists folder (absolute or null), default TLP. */
+  nlp: NlpConfig;
+  /** VirusTotal look-ups (`virustotal:`); `apiKey` with `${NAME}` already read from the environment. */
+  virustotal: VirusTotalConfig;
   server: ServerConfig;
   /** The file read, if any. */
   file: string | null;
@@ -285,6 +324,12 @@ export function loadConfig(file?: string, env: NodeJS.ProcessEnv = process.env):
   } catch (err) {
     problems.push((err as Error).message.replace(/^Invalid configuration: /, ''));
   }
+  let virustotalKey = env.VIGIL_VIRUSTOTAL_API_KEY ?? top.virustotal.apiKey;
+  try {
+    if (env.VIGIL_VIRUSTOTAL_API_KEY === undefined && virustotalKey !== null) virustotalKey = withEnv(virustotalKey, 'virustotal.apiKey', env) as string;
+  } catch (err) {
+    problems.push((err as Error).message.replace(/^Invalid configuration: /, ''));
+  }
   const dbProblem = databaseProblem(database);
   if (dbProblem) problems.push(`${env.VIGIL_DB !== undefined ? 'VIGIL_DB' : 'database'}: ${dbProblem}`);
   if (problems.length > 0) throw configError(problems, where);
@@ -296,6 +341,12 @@ export function loadConfig(file?: string, env: NodeJS.ProcessEnv = process.env):
     alerts: { ...top.alerts, channels },
     daemon: top.daemon,
     intel: top.intel,
+    nlp: {
+      ...top.nlp,
+      modelDir: path.resolve(env.VIGIL_MODEL_DIR ?? top.nlp.modelDir),
+      warninglistsDir: top.nlp.warninglistsDir === null ? null : path.resolve(top.nlp.warninglistsDir),
+    },
+    virustotal: { ...top.virustotal, apiKey: virustotalKey },
     server: top.server,
     file: chosen ?? null,
   };

@@ -27,10 +27,20 @@ export const ErrorCodes = {
   VIGIL_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Unsupported content type %s: send application/json' },
   VIGIL_RATE_LIMITED: { status: 429, message: 'Too many requests: retry in %s' },
   VIGIL_INTERNAL: { status: 500, message: 'Internal error (request %s): the server log has the details' },
-  VIGIL_MERGE_CONFLICT: { status: 409, message: '%s changed in another process while this one merged it (%s): the batch was not stored; run the import or sync again' },
+  VIGIL_MERGE_CONFLICT: {
+    status: 409,
+    message: '%s changed in another process while this one merged it (%s): the batch was not stored; run the import or sync again',
+  },
   VIGIL_URL_REFUSED: { status: 400, message: 'URL refused: %s' },
   VIGIL_FETCH_FAILED: { status: 502, message: 'Fetching %s failed: %s' },
-  VIGIL_STORE_DAMAGED: { status: 500, message: 'The store %s is damaged (%s): `vigil doctor` runs the full check; restore a backup, or move the file aside and start again to re-import' },
+  VIGIL_DATA_MISSING: { status: 500, message: 'Training data missing: %s (set dataDir / VIGIL_DATA_DIR or pass --data)' },
+  VIGIL_MODEL_MISSING: { status: 503, message: 'Model %s is not trained yet: run `vigil nlp train %s`' },
+  VIGIL_MODEL_INVALID: { status: 500, message: 'Model file %s cannot be used: %s' },
+  VIGIL_QUOTA_EXHAUSTED: { status: 429, message: '%s quota used up: next request allowed at %s' },
+  VIGIL_STORE_DAMAGED: {
+    status: 500,
+    message: 'The store %s is damaged (%s): `vigil doctor` runs the full check; restore a backup, or move the file aside and start again to re-import',
+  },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 /** One of the codes in {@link ErrorCodes}. */

@@ -10,22 +10,25 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
-import helmet from 'helmet';
 import fp from 'fastify-plugin';
+import helmet from 'helmet';
+import { eventWakeFor } from '../cluster/notify.ts';
 import { VigilError } from '../errors.ts';
 import { randomSecret } from './auth/credentials.ts';
 import { installGuard, JWT_KEY_SETTING } from './auth/guard.ts';
 import type { ApiDeps, RouteAccess } from './context.ts';
 import { frameworkErrors, installErrorHandlers } from './errors.ts';
-import { eventWakeFor } from '../cluster/notify.ts';
 import { EventHub } from './events-hub.ts';
 import { advisoryRoutes } from './routes/advisories.ts';
 import { alertRoutes } from './routes/alerts.ts';
+import { analysisRoutes } from './routes/analysis.ts';
 import { authRoutes } from './routes/auth.ts';
 import { cveRoutes } from './routes/cves.ts';
 import { eventRoutes } from './routes/events.ts';
+import { exportsRoutes } from './routes/exports.ts';
 import { intelRoutes } from './routes/intel.ts';
 import { intelSchemas } from './routes/intel-schemas.ts';
+import { iocsRoutes } from './routes/iocs.ts';
 import { jobRoutes, leaseCutoff } from './routes/jobs.ts';
 import { serviceRoutes } from './routes/service.ts';
 import { userRoutes } from './routes/users.ts';
@@ -71,7 +74,10 @@ function logServerErrors(app: FastifyInstance, log: ApiDeps['log']): void {
   });
   app.addHook('onResponse', async (request, reply) => {
     if (reply.statusCode < 500) return;
-    log.error({ requestId: request.id, method: request.method, url: request.url, statusCode: reply.statusCode, err: thrown.get(request) }, 'server error answered');
+    log.error(
+      { requestId: request.id, method: request.method, url: request.url, statusCode: reply.statusCode, err: thrown.get(request) },
+      'server error answered',
+    );
   });
 }
 
@@ -135,7 +141,11 @@ export async function buildApp(deps: ApiDeps, options: AppOptions = {}): Promise
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
-      info: { title: 'Vigil API', version: API_VERSION, description: 'Vulnerability and threat-intelligence monitor. See docs/api.md for roles, scopes and error codes.' },
+      info: {
+        title: 'Vigil API',
+        version: API_VERSION,
+        description: 'Vulnerability and threat-intelligence monitor. See docs/api.md for roles, scopes and error codes.',
+      },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'JWT access token (sign in) or API token (vgl_…)' } } },
       security: [{ bearer: [] }],
     },
@@ -144,7 +154,13 @@ export async function buildApp(deps: ApiDeps, options: AppOptions = {}): Promise
   // The docs pages are public; every other route states its own rule.
   app.addHook('onRoute', (route) => {
     if (route.url.startsWith('/docs') || route.url.startsWith('/ui')) route.config = { ...route.config, access: route.config?.access ?? { role: 'public' } };
-    if (route.method !== 'HEAD') routeTable.push({ method: String(route.method), url: route.url, access: route.config?.access ?? null, hidden: Boolean((route.schema as { hide?: boolean } | undefined)?.hide) });
+    if (route.method !== 'HEAD')
+      routeTable.push({
+        method: String(route.method),
+        url: route.url,
+        access: route.config?.access ?? null,
+        hidden: Boolean((route.schema as { hide?: boolean } | undefined)?.hide),
+      });
   });
   // The docs pages keep helmet's policy above (the plugin's own static CSP forbade the inline styles
   // Swagger UI sets: a console error on every load), and no validator badge from validator.swagger.io.
@@ -162,6 +178,9 @@ export async function buildApp(deps: ApiDeps, options: AppOptions = {}): Promise
   await app.register(userRoutes, { prefix: '/api/v1' });
   await app.register(eventRoutes, { prefix: '/api/v1' });
   await app.register(intelRoutes, { prefix: '/api/v1' });
+  await app.register(iocsRoutes, { prefix: '/api/v1' });
+  await app.register(analysisRoutes, { prefix: '/api/v1' });
+  await app.register(exportsRoutes, { prefix: '/api/v1' });
   await app.register(webRoutes, { webDir: options.webDir });
 
   app.get('/openapi.json', { schema: { hide: true }, config: { access: { role: 'public' } } }, async () => app.swagger());

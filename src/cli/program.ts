@@ -1,12 +1,18 @@
 /** The `vigil` command line, one file per command. */
 import { Command } from 'commander';
+import { registerNlp } from '../nlp/cli.ts';
+import { registerWarninglists } from '../nlp/ioc/cli.ts';
+import { registry } from '../sources/registry.ts';
 import { registerAdvisories } from './advisories.ts';
 import { registerAlerts } from './alerts.ts';
+import { registerAnalyze } from './analyze.ts';
 import { registerCvss } from './cvss.ts';
 import { registerDemo } from './demo.ts';
 import { registerDoctor } from './doctor.ts';
+import { registerExport } from './export.ts';
 import { registerImport } from './import.ts';
 import { registerIntel } from './intel.ts';
+import { registerIocs } from './iocs.ts';
 import { registerMigrate } from './migrate.ts';
 import { registerRun } from './run.ts';
 import { registerServe } from './serve.ts';
@@ -15,8 +21,8 @@ import { registerStatus } from './status.ts';
 import { registerSync } from './sync.ts';
 import { registerTop } from './top.ts';
 import { registerUsers } from './users.ts';
+import { registerVirusTotal } from './vt.ts';
 import { registerWatch } from './watch.ts';
-import { registry } from '../sources/registry.ts';
 
 /** Builds the program (exported for tests). */
 export function buildProgram(): Command {
@@ -39,6 +45,12 @@ export function buildProgram(): Command {
   registerTop(program);
   registerAdvisories(program);
   registerIntel(program);
+  registerAnalyze(program);
+  registerIocs(program);
+  registerExport(program);
+  registerVirusTotal(program);
+  registerWarninglists(program);
+  registerNlp(program);
   registerCvss(program);
   registerStatus(program);
   registerRun(program);

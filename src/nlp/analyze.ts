@@ -1,0 +1,103 @@
+/**
+ * The one analysis function (issue 14): text → IOCs (warninglisted ones flagged), CVE ids,
+ * entities, ATT&CK techniques per sentence, impact/event labels and a predicted severity. Used by
+ * the intel pipeline (each stored document), `vigil analyze` and `POST /api/v1/analysis/text`.
+ *
+ * Parts whose model is not trained yet are skipped and named in `models.missing`; the IOC
+ * extractor and the gazetteers need no model. Building loads every model file once
+ * ({@link createAnalyzer}); `analyze` is then synchronous and pure.
+ */
+import type { VigilConfig } from '../config.ts';
+import type { Stores } from '../store/index.ts';
+import { loadTextClassifiers } from './classify/index.ts';
+import type { AnalyzerContext } from './context.ts';
+import { createIocExtractor, loadWarninglists, warninglistsDir } from './ioc/index.ts';
+import { ModelRepository } from './models.ts';
+import { loadEntityRecognizer } from './ner/index.ts';
+import { loadSeverityModel } from './severity/index.ts';
+import { loadTechniqueClassifier } from './techniques/index.ts';
+import { sentences } from './text.ts';
+import type { AnalysisResult, AnalyzeOptions, Analyzer, ModelStamp, TechniqueHit } from './types.ts';
+
+/** Most techniques reported per text (the best-scored sentence of each technique, best first). */
+const MAX_TECHNIQUES = 50;
+
+/** Sentences longer than this (characters) are not given to the technique classifier (tables, dumps). */
+const MAX_SENTENCE_CHARS = 2_000;
+
+/**
+ * Builds an analyzer from the configured model folder and warninglists.
+ * @throws VigilError VIGIL_MODEL_INVALID when a model file is damaged (a missing one is not an error).
+ */
+export async function createAnalyzer(ctx: AnalyzerContext): Promise<Analyzer> {
+  const wlDir = warninglistsDir(ctx.config);
+  const warninglists = wlDir ? await loadWarninglists(wlDir) : null;
+  const iocs = createIocExtractor(warninglists);
+  const [entities, techniques, severity, classify] = await Promise.all([
+    loadEntityRecognizer(ctx),
+    loadTechniqueClassifier(ctx),
+    loadSeverityModel(ctx),
+    loadTextClassifiers(ctx),
+  ]);
+  const used: ModelStamp[] = [...entities.models];
+  const missing: string[] = [...entities.missing, ...classify.missing];
+  if (techniques) used.push(techniques.model);
+  else missing.push('techniques');
+  if (severity) used.push(severity.model);
+  else missing.push('severity');
+  for (const c of classify.classifiers) used.push(c.model);
+
+  function analyze(text: string, options: AnalyzeOptions = {}): AnalysisResult {
+    const found = iocs.extract(text);
+    const cves: string[] = [];
+    for (const ioc of found) if (ioc.type === 'cve' && !cves.includes(ioc.value)) cves.push(ioc.value);
+    const hits: TechniqueHit[] = [];
+    if (techniques) {
+      const spans = sentences(text).filter((s) => s.text.length <= MAX_SENTENCE_CHARS);
+      const results = techniques.classify(spans.map((s) => s.text));
+      const best = new Map<string, TechniqueHit>();
+      results.forEach((list, i) => {
+        for (const { id, score } of list) {
+          const seen = best.get(id);
+          if (!seen || score > seen.score) best.set(id, { id, name: techniques.name(id), score, sentence: spans[i]?.text ?? '' });
+        }
+      });
+      hits.push(...[...best.values()].sort((a, b) => b.score - a.score || a.id.localeCompare(b.id)).slice(0, MAX_TECHNIQUES));
+    }
+    return {
+      iocs: found,
+      cves,
+      entities: entities.recognizer.recognize(text),
+      techniques: hits,
+      classification: {
+        labels: classify.classifiers.flatMap((c) => c.predict(text, options.lang).map((l) => ({ ...l, scheme: c.scheme }))),
+      },
+      severity: severity && options.severity !== false ? severity.predict(text) : null,
+      models: { used, missing },
+    };
+  }
+
+  return { analyze, warninglists };
+}
+
+const cache = new Map<string, Promise<Analyzer>>();
+
+/**
+ * The analyzer for this configuration, built once per process and model folder (the API and the
+ * daemon share it). {@link forgetAnalyzers} drops it after a training so the next call reloads.
+ */
+export function sharedAnalyzer(config: VigilConfig, stores?: Stores): Promise<Analyzer> {
+  const key = `${config.nlp.modelDir}\0${config.nlp.warninglistsDir ?? ''}\0${config.dataDir}`;
+  let analyzer = cache.get(key);
+  if (!analyzer) {
+    analyzer = createAnalyzer({ config, models: new ModelRepository(config.nlp.modelDir), ...(stores ? { stores } : {}) });
+    analyzer.catch(() => cache.delete(key));
+    cache.set(key, analyzer);
+  }
+  return analyzer;
+}
+
+/** Forgets the shared analyzers (after `vigil nlp train` or a warninglists update in this process). */
+export function forgetAnalyzers(): void {
+  cache.clear();
+}
