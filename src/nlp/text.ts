@@ -85,13 +85,13 @@ export function sentences(text: string): Span[] {
 }
 
 /**
- * Word tokens with offsets: runs of letters/digits joined by inner `.`, `-`, `_`, `'`, `/`, `\`,
+ * Word tokens with offsets: runs of letters/digits joined by inner runs of `.`, `-`, `_`, `'`, `/`, `\`,
  * `:`, `@` (so `cmd.exe`, `T1059.001`, `CVE-2024-3400`, `C:\Windows`, `user@host` stay one
  * token), and each other non-space character alone.
  */
 export function tokens(text: string): Span[] {
   const out: Span[] = [];
-  for (const m of text.matchAll(/[\p{L}\p{N}]+(?:[.\-_'’/\\:@][\p{L}\p{N}]+)*|\S/gu)) {
+  for (const m of text.matchAll(/[\p{L}\p{N}]+(?:[.\-_'’/\\:@]+[\p{L}\p{N}]+)*|\S/gu)) {
     const start = m.index ?? 0;
     out.push({ text: m[0], start, end: start + m[0].length });
   }
