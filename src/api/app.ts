@@ -22,6 +22,7 @@ import { EventHub } from './events-hub.ts';
 import { advisoryRoutes } from './routes/advisories.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { analysisRoutes } from './routes/analysis.ts';
+import { analysisSchemas } from './routes/analysis-schemas.ts';
 import { authRoutes } from './routes/auth.ts';
 import { cveRoutes } from './routes/cves.ts';
 import { eventRoutes } from './routes/events.ts';
@@ -109,7 +110,7 @@ export async function buildApp(deps: ApiDeps, options: AppOptions = {}): Promise
   app.setValidatorCompiler(validatorCompiler());
   // Bodies are JSON only (docs/api.md): without this, a text/plain body reached validation (400, not 415).
   app.removeContentTypeParser('text/plain');
-  for (const s of [...sharedSchemas, ...intelSchemas]) app.addSchema(s);
+  for (const s of [...sharedSchemas, ...intelSchemas, ...analysisSchemas]) app.addSchema(s);
 
   // Security headers by helmet, its middleware built once (the Fastify plugin rebuilds it on
   // every request, ~5 % of a record request's time in bench/NOTES.md).

@@ -12,9 +12,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ErrorCode } from '../errors.ts';
+import { validateSource } from '../intel/sources/schema.ts';
 import type { Job, Role, Scope } from '../model/account.ts';
 import { roleAtLeast, SCOPES } from '../model/account.ts';
-import { validateSource } from '../intel/sources/schema.ts';
 import { startTestApi, TEST_PASSWORD, type TestApi } from '../testing/api.ts';
 import { corpusPath, hasCorpus } from '../testing/corpus.ts';
 import { type IntelSite, startIntelSite } from '../testing/intel-site.ts';
@@ -234,6 +234,10 @@ describe.skipIf(!hasCorpus())('authorization matrix', () => {
     'POST /api/v1/scraping/sources/:name/collect': { rule: 'analyst/collect', request: () => ({ url: '/api/v1/scraping/sources/matrix-feed/collect' }) },
     'GET /api/v1/intel': { rule: 'viewer/read', request: () => ({ url: '/api/v1/intel?source=matrix-feed&limit=5' }) },
     'GET /api/v1/intel/:id': { rule: 'viewer/read', request: () => ({ url: `/api/v1/intel/${fx.intelId}` }) },
+    'POST /api/v1/analysis/text': {
+      rule: 'viewer/read',
+      request: () => ({ url: '/api/v1/analysis/text', payload: { text: 'C&C at hxxp://update-check[.]example[.]com and 185.25.51.201 (CVE-2024-3400).' } }),
+    },
   };
 
   /** `role[/scope][/session]` as a {@link RouteAccess} (without audit fields). */

@@ -13,6 +13,7 @@ import { startTestApi, TEST_PASSWORD, type TestApi } from '../testing/api.ts';
 import { corpusPath, hasCorpus } from '../testing/corpus.ts';
 import { type IntelSite, startIntelSite } from '../testing/intel-site.ts';
 import { API_VERSION, type RouteEntry, routesOf } from './app.ts';
+import { analysisSchemas } from './routes/analysis-schemas.ts';
 import { intelSchemas } from './routes/intel-schemas.ts';
 import { sharedSchemas } from './schemas.ts';
 
@@ -109,7 +110,7 @@ describe.skipIf(!hasCorpus())('OpenAPI document', () => {
     expect(doc.openapi).toMatch(/^3\.0\.\d+$/);
     expect(doc.info).toMatchObject({ title: 'Vigil API', version: API_VERSION });
     expect(doc.components.securitySchemes).toHaveProperty('bearer');
-    expect(Object.keys(doc.components.schemas).sort()).toEqual([...sharedSchemas, ...intelSchemas].map((s) => s.$id).sort());
+    expect(Object.keys(doc.components.schemas).sort()).toEqual([...sharedSchemas, ...intelSchemas, ...analysisSchemas].map((s) => s.$id).sort());
   });
 
   it('lists every route the server has, and no other', () => {
@@ -381,6 +382,14 @@ describe.skipIf(!hasCorpus())('OpenAPI document', () => {
         { as: 'vic', url: '/api/v1/intel?source=openapi-intel&cve=CVE-2025-53770&since=2025-01-01&q=SharePoint', status: 200 },
       ];
     },
+    'POST /api/v1/analysis/text': async () => [
+      {
+        as: 'vic',
+        url: '/api/v1/analysis/text',
+        payload: { text: 'Beacons to hxxps://cdn-update[.]example[.]net/a.php, 45.77.12.9 and CVE-2024-3400; dropper a.exe', lang: 'en' },
+        status: 200,
+      },
+    ],
     'GET /api/v1/intel/:id': async () => {
       const { items } = await json<{ items: { id: string }[] }>('GET', { as: 'vic', url: '/api/v1/intel?limit=3' });
       return items.map((d) => ({ as: 'vic', url: `/api/v1/intel/${d.id}`, status: 200 }));
