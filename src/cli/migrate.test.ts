@@ -34,11 +34,12 @@ import { openTestStores, TEST_BACKEND, type TestDatabase, type TestStores, testD
 const log = createLogger('silent');
 const OTHER: Backend = TEST_BACKEND === 'sqlite' ? 'postgres' : 'sqlite';
 
-/** Every table of a store at migration 10: a table the copy skipped would be missed by the comparisons. */
+/** Every table of a store at migration 11: a table the copy skipped would be missed by the comparisons. */
 const TABLES = [
   'accounts', 'advisories', 'advisory_changes', 'advisory_cves', 'advisory_vendors', 'alert_comments', 'alert_state', 'alerts',
-  'api_tokens', 'audit_log', 'changes', 'deliveries', 'epss_current', 'epss_days', 'epss_history',
-  'intel_document_cves', 'intel_documents', 'intel_history', 'intel_sources', 'intel_validators', 'jobs', 'kev', 'kev_catalogs',
+  'api_tokens', 'audit_log', 'changes', 'deliveries', 'document_analyses', 'epss_current', 'epss_days', 'epss_history',
+  'intel_document_cves', 'intel_documents', 'intel_history', 'intel_sources', 'intel_validators', 'ioc_document_cves', 'ioc_lookups',
+  'ioc_sightings', 'iocs', 'jobs', 'kev', 'kev_catalogs',
   'observations', 'owasp_cwes', 'sessions', 'settings', 'source_state', 'subscriptions', 'team_members', 'teams', 'users',
   'vuln_cwes', 'vuln_products', 'vulns', 'watch_entries', 'watchlists',
 ];
@@ -111,6 +112,9 @@ async function answers(stores: Stores, cveIds: string[]) {
     intelSources: await intel.listSources(),
     intelCounts: await intel.sourceCounts(),
     intelValidators: await intel.getValidators(INTEL_FEED),
+    iocs: await stores.iocs.listIocs({ limit: 1000 }),
+    iocSightings: await stores.iocs.sightingsSince(0, 10_000),
+    lastSighting: await stores.iocs.lastSightingId(),
   };
 }
 
@@ -252,6 +256,15 @@ watchlists:
     // Searches find something on the origin: a copy that lost the full text would answer differently.
     expect((await origin.intel.listDocuments({ text: 'vulnerability' })).length).toBeGreaterThan(3);
     await origin.intel.saveValidators({ url: INTEL_FEED, etag: '"v1"', lastModified: null, fetchedAt: '2026-08-16T09:00:00.000Z' });
+    // Indicators of the documents (their CVE ids and URLs), an analysis and a cached look-up: the copy carries migration 11's tables.
+    for (const d of intelDocuments()) {
+      const found = [...d.cves.map((c) => ({ type: 'cve' as const, value: c })), { type: 'url' as const, value: d.url }];
+      const iocs = found.map((i) => ({ ...i, original: i.value, start: 0, end: 0 }));
+      await origin.iocs.saveDocumentIocs({ documentId: d.id, source: 'cisa', seen: d.published ?? d.fetchedAt, tlp: 'clear', iocs, cves: d.cves });
+    }
+    const analysis = { iocs: [], cves: [], entities: [], techniques: [], classification: { labels: [] }, severity: null, models: { used: [], missing: [] } };
+    await origin.iocs.saveDocumentAnalysis(intelDocuments()[0]?.id ?? '', analysis, '2026-08-16T09:30:00.000Z');
+    await origin.iocs.saveLookup({ provider: 'virustotal', type: 'domain', value: 'cisa.gov', fetched: '2026-08-16T09:30:00.000Z', body: { id: 'cisa.gov' } });
     before = await snapshot(origin);
     cveIds = (before.vulns as { cve_id: string }[]).map((r) => r.cve_id);
     // A few CVEs only EPSS knows: their view is built from the EPSS tables.

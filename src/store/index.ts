@@ -5,17 +5,19 @@
  * the daemon, workers and the API use only the interfaces returned here.
  */
 import type { IntelStore } from '../intel/types.ts';
+import type { IocStore } from '../iocs/types.ts';
 import type { AlertStore } from './alerts.ts';
 import type { PgDb, PgPoolOptions } from './postgres/pool.ts';
 import { isPostgresUrl } from './postgres/pool.ts';
 import type { AuthStore, JobStore, StatsStore, TriageStore } from './server.ts';
 import { SqliteAlertStore } from './sqlite/alerts.ts';
-import { SqliteIntelStore } from './sqlite/intel.ts';
 import { openSqliteStore, type SqliteStore } from './sqlite/index.ts';
+import { SqliteIntelStore } from './sqlite/intel.ts';
+import { SqliteIocStore } from './sqlite/iocs.ts';
 import { PooledSqliteStore, SqliteReaderPool } from './sqlite/readers.ts';
 import { SqliteServerStore } from './sqlite/server.ts';
 import { SqliteStatsStore } from './sqlite/stats.ts';
-import { ThreadedSqliteStore, threadedIntelStore } from './sqlite/threaded.ts';
+import { ThreadedSqliteStore, threadedIntelStore, threadedIocStore } from './sqlite/threaded.ts';
 import { SqliteTriageStore } from './sqlite/triage.ts';
 import type { Store } from './types.ts';
 
@@ -50,6 +52,10 @@ export interface Stores {
    * a collection's full-text writes never run on the thread serving the API); otherwise {@link intel}.
    */
   intelWriter: IntelStore;
+  /** Indicators found in intel documents, their sightings, document analyses and cached look-ups (issue 14). */
+  iocs: IocStore;
+  /** The IOC store for collections: like {@link intelWriter}, the writer's worker thread on SQLite with `writer: true`, else {@link iocs}. */
+  iocsWriter: IocStore;
   /** The SQLite store on this thread (SQLite only): for SQLite-only tools (`vigil doctor`'s integrity check). */
   sqlite?: SqliteStore;
   /** The PostgreSQL pool (PostgreSQL only): for the job queue and LISTEN/NOTIFY. */
@@ -103,6 +109,8 @@ export async function openStores(database: string, options: OpenStoresOptions = 
     stats: new SqliteStatsStore(sqlite),
     intel: new SqliteIntelStore(sqlite),
     intelWriter: writer instanceof ThreadedSqliteStore ? threadedIntelStore(writer) : new SqliteIntelStore(sqlite),
+    iocs: new SqliteIocStore(sqlite),
+    iocsWriter: writer instanceof ThreadedSqliteStore ? threadedIocStore(writer) : new SqliteIocStore(sqlite),
     sqlite,
     async close() {
       if (writer !== sqlite) await writer.close();

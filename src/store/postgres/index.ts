@@ -2,11 +2,13 @@
  * Opens the PostgreSQL back end: one pool, migrated, shared by every store interface.
  * Loaded by ../index.ts only when the database is a `postgres://` URL.
  */
+
+import pg from 'pg';
 import type { Stores } from '../index.ts';
 import { createPgAlertStore } from './alerts.ts';
 import { createPgIntelStore } from './intel.ts';
+import { createPgIocStore } from './iocs.ts';
 import { migratePg } from './migrations.ts';
-import pg from 'pg';
 import { PgDb, type PgPoolOptions, parsePostgresUrl } from './pool.ts';
 import { createPgServerStore } from './server.ts';
 import { createPgStatsStore } from './stats.ts';
@@ -36,6 +38,7 @@ export async function openPostgresStores(database: string, options: PgPoolOption
   }
   const store = new PgStore(db);
   const intel = createPgIntelStore(db);
+  const iocs = createPgIocStore(db);
   return {
     backend: 'postgres',
     database,
@@ -47,6 +50,8 @@ export async function openPostgresStores(database: string, options: PgPoolOption
     stats: createPgStatsStore(db),
     intel,
     intelWriter: intel,
+    iocs,
+    iocsWriter: iocs,
     pg: db,
     async close() {
       await db.close();

@@ -622,6 +622,68 @@ export const migrations: Migration[] = [
       END;
     `,
   },
+  {
+    id: 11,
+    name: 'iocs',
+    // Indicators found in intel documents (iocs/types.ts; written by iocs.ts, planned by
+    // ../ioc-rows.ts). iocs holds each indicator's aggregates, counted again from its sightings on
+    // every write that touches it; sources and cves are JSON text arrays. ioc_sightings: one row per
+    // (indicator, document), its id the alert engine's cursor (sightingsSince). ioc_document_cves:
+    // the CVE ids of each analysed document (an indicator's related CVEs). document_analyses: the
+    // whole analysis (JSON) of each document. ioc_lookups: cached look-ups (VirusTotal), body JSON.
+    sql: `
+      CREATE TABLE iocs (
+        type TEXT NOT NULL,
+        value TEXT NOT NULL,
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        sightings INTEGER NOT NULL,
+        sources TEXT NOT NULL,
+        cves TEXT NOT NULL,
+        warning_list TEXT,
+        warning_name TEXT,
+        tlp TEXT NOT NULL,
+        PRIMARY KEY (type, value)
+      ) WITHOUT ROWID;
+      CREATE INDEX iocs_last_seen ON iocs (last_seen DESC, type, value);
+
+      CREATE TABLE ioc_sightings (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        type TEXT NOT NULL,
+        value TEXT NOT NULL,
+        document_id TEXT NOT NULL,
+        source TEXT NOT NULL,
+        seen TEXT NOT NULL,
+        original TEXT NOT NULL,
+        tlp TEXT NOT NULL,
+        warning_list TEXT,
+        warning_name TEXT,
+        UNIQUE (type, value, document_id)
+      );
+      CREATE INDEX ioc_sightings_document ON ioc_sightings (document_id);
+
+      CREATE TABLE ioc_document_cves (
+        document_id TEXT NOT NULL,
+        cve_id TEXT NOT NULL,
+        PRIMARY KEY (document_id, cve_id)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE document_analyses (
+        document_id TEXT PRIMARY KEY,
+        analysis TEXT NOT NULL,
+        analysed TEXT NOT NULL
+      );
+
+      CREATE TABLE ioc_lookups (
+        provider TEXT NOT NULL,
+        type TEXT NOT NULL,
+        value TEXT NOT NULL,
+        fetched TEXT NOT NULL,
+        body TEXT NOT NULL,
+        PRIMARY KEY (provider, type, value)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 /**

@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import type { IntelStore } from '../../intel/types.ts';
-import { INTEL_METHODS } from './intel.ts';
+import type { IocStore } from '../../iocs/types.ts';
 import type { Advisory, AdvisoryLink, AdvisorySummary } from '../../model/advisory.ts';
 import type { RankedVulnerability } from '../../model/record.ts';
 import type { EpssDay, KevCatalog } from '../../model/vulnerability.ts';
@@ -27,6 +27,8 @@ import type {
 } from '../types.ts';
 import { toAdvisoryRows } from './advisories.ts';
 import { mergeStates } from './index.ts';
+import { INTEL_METHODS } from './intel.ts';
+import { IOC_METHODS } from './iocs.ts';
 import { type PackedEpssDay, toRows } from './rows.ts';
 
 function packEpssDay(day: EpssDay): PackedEpssDay {
@@ -171,6 +173,10 @@ export class ThreadedSqliteStore implements Store {
   callIntel<T>(method: (typeof INTEL_METHODS)[number], args: unknown[]): Promise<T> {
     return this.#call(`intel.${method}`, ...args);
   }
+  /** Calls an {@link IocStore} method in the worker (threadedIocStore). */
+  callIocs<T>(method: (typeof IOC_METHODS)[number], args: unknown[]): Promise<T> {
+    return this.#call(`iocs.${method}`, ...args);
+  }
   async close(): Promise<void> {
     if (!this.#failed) await this.#call('close');
     await this.#worker.terminate();
@@ -183,4 +189,9 @@ export class ThreadedSqliteStore implements Store {
  */
 export function threadedIntelStore(store: ThreadedSqliteStore): IntelStore {
   return Object.fromEntries(INTEL_METHODS.map((m) => [m, (...args: unknown[]) => store.callIntel(m, args)])) as unknown as IntelStore;
+}
+
+/** The {@link IocStore} of a store worker thread: the indicators of collected documents are written there, beside the documents. */
+export function threadedIocStore(store: ThreadedSqliteStore): IocStore {
+  return Object.fromEntries(IOC_METHODS.map((m) => [m, (...args: unknown[]) => store.callIocs(m, args)])) as unknown as IocStore;
 }

@@ -5,9 +5,10 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { writeAdvisoryRows } from './advisories.ts';
+import { applyEpssDay } from './epss.ts';
 import { openSqliteStore } from './index.ts';
 import { INTEL_METHODS, SqliteIntelStore } from './intel.ts';
-import { applyEpssDay } from './epss.ts';
+import { IOC_METHODS, SqliteIocStore } from './iocs.ts';
 import { writeRows } from './rows.ts';
 
 /** A request from the owning thread. */
@@ -50,6 +51,9 @@ const methods: Record<string, (...args: never[]) => unknown> = {
 // The intel store's methods, as `intel.<name>` (ThreadedIntelStore).
 const intel = new SqliteIntelStore(store);
 for (const name of INTEL_METHODS) methods[`intel.${name}`] = (...args: never[]) => (intel[name] as (...a: never[]) => unknown)(...args);
+// The IOC store's, as `iocs.<name>` (threadedIocStore).
+const iocs = new SqliteIocStore(store);
+for (const name of IOC_METHODS) methods[`iocs.${name}`] = (...args: never[]) => (iocs[name] as (...a: never[]) => unknown)(...args);
 
 port.on('message', async ({ id, method, args }: WorkerRequest) => {
   try {
