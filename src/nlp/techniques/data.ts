@@ -96,6 +96,7 @@ export function readReports(dataDir: string): z.infer<typeof MatReport>[] {
   const out: z.infer<typeof MatReport>[] = [];
   const records = text.trim().split(/\n(?=\{"file":)/);
   records.forEach((rec, i) => {
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: raw control characters are exactly what must be escaped here
     const escaped = rec.replace(/[\u0000-\u001f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
     const parsed = MatReport.safeParse(parseJson(escaped, `${TRAM_FILES.reports} record ${i + 1}`));
     if (parsed.success) out.push(parsed.data);
