@@ -60,7 +60,12 @@ function normaliseTag(field: string, scheme: TagScheme): string | null {
  * @param name file name used in messages (`file:line`).
  * @throws VigilError VIGIL_INPUT_FORMAT naming `file:line` for a bad line when `strict`.
  */
-export function parseConll(text: string, name: string, scheme: TagScheme, options: { strict?: boolean } = {}): { sentences: TaggedSentence[]; stats: ConllStats } {
+export function parseConll(
+  text: string,
+  name: string,
+  scheme: TagScheme,
+  options: { strict?: boolean } = {},
+): { sentences: TaggedSentence[]; stats: ConllStats } {
   const sentences: TaggedSentence[] = [];
   const stats: ConllStats = { sentences: 0, tokens: 0, skipped: 0, repaired: 0, samples: [] };
   let current: TaggedSentence = { tokens: [], tags: [] };

@@ -135,7 +135,10 @@ export function buildGazetteer(entries: readonly GazetteerEntry[]): Gazetteer {
     for (const w of words) {
       const key = e.caseSensitive ? w : w.toLowerCase();
       let n = node.next.get(key);
-      if (!n) node.next.set(key, (n = { next: new Map() }));
+      if (!n) {
+        n = { next: new Map() };
+        node.next.set(key, n);
+      }
       node = n;
     }
     node.entry ??= e;

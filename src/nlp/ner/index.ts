@@ -1,13 +1,167 @@
-/** Entity recognition: gazetteers + trained sequence tagger (issue 14). STUB: owned by the NER helper. */
+/**
+ * Entity recognition (issue 14): ATT&CK gazetteers + the trained sequence taggers.
+ *
+ * {@link loadEntityRecognizer} builds the analyzer's recognizer: exact ATT&CK names and aliases
+ * (gazetteer.ts) always; the tagger of the first trained model among `ner-aptner`, `ner-dnrti`,
+ * `ner-cyner` (APTNER's 21 types cover most entity kinds); and `ner-cyner` for `product` spans
+ * when it is trained and not already the main model (only CyNER tags software/hardware as
+ * `System`). Gazetteer hits win over overlapping model spans; model spans of types without an
+ * {@link EntityType} (indicators, hashes, file names: the IOC extractor's job) are dropped.
+ * Dates the models miss are added by a regex (`time`). The store's CPE vendors/products are not
+ * used yet: the store has no cheap listing of every vendor/product (only the overview's top 10).
+ *
+ * Scheme tags → EntityType:
+ *
+ * | EntityType   | APTNER            | DNRTI           | CyNER         |
+ * |--------------|-------------------|-----------------|---------------|
+ * | threat-actor | APT               | HackOrg         |               |
+ * | malware      | MAL               |                 | Malware       |
+ * | tool         | TOOL              | Tool            |               |
+ * | vulnerability| VULNAME, VULID    | Exp             | Vulnerability |
+ * | technique    | ACT               | OffAct, Way     |               |
+ * | product      | OS                |                 | System        |
+ * | organization | SECTEAM           | SecTeam, Org    | Organization  |
+ * | sector       | IDTY              | Idus            |               |
+ * | location     | LOC               | Area            |               |
+ * | time         | TIME              | Time            |               |
+ * | (dropped)    | IP, DOM, URL, EMAIL, MD5, SHA1, SHA2, FILE, PROT, ENCR | SamFile, Purp, Features | Indicator |
+ */
+import { VigilError } from '../../errors.ts';
 import type { AnalyzerContext } from '../context.ts';
-import type { EntityRecognizer, ModelDefinition } from '../types.ts';
+import { stampOf } from '../models.ts';
+import { sentences, tokens } from '../text.ts';
+import type { Entity, EntityRecognizer, EntityType, ModelDefinition, ModelStamp } from '../types.ts';
+import { buildGazetteer, loadAttackGazetteer } from './gazetteer.ts';
+import { NER_DATASETS, type NerDataset, nerModelDefinitions } from './models.ts';
+import { chunks } from './seqeval.ts';
+import { createTagger, type Tagger, TaggerPayloadSchema } from './tagger.ts';
 
 /** Trainable NER models (one per CTI NER set). */
-export const nerModels: ModelDefinition[] = [];
+export const nerModels: ModelDefinition[] = nerModelDefinitions as ModelDefinition[];
 
-/** The recognizer: ATT&CK and store gazetteers always; the tagger when a model is trained. */
-export async function loadEntityRecognizer(
-  _ctx: AnalyzerContext,
-): Promise<{ recognizer: EntityRecognizer; models: import('../types.ts').ModelStamp[]; missing: string[] }> {
-  return { recognizer: { recognize: () => [] }, models: [], missing: [] };
+/** Scheme entity types → {@link EntityType} (absent: dropped). */
+export const TYPE_MAP: Record<NerDataset['scheme'], Record<string, EntityType>> = {
+  aptner: {
+    APT: 'threat-actor',
+    MAL: 'malware',
+    TOOL: 'tool',
+    VULNAME: 'vulnerability',
+    VULID: 'vulnerability',
+    ACT: 'technique',
+    OS: 'product',
+    SECTEAM: 'organization',
+    IDTY: 'sector',
+    LOC: 'location',
+    TIME: 'time',
+  },
+  dnrti: {
+    HackOrg: 'threat-actor',
+    Tool: 'tool',
+    Exp: 'vulnerability',
+    OffAct: 'technique',
+    Way: 'technique',
+    SecTeam: 'organization',
+    Org: 'organization',
+    Idus: 'sector',
+    Area: 'location',
+    Time: 'time',
+  },
+  cyner: { Malware: 'malware', Vulnerability: 'vulnerability', System: 'product', Organization: 'organization' },
+};
+
+/** Longest sentence (tokens) given to a tagger at once; longer ones are cut into windows. */
+const WINDOW = 200;
+
+/**
+ * Loads the trained tagger `ner-<scheme>`.
+ * @throws VigilError VIGIL_MODEL_MISSING when it is not trained; VIGIL_MODEL_INVALID when its payload fails the schema.
+ */
+export function loadTagger(models: AnalyzerContext['models'], scheme: NerDataset['scheme']): { tagger: Tagger; stamp: ModelStamp } {
+  const name = `ner-${scheme}`;
+  const file = models.load(name);
+  if (!file) throw new VigilError('VIGIL_MODEL_MISSING', [name, name]);
+  const parsed = TaggerPayloadSchema.safeParse(file.payload);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new VigilError('VIGIL_MODEL_INVALID', [`${name}@${file.version}`, `payload.${issue?.path.join('.')}: ${issue?.message}`]);
+  }
+  return { tagger: createTagger(parsed.data), stamp: stampOf(file) };
+}
+
+/** Entities a tagger finds in text, with character offsets; `only` keeps those types. */
+export function taggedEntities(text: string, tagger: Tagger, map: Record<string, EntityType>, only?: ReadonlySet<EntityType>): Entity[] {
+  const out: Entity[] = [];
+  for (const s of sentences(text)) {
+    const toks = tokens(s.text);
+    for (let from = 0; from < toks.length; from += WINDOW) {
+      const win = toks.slice(from, from + WINDOW);
+      for (const c of chunks(tagger.tag(win.map((t) => t.text)), tagger.scheme)) {
+        const type = map[c.type];
+        if (!type || (only && !only.has(type))) continue;
+        const start = s.start + (win[c.start]?.start ?? 0);
+        const end = s.start + (win[c.end - 1]?.end ?? 0);
+        out.push({ type, text: text.slice(start, end), start, end, source: 'model' });
+      }
+    }
+  }
+  return out;
+}
+
+const MONTH = '(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)';
+const DATE = new RegExp(`\\b(?:\\d{4}-\\d{2}-\\d{2}|${MONTH}\\.? \\d{1,2}(?:st|nd|rd|th)?,? \\d{4}|\\d{1,2} ${MONTH}\\.? \\d{4}|${MONTH} \\d{4})\\b`, 'g');
+
+/** Date mentions (`2024-03-01`, `March 5, 2024`, `5 March 2024`, `March 2024`) as `time` entities. */
+export function dateEntities(text: string): Entity[] {
+  return [...text.matchAll(DATE)].map((m) => ({
+    type: 'time' as const,
+    text: m[0],
+    start: m.index ?? 0,
+    end: (m.index ?? 0) + m[0].length,
+    source: 'model' as const,
+  }));
+}
+
+/** Adds `extra` entities that overlap none already in `kept`; returns all, by offset. */
+export function mergeEntities(kept: Entity[], extra: readonly Entity[]): Entity[] {
+  const out = [...kept];
+  for (const e of extra) if (!out.some((k) => k.start < e.end && e.start < k.end)) out.push(e);
+  return out.sort((a, b) => a.start - b.start || b.end - a.end);
+}
+
+/**
+ * The recognizer: ATT&CK gazetteers from `<dataDir>/attack/…` always, the taggers when trained.
+ * `models` lists the model files used; `missing` the NER models not trained.
+ * @throws VigilError VIGIL_DATA_MISSING when the ATT&CK bundle is absent; VIGIL_MODEL_INVALID for a damaged model.
+ */
+export async function loadEntityRecognizer(ctx: AnalyzerContext): Promise<{ recognizer: EntityRecognizer; models: ModelStamp[]; missing: string[] }> {
+  const gazetteer = buildGazetteer(loadAttackGazetteer(ctx.config.dataDir));
+  const trained = Object.values(NER_DATASETS).filter((d) => ctx.models.currentVersion(`ner-${d.scheme}`) !== null);
+  const missing = Object.values(NER_DATASETS)
+    .filter((d) => !trained.includes(d))
+    .map((d) => `ner-${d.scheme}`);
+  const runs: { tagger: Tagger; map: Record<string, EntityType>; only?: ReadonlySet<EntityType> }[] = [];
+  const models: ModelStamp[] = [];
+  const main = trained[0];
+  if (main) {
+    const { tagger, stamp } = loadTagger(ctx.models, main.scheme);
+    runs.push({ tagger, map: TYPE_MAP[main.scheme] });
+    models.push(stamp);
+    if (main.scheme !== 'cyner' && trained.some((d) => d.scheme === 'cyner')) {
+      const cy = loadTagger(ctx.models, 'cyner');
+      runs.push({ tagger: cy.tagger, map: TYPE_MAP.cyner, only: new Set<EntityType>(['product']) });
+      models.push(cy.stamp);
+    }
+  }
+  ctx.log?.debug({ gazetteer: gazetteer.size, models: models.map((m) => m.name), missing }, 'entity recognizer loaded');
+  return {
+    models,
+    missing,
+    recognizer: {
+      recognize(text: string): Entity[] {
+        let found = gazetteer.find(text);
+        for (const r of runs) found = mergeEntities(found, taggedEntities(text, r.tagger, r.map, r.only));
+        return mergeEntities(found, dateEntities(text));
+      },
+    },
+  };
 }

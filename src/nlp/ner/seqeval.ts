@@ -87,7 +87,10 @@ export function evaluateEntities(gold: readonly (readonly string[])[], predicted
   const counts = new Map<string, { c: number; p: number; g: number }>();
   const get = (t: string) => {
     let v = counts.get(t);
-    if (!v) counts.set(t, (v = { c: 0, p: 0, g: 0 }));
+    if (!v) {
+      v = { c: 0, p: 0, g: 0 };
+      counts.set(t, v);
+    }
     return v;
   };
   gold.forEach((g, i) => {

@@ -1,0 +1,123 @@
+/**
+ * The NER sequence tagger: features (features.ts) + averaged structured perceptron
+ * (perceptron.ts), with the ATT&CK gazetteer names stored in the model so a model file is
+ * self-contained. {@link trainTagger} trains; {@link createTagger} loads a payload for tagging.
+ */
+import { z } from 'zod';
+import type { TaggedSentence, TagScheme } from './conll.ts';
+import { sentenceFeatures } from './features.ts';
+import { buildGazetteer, type Gazetteer, type GazetteerEntry } from './gazetteer.ts';
+import { constraints, type Example, trainPerceptron, viterbi } from './perceptron.ts';
+
+/** A stored NER model's payload. */
+export interface TaggerPayload {
+  scheme: TagScheme;
+  tags: string[];
+  trans: number[];
+  features: Record<string, number[]>;
+  gazetteer: GazetteerEntry[];
+}
+
+/** Zod schema of {@link TaggerPayload} (checked when a model file is loaded). */
+export const TaggerPayloadSchema = z.object({
+  scheme: z.enum(['BIO', 'BIOES']),
+  tags: z.array(z.string()).min(1),
+  trans: z.array(z.number()),
+  features: z.record(z.string(), z.array(z.number())),
+  gazetteer: z.array(
+    z.object({
+      name: z.string(),
+      type: z.enum(['threat-actor', 'malware', 'tool', 'vulnerability', 'technique', 'product', 'organization', 'sector', 'location', 'time']),
+      id: z.string().optional(),
+      caseSensitive: z.boolean(),
+    }),
+  ),
+});
+
+/** Gazetteer tags per token (`B-malware`, `I-malware`, `''`). */
+export function gazetteerTags(gaz: Gazetteer, words: readonly string[]): string[] {
+  const out = words.map(() => '');
+  for (const m of gaz.findTokens(words)) for (let i = m.start; i < m.end; i++) out[i] = `${i === m.start ? 'B' : 'I'}-${m.entry.type}`;
+  return out;
+}
+
+/** A loaded tagger. */
+export interface Tagger {
+  readonly scheme: TagScheme;
+  readonly tags: readonly string[];
+  /** Tags of one sentence's words (same length; `[]` for no words). */
+  tag(words: readonly string[]): string[];
+}
+
+/** Builds a tagger from a payload (validate it with {@link TaggerPayloadSchema} first). */
+export function createTagger(payload: TaggerPayload): Tagger {
+  const T = payload.tags.length;
+  const { preds, startOk, endOk } = constraints(payload.tags, payload.scheme);
+  const trans = Float64Array.from(payload.trans);
+  const gaz = buildGazetteer(payload.gazetteer);
+  const table = new Map<string, Float64Array>();
+  for (const [name, row] of Object.entries(payload.features)) table.set(name, Float64Array.from(row));
+  return {
+    scheme: payload.scheme,
+    tags: payload.tags,
+    tag(words) {
+      const n = words.length;
+      if (n === 0) return [];
+      const feats = sentenceFeatures(words, gazetteerTags(gaz, words));
+      const em = new Float64Array(n * T);
+      for (let i = 0; i < n; i++) {
+        for (const f of feats[i] as string[]) {
+          const row = table.get(f);
+          if (!row) continue;
+          for (let j = 0; j < row.length; j += 2) {
+            const k = i * T + (row[j] as number);
+            em[k] = (em[k] as number) + (row[j + 1] as number);
+          }
+        }
+      }
+      return Array.from(viterbi(em, n, T, trans, preds, startOk, endOk), (t) => payload.tags[t] as string);
+    },
+  };
+}
+
+/** Options of {@link trainTagger}. */
+export interface TaggerTrainOptions {
+  epochs: number;
+  seed: number;
+  prune?: number;
+  progress?: (epoch: number, epochs: number) => void;
+}
+
+/** Trains a tagger on sentences; `gazetteer` entries become features and are stored in the payload. */
+export function trainTagger(train: readonly TaggedSentence[], scheme: TagScheme, gazetteer: GazetteerEntry[], o: TaggerTrainOptions): TaggerPayload {
+  const gaz = buildGazetteer(gazetteer);
+  const tagSet = new Set<string>(['O']);
+  for (const s of train) for (const t of s.tags) tagSet.add(t);
+  const tags = ['O', ...[...tagSet].filter((t) => t !== 'O').sort()];
+  const tagIndex = new Map(tags.map((t, i) => [t, i]));
+  const featIndex = new Map<string, number>();
+  const names: string[] = [];
+  const examples: Example[] = [];
+  for (const s of train) {
+    if (s.tokens.length === 0) continue;
+    const feats = sentenceFeatures(s.tokens, gazetteerTags(gaz, s.tokens)).map((fs) =>
+      Int32Array.from(fs, (f) => {
+        let id = featIndex.get(f);
+        if (id === undefined) {
+          id = names.length;
+          featIndex.set(f, id);
+          names.push(f);
+        }
+        return id;
+      }),
+    );
+    examples.push({ feats, gold: Int32Array.from(s.tags, (t) => tagIndex.get(t) ?? 0) });
+  }
+  const weights = trainPerceptron(examples, names, tags, scheme, {
+    epochs: o.epochs,
+    seed: o.seed,
+    prune: o.prune ?? 0.05,
+    ...(o.progress ? { progress: o.progress } : {}),
+  });
+  return { scheme, ...weights, gazetteer: gazetteer.map((e) => ({ ...e })) };
+}
