@@ -1,4 +1,213 @@
-/** `vigil nlp train [name…]`, `vigil nlp models`. STUB: owned by the classify helper. */
-import type { Command } from 'commander';
+/**
+ * `vigil nlp train [name…] [--data DIR] [--quick] [--seed N]` and `vigil nlp models [--json]`.
+ *
+ * `train` trains the named models (default: every registered model; `relevance` only when named
+ * or when the store holds triage decisions), one progress bar per model on stderr (a terminal
+ * only), and saves each as a new version under `nlp.modelDir`, printing `name@version` and its
+ * held-out figures. A model whose data is missing (VIGIL_DATA_MISSING naming the file) or whose
+ * training fails is reported and the others still train; the exit status is then 1. The stores
+ * are opened only when a model that reads them is trained.
+ */
+import path from 'node:path';
+import cliProgress from 'cli-progress';
+import { type Command, InvalidArgumentError } from 'commander';
+import { cliConfig, openCliStores } from '../cli/context.ts';
+import { table } from '../cli/format.ts';
+import type { VigilConfig } from '../config.ts';
+import { VigilError } from '../errors.ts';
+import type { Stores } from '../store/index.ts';
+import { RELEVANCE_MODEL } from './classify/relevance.ts';
+import { ModelRepository, stampLabel } from './models.ts';
+import { modelDefinitions } from './registry.ts';
+import type { ModelDefinition } from './types.ts';
 
-export function registerTrainCommands(_nlp: Command): void {}
+/** Models whose training reads the store (TrainContext.stores). */
+const STORE_MODELS = new Set([RELEVANCE_MODEL]);
+
+/** Outcome of one model's training. */
+export interface TrainOutcome {
+  name: string;
+  /** `name@version` when saved. */
+  saved?: string;
+  metrics?: Record<string, number>;
+  notes?: string[];
+  error?: string;
+  seconds: number;
+}
+
+/** Options of {@link trainModels}. */
+export interface TrainModelsOptions {
+  config: VigilConfig;
+  /** Model names; empty: the default set (see the module's doc). */
+  names: string[];
+  dataDir: string;
+  quick?: boolean;
+  seed?: number;
+  /** Opens the stores (called at most once, only when a chosen model needs them). */
+  openStores: () => Promise<Stores>;
+  /** Progress sink per model (a bar in the CLI). */
+  progress?: (model: string, step: string, done: number, total: number) => void;
+  /** Called after each model. */
+  onOutcome?: (outcome: TrainOutcome) => void;
+}
+
+/** Whether the store holds any triage decision (triaged, fixed or ignored alert). */
+async function hasDecisions(stores: Stores): Promise<boolean> {
+  for (const triage of ['triaged', 'fixed', 'ignored'] as const) if ((await stores.triage.listInbox({ triage, limit: 1 })).length) return true;
+  return false;
+}
+
+/**
+ * Trains and saves models; never throws for one model's failure (it is in its outcome).
+ * @throws VigilError VIGIL_BAD_REQUEST for an unknown model name (before anything trains).
+ */
+export async function trainModels(options: TrainModelsOptions): Promise<TrainOutcome[]> {
+  const all = modelDefinitions();
+  for (const n of options.names) {
+    if (!all.some((d) => d.name === n)) throw new VigilError('VIGIL_BAD_REQUEST', [`unknown model "${n}" (known: ${all.map((d) => d.name).join(', ')})`]);
+  }
+  let stores: Stores | undefined;
+  const storesOnce = async (): Promise<Stores> => {
+    stores ??= await options.openStores();
+    return stores;
+  };
+  const outcomes: TrainOutcome[] = [];
+  const report = (o: TrainOutcome): void => {
+    outcomes.push(o);
+    options.onOutcome?.(o);
+  };
+  try {
+    let chosen: ModelDefinition[] = options.names.length ? all.filter((d) => options.names.includes(d.name)) : all.filter((d) => !STORE_MODELS.has(d.name));
+    if (!options.names.length) {
+      try {
+        if (await hasDecisions(await storesOnce())) chosen = all;
+      } catch (err) {
+        report({ name: RELEVANCE_MODEL, error: `skipped: the store cannot be read (${(err as Error).message})`, seconds: 0 });
+      }
+    }
+    const repo = new ModelRepository(options.config.nlp.modelDir);
+    for (const def of chosen) {
+      const started = Date.now();
+      try {
+        const trained = await def.train({
+          dataDir: options.dataDir,
+          quick: options.quick ?? false,
+          seed: options.seed ?? 42,
+          progress: (step, done, total) => options.progress?.(def.name, step, done, total),
+          ...(STORE_MODELS.has(def.name) ? { stores: await storesOnce() } : {}),
+        });
+        const file = repo.save(def.name, trained);
+        report({ name: def.name, saved: stampLabel(file), metrics: file.metrics, notes: file.notes ?? [], seconds: (Date.now() - started) / 1000 });
+      } catch (err) {
+        report({ name: def.name, error: (err as Error).message, seconds: (Date.now() - started) / 1000 });
+      }
+    }
+  } finally {
+    await stores?.close();
+  }
+  return outcomes;
+}
+
+/** Headline figures: aggregate metrics first (per-label ones are in the file and `models --json`). */
+export function headlineMetrics(metrics: Record<string, number>): string {
+  return Object.entries(metrics)
+    .filter(([k]) => !/\.f1\./.test(k))
+    .map(([k, v]) => `${k}=${Number.isInteger(v) ? v : v.toFixed(3)}`)
+    .join(' ');
+}
+
+function seedOption(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 2 ** 31) throw new InvalidArgumentError('expected a whole number from 0 to 2^31');
+  return n;
+}
+
+/** Adds `vigil nlp train` and `vigil nlp models`. */
+export function registerTrainCommands(nlp: Command): void {
+  nlp
+    .command('train')
+    .description(
+      `train models and save each as a new version (${modelDefinitions()
+        .map((d) => d.name)
+        .join(', ')}); default: all (relevance when the store has triage decisions)`,
+    )
+    .argument('[names...]', 'models to train')
+    .option('--data <dir>', 'corpus folder (default: dataDir / VIGIL_DATA_DIR)')
+    .option('--quick', 'small, fast training (tests); figures are not representative')
+    .option('--seed <n>', 'seed of shuffles and splits', seedOption, 42)
+    .action(async (names: string[], opts: { data?: string; quick?: boolean; seed: number }, cmd: Command) => {
+      const { config } = cliConfig(cmd);
+      const bars = process.stderr.isTTY
+        ? new cliProgress.MultiBar(
+            { stream: process.stderr, format: '{model} [{bar}] {value}/{total} {step}', hideCursor: true, clearOnComplete: false },
+            cliProgress.Presets.shades_classic,
+          )
+        : null;
+      const barOf = new Map<string, cliProgress.SingleBar>();
+      let failed = false;
+      await trainModels({
+        config,
+        names,
+        dataDir: opts.data ? path.resolve(opts.data) : config.dataDir,
+        quick: opts.quick ?? false,
+        seed: opts.seed,
+        openStores: () => openCliStores(config.database),
+        progress: (model, step, done, total) => {
+          if (!bars) return;
+          let bar = barOf.get(model);
+          if (!bar) {
+            bar = bars.create(Math.max(total, 1), 0, { model: model.padEnd(14), step });
+            barOf.set(model, bar);
+          }
+          bar.setTotal(Math.max(total, 1));
+          bar.update(Math.min(done, Math.max(total, 1)), { step });
+        },
+        onOutcome: (o) => {
+          bars?.log(`${o.saved ?? o.name} ${o.error ? 'FAILED' : `(${o.seconds.toFixed(1)} s)`}\n`);
+          if (o.error) {
+            failed = true;
+            console.error(`${o.name}: ${o.error}`);
+          } else {
+            console.log(`${o.saved}  ${headlineMetrics(o.metrics ?? {})}  (${o.seconds.toFixed(1)} s)`);
+            for (const n of o.notes ?? []) console.log(`  ${n}`);
+          }
+        },
+      });
+      bars?.stop();
+      if (failed) process.exitCode = 1;
+    });
+
+  nlp
+    .command('models')
+    .description('list each registered model: current version, when trained, held-out figures')
+    .option('--json', 'one JSON array')
+    .action((opts: { json?: boolean }, cmd: Command) => {
+      const { config } = cliConfig(cmd);
+      const repo = new ModelRepository(config.nlp.modelDir);
+      const rows = modelDefinitions().map((d) => {
+        const file = repo.load(d.name);
+        return file
+          ? {
+              name: d.name,
+              describe: d.describe,
+              version: file.version,
+              trainedAt: file.trainedAt,
+              metrics: file.metrics,
+              data: file.data,
+              notes: file.notes ?? [],
+            }
+          : { name: d.name, describe: d.describe, version: null, trainedAt: null, metrics: null, data: null, notes: [] };
+      });
+      if (opts.json) {
+        console.log(JSON.stringify(rows, null, 2));
+        return;
+      }
+      console.log(`models in ${repo.dir}`);
+      console.log(
+        table(
+          ['model', 'version', 'trained at', 'figures'],
+          rows.map((r) => [r.name, r.version === null ? 'not trained' : String(r.version), r.trainedAt ?? '', r.metrics ? headlineMetrics(r.metrics) : '']),
+        ),
+      );
+    });
+}
