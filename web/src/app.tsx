@@ -29,6 +29,9 @@ const intelPages = () => import('./pages/intel-pages.ts');
 const Intel = lazy(() => intelPages().then((m) => m.Intel));
 const IntelDocumentPage = lazy(() => intelPages().then((m) => m.IntelDocumentPage));
 const IntelSources = lazy(() => intelPages().then((m) => m.IntelSources));
+const iocsPages = () => import('./pages/iocs-pages.ts');
+const Iocs = lazy(() => iocsPages().then((m) => m.Iocs));
+const IocsDetail = lazy(() => iocsPages().then((m) => m.IocsDetail));
 
 type Page = (params: Record<string, string>, loc: Location, me: Me) => ComponentChildren;
 
@@ -42,6 +45,8 @@ const ROUTES: [pattern: string, page: Page][] = [
   ['/intel', (_p, loc, me) => <Intel query={loc.query} me={me} />],
   ['/intel/sources', (_p, _l, me) => <IntelSources me={me} />],
   ['/intel/:id', (p) => <IntelDocumentPage id={p.id!} />],
+  ['/iocs', (_p, loc) => <Iocs query={loc.query} />],
+  ['/iocs/:type/:value', (p) => <IocsDetail type={p.type!} value={p.value!} />],
   ['/watchlists', (_p, _l, me) => <Watchlists me={me} />],
   ['/watchlists/new', (_p, _l, me) => <WatchlistEditor name={null} me={me} />],
   ['/watchlists/:name', (p, _l, me) => <WatchlistEditor name={p.name!} me={me} />],
@@ -65,6 +70,7 @@ const NAV: { path: string; label: string; testId: string }[] = [
   { path: '/cves', label: 'CVEs', testId: 'nav-cves' },
   { path: '/advisories', label: 'Advisories', testId: 'nav-advisories' },
   { path: '/intel', label: 'Intel', testId: 'nav-intel' },
+  { path: '/iocs', label: 'IOCs', testId: 'nav-iocs' },
   { path: '/watchlists', label: 'Watchlists', testId: 'nav-watchlists' },
   { path: '/alerts', label: 'Alerts', testId: 'nav-alerts' },
   { path: '/sources', label: 'Sources', testId: 'nav-sources' },

@@ -4,12 +4,16 @@
  * its story cluster (`GET /api/v1/intel?cluster=`) and its content history. The text comes from
  * the web and is rendered as text paragraphs only: no markup of it ever reaches the page.
  */
-import { qs, request } from '../api.ts';
+
 import { ExternalLink } from '../advisory/ui.tsx';
+import { qs, request } from '../api.ts';
 import { ErrorBox, Loading, Panel } from '../components/ui.tsx';
 import { fmtDate, fmtDateTime } from '../format.ts';
 import { useAsync, useTitle } from '../hooks.ts';
 import { IntelList } from '../intel/ui.tsx';
+import { distinctIocs } from '../iocs/model.ts';
+import type { DocumentAnalysis } from '../iocs/types.ts';
+import { AnalysisChips, IocLink, ModelLine } from '../iocs/ui.tsx';
 import { href, Link } from '../router.tsx';
 import type { IntelPage, StoredIntelDocument } from '../types-intel.ts';
 
@@ -38,8 +42,7 @@ function Head({ d }: { d: StoredIntelDocument }) {
           </span>
         )}
         <span class="muted">
-          {d.published ? `Published ${fmtDateTime(d.published)}` : 'No publication date'} · fetched{' '}
-          {fmtDateTime(d.fetchedAt)}
+          {d.published ? `Published ${fmtDateTime(d.published)}` : 'No publication date'} · fetched {fmtDateTime(d.fetchedAt)}
           {d.firstSeen && d.firstSeen !== d.fetchedAt ? ` · first stored ${fmtDate(d.firstSeen)}` : ''}
           {d.author ? ` · by ${d.author}` : ''}
         </span>
@@ -61,10 +64,7 @@ function Head({ d }: { d: StoredIntelDocument }) {
 /** The other documents of the story (near-duplicates of this one, from any source). */
 function StoryPanel({ d }: { d: StoredIntelDocument }) {
   const story = useAsync(
-    (signal) =>
-      d.clusterSize > 1
-        ? request<IntelPage>(`/api/v1/intel${qs({ cluster: d.cluster, limit: STORY_LIMIT })}`, { signal })
-        : Promise.resolve(null),
+    (signal) => (d.clusterSize > 1 ? request<IntelPage>(`/api/v1/intel${qs({ cluster: d.cluster, limit: STORY_LIMIT })}`, { signal }) : Promise.resolve(null)),
     [d.cluster, d.clusterSize],
   );
   const others = (story.data?.items ?? []).filter((x) => x.id !== d.id);
@@ -86,6 +86,43 @@ function StoryPanel({ d }: { d: StoredIntelDocument }) {
         </>
       )}
     </Panel>
+  );
+}
+
+/** How many distinct indicators the analysis panel lists before "and N more". */
+const IOC_LIMIT = 30;
+
+/**
+ * The stored analysis of the document (`analysis` of the answer, issue 14): entities by type,
+ * ATT&CK techniques and labels as chips, its indicators linked to their pages, and the model
+ * versions that produced the labels. Nothing when the document has not been analysed.
+ */
+function AnalysisPanel({ a }: { a: DocumentAnalysis | null | undefined }) {
+  if (!a) return null;
+  const r = a.analysis;
+  const iocs = distinctIocs(r.iocs)
+    .map((x) => x.ioc)
+    .filter((i) => i.type !== 'cve');
+  return (
+    <div class="span-2">
+      <Panel title="Analysis" id="intel-analysis">
+        <AnalysisChips r={r} />
+        {iocs.length > 0 && (
+          <div class="chip-row analysis-chips" data-testid="intel-doc-iocs">
+            <span class="chip-kind">IOCs ({iocs.length})</span>
+            <ul class="chips">
+              {iocs.slice(0, IOC_LIMIT).map((i) => (
+                <li key={`${i.type}-${i.value}`} class={i.warning ? 'muted' : ''} title={i.warning ? `on warninglist ${i.warning.name}` : i.type}>
+                  <IocLink type={i.type} value={i.value} />
+                </li>
+              ))}
+              {iocs.length > IOC_LIMIT && <li class="muted">+{iocs.length - IOC_LIMIT}</li>}
+            </ul>
+          </div>
+        )}
+        <ModelLine r={r} analysed={a.analysed} />
+      </Panel>
+    </div>
   );
 }
 
@@ -112,18 +149,14 @@ function HistoryPanel({ d }: { d: StoredIntelDocument }) {
 }
 
 export function IntelDocumentPage({ id }: { id: string }) {
-  const doc = useAsync(
-    (signal) => request<StoredIntelDocument>(`/api/v1/intel/${encodeURIComponent(id)}`, { signal }),
-    [id],
-  );
+  const doc = useAsync((signal) => request<StoredIntelDocument>(`/api/v1/intel/${encodeURIComponent(id)}`, { signal }), [id]);
   const d = doc.data;
   useTitle(d?.title ?? id);
   const text = d ? paragraphs(d.text) : [];
   return (
     <div class="page" data-testid="intel-document">
       <nav aria-label="Breadcrumb" class="crumbs">
-        <Link href={href('/intel')}>Intel</Link> <span aria-hidden="true">›</span>{' '}
-        <span aria-current="page">{d ? d.source : id}</span>
+        <Link href={href('/intel')}>Intel</Link> <span aria-hidden="true">›</span> <span aria-current="page">{d ? d.source : id}</span>
       </nav>
       <ErrorBox error={doc.error} />
       {!d && doc.loading && <Loading />}
@@ -148,6 +181,7 @@ export function IntelDocumentPage({ id }: { id: string }) {
                 )}
               </Panel>
             </div>
+            <AnalysisPanel a={(d as StoredIntelDocument & { analysis?: DocumentAnalysis | null }).analysis} />
             {/* Before the text, which may be long: the story and history are what an analyst checks first. */}
             <StoryPanel d={d} />
             <HistoryPanel d={d} />
