@@ -39,14 +39,14 @@ export interface ConllStats {
   samples: string[];
 }
 
-const TAG = /^(?:O|(?:[BIES]-)+[A-Za-z]+|[A-Z]{2,})$/;
+const TAG = /^(?:O|(?:[BIES]-)+[A-Za-z][A-Za-z0-9]*|[A-Z][A-Z0-9]+)$/;
 
 /** Normalises a tag field, or null when it is not a tag. */
 function normaliseTag(field: string, scheme: TagScheme): string | null {
   const raw = field.split('\u00a0')[0] ?? '';
   if (!TAG.test(raw)) return null;
   if (raw === 'O') return 'O';
-  const m = /^((?:[BIES]-)*)([A-Za-z]+)$/.exec(raw);
+  const m = /^((?:[BIES]-)*)([A-Za-z][A-Za-z0-9]*)$/.exec(raw);
   if (!m) return null;
   const type = m[2] ?? '';
   const prefix = (m[1] ?? '').slice(0, 1);
