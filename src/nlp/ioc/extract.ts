@@ -114,7 +114,19 @@ function findHits(t: string, defanged: (start: number, end: number) => boolean):
         end: host.end,
       });
   }
-  const inUrl = (s: number, e: number): boolean => urlSpans.some(([a, b]) => s < b && e > a);
+  // URL spans come in text order and do not overlap: a binary search keeps this linear-ish.
+  const inUrl = (s: number, e: number): boolean => {
+    let lo = 0;
+    let hi = urlSpans.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const [a, b] = urlSpans[mid] as [number, number];
+      if (b <= s) lo = mid + 1;
+      else if (a >= e) hi = mid - 1;
+      else return true;
+    }
+    return false;
+  };
   for (const m of matches(EMAIL, t)) {
     const at = m[0].indexOf('@');
     const domain = checkHost(m[0].slice(at + 1));

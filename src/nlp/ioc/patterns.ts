@@ -61,7 +61,8 @@ export function trimUrl(url: string): string {
   for (;;) {
     const last = u.at(-1);
     if (last === undefined) return u;
-    if ('.,;:!?\'"*'.includes(last)) u = u.slice(0, -1);
+    // `+` closes AsciiDoc passthroughs (`+http://x/+`, `++…++`); `*`/`_` close emphasis.
+    if ('.,;:!?\'"*_+'.includes(last)) u = u.slice(0, -1);
     else if (last === ')' && (u.match(/\(/g)?.length ?? 0) < (u.match(/\)/g)?.length ?? 0)) u = u.slice(0, -1);
     else return u;
   }
@@ -69,6 +70,18 @@ export function trimUrl(url: string): string {
 
 /** The public-suffix verdict on a host: its lowercase form when it ends in a known (ICANN or private) suffix, else null. */
 export function checkHost(host: string): string | null {
+  const cached = hostCache.get(host);
+  if (cached !== undefined) return cached;
+  const verdict = checkHostUncached(host);
+  if (hostCache.size >= 50_000) hostCache.clear();
+  hostCache.set(host, verdict);
+  return verdict;
+}
+
+// Names repeat a lot within and across reports; tldts parses are the costliest step per candidate.
+const hostCache = new Map<string, string | null>();
+
+function checkHostUncached(host: string): string | null {
   const h = host.toLowerCase().replace(/\.$/, '');
   if (h.length > 253) return null;
   const p = parse(h, { allowPrivateDomains: true });

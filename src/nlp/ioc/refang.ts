@@ -50,30 +50,32 @@ export function refangWithMap(text: string): Refanged {
   }
   DEFANG.lastIndex = 0;
   const parts: string[] = [];
-  const from: number[] = [];
-  const to: number[] = [];
+  // Every token is at least as long as what it stands for, so the copy is never longer than the text.
+  const from = new Uint32Array(text.length);
+  const to = new Uint32Array(text.length);
+  let n = 0;
   let last = 0;
   for (let m = DEFANG.exec(text); m !== null; m = DEFANG.exec(text)) {
-    for (let i = last; i < m.index; i++) {
-      from.push(i);
-      to.push(i + 1);
+    for (let i = last; i < m.index; i++, n++) {
+      from[n] = i;
+      to[n] = i + 1;
     }
     parts.push(text.slice(last, m.index));
     const rep = replacement(m[0], m[1]);
     const end = m.index + m[0].length;
-    for (let i = 0; i < rep.length; i++) {
-      from.push(m.index);
-      to.push(end);
+    for (let i = 0; i < rep.length; i++, n++) {
+      from[n] = m.index;
+      to[n] = end;
     }
     parts.push(rep);
     last = end;
   }
-  for (let i = last; i < text.length; i++) {
-    from.push(i);
-    to.push(i + 1);
+  for (let i = last; i < text.length; i++, n++) {
+    from[n] = i;
+    to[n] = i + 1;
   }
   parts.push(text.slice(last));
-  return { text: parts.join(''), from: Uint32Array.from(from), to: Uint32Array.from(to), changed: true };
+  return { text: parts.join(''), from: from.subarray(0, n), to: to.subarray(0, n), changed: true };
 }
 
 /** Maps a refanged span [start, end) back to the text's span. */

@@ -1,0 +1,212 @@
+/**
+ * IOC extraction benchmark (issue 14): recall and precision on the ESET malware-ioc reports,
+ * recall on the Unit 42 IOC lists, throughput, warninglist load time.
+ *
+ *   npx tsx bench/nlp-ioc.ts [--fp]      (--fp prints every false positive and miss)
+ *
+ * ESET gold set, per campaign folder: the hashes of samples.{md5,sha1,sha256} and the values of
+ * the MISP event attributes (*.json; indicator types, composite `a|b` split) that occur in the
+ * folder's README.adoc (case-insensitive, raw or refanged). Recall: gold values extracted from the
+ * README (a file-name gold value also counts when its base name was extracted). Precision over the
+ * folders WITH a MISP event (elsewhere the gold set only has hashes): an extracted value is a true
+ * positive when in the gold set, "flagged" when on a warninglist, else a false positive;
+ * precision = (TP + flagged) / all. ATT&CK ids and CVE ids are excluded from precision (MISP events
+ * rarely carry them) and reported separately. Hash precision is also given over every folder.
+ *
+ * Unit 42 check: in each .txt list, every line that is a single token after ioc-extractor's
+ * refang (no spaces, looks like a hash/IP/domain/URL) is a gold value; recall as above.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { refang } from 'ioc-extractor';
+import { createIocExtractor, extractIocs, loadWarninglists } from '../src/nlp/ioc/index.ts';
+import type { Ioc } from '../src/nlp/types.ts';
+import { corpusPath } from '../src/testing/corpus.ts';
+
+const showFp = process.argv.includes('--fp');
+const GOLD_TYPES = new Set([
+  'md5',
+  'sha1',
+  'sha256',
+  'sha512',
+  'filename',
+  'url',
+  'domain',
+  'hostname',
+  'ip-dst',
+  'ip-src',
+  'email-src',
+  'email-dst',
+  'btc',
+  'xmr',
+  'regkey',
+  'vulnerability',
+  'uri',
+  'link',
+]);
+
+interface MispAttribute {
+  type: string;
+  value: string;
+}
+function mispAttributes(file: string): MispAttribute[] {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    console.warn(`skipped (not JSON): ${file}`);
+    return [];
+  }
+  const d = doc as { response?: { Event: unknown }[]; Event?: unknown };
+  const events = (d.response?.map((r) => r.Event) ?? (d.Event ? [d.Event] : [])) as {
+    Attribute?: MispAttribute[];
+    Object?: { Attribute?: MispAttribute[] }[];
+  }[];
+  const out: MispAttribute[] = [];
+  for (const ev of events) {
+    for (const a of ev.Attribute ?? []) out.push(a);
+    for (const o of ev.Object ?? []) for (const a of o.Attribute ?? []) out.push(a);
+  }
+  return out;
+}
+
+const t0 = performance.now();
+const wl = await loadWarninglists(corpusPath('misp-warninglists'));
+const loadMs = performance.now() - t0;
+const extractor = createIocExtractor(wl);
+
+const esetDir = corpusPath('iocs', 'eset-malware-ioc');
+let goldN = 0;
+let goldHit = 0;
+const missByType = new Map<string, [number, number]>();
+let tp = 0,
+  flagged = 0,
+  fp = 0,
+  hashTp = 0,
+  hashFp = 0,
+  hashFlag = 0;
+const excluded = new Map<string, number>();
+const fps: string[] = [];
+const misses: string[] = [];
+const readmes: string[] = [];
+for (const folder of readdirSync(esetDir).sort()) {
+  const readme = path.join(esetDir, folder, 'README.adoc');
+  if (!existsSync(readme)) continue;
+  const text = readFileSync(readme, 'utf8');
+  readmes.push(text);
+  const hay = `${text}\n${refang(text)}`.toLowerCase();
+  const gold = new Map<string, string>();
+  for (const ext of ['md5', 'sha1', 'sha256']) {
+    const f = path.join(esetDir, folder, `samples.${ext}`);
+    if (!existsSync(f)) continue;
+    for (const line of readFileSync(f, 'utf8').split('\n')) {
+      const h = line.trim().split(/\s+/)[0]?.toLowerCase();
+      if (h && hay.includes(h)) gold.set(h, ext);
+    }
+  }
+  const jsons = readdirSync(path.join(esetDir, folder)).filter((f) => f.endsWith('.json'));
+  let hasMisp = false;
+  for (const j of jsons) {
+    const attrs = mispAttributes(path.join(esetDir, folder, j));
+    if (attrs.length) hasMisp = true;
+    for (const a of attrs) {
+      if (!GOLD_TYPES.has(a.type.split('|')[0] ?? '') && !a.type.includes('|')) continue;
+      const types = a.type.split('|');
+      a.value.split('|').forEach((v, i) => {
+        const t = types[i] ?? a.type;
+        if (!GOLD_TYPES.has(t)) return;
+        const val = v.trim().toLowerCase();
+        if (val && hay.includes(val)) gold.set(val, t);
+      });
+    }
+  }
+  const found = extractor.extract(text);
+  const values = new Set(found.map((i) => i.value.toLowerCase()));
+  const bases = new Set(found.filter((i) => i.type === 'filename').map((i) => i.value.toLowerCase()));
+  for (const [v, t] of gold) {
+    const base = v.split(/[\\/]/).at(-1) ?? v;
+    const ok = values.has(v) || values.has(v.replace(/\/$/, '')) || (t === 'filename' && bases.has(base));
+    const m = missByType.get(t) ?? [0, 0];
+    m[0]++;
+    if (ok) m[1]++;
+    else misses.push(`${folder}\t${t}\t${v}`);
+    missByType.set(t, m);
+    goldN++;
+    if (ok) goldHit++;
+  }
+  const goldBases = new Set([...gold.keys()].map((v) => v.split(/[\\/]/).at(-1)));
+  for (const i of found) {
+    const v = i.value.toLowerCase();
+    const inGold = gold.has(v) || (i.type === 'filename' && goldBases.has(v)) || gold.has(`${v}/`);
+    if (i.type === 'md5' || i.type === 'sha1' || i.type === 'sha256') {
+      if (inGold) hashTp++;
+      else if (i.warning) hashFlag++;
+      else hashFp++;
+    }
+    if (!hasMisp) continue;
+    if (i.type === 'attack' || i.type === 'cve') {
+      excluded.set(i.type, (excluded.get(i.type) ?? 0) + 1);
+      continue;
+    }
+    if (inGold) tp++;
+    else if (i.warning) flagged++;
+    else {
+      fp++;
+      fps.push(`${folder}\t${i.type}\t${i.original}`);
+    }
+  }
+}
+
+// Unit 42 lists.
+const u42Dir = corpusPath('iocs', 'pan-unit42-iocs');
+function* walk(dir: string): Generator<string> {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) yield* walk(p);
+    else if (/\.(txt|text)$/i.test(e.name) || !e.name.includes('.')) yield p;
+  }
+}
+const LOOKS = /^(?:[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{64}|\d{1,3}(?:\.\d{1,3}){3}|(?:https?|ftp):\/\/\S+|[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,})$/;
+let u42N = 0,
+  u42Hit = 0;
+const u42Miss: string[] = [];
+for (const f of walk(u42Dir)) {
+  const text = readFileSync(f, 'utf8');
+  const values = new Set(extractIocs(text).map((i: Ioc) => i.value.toLowerCase()));
+  for (const line of text.split(/\r?\n/)) {
+    const v = refang(line.trim()).toLowerCase();
+    if (!LOOKS.test(v)) continue;
+    u42N++;
+    if (values.has(v) || values.has(v.replace(/[.,;]$/, ''))) u42Hit++;
+    else u42Miss.push(`${path.basename(f)}\t${line.trim()}`);
+  }
+}
+
+// Throughput: all READMEs concatenated, repeated to at least 8 MB, one core.
+const all = readmes.join('\n\n');
+const big = all.repeat(Math.ceil(8e6 / all.length));
+extractIocs(all);
+let t = performance.now();
+extractIocs(big);
+const mbps = big.length / 1e6 / ((performance.now() - t) / 1000);
+t = performance.now();
+extractor.extract(big);
+const mbpsWl = big.length / 1e6 / ((performance.now() - t) / 1000);
+
+const pct = (a: number, b: number): string => (b ? (a / b).toFixed(4) : 'n/a');
+console.log(`warninglists: ${wl.lists.length} lists loaded in ${(loadMs / 1000).toFixed(2)} s`);
+console.log(`ESET recall: ${goldHit}/${goldN} = ${pct(goldHit, goldN)}`);
+for (const [type, [n, h]] of [...missByType].sort()) console.log(`  ${type.padEnd(14)} ${h}/${n} = ${pct(h, n)}`);
+console.log(`ESET precision (folders with a MISP event, excl. attack/cve): TP ${tp}, flagged ${flagged}, FP ${fp} -> ${pct(tp + flagged, tp + flagged + fp)}`);
+console.log(`  excluded from precision: ${[...excluded].map(([k, v]) => `${k} ${v}`).join(', ')}`);
+console.log(`ESET hash precision (all folders): TP ${hashTp}, flagged ${hashFlag}, FP ${hashFp} -> ${pct(hashTp + hashFlag, hashTp + hashFlag + hashFp)}`);
+console.log(`Unit 42 line recall: ${u42Hit}/${u42N} = ${pct(u42Hit, u42N)}`);
+console.log(`throughput: ${mbps.toFixed(1)} MB/s without warninglists, ${mbpsWl.toFixed(1)} MB/s with (${(big.length / 1e6).toFixed(1)} MB of README text)`);
+if (showFp) {
+  console.log('\n--- ESET false positives ---');
+  for (const l of fps) console.log(l);
+  console.log('\n--- ESET misses ---');
+  for (const l of misses) console.log(l);
+  console.log('\n--- Unit 42 misses ---');
+  for (const l of u42Miss) console.log(l);
+}
