@@ -9,13 +9,17 @@
  */
 import { z } from 'zod';
 import { lbfgs } from './lbfgs.ts';
-import { type SparseVector, sparseDot } from './sparse.ts';
+import type { SparseVector } from './sparse.ts';
 import { round } from './tfidf.ts';
 
 /** Probability calibration: one temperature for all logits, or Platt's `sigmoid(a·z + b)` per class. */
 export type Calibration = { kind: 'temperature'; temperature: number } | { kind: 'platt'; a: number[]; b: number[] };
 
-/** The serialised model: `weights` row-major, one row of `dim + 1` per class (bias last). */
+/**
+ * The serialised model: `weights` feature-major, one row of `classes.length` weights per feature
+ * and a last row of biases (`weights[j * K + k]`: feature j, class k). Feature-major keeps the
+ * classes of one feature together, which is what a sparse example touches.
+ */
 export interface LogisticState {
   kind: 'softmax' | 'ovr';
   classes: string[];
@@ -38,7 +42,7 @@ export const LogisticStateSchema = z
       ])
       .nullable(),
   })
-  .refine((s) => s.weights.length === s.classes.length * (s.dim + 1), { message: 'weights length is not classes × (dim + 1)' });
+  .refine((s) => s.weights.length === s.classes.length * (s.dim + 1), { message: 'weights length is not (dim + 1) × classes' });
 
 /** Training options. */
 export interface LogisticOptions {
@@ -75,25 +79,37 @@ export function softmaxInPlace(z: Float64Array): Float64Array {
   return z;
 }
 
-function addL2(w: Float64Array, grad: Float64Array, K: number, stride: number, l2: number): number {
+function addL2(w: Float64Array, grad: Float64Array, K: number, dim: number, l2: number): number {
   let pen = 0;
-  for (let k = 0; k < K; k++) {
-    for (let j = 0; j < stride - 1; j++) {
-      const i = k * stride + j;
-      const v = w[i] as number;
-      pen += v * v;
-      grad[i] = (grad[i] as number) + l2 * v;
-    }
+  const n = K * dim; // the bias row (last) is not penalised
+  for (let i = 0; i < n; i++) {
+    const v = w[i] as number;
+    pen += v * v;
+    grad[i] = (grad[i] as number) + l2 * v;
   }
   return 0.5 * l2 * pen;
 }
 
-function addScaled(grad: Float64Array, x: SparseVector, offset: number, g: number, stride: number): void {
+/** Logits of `x` into `z`: `z[k] = Σ_j x_j · w[j·K + k] + bias_k`. */
+function logitsInto(x: SparseVector, w: Float64Array, K: number, dim: number, z: Float64Array): void {
+  const biasRow = dim * K;
+  for (let k = 0; k < K; k++) z[k] = w[biasRow + k] as number;
   for (let n = 0; n < x.indices.length; n++) {
-    const i = offset + (x.indices[n] as number);
-    grad[i] = (grad[i] as number) + g * (x.values[n] as number);
+    const base = (x.indices[n] as number) * K;
+    const v = x.values[n] as number;
+    for (let k = 0; k < K; k++) z[k] = (z[k] as number) + v * (w[base + k] as number);
   }
-  grad[offset + stride - 1] = (grad[offset + stride - 1] as number) + g;
+}
+
+/** grad[j·K + k] += g[k] · x_j for every feature j of x, and the biases. */
+function addOuter(grad: Float64Array, x: SparseVector, g: Float64Array, K: number, dim: number): void {
+  const biasRow = dim * K;
+  for (let k = 0; k < K; k++) grad[biasRow + k] = (grad[biasRow + k] as number) + (g[k] as number);
+  for (let n = 0; n < x.indices.length; n++) {
+    const base = (x.indices[n] as number) * K;
+    const v = x.values[n] as number;
+    for (let k = 0; k < K; k++) grad[base + k] = (grad[base + k] as number) + v * (g[k] as number);
+  }
 }
 
 /**
@@ -111,7 +127,6 @@ export function trainSoftmax(
 ): LogisticModel {
   const { l2, maxIter, sampleWeight, onIteration } = { ...DEFAULTS, ...options };
   const K = classes.length;
-  const stride = dim + 1;
   const totalWeight = sampleWeight ? sampleWeight.reduce((a, b) => a + b, 0) : X.length;
   const z = new Float64Array(K);
   const objective = (w: Float64Array, grad: Float64Array): number => {
@@ -120,15 +135,16 @@ export function trainSoftmax(
     for (let i = 0; i < X.length; i++) {
       const x = X[i] as SparseVector;
       const sw = (sampleWeight?.[i] ?? 1) / totalWeight;
-      for (let k = 0; k < K; k++) z[k] = sparseDot(x, w, k * stride) + (w[k * stride + dim] as number);
+      logitsInto(x, w, K, dim, z);
       softmaxInPlace(z);
       const yi = y[i] as number;
       loss -= sw * Math.log(Math.max(z[yi] as number, 1e-300));
-      for (let k = 0; k < K; k++) addScaled(grad, x, k * stride, sw * ((z[k] as number) - (k === yi ? 1 : 0)), stride);
+      for (let k = 0; k < K; k++) z[k] = sw * ((z[k] as number) - (k === yi ? 1 : 0));
+      addOuter(grad, x, z, K, dim);
     }
-    return loss + addL2(w, grad, K, stride, l2);
+    return loss + addL2(w, grad, K, dim, l2);
   };
-  const { w } = lbfgs(objective, new Float64Array(K * stride), { maxIter, ...(onIteration ? { onIteration } : {}) });
+  const { w } = lbfgs(objective, new Float64Array(K * (dim + 1)), { maxIter, ...(onIteration ? { onIteration } : {}) });
   return new LogisticModel({ kind: 'softmax', classes: [...classes], dim, weights: [...w], calibration: null });
 }
 
@@ -145,8 +161,8 @@ export function trainOneVsRest(
 ): LogisticModel {
   const { l2, maxIter, sampleWeight, positiveWeight, onIteration } = { ...DEFAULTS, ...options };
   const K = classes.length;
-  const stride = dim + 1;
   const totalWeight = sampleWeight ? sampleWeight.reduce((a, b) => a + b, 0) : X.length;
+  const z = new Float64Array(K);
   const objective = (w: Float64Array, grad: Float64Array): number => {
     grad.fill(0);
     let loss = 0;
@@ -154,17 +170,19 @@ export function trainOneVsRest(
       const x = X[i] as SparseVector;
       const sw = (sampleWeight?.[i] ?? 1) / totalWeight;
       const labels = Y[i] as readonly number[];
+      logitsInto(x, w, K, dim, z);
       for (let k = 0; k < K; k++) {
         const t = labels.includes(k) ? 1 : 0;
         const cw = sw * (t === 1 ? (positiveWeight?.[k] ?? 1) : 1);
-        const zk = sparseDot(x, w, k * stride) + (w[k * stride + dim] as number);
+        const zk = z[k] as number;
         loss += cw * (softplus(zk) - t * zk);
-        addScaled(grad, x, k * stride, cw * (sigmoid(zk) - t), stride);
+        z[k] = cw * (sigmoid(zk) - t);
       }
+      addOuter(grad, x, z, K, dim);
     }
-    return loss + addL2(w, grad, K, stride, l2);
+    return loss + addL2(w, grad, K, dim, l2);
   };
-  const { w } = lbfgs(objective, new Float64Array(K * stride), { maxIter, ...(onIteration ? { onIteration } : {}) });
+  const { w } = lbfgs(objective, new Float64Array(K * (dim + 1)), { maxIter, ...(onIteration ? { onIteration } : {}) });
   return new LogisticModel({ kind: 'ovr', classes: [...classes], dim, weights: [...w], calibration: null });
 }
 
@@ -182,10 +200,8 @@ export class LogisticModel {
 
   /** Raw scores (logits), one per class. */
   logits(x: SparseVector): Float64Array {
-    const { classes, dim } = this.state;
-    const stride = dim + 1;
-    const z = new Float64Array(classes.length);
-    for (let k = 0; k < classes.length; k++) z[k] = sparseDot(x, this.w, k * stride) + (this.w[k * stride + dim] as number);
+    const z = new Float64Array(this.state.classes.length);
+    logitsInto(x, this.w, this.state.classes.length, this.state.dim, z);
     return z;
   }
 
