@@ -5,8 +5,28 @@ import { parseConll, parseTokens, readConll } from './conll.ts';
 
 describe('parseConll line forms', () => {
   it.each([
-    ['space, CRLF', 'BIOES', 'AES S-ENCR\r\nfor O\r\n', [['AES', 'S-ENCR'], ['for', 'O']], 0, 0],
-    ['tab', 'BIO', 'Super\tB-Malware\nMario\tI-Malware\n', [['Super', 'B-Malware'], ['Mario', 'I-Malware']], 0, 0],
+    [
+      'space, CRLF',
+      'BIOES',
+      'AES S-ENCR\r\nfor O\r\n',
+      [
+        ['AES', 'S-ENCR'],
+        ['for', 'O'],
+      ],
+      0,
+      0,
+    ],
+    [
+      'tab',
+      'BIO',
+      'Super\tB-Malware\nMario\tI-Malware\n',
+      [
+        ['Super', 'B-Malware'],
+        ['Mario', 'I-Malware'],
+      ],
+      0,
+      0,
+    ],
     ['trailing spaces', 'BIO', '2012 B-Time    \n', [['2012', 'B-Time']], 0, 0],
     ['bare type in BIOES → S-', 'BIOES', 'DNS PROT\n', [['DNS', 'S-PROT']], 0, 1],
     ['bare type in BIO → B-', 'BIO', 'DNS PROT\n', [['DNS', 'B-PROT']], 0, 1],
@@ -14,8 +34,28 @@ describe('parseConll line forms', () => {
     ['NBSP after tag', 'BIOES', 'APT1 S-APT\u00a0is\n', [['APT1', 'S-APT']], 0, 1],
     ['three fields, first tag kept', 'BIOES', 'C2 S-TOOL B-TOOL\n', [['C2', 'S-TOOL']], 0, 1],
     ['word then tag in field 3', 'BIO', 'skills. In O\n', [['skills.', 'O']], 0, 1],
-    ['two pairs split by TAB', 'BIOES', 'abc S-SHA2\tAutoIt B-MAL\n', [['abc', 'S-SHA2'], ['AutoIt', 'B-MAL']], 0, 1],
-    ['tag-only line skipped', 'BIO', 'a O\nO\nb O\n', [['a', 'O'], ['b', 'O']], 1, 0],
+    [
+      'two pairs split by TAB',
+      'BIOES',
+      'abc S-SHA2\tAutoIt B-MAL\n',
+      [
+        ['abc', 'S-SHA2'],
+        ['AutoIt', 'B-MAL'],
+      ],
+      0,
+      1,
+    ],
+    [
+      'tag-only line skipped',
+      'BIO',
+      'a O\nO\nb O\n',
+      [
+        ['a', 'O'],
+        ['b', 'O'],
+      ],
+      1,
+      0,
+    ],
     ['token-only line skipped', 'BIOES', 'a O\nscript\n', [['a', 'O']], 1, 0],
     ['E- in BIO is not a tag', 'BIO', 'a E-X\n', [], 1, 0],
   ] as const)('%s', (_name, scheme, text, expected, skipped, repaired) => {
