@@ -116,6 +116,38 @@ export function headlineMetrics(metrics: Record<string, number>): string {
     .join(' ');
 }
 
+/** One registered model as `vigil nlp models` shows it (nulls: not trained). */
+export interface ModelRow {
+  name: string;
+  describe: string;
+  version: number | null;
+  trainedAt: string | null;
+  metrics: Record<string, number> | null;
+  data: { files: string[]; train: number; valid: number } | null;
+  notes: string[];
+}
+
+/**
+ * Every registered model with its current version in `repo`.
+ * @throws VigilError VIGIL_MODEL_INVALID when a stored file is damaged.
+ */
+export function modelRows(repo: ModelRepository): ModelRow[] {
+  return modelDefinitions().map((d) => {
+    const file = repo.load(d.name);
+    return file
+      ? {
+          name: d.name,
+          describe: d.describe,
+          version: file.version,
+          trainedAt: file.trainedAt,
+          metrics: file.metrics,
+          data: file.data,
+          notes: file.notes ?? [],
+        }
+      : { name: d.name, describe: d.describe, version: null, trainedAt: null, metrics: null, data: null, notes: [] };
+  });
+}
+
 function seedOption(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 2 ** 31) throw new InvalidArgumentError('expected a whole number from 0 to 2^31');
@@ -184,20 +216,7 @@ export function registerTrainCommands(nlp: Command): void {
     .action((opts: { json?: boolean }, cmd: Command) => {
       const { config } = cliConfig(cmd);
       const repo = new ModelRepository(config.nlp.modelDir);
-      const rows = modelDefinitions().map((d) => {
-        const file = repo.load(d.name);
-        return file
-          ? {
-              name: d.name,
-              describe: d.describe,
-              version: file.version,
-              trainedAt: file.trainedAt,
-              metrics: file.metrics,
-              data: file.data,
-              notes: file.notes ?? [],
-            }
-          : { name: d.name, describe: d.describe, version: null, trainedAt: null, metrics: null, data: null, notes: [] };
-      });
+      const rows = modelRows(repo);
       if (opts.json) {
         console.log(JSON.stringify(rows, null, 2));
         return;
