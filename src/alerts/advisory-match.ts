@@ -142,7 +142,8 @@ export class AdvisoryIndex {
       else if (c.kind === 'purl') push(this.#purls, c.nameKey, c);
       else if (c.kind === 'cve') push(this.#cves, c.cveId, c);
       else if (c.kind === 'keyword') this.#keywords.push(c);
-      else push(regexGroups, c.entry.value, c);
+      else if (c.kind === 'regex') push(regexGroups, c.entry.value, c);
+      // `ioc` entries match intel sightings only (ioc-match.ts).
     }
     this.#regexes.push(...regexGroups.values());
     if (this.#regexes.length > 0) {

@@ -54,6 +54,7 @@ export function advisoryQuery(entry: WatchEntry): AdvisoryQuery | null {
     case 'keyword':
       return { text: entry.value };
     case 'regex':
+    case 'ioc': // indicators are sighted in intel documents, not advisories
       return null;
   }
 }

@@ -36,5 +36,7 @@ export function candidateQuery(entry: WatchEntry): CandidateQuery {
       return { all: true };
     case 'cve':
       return { cveIds: [entry.value.toUpperCase()] };
+    case 'ioc': // indicators match intel sightings, never a CVE
+      return { cveIds: [] };
   }
 }

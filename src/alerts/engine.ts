@@ -1,6 +1,7 @@
 /**
  * The alert engine: reads what changed since it last looked (the store's change history, EPSS
- * days, the advisory history: advisory-engine.ts, and the threat-intel history: intel-engine.ts),
+ * days, the advisory history: advisory-engine.ts, the threat-intel history: intel-engine.ts, and
+ * the IOC store's sightings: ioc-engine.ts),
  * derives events, matches the changed CVEs, advisories and documents against every watchlist and makes one alert per (subscription, CVE, event), with
  * why it fired. Alerts and each feed's cursor are committed together, so a crash or a re-run
  * neither loses nor repeats an alert.
@@ -9,10 +10,11 @@ import type { Logger } from 'pino';
 import type { MergeOptions } from '../analysis/merge.ts';
 import { buildView } from '../analysis/view.ts';
 import type { AlertsConfig } from '../config.ts';
+import type { IntelStore } from '../intel/types.ts';
+import type { IocStore } from '../iocs/types.ts';
 import type { AlertEventDetail, AlertFacts, MatchReason, Subscription, ThresholdCheck, Watchlist } from '../model/alert.ts';
 import type { VulnerabilityView } from '../model/record.ts';
 import type { AlertStore, EpssMove, EvaluationCommit, NewAlert } from '../store/alerts.ts';
-import type { IntelStore } from '../intel/types.ts';
 import type { Store } from '../store/types.ts';
 import { evaluateAdvisoryChanges } from './advisory-engine.ts';
 import { breather } from './breather.ts';
@@ -20,6 +22,8 @@ import { type DerivedEvent, eventsFromChanges } from './events.ts';
 import { factsFromView, KEV_PROVIDER, kevOnlyView, kevReasons, vendorUnknown } from './facts.ts';
 import { evaluateIntelChanges } from './intel-engine.ts';
 import { IntelIndex } from './intel-match.ts';
+import { evaluateIocSightings } from './ioc-engine.ts';
+import { IocIndex } from './ioc-match.ts';
 import { isProvisional, provisionalReason } from './match.ts';
 import { type AlertPlan, loadPlan } from './plan.ts';
 import { firstAttemptAt } from './schedule.ts';
@@ -36,6 +40,8 @@ export interface EngineDeps {
   now?: () => Date;
   /** Threat-intel documents (`Stores.intel`): their history makes `intel` events; absent, none. */
   intel?: IntelStore;
+  /** The IOC store (`Stores.iocs`): its sightings make `ioc` events; absent, none. */
+  iocs?: IocStore;
 }
 
 /** What one evaluation did. */
@@ -46,6 +52,8 @@ export interface EvaluationSummary {
   advisoryChanges: number;
   /** Intel-history rows read (`intel` events). */
   intelChanges: number;
+  /** IOC sightings read (`ioc` events). */
+  iocSightings: number;
   /** CVEs evaluated. */
   cves: number;
   /** EPSS days evaluated (the first day stored is a baseline). */
@@ -86,7 +94,11 @@ function matchWatchlists(plan: AlertPlan, view: VulnerabilityView, epss?: { scor
     const reasons = view.affected[0]?.provider === KEV_PROVIDER ? kevReasons(kept) : kept;
     wm.entries.push({ entryId: m.entry.id, minEpss: m.entry.thresholds.minEpss, minPercentile: m.entry.thresholds.minPercentile, reasons, checks });
   }
-  for (const wm of byList.values()) wm.provisional = isProvisional(wm.entries.flatMap((e) => e.reasons), view);
+  for (const wm of byList.values())
+    wm.provisional = isProvisional(
+      wm.entries.flatMap((e) => e.reasons),
+      view,
+    );
   return { matched: [...byList.values()], any: matches.length > 0 };
 }
 
@@ -101,13 +113,26 @@ class AlertBuilder {
     this.commit = { alerts: [], confirmations: [], state: {}, at: at.toISOString() };
   }
 
-  add(sub: Subscription | null, view: VulnerabilityView, detail: AlertEventDetail, key: string, why: { matches: MatchReason[]; thresholds: ThresholdCheck[]; provisional: boolean; fallback?: boolean }): void {
+  add(
+    sub: Subscription | null,
+    view: VulnerabilityView,
+    detail: AlertEventDetail,
+    key: string,
+    why: { matches: MatchReason[]; thresholds: ThresholdCheck[]; provisional: boolean; fallback?: boolean },
+  ): void {
     const reason = why.provisional ? provisionalReason(why.matches, view) : null;
     this.addAbout(sub, view.id, factsFromView(view, this.deps.config.linkBase), detail, key, { ...why, ...(reason ? { provisionalReason: reason } : {}) });
   }
 
   /** An alert about `subject` (a CVE id, or an advisory id for `advisory` events) with facts made by the caller. */
-  addAbout(sub: Subscription | null, subject: string, facts: AlertFacts, detail: AlertEventDetail, key: string, why: { matches: MatchReason[]; thresholds: ThresholdCheck[]; provisional: boolean; provisionalReason?: string; fallback?: boolean }): void {
+  addAbout(
+    sub: Subscription | null,
+    subject: string,
+    facts: AlertFacts,
+    detail: AlertEventDetail,
+    key: string,
+    why: { matches: MatchReason[]; thresholds: ThresholdCheck[]; provisional: boolean; provisionalReason?: string; fallback?: boolean },
+  ): void {
     const config = this.deps.config;
     const fallback = config.fallback;
     const alert: NewAlert = {
@@ -130,7 +155,13 @@ class AlertBuilder {
       },
       facts,
       provisional: why.provisional,
-      nextAttemptAt: firstAttemptAt(this.at, sub?.mode ?? 'immediate', sub?.timezone ?? config.defaults.timezone, sub?.quietHours ?? null, config.digest).toISOString(),
+      nextAttemptAt: firstAttemptAt(
+        this.at,
+        sub?.mode ?? 'immediate',
+        sub?.timezone ?? config.defaults.timezone,
+        sub?.quietHours ?? null,
+        config.digest,
+      ).toISOString(),
     };
     this.commit.alerts.push(alert);
   }
@@ -141,7 +172,14 @@ class AlertBuilder {
  * @param alerted subscriptions alerted about this CVE before: they hear of its rejection even
  *   though a rejected record no longer matches their entries (its product data is withdrawn).
  */
-function evaluateChanges(b: AlertBuilder, deps: EngineDeps, plan: AlertPlan, view: VulnerabilityView, derived: ReturnType<typeof eventsFromChanges>, alerted: number[]): void {
+function evaluateChanges(
+  b: AlertBuilder,
+  deps: EngineDeps,
+  plan: AlertPlan,
+  view: VulnerabilityView,
+  derived: ReturnType<typeof eventsFromChanges>,
+  alerted: number[],
+): void {
   const { matched, any } = matchWatchlists(plan, view);
   const rejected = derived.events.find((e) => e.type === 'rejected');
   if (rejected) {
@@ -195,7 +233,13 @@ function evaluateMove(b: AlertBuilder, plan: AlertPlan, view: VulnerabilityView,
         .find((x) => x !== null);
       if (crossed && sub.events.includes('epss_threshold')) b.add(sub, view, { type: 'epss_threshold', summary: crossed, epss }, 'epss_threshold', why);
       if (move.score - prev >= sub.epssJump && sub.events.includes('epss_jump'))
-        b.add(sub, view, { type: 'epss_jump', summary: `EPSS jumped ${pct(prev)} → ${pct(move.score)} (+${pct(move.score - prev)}) from ${previousDate} to ${date}`, epss }, `epss_jump:${date}`, why);
+        b.add(
+          sub,
+          view,
+          { type: 'epss_jump', summary: `EPSS jumped ${pct(prev)} → ${pct(move.score)} (+${pct(move.score - prev)}) from ${previousDate} to ${date}`, epss },
+          `epss_jump:${date}`,
+          why,
+        );
     }
   }
 }
@@ -216,7 +260,17 @@ export async function evaluate(deps: EngineDeps, plan?: AlertPlan): Promise<Eval
   const started = Date.now();
   const now = deps.now ?? (() => new Date());
   const p = plan ?? (await loadPlan(deps.alerts, deps.config));
-  const summary: EvaluationSummary = { changes: 0, advisoryChanges: 0, intelChanges: 0, cves: 0, epssDays: [], alerts: [], confirmations: 0, durationMs: 0 };
+  const summary: EvaluationSummary = {
+    changes: 0,
+    advisoryChanges: 0,
+    intelChanges: 0,
+    iocSightings: 0,
+    cves: 0,
+    epssDays: [],
+    alerts: [],
+    confirmations: 0,
+    durationMs: 0,
+  };
   const watching = p.watchlists.size > 0 || deps.config.fallback !== undefined;
   const breathe = breather();
 
@@ -248,6 +302,7 @@ export async function evaluate(deps: EngineDeps, plan?: AlertPlan): Promise<Eval
 
   await evaluateAdvisories(deps, p, now, summary, breathe);
   if (deps.intel) await evaluateIntel(deps, deps.intel, p, now, summary, breathe);
+  if (deps.iocs) await evaluateIocs(deps, deps.iocs, p, now, summary, breathe);
 
   const days = await deps.alerts.epssDays();
   const last = await deps.alerts.getState('epssDay');
@@ -257,7 +312,8 @@ export async function evaluate(deps: EngineDeps, plan?: AlertPlan): Promise<Eval
     const b = new AlertBuilder(deps, p, now());
     b.commit.state.epssDay = day.date;
     const modelChanged = previous?.modelVersion && day.modelVersion && previous.modelVersion !== day.modelVersion;
-    if (modelChanged) deps.log.info({ date: day.date, from: previous.modelVersion, to: day.modelVersion }, 'EPSS model changed: score movements of this day are not alerted');
+    if (modelChanged)
+      deps.log.info({ date: day.date, from: previous.modelVersion, to: day.modelVersion }, 'EPSS model changed: score movements of this day are not alerted');
     if (previous && !modelChanged && p.watchlists.size) {
       const { scores, percentiles, minJump } = p.epssTriggers;
       for (const move of await deps.alerts.epssMoves(day.date)) {
@@ -314,7 +370,8 @@ async function evaluateAdvisories(deps: EngineDeps, p: AlertPlan, now: () => Dat
           viewOf: (cveId) => viewOf(deps, cveId),
           emit: (a) => {
             for (const sub of a.watchlist.subscriptions)
-              if (sub.events.includes(a.detail.type)) b.addAbout(sub, a.subject, a.facts, a.detail, a.key, { matches: a.matches, thresholds: a.thresholds, provisional: false });
+              if (sub.events.includes(a.detail.type))
+                b.addAbout(sub, a.subject, a.facts, a.detail, a.key, { matches: a.matches, thresholds: a.thresholds, provisional: false });
           },
           ...(deps.config.linkBase ? { linkBase: deps.config.linkBase } : {}),
           breathe,
@@ -333,7 +390,14 @@ async function evaluateAdvisories(deps: EngineDeps, p: AlertPlan, now: () => Dat
  * with the cursor. The first evaluation starts after the history already stored (documents
  * collected before alerting knew of them are a baseline, like the first advisories).
  */
-async function evaluateIntel(deps: EngineDeps, intel: IntelStore, p: AlertPlan, now: () => Date, summary: EvaluationSummary, breathe: () => Promise<void>): Promise<void> {
+async function evaluateIntel(
+  deps: EngineDeps,
+  intel: IntelStore,
+  p: AlertPlan,
+  now: () => Date,
+  summary: EvaluationSummary,
+  breathe: () => Promise<void>,
+): Promise<void> {
   const state = await deps.alerts.getState('intelChanges');
   if (state === null) {
     const start = await intel.lastIntelChangeId();
@@ -356,7 +420,8 @@ async function evaluateIntel(deps: EngineDeps, intel: IntelStore, p: AlertPlan, 
           viewOf: (cveId) => viewOf(deps, cveId),
           emit: (a) => {
             for (const sub of a.watchlist.subscriptions)
-              if (sub.events.includes('intel')) b.addAbout(sub, a.subject, a.facts, a.detail, a.key, { matches: a.matches, thresholds: a.thresholds, provisional: false });
+              if (sub.events.includes('intel'))
+                b.addAbout(sub, a.subject, a.facts, a.detail, a.key, { matches: a.matches, thresholds: a.thresholds, provisional: false });
           },
           ...(deps.config.linkBase ? { linkBase: deps.config.linkBase } : {}),
           breathe,
@@ -372,24 +437,90 @@ async function evaluateIntel(deps: EngineDeps, intel: IntelStore, p: AlertPlan, 
 }
 
 /**
+ * The IOC sightings since the `iocSightings` cursor, page by page, each page's alerts committed
+ * with the cursor. The first evaluation starts after the sightings already stored and records
+ * when (`iocSightingsFrom`): documents stored before are history (ioc-engine.ts). With no `ioc`
+ * entry in any watchlist, the cursor moves to the newest sighting without reading them.
+ */
+async function evaluateIocs(
+  deps: EngineDeps,
+  iocs: IocStore,
+  p: AlertPlan,
+  now: () => Date,
+  summary: EvaluationSummary,
+  breathe: () => Promise<void>,
+): Promise<void> {
+  const state = await deps.alerts.getState('iocSightings');
+  if (state === null) {
+    const start = await iocs.lastSightingId();
+    await deps.alerts.commitEvaluation({
+      alerts: [],
+      confirmations: [],
+      at: now().toISOString(),
+      state: { iocSightings: String(start), iocSightingsFrom: now().toISOString() },
+    });
+    return;
+  }
+  let cursor = Number(state);
+  const index = new IocIndex([...p.watchlists.values()].flatMap((w) => w.entries));
+  if (index.size === 0) {
+    const last = await iocs.lastSightingId();
+    if (last > cursor) await deps.alerts.commitEvaluation({ alerts: [], confirmations: [], at: now().toISOString(), state: { iocSightings: String(last) } });
+    return;
+  }
+  const from = await deps.alerts.getState('iocSightingsFrom');
+  for (;;) {
+    const page = await iocs.sightingsSince(cursor, PAGE);
+    if (!page.length) break;
+    const b = new AlertBuilder(deps, p, now());
+    await evaluateIocSightings(
+      {
+        plan: p,
+        index,
+        iocs,
+        ...(deps.intel ? { intel: deps.intel } : {}),
+        from,
+        emit: (a) => {
+          for (const sub of a.watchlist.subscriptions)
+            if (sub.events.includes('ioc'))
+              b.addAbout(sub, a.subject, a.facts, a.detail, a.key, { matches: a.matches, thresholds: a.thresholds, provisional: false });
+        },
+        ...(deps.config.linkBase ? { linkBase: deps.config.linkBase } : {}),
+        breathe,
+      },
+      page,
+    );
+    summary.iocSightings += page.length;
+    cursor = (page.at(-1) as { id: number }).id;
+    b.commit.state.iocSightings = String(cursor);
+    summary.alerts.push(...(await deps.alerts.commitEvaluation(b.commit)));
+  }
+}
+
+/**
  * Marks everything stored so far as seen, without alerting (`vigil alerts baseline`, for a store
- * filled with history first). With `intel`, the intel history too.
+ * filled with history first). With `intel`, the intel history too; with `iocs`, the IOC sightings
+ * (documents stored until now are history for `ioc` events).
  */
 export async function baseline(
   alerts: AlertStore,
   intel?: IntelStore,
-): Promise<{ changes: number; epssDay: string | null; advisoryChanges: number; intelChanges: number | null }> {
+  iocs?: IocStore,
+): Promise<{ changes: number; epssDay: string | null; advisoryChanges: number; intelChanges: number | null; iocSightings: number | null }> {
   const changes = await alerts.lastChangeId();
   const advisoryChanges = await alerts.lastAdvisoryChangeId();
   const intelChanges = intel ? await intel.lastIntelChangeId() : null;
+  const iocSightings = iocs ? await iocs.lastSightingId() : null;
+  const at = new Date().toISOString();
   const days = await alerts.epssDays();
   const epssDay = days.at(-1)?.date ?? null;
   const state = {
     changes: String(changes),
     advisoryChanges: String(advisoryChanges),
     ...(intelChanges !== null ? { intelChanges: String(intelChanges) } : {}),
+    ...(iocSightings !== null ? { iocSightings: String(iocSightings), iocSightingsFrom: at } : {}),
     ...(epssDay ? { epssDay } : {}),
   };
-  await alerts.commitEvaluation({ alerts: [], confirmations: [], at: new Date().toISOString(), state });
-  return { changes, epssDay, advisoryChanges, intelChanges };
+  await alerts.commitEvaluation({ alerts: [], confirmations: [], at, state });
+  return { changes, epssDay, advisoryChanges, intelChanges, iocSightings };
 }

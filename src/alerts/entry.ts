@@ -13,10 +13,11 @@ import { type Cpe23, parseCpe23 } from '../enrich/cpe.ts';
 import { productKey } from '../enrich/product-key.ts';
 import { VigilError } from '../errors.ts';
 import { type Thresholds, WATCH_KINDS, type WatchEntry, type WatchKind } from '../model/alert.ts';
-import { thresholdProblem } from './thresholds.ts';
-import { parseVersionSpec, type VersionRange } from './versions.ts';
+import { type Indicator, parseWatchedIndicator, storedIndicatorValue } from './ioc-match.ts';
 import { rangeFromCpe } from './ranges.ts';
 import { regexCostProblem } from './regex-budget.ts';
+import { thresholdProblem } from './thresholds.ts';
+import { parseVersionSpec, type VersionRange } from './versions.ts';
 
 /** An entry as a user or config file gives it (before validation). */
 export interface WatchEntryInput {
@@ -52,7 +53,8 @@ export type CompiledEntry =
   | (Compiled<'purl'> & { purl: PurlParts; nameKey: string; range: VersionRange | null })
   | (Compiled<'keyword'> & KeywordPattern)
   | (Compiled<'regex'> & { re: RE2JS })
-  | (Compiled<'cve'> & { cveId: string });
+  | (Compiled<'cve'> & { cveId: string })
+  | (Compiled<'ioc'> & { ioc: Indicator });
 
 /** Most entries one watchlist holds: each is matched against every changed CVE (the API, `vigil watch add` and `vigil watch import` refuse more). */
 export const MAX_WATCHLIST_ENTRIES = 200;
@@ -75,7 +77,11 @@ function entryKey(e: Omit<WatchEntry, 'id'>): string {
  */
 export function checkEntryCount(watchlist: string, existing: readonly Omit<WatchEntry, 'id'>[], added: readonly Omit<WatchEntry, 'id'>[]): void {
   const distinct = new Map([...existing, ...added].map((e) => [entryKey(e), e]));
-  if (distinct.size > MAX_WATCHLIST_ENTRIES) throw new VigilError('VIGIL_WATCHLIST_INVALID', [watchlist, `it would hold ${distinct.size} entries (limit ${MAX_WATCHLIST_ENTRIES}): split it into several watchlists`]);
+  if (distinct.size > MAX_WATCHLIST_ENTRIES)
+    throw new VigilError('VIGIL_WATCHLIST_INVALID', [
+      watchlist,
+      `it would hold ${distinct.size} entries (limit ${MAX_WATCHLIST_ENTRIES}): split it into several watchlists`,
+    ]);
   const patterns = new Set([...distinct.values()].filter((e) => e.kind === 'regex').map((e) => e.value));
   let program = 0;
   for (const p of patterns) {
@@ -86,7 +92,10 @@ export function checkEntryCount(watchlist: string, existing: readonly Omit<Watch
     }
   }
   if (program > MAX_WATCHLIST_REGEX_PROGRAM)
-    throw new VigilError('VIGIL_WATCHLIST_INVALID', [watchlist, `its ${patterns.size} regex entries would compile to ${program} RE2 instructions together (limit ${MAX_WATCHLIST_REGEX_PROGRAM}): use fewer or simpler regexes, or keyword entries`]);
+    throw new VigilError('VIGIL_WATCHLIST_INVALID', [
+      watchlist,
+      `its ${patterns.size} regex entries would compile to ${program} RE2 instructions together (limit ${MAX_WATCHLIST_REGEX_PROGRAM}): use fewer or simpler regexes, or keyword entries`,
+    ]);
 }
 
 const CVE_ID = /^CVE-\d{4}-\d{4,}$/i;
@@ -109,7 +118,11 @@ export function entryLabel(entry: Pick<WatchEntry, 'kind' | 'value' | 'vendor' |
 
 function invalid(entry: Pick<WatchEntryInput, 'id' | 'kind' | 'value' | 'vendor' | 'version'>, reason: string, cause?: unknown): VigilError {
   const label = entryLabel({ ...entry, kind: entry.kind as WatchKind, vendor: entry.vendor ?? undefined, version: entry.version ?? undefined });
-  return new VigilError('VIGIL_WATCH_ENTRY_INVALID', [entry.id !== undefined ? `#${entry.id} ${label}` : label, reason], cause === undefined ? undefined : { cause });
+  return new VigilError(
+    'VIGIL_WATCH_ENTRY_INVALID',
+    [entry.id !== undefined ? `#${entry.id} ${label}` : label, reason],
+    cause === undefined ? undefined : { cause },
+  );
 }
 
 function reasonOf(err: unknown): string {
@@ -118,7 +131,8 @@ function reasonOf(err: unknown): string {
 }
 
 /**
- * Validates an entry as given and returns it normalised (values trimmed, CVE ids upper case,
+ * Validates an entry as given and returns it normalised (values trimmed, CVE ids upper case, `ioc`
+ * values refanged and canonical (ioc-match.ts),
  * empty `vendor`/`version` dropped, `thresholds` defaulting to `{}`, `id` to 0, `watchlist` to '').
  * @throws VigilError `VIGIL_WATCH_ENTRY_INVALID` naming the entry (`#12 regex "(foo"`) and the
  *   reason: unknown kind, empty value, `vendor`/`version` on a kind that takes none, an invalid
@@ -129,7 +143,15 @@ export function validateEntry(input: WatchEntryInput): WatchEntry {
   const raw = { ...input, value: typeof input.value === 'string' ? input.value.trim() : '' };
   if (!(WATCH_KINDS as readonly string[]).includes(input.kind)) throw invalid(raw, `unknown kind "${input.kind}" (known: ${WATCH_KINDS.join(', ')})`);
   const kind = input.kind as WatchKind;
-  const entry: WatchEntry = { id: input.id ?? 0, watchlist: input.watchlist ?? '', kind, value: kind === 'cve' ? raw.value.toUpperCase() : raw.value, thresholds: {} };
+  let value = kind === 'cve' ? raw.value.toUpperCase() : raw.value;
+  if (kind === 'ioc' && value) {
+    try {
+      value = storedIndicatorValue(value);
+    } catch (err) {
+      throw invalid(raw, reasonOf(err), err);
+    }
+  }
+  const entry: WatchEntry = { id: input.id ?? 0, watchlist: input.watchlist ?? '', kind, value, thresholds: {} };
   const vendor = input.vendor?.trim();
   const version = input.version?.trim();
   if (vendor) entry.vendor = vendor;
@@ -150,11 +172,28 @@ function parsePurl(value: string): PurlParts {
 
 /** Registry hosts of `collectionURL`, with the purl type they serve. */
 const REGISTRIES: Readonly<Record<string, string>> = {
-  'registry.npmjs.org': 'npm', 'www.npmjs.com': 'npm', 'npmjs.com': 'npm', 'registry.yarnpkg.com': 'npm',
-  'pypi.org': 'pypi', 'pypi.python.org': 'pypi', 'files.pythonhosted.org': 'pypi',
-  'repo.maven.apache.org': 'maven', 'repo1.maven.org': 'maven', 'central.sonatype.com': 'maven', 'search.maven.org': 'maven', 'mvnrepository.com': 'maven',
-  'rubygems.org': 'gem', 'crates.io': 'cargo', 'nuget.org': 'nuget', 'www.nuget.org': 'nuget', 'api.nuget.org': 'nuget',
-  'packagist.org': 'composer', 'repo.packagist.org': 'composer', 'pkg.go.dev': 'golang', 'proxy.golang.org': 'golang', 'go.dev': 'golang',
+  'registry.npmjs.org': 'npm',
+  'www.npmjs.com': 'npm',
+  'npmjs.com': 'npm',
+  'registry.yarnpkg.com': 'npm',
+  'pypi.org': 'pypi',
+  'pypi.python.org': 'pypi',
+  'files.pythonhosted.org': 'pypi',
+  'repo.maven.apache.org': 'maven',
+  'repo1.maven.org': 'maven',
+  'central.sonatype.com': 'maven',
+  'search.maven.org': 'maven',
+  'mvnrepository.com': 'maven',
+  'rubygems.org': 'gem',
+  'crates.io': 'cargo',
+  'nuget.org': 'nuget',
+  'www.nuget.org': 'nuget',
+  'api.nuget.org': 'nuget',
+  'packagist.org': 'composer',
+  'repo.packagist.org': 'composer',
+  'pkg.go.dev': 'golang',
+  'proxy.golang.org': 'golang',
+  'go.dev': 'golang',
 };
 
 /** PEP 503 name normalisation (https://peps.python.org/pep-0503/#normalized-names). */
@@ -206,7 +245,10 @@ const WORD_CHAR = /[\p{L}\p{N}_]/u;
 
 /** Compiles a keyword (or a product name searched in text) into a {@link KeywordPattern}. */
 export function keywordPattern(keyword: string): KeywordPattern {
-  const escaped = keyword.split(/\s+/).map((w) => w.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('\\s+');
+  const escaped = keyword
+    .split(/\s+/)
+    .map((w) => w.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'))
+    .join('\\s+');
   // Boundaries are checked by hand: `\p{L}` lookarounds cost ~0.3 ms to compile per pattern.
   return {
     pattern: new RegExp(escaped, 'giu'),
@@ -238,7 +280,8 @@ export function findKeyword(k: KeywordPattern, text: string): { start: number; e
  *   RE2's reason) or too costly to run on every CVE (regex-budget.ts: length, counted repetitions,
  *   program size), invalid CPE 2.3 name or one whose vendor and product are both `*`, invalid
  *   purl, invalid version spec, CVE id not `CVE-YYYY-NNNN…`, empty keyword or name, `vendor` or
- *   `version` on a kind other than `product`.
+ *   `version` on a kind other than `product`, an `ioc` value that is no indicator (ioc-match.ts
+ *   {@link parseWatchedIndicator}) or an `ioc` entry with thresholds.
  */
 export function compileEntry(entry: WatchEntry): CompiledEntry {
   const { kind, value } = entry;
@@ -267,7 +310,13 @@ export function compileEntry(entry: WatchEntry): CompiledEntry {
     case 'vendor':
       return { ...base, kind, vendorKey: keyOf(value, 'vendor') };
     case 'product':
-      return { ...base, kind, vendorKey: entry.vendor ? keyOf(entry.vendor, 'vendor') : null, productKey: keyOf(value, 'product'), range: versionRange(entry.version) };
+      return {
+        ...base,
+        kind,
+        vendorKey: entry.vendor ? keyOf(entry.vendor, 'vendor') : null,
+        productKey: keyOf(value, 'product'),
+        range: versionRange(entry.version),
+      };
     case 'cpe': {
       let cpe: Cpe23;
       try {
@@ -279,7 +328,14 @@ export function compileEntry(entry: WatchEntry): CompiledEntry {
       const productKeyValue = cpe.product === '*' ? null : productKey(cpe.product);
       if (!vendorKey && !productKeyValue) throw invalid(entry, 'the CPE names neither a vendor nor a product (it would match every CVE)');
       const range = rangeFromCpe(cpe);
-      return { ...base, kind, cpe, vendorKey, productKey: productKeyValue, range: range && (range.exact !== undefined || range.start || range.end) ? range : null };
+      return {
+        ...base,
+        kind,
+        cpe,
+        vendorKey,
+        productKey: productKeyValue,
+        range: range && (range.exact !== undefined || range.start || range.end) ? range : null,
+      };
     }
     case 'purl': {
       let purl: PurlParts;
@@ -307,5 +363,14 @@ export function compileEntry(entry: WatchEntry): CompiledEntry {
     case 'cve':
       if (!CVE_ID.test(value)) throw invalid(entry, 'not a CVE id (expected CVE-YYYY-NNNN, four or more digits at the end)');
       return { ...base, kind, cveId: value.toUpperCase() };
+    case 'ioc': {
+      // Thresholds judge a CVE's scores; a sighting has none.
+      if (Object.keys(entry.thresholds).length > 0) throw invalid(entry, 'thresholds (severity, CVSS, EPSS, KEV) apply to CVEs: an ioc entry takes none');
+      try {
+        return { ...base, kind, ioc: parseWatchedIndicator(value) };
+      } catch (err) {
+        throw invalid(entry, reasonOf(err), err);
+      }
+    }
   }
 }

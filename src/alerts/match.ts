@@ -12,9 +12,9 @@ import type { VigilError } from '../errors.ts';
 import type { MatchReason, MatchVia, WatchEntry } from '../model/alert.ts';
 import type { Vulnerability } from '../model/record.ts';
 import { type CompiledEntry, compileEntry, findKeyword, samePackage } from './entry.ts';
-import { describe, intersects, type VersionRange } from './versions.ts';
 import { rangesFromAffected } from './ranges.ts';
 import { claimsNothing, isAdp, type Site, sitesOf } from './sites.ts';
+import { describe, intersects, type VersionRange } from './versions.ts';
 
 /** One entry that matched a record, with every reason it matched. */
 export interface EntryMatch {
@@ -111,7 +111,8 @@ export class MatchIndex {
       } else if (c.kind === 'purl') push(this.#purls, c.nameKey, c);
       else if (c.kind === 'cve') push(this.#cves, c.cveId, c);
       else if (c.kind === 'keyword') group(keywordGroups, c.entry.value.toLowerCase().split(/\s+/).join(' '), c);
-      else group(regexGroups, c.entry.value, c);
+      else if (c.kind === 'regex') group(regexGroups, c.entry.value, c);
+      // `ioc` entries match intel sightings only (ioc-match.ts).
     }
     for (const g of keywordGroups.values()) {
       if (g.first.firstToken) push(this.#keywords, g.first.firstToken, g);
@@ -151,7 +152,8 @@ export class MatchIndex {
     };
     for (const c of this.#cves.get(v.id.toUpperCase()) ?? []) add(c, 'cve-id', 'id', v.id);
     if (v.state !== 'REJECTED') {
-      if (this.#vendors.size + this.#products.size + this.#cpesByProduct.size + this.#cpesByVendor.size + this.#purls.size > 0) this.#matchProducts(v, found, add);
+      if (this.#vendors.size + this.#products.size + this.#cpesByProduct.size + this.#cpesByVendor.size + this.#purls.size > 0)
+        this.#matchProducts(v, found, add);
       this.#matchText(v, add);
     }
     return [...found].map(([c, reasons]) => ({ entry: c.entry, reasons }));
@@ -167,7 +169,10 @@ export class MatchIndex {
           const how = evaluate(c.range, s.ranges);
           if (how !== null) addAt(add, c, s, s.field, s.matched, how);
         }
-      const cpes = [...(s.productKey ? (this.#cpesByProduct.get(s.productKey) ?? []) : []), ...(s.vendorKey ? (this.#cpesByVendor.get(s.vendorKey) ?? []) : [])];
+      const cpes = [
+        ...(s.productKey ? (this.#cpesByProduct.get(s.productKey) ?? []) : []),
+        ...(s.vendorKey ? (this.#cpesByVendor.get(s.vendorKey) ?? []) : []),
+      ];
       for (const c of cpes) {
         if ((c.vendorKey && c.vendorKey !== s.vendorKey) || (c.productKey && c.productKey !== s.productKey)) continue;
         if (s.part && c.cpe.part !== '*' && s.part !== '*' && c.cpe.part !== s.part) continue;
@@ -200,7 +205,10 @@ export class MatchIndex {
 
   #matchText(v: Vulnerability, add: Add): void {
     const keywords = this.#keywords.size > 0 || this.#keywordsEverywhere.length > 0;
-    for (const [field, text] of [['title', v.title], ['description', v.description]] as const) {
+    for (const [field, text] of [
+      ['title', v.title],
+      ['description', v.description],
+    ] as const) {
       if (!text) continue;
       if (keywords) {
         // A keyword is looked for only where its first word occurs.

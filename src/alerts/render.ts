@@ -14,8 +14,11 @@
  * tell the story) and link its page (`facts.link`); the matched words are in the match lines.
  * When their subject is the document itself, the facts shown are the document's instead of a
  * CVE's scores (which only appear when a CVE it names has them).
+ *
+ * `ioc` alerts say which watched indicator was sighted, as what, and its sightings so far, then
+ * the document it was sighted in, as `intel` alerts do.
  */
-import type { Alert, AlertAdvisory, AlertEventType, AlertFacts, AlertIntel, MatchReason, MatchVia, ThresholdCheck } from '../model/alert.ts';
+import type { Alert, AlertAdvisory, AlertEventType, AlertFacts, AlertIntel, AlertIoc, MatchReason, MatchVia, ThresholdCheck } from '../model/alert.ts';
 import type { Severity } from '../model/vulnerability.ts';
 import type { AlertMessage } from './channels/types.ts';
 
@@ -38,6 +41,7 @@ const EVENT_LABELS: Record<AlertEventType, string> = {
   rejected: 'rejected',
   advisory: 'advisory',
   intel: 'in the news',
+  ioc: 'indicator sighted',
 };
 
 const VIA_LABELS: Record<MatchVia, string> = {
@@ -52,6 +56,7 @@ const VIA_LABELS: Record<MatchVia, string> = {
   'advisory-cve': 'a CVE the advisory names',
   intel: "the document's title or text",
   'intel-cve': 'a CVE the document names',
+  ioc: 'an indicator in the document',
 };
 
 /** Words for an event type, as they read after a CVE id (`kev_added` → `added to KEV`). */
@@ -111,9 +116,16 @@ export function headline(alert: Alert, max = 120): string {
   const adv = alert.explanation.event.advisory;
   if (adv) {
     // `HIGH CERTFR-2026-AVI-0049 new bulletin: …`, `CRITICAL CVE-2022-22965 package advisory GHSA-…: …`
-    const subject = f.cveId === adv.id ? adv.id : `${f.cveId} ${alert.event === 'exploit' ? `first public exploit ${adv.id}` : `${advisoryKindLabel(adv)} ${adv.id}`}`;
+    const subject =
+      f.cveId === adv.id ? adv.id : `${f.cveId} ${alert.event === 'exploit' ? `first public exploit ${adv.id}` : `${advisoryKindLabel(adv)} ${adv.id}`}`;
     const what = f.cveId === adv.id ? `${adv.changes.includes('created') ? 'new' : 'revised'} ${advisoryKindLabel(adv)}` : '';
     return truncate(`${f.severity ?? 'UNSCORED'} ${subject}${what ? ` ${what}` : ''}: ${oneLine(adv.title)}`, max);
+  }
+  const ioc = alert.explanation.event.ioc;
+  if (ioc) {
+    // `IOC evil.example.com sighted (bleepingcomputer): Hackers…`
+    const where = alert.explanation.event.intel;
+    return truncate(`IOC ${ioc.watched.value} sighted${where ? ` (${where.source}): ${oneLine(where.title)}` : `: ${oneLine(f.title ?? f.cveId)}`}`, max);
   }
   const doc = alert.explanation.event.intel;
   if (doc) {
@@ -128,7 +140,14 @@ export function headline(alert: Alert, max = 120): string {
 /** What kind of document an advisory is, for people: `CERT-FR bulletin`, `package advisory`, `exploit`. */
 export function advisoryKindLabel(adv: Pick<AlertAdvisory, 'kind' | 'source'>): string {
   const by: Readonly<Record<string, string>> = { certfr: 'CERT-FR', certeu: 'CERT-EU', ghsa: 'GitHub', osv: 'OSV', csaf: 'CSAF', exploitdb: 'Exploit-DB' };
-  const kinds: Readonly<Record<string, string>> = { package: 'package advisory', bulletin: 'bulletin', alert: 'alert', vendor: 'vendor advisory', vex: 'VEX document', exploit: 'exploit' };
+  const kinds: Readonly<Record<string, string>> = {
+    package: 'package advisory',
+    bulletin: 'bulletin',
+    alert: 'alert',
+    vendor: 'vendor advisory',
+    vex: 'VEX document',
+    exploit: 'exploit',
+  };
   const who = by[adv.source];
   const kind = kinds[adv.kind] ?? adv.kind;
   return who && adv.kind !== 'package' ? `${who} ${kind}` : kind;
@@ -140,8 +159,13 @@ export function advisoryKindLabel(adv: Pick<AlertAdvisory, 'kind' | 'source'>): 
  * facts, and its page.
  */
 export function advisoryLines(adv: AlertAdvisory): string[] {
-  const dates = [adv.published ? `published ${day(adv.published)}` : null, adv.modified && adv.modified !== adv.published ? `revised ${day(adv.modified)}` : null].filter(Boolean);
-  const lines = [`Advisory: ${adv.id}, ${advisoryKindLabel(adv)} (${adv.source})${dates.length ? `, ${dates.join(', ')}` : ''}${adv.severity ? `, severity ${adv.severity}` : ''}`];
+  const dates = [
+    adv.published ? `published ${day(adv.published)}` : null,
+    adv.modified && adv.modified !== adv.published ? `revised ${day(adv.modified)}` : null,
+  ].filter(Boolean);
+  const lines = [
+    `Advisory: ${adv.id}, ${advisoryKindLabel(adv)} (${adv.source})${dates.length ? `, ${dates.join(', ')}` : ''}${adv.severity ? `, severity ${adv.severity}` : ''}`,
+  ];
   lines.push(`  Title: ${truncate(oneLine(adv.title), 200)}`);
   if (adv.cveCount > 0) {
     const more = adv.cveCount > adv.cves.length ? ` …and ${adv.cveCount - adv.cves.length} more` : '';
@@ -158,13 +182,34 @@ export function advisoryLines(adv: AlertAdvisory): string[] {
  */
 export function intelLines(doc: AlertIntel): string[] {
   const lines = [`Document: ${truncate(oneLine(doc.title), 200)}`];
-  lines.push(`  Source: ${doc.source}${doc.published ? `, published ${day(doc.published)}` : ''}${doc.change === 'changed' ? ', text edited since first seen' : ''}`);
+  lines.push(
+    `  Source: ${doc.source}${doc.published ? `, published ${day(doc.published)}` : ''}${doc.change === 'changed' ? ', text edited since first seen' : ''}`,
+  );
   if (doc.cveCount > 0) {
     const more = doc.cveCount > doc.cves.length ? ` …and ${doc.cveCount - doc.cves.length} more` : '';
     lines.push(`  CVEs (${doc.cveCount}): ${truncate(doc.cves.join(', '), 300)}${more}`);
   }
   if (doc.clusterSize > 1) lines.push(`  Story: ${doc.clusterSize} documents tell it`);
   lines.push(`  Link: ${doc.url}`);
+  return lines;
+}
+
+/**
+ * The indicator of an `ioc` alert, one line each: the watched indicator, what the document
+ * contained, and its sightings so far (first and last seen, count, sources, warninglist, TLP).
+ */
+export function iocLines(ioc: AlertIoc): string[] {
+  const lines = [`Indicator: ${ioc.watched.type} ${ioc.watched.value}`];
+  for (const s of ioc.sighted)
+    lines.push(
+      `  Sighted: ${s.type} ${truncate(s.value, 200)}${s.original && s.original !== s.value ? ` (written ${truncate(oneLine(s.original), 200)})` : ''}`,
+    );
+  const n = ioc.sightings;
+  lines.push(
+    `  Sightings: ${n} document${n === 1 ? '' : 's'}, first seen ${day(ioc.firstSeen)}, last seen ${day(ioc.lastSeen)}, sources: ${truncate(ioc.sources.join(', '), 200)}`,
+  );
+  if (ioc.warning) lines.push(`  On warninglist: ${ioc.warning.name} (${ioc.warning.list})`);
+  lines.push(`  TLP:${ioc.tlp.toUpperCase()}`);
   return lines;
 }
 
@@ -182,7 +227,10 @@ export function factLines(facts: AlertFacts): Fact[] {
   const doc = facts.document;
   if (doc) {
     // An intel document: its source and CVEs; scores only when a CVE it names has them.
-    const cves = doc.cveCount > 0 ? `${truncate(doc.cves.join(', '), 300)}${doc.cveCount > doc.cves.length ? ` …and ${doc.cveCount - doc.cves.length} more` : ''}` : 'none named';
+    const cves =
+      doc.cveCount > 0
+        ? `${truncate(doc.cves.join(', '), 300)}${doc.cveCount > doc.cves.length ? ` …and ${doc.cveCount - doc.cves.length} more` : ''}`
+        : 'none named';
     return [
       { label: 'Source', value: doc.source },
       { label: 'Published', value: facts.published ? day(facts.published) : 'not stated' },
@@ -218,7 +266,12 @@ export function compactFacts(facts: AlertFacts): string {
   const doc = facts.document;
   if (doc) {
     const named = doc.cveCount === 0 ? 'no CVE' : doc.cveCount === 1 ? (doc.cves[0] ?? '1 CVE') : `${doc.cveCount} CVEs`;
-    return [doc.source, named, ...(facts.cvss ? [`CVSS ${facts.cvss.score.toFixed(1)}`] : []), ...(doc.clusterSize > 1 ? [`${doc.clusterSize} documents`] : [])].join(' · ');
+    return [
+      doc.source,
+      named,
+      ...(facts.cvss ? [`CVSS ${facts.cvss.score.toFixed(1)}`] : []),
+      ...(doc.clusterSize > 1 ? [`${doc.clusterSize} documents`] : []),
+    ].join(' · ');
   }
   const parts = [facts.cvss ? `CVSS ${facts.cvss.score.toFixed(1)}` : 'CVSS n/a'];
   if (facts.epss) parts.push(`EPSS ${formatPercent(facts.epss.score)}`);
@@ -267,6 +320,7 @@ export function eventLines(alert: Alert): string[] {
     }
   }
   if (event.advisory) lines.push(...advisoryLines(event.advisory));
+  if (event.ioc) lines.push(...iocLines(event.ioc));
   if (event.intel) lines.push(...intelLines(event.intel));
   const e = event.epss;
   if (e) {

@@ -14,6 +14,7 @@
  *     entries:
  *       - { product: pan-os, vendor: paloaltonetworks, version: ">=10.2.0 <10.2.9", minSeverity: HIGH }
  *       - { keyword: GlobalProtect }
+ *       - { ioc: "hxxps://evil[.]example[.]com/gate.php" }
  *     subscriptions:
  *       - { channel: ops-mail, events: [new, kev_added], mode: daily, quietHours: { start: "22:00", end: "07:00" }, timezone: Europe/Paris }
  */
@@ -22,7 +23,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { AlertsConfig } from '../config.ts';
 import { VigilError } from '../errors.ts';
-import { ALERT_EVENTS, type AlertEventType, type Subscription, type Thresholds, type WatchEntry, WATCH_KINDS, type WatchKind } from '../model/alert.ts';
+import { ALERT_EVENTS, type AlertEventType, type Subscription, type Thresholds, WATCH_KINDS, type WatchEntry, type WatchKind } from '../model/alert.ts';
 import type { AlertStore } from '../store/alerts.ts';
 import { channelDefinitions } from './channels/registry.ts';
 import { checkEntryCount, validateEntry } from './entry.ts';
@@ -51,6 +52,8 @@ export const WatchEntryInput = z
     keyword: z.string().min(1).optional(),
     regex: z.string().min(1).optional(),
     cve: z.string().min(1).optional(),
+    /** An indicator (`evil.example.com`, `203.0.113.7`, a hash; defanged forms accepted): `ioc` events. */
+    ioc: z.string().min(1).optional(),
     version: z.string().min(1).optional(),
     ...ThresholdFields,
   })
@@ -58,7 +61,8 @@ export const WatchEntryInput = z
     const kinds = WATCH_KINDS.filter((k) => (e as Record<string, unknown>)[k] !== undefined);
     // `vendor` is a kind on its own, or the vendor of a `product` entry.
     const own = kinds.filter((k) => !(k === 'vendor' && kinds.includes('product')));
-    if (own.length !== 1) ctx.addIssue({ code: 'custom', message: `an entry needs exactly one of ${WATCH_KINDS.join(', ')} (found ${own.join(', ') || 'none'})` });
+    if (own.length !== 1)
+      ctx.addIssue({ code: 'custom', message: `an entry needs exactly one of ${WATCH_KINDS.join(', ')} (found ${own.join(', ') || 'none'})` });
   });
 
 /** One subscription as written in the file. */
@@ -81,7 +85,9 @@ export const WatchlistFile = z.strictObject({
       z.strictObject({
         name: z.string().min(1),
         email: z.email().optional(),
-        handles: z.strictObject({ slack: z.string().optional(), telegram: z.string().optional(), discord: z.string().optional(), teams: z.string().optional() }).default({}),
+        handles: z
+          .strictObject({ slack: z.string().optional(), telegram: z.string().optional(), discord: z.string().optional(), teams: z.string().optional() })
+          .default({}),
       }),
     )
     .default([]),
@@ -124,7 +130,11 @@ export function entryFromInput(watchlist: string, input: z.infer<typeof WatchEnt
 export function subscriptionFromInput(watchlist: string, input: z.input<typeof SubscriptionInput>, config: AlertsConfig): Omit<Subscription, 'id'> {
   const s = SubscriptionInput.parse(input);
   const what = `${watchlist} (subscription to ${s.channel})`;
-  if (!config.channels[s.channel]) throw new VigilError('VIGIL_WATCHLIST_INVALID', [what, `unknown channel "${s.channel}" (configured: ${Object.keys(config.channels).join(', ') || 'none'})`]);
+  if (!config.channels[s.channel])
+    throw new VigilError('VIGIL_WATCHLIST_INVALID', [
+      what,
+      `unknown channel "${s.channel}" (configured: ${Object.keys(config.channels).join(', ') || 'none'})`,
+    ]);
   if (s.to !== undefined) {
     const problem = recipientProblem(channelDefinitions[config.channels[s.channel]!.type].recipient, s.to);
     if (problem) throw new VigilError('VIGIL_WATCHLIST_INVALID', [what, `to: ${problem}`]);

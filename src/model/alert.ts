@@ -5,6 +5,7 @@
  * Times are ISO 8601 UTC strings; EPSS values are probabilities 0–1, percentiles 0–1, CVSS scores
  * 0–10.
  */
+import type { IocType } from '../nlp/types.ts';
 import type { Severity } from './vulnerability.ts';
 
 /** A person who receives alerts. */
@@ -40,7 +41,9 @@ export interface Team {
  *   names a watched product or package, a watched CVE or a CVE that matches the watchlist;
  * - `intel`: a new (or edited) threat-intel document (news article, vendor blog, CERT post:
  *   intel/types.ts) whose title or text has a watched keyword, pattern, vendor or product, names
- *   a watched CVE, or names a CVE whose record matches a vendor/product/CPE/purl entry.
+ *   a watched CVE, or names a CVE whose record matches a vendor/product/CPE/purl entry;
+ * - `ioc`: an indicator an `ioc` entry watches is sighted in a newly stored (or edited) intel
+ *   document (the IOC store's sightings: iocs/types.ts; matching rules in alerts/ioc-match.ts).
  */
 export const ALERT_EVENTS = [
   'new',
@@ -55,6 +58,7 @@ export const ALERT_EVENTS = [
   'rejected',
   'advisory',
   'intel',
+  'ioc',
 ] as const;
 export type AlertEventType = (typeof ALERT_EVENTS)[number];
 
@@ -75,7 +79,7 @@ export interface Thresholds {
 }
 
 /** How a watchlist entry selects CVEs. */
-export const WATCH_KINDS = ['vendor', 'product', 'cpe', 'purl', 'keyword', 'regex', 'cve'] as const;
+export const WATCH_KINDS = ['vendor', 'product', 'cpe', 'purl', 'keyword', 'regex', 'cve', 'ioc'] as const;
 export type WatchKind = (typeof WATCH_KINDS)[number];
 
 /**
@@ -92,7 +96,11 @@ export type WatchKind = (typeof WATCH_KINDS)[number];
  * - `keyword`: words or a phrase, case-insensitive, on word boundaries, over title and description;
  * - `regex`: an RE2 regular expression (linear time: no catastrophic backtracking on untrusted
  *   text) over title and description, case-insensitive;
- * - `cve`: a CVE id, also one reserved and not yet published.
+ * - `cve`: a CVE id, also one reserved and not yet published;
+ * - `ioc`: an indicator of compromise (`evil.example.com`, `203.0.113.7`, `10.0.0.0/8`, a URL, an
+ *   e-mail address, an MD5/SHA-1/SHA-256/SHA-512 hash…), defanged forms accepted, optionally
+ *   typed (`filename:invoice.zip`); stored refanged and normalised. Matches indicators sighted in
+ *   intel documents only (`ioc` events), never CVEs: see alerts/ioc-match.ts.
  */
 export interface WatchEntry {
   id: number;
@@ -157,6 +165,7 @@ export interface Watchlist {
  * `advisory` and `exploit` alerts; `advisory-cve`: a CVE the advisory names matched the entry
  * through that CVE's own record. `intel`: an intel document's title or text, for `intel` alerts;
  * `intel-cve`: a CVE the document names matched the entry through that CVE's own record.
+ * `ioc`: an indicator found in an intel document (the IOC store's sighting), for `ioc` alerts.
  */
 export type MatchVia =
   | 'nvd-cpe'
@@ -169,7 +178,8 @@ export type MatchVia =
   | 'advisory'
   | 'advisory-cve'
   | 'intel'
-  | 'intel-cve';
+  | 'intel-cve'
+  | 'ioc';
 
 /** Why one entry matched one CVE: which field matched which value. */
 export interface MatchReason {
@@ -253,6 +263,28 @@ export interface AlertIntel {
   change: 'created' | 'changed';
 }
 
+/**
+ * The indicator an `ioc` alert is about: the watched one, what the document contained that
+ * matched it, and the store's summary of the first indicator sighted, as of the alert.
+ */
+export interface AlertIoc {
+  /** The entry's indicator (`domain` `evil.example.com`). */
+  watched: { type: IocType; value: string };
+  /** Indicators of the document that matched it (at most 8): normalised value and as written. */
+  sighted: { type: IocType; value: string; original: string }[];
+  /** ISO 8601: first and last sighting of the first indicator sighted, in any document. */
+  firstSeen: string;
+  lastSeen: string;
+  /** Documents it has been sighted in, this one included. */
+  sightings: number;
+  /** Intel sources it was sighted in, sorted. */
+  sources: string[];
+  /** The MISP warninglist it is on (watched anyway: an analyst chose it), or null. */
+  warning: { list: string; name: string } | null;
+  /** TLP of this sighting (FIRST TLP 2.0, lowercase; public sources `clear`). */
+  tlp: string;
+}
+
 /** What happened to the CVE. */
 export interface AlertEventDetail {
   type: AlertEventType;
@@ -264,8 +296,10 @@ export interface AlertEventDetail {
   epss?: { date: string; score: number; percentile: number; previousDate: string | null; previousScore: number | null };
   /** `advisory` and `exploit` events: the advisory. */
   advisory?: AlertAdvisory;
-  /** `intel` events: the document. */
+  /** `intel` events: the document; `ioc` events: the document the indicator was sighted in. */
   intel?: AlertIntel;
+  /** `ioc` events: the indicator. */
+  ioc?: AlertIoc;
 }
 
 /** Why an alert fired: the event, the entries that matched and the thresholds that passed. */

@@ -20,7 +20,7 @@ export type { Stats as StatsResponse } from '../../src/store/server.ts';
  */
 type Complete<List extends readonly unknown[], All> = [Exclude<All, List[number]>] extends [never] ? List : never;
 
-const watchKinds = ['vendor', 'product', 'cpe', 'purl', 'keyword', 'regex', 'cve'] as const satisfies readonly WatchKind[];
+const watchKinds = ['vendor', 'product', 'cpe', 'purl', 'keyword', 'regex', 'cve', 'ioc'] as const satisfies readonly WatchKind[];
 /** The server's `WATCH_KINDS`. */
 export const WATCH_KINDS: Complete<typeof watchKinds, WatchKind> = watchKinds;
 
@@ -37,6 +37,7 @@ const alertEvents = [
   'rejected',
   'advisory',
   'intel',
+  'ioc',
 ] as const satisfies readonly AlertEventType[];
 /** The server's `ALERT_EVENTS`: what a subscription can be alerted about (docs/alerts.md). */
 export const ALERT_EVENTS: Complete<typeof alertEvents, AlertEventType> = alertEvents;

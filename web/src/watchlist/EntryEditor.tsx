@@ -65,17 +65,11 @@ export function EntryEditor({ row, index, readOnly, onChange, onRemove }: EntryE
         )}
       </div>
       <div class="entry-grid thresholds">
-        <span class="field">
-          <label for={`${id}-mincvss`}>Min CVSS</label>
-          <input id={`${id}-mincvss`} type="number" min={0} max={10} step={0.1} value={row.minCvss} onInput={(e) => set('minCvss', e.currentTarget.value)} />
-        </span>
-        <span class="field">
-          <label for={`${id}-minepss`}>Min EPSS %</label>
-          <input id={`${id}-minepss`} type="number" min={0} max={100} step={0.1} value={row.minEpss} onInput={(e) => set('minEpss', e.currentTarget.value)} />
-        </span>
-        <label class="check">
-          <input type="checkbox" checked={row.kevOnly} onChange={(e) => set('kevOnly', e.currentTarget.checked)} /> KEV only
-        </label>
+        {row.kind === 'ioc' ? (
+          <span class="field grow small">Alerts when a newly stored intel document contains this indicator (a domain also matches its subdomains).</span>
+        ) : (
+          <Thresholds id={id} row={row} set={set} />
+        )}
         {!readOnly && (
           <button type="button" class="btn btn-quiet btn-danger" onClick={onRemove} aria-label={`Remove entry ${index + 1}`}>
             Remove
@@ -83,5 +77,24 @@ export function EntryEditor({ row, index, readOnly, onChange, onRemove }: EntryE
         )}
       </div>
     </fieldset>
+  );
+}
+
+/** The CVE thresholds of a row (every kind but `ioc`). */
+function Thresholds({ id, row, set }: { id: string; row: EntryRow; set: <K extends keyof EntryRow>(k: K, v: EntryRow[K]) => void }) {
+  return (
+    <>
+      <span class="field">
+        <label for={`${id}-mincvss`}>Min CVSS</label>
+        <input id={`${id}-mincvss`} type="number" min={0} max={10} step={0.1} value={row.minCvss} onInput={(e) => set('minCvss', e.currentTarget.value)} />
+      </span>
+      <span class="field">
+        <label for={`${id}-minepss`}>Min EPSS %</label>
+        <input id={`${id}-minepss`} type="number" min={0} max={100} step={0.1} value={row.minEpss} onInput={(e) => set('minEpss', e.currentTarget.value)} />
+      </span>
+      <label class="check">
+        <input type="checkbox" checked={row.kevOnly} onChange={(e) => set('kevOnly', e.currentTarget.checked)} /> KEV only
+      </label>
+    </>
   );
 }

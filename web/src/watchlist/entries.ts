@@ -47,6 +47,11 @@ export function entryOf(r: EntryRow): Entry | null {
     if (r.version.trim()) e.version = r.version.trim();
   }
   const thresholds: NonNullable<Entry['thresholds']> = {};
+  // An indicator's sightings have no CVE scores: the server refuses thresholds on `ioc` entries.
+  if (r.kind === 'ioc') {
+    e.thresholds = thresholds;
+    return e;
+  }
   if (r.minCvss !== '' && Number.isFinite(Number(r.minCvss))) thresholds.minCvss = Number(r.minCvss);
   if (r.minEpss !== '' && Number.isFinite(Number(r.minEpss))) thresholds.minEpss = Number(r.minEpss) / 100;
   if (r.kevOnly) thresholds.kevOnly = true;
@@ -63,4 +68,5 @@ export const VALUE_HINTS: Record<WatchKind, string> = {
   keyword: 'remote code execution',
   regex: 'global ?protect',
   cve: 'CVE-2024-3400',
+  ioc: 'evil.example.com, 203.0.113.7, hxxps://evil[.]example/a, a hash',
 };
