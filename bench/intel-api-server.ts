@@ -29,6 +29,7 @@ const app = await buildApp({
   triage: stores.triage,
   stats: stores.stats,
   intel: stores.intel,
+  iocs: stores.iocs,
   sync: () => Promise.reject(new Error('no syncs in the bench server')),
   daemon: false,
   now: () => new Date(),

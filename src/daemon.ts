@@ -30,6 +30,8 @@ import type { AlertStore } from './store/alerts.ts';
 import { isPostgresUrl } from './store/postgres/pool.ts';
 import type { Store } from './store/types.ts';
 import { collectSources, dueSources } from './intel/service.ts';
+import { documentAnalyser } from './iocs/analyse.ts';
+import type { IocStore } from './iocs/types.ts';
 import type { IntelStore } from './intel/types.ts';
 
 /** What the daemon needs. */
@@ -57,6 +59,8 @@ export interface DaemonDeps {
    * and at start), one source at a time in its own queue so it never delays a CVE sync.
    */
   intel?: IntelStore;
+  /** Where the documents collected are analysed into (issue 14, iocs/analyse.ts); absent: stored without analysis. */
+  iocs?: IocStore;
 }
 
 /** Seconds between two looks for intel sources due for collection. */
@@ -300,8 +304,9 @@ export class Daemon {
   collectIntel(): Promise<number> {
     const intel = this.#deps.intel;
     if (!intel) return Promise.resolve(0);
-    const { config, log, writer } = this.#deps;
-    const services = { intel, store: writer, config: config.intel, log, now: () => this.#now() };
+    const { config, log, writer, iocs } = this.#deps;
+    const analyse = iocs ? { analyse: documentAnalyser(config, iocs, log) } : {};
+    const services = { intel, store: writer, config: config.intel, log, now: () => this.#now(), ...analyse };
     return this.#intelRuns.add(async () => {
       try {
         const due = await dueSources(services, this.#now());

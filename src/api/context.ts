@@ -6,6 +6,7 @@ import type { VigilConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { Role, Scope } from '../model/account.ts';
 import type { IntelStore } from '../intel/types.ts';
+import type { IocStore } from '../iocs/types.ts';
 import type { RunSummary } from '../pipeline.ts';
 import type { AlertStore } from '../store/alerts.ts';
 import type { AuthStore, JobStore, StatsStore, TriageStore } from '../store/server.ts';
@@ -23,6 +24,8 @@ export interface ApiDeps {
   stats: StatsStore;
   /** Threat-intel sources and documents (`/api/v1/scraping/sources`, `/api/v1/intel`). */
   intel: IntelStore;
+  /** Indicators, their sightings and document analyses (`/api/v1/iocs`, issue 14). */
+  iocs: IocStore;
   /** Runs one sync of a source (through the daemon's queue when it runs). */
   sync: (sourceId: string) => Promise<RunSummary>;
   /** Whether the monitoring daemon runs in this process. */

@@ -234,6 +234,9 @@ describe.skipIf(!hasCorpus())('authorization matrix', () => {
     'POST /api/v1/scraping/sources/:name/collect': { rule: 'analyst/collect', request: () => ({ url: '/api/v1/scraping/sources/matrix-feed/collect' }) },
     'GET /api/v1/intel': { rule: 'viewer/read', request: () => ({ url: '/api/v1/intel?source=matrix-feed&limit=5' }) },
     'GET /api/v1/intel/:id': { rule: 'viewer/read', request: () => ({ url: `/api/v1/intel/${fx.intelId}` }) },
+    'GET /api/v1/iocs': { rule: 'viewer/read', request: () => ({ url: '/api/v1/iocs?limit=5' }) },
+    'GET /api/v1/iocs/export.csv': { rule: 'viewer/read', request: () => ({ url: '/api/v1/iocs/export.csv?type=domain' }) },
+    'GET /api/v1/iocs/:type/:value': { rule: 'viewer/read', request: () => ({ url: '/api/v1/iocs/domain/matrix-ioc.example' }) },
     'POST /api/v1/analysis/text': {
       rule: 'viewer/read',
       request: () => ({ url: '/api/v1/analysis/text', payload: { text: 'C&C at hxxp://update-check[.]example[.]com and 185.25.51.201 (CVE-2024-3400).' } }),
@@ -380,6 +383,9 @@ describe.skipIf(!hasCorpus())('authorization matrix', () => {
     expect(collected.json().report?.created, collected.body).toBeGreaterThan(0);
     const [doc] = await api.deps.intel.listDocuments({ source: 'matrix-feed', limit: 1 });
     fx.intelId = doc!.id;
+    // An indicator of that document for the IOC detail route (the feed's summaries may name none).
+    const ioc = { type: 'domain' as const, value: 'matrix-ioc.example', original: 'matrix-ioc[.]example', start: 0, end: 20 };
+    await api.deps.iocs.saveDocumentIocs({ documentId: doc!.id, source: 'matrix-feed', seen: doc!.fetchedAt, tlp: 'clear', iocs: [ioc], cves: [] });
   });
   afterAll(async () => {
     await api?.close();

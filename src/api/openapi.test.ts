@@ -390,6 +390,21 @@ describe.skipIf(!hasCorpus())('OpenAPI document', () => {
         status: 200,
       },
     ],
+    'GET /api/v1/iocs': async () => {
+      const first = await json<{ nextCursor: string | null; items: unknown[] }>('GET', { as: 'vic', url: '/api/v1/iocs?limit=2' });
+      expect(first.items.length, 'the collected posts name indicators').toBeGreaterThan(0);
+      return [
+        { as: 'vic', url: '/api/v1/iocs', status: 200 },
+        ...(first.nextCursor ? [{ as: 'vic', url: `/api/v1/iocs?limit=2&cursor=${first.nextCursor}`, status: 200 }] : []),
+        { as: 'vic', url: '/api/v1/iocs?type=sha256&q=a&since=2020-01-01&source=openapi-intel&warning=false', status: 200 },
+      ];
+    },
+    // CSV: checked by src/api/iocs.test.ts (parsed back, row for row).
+    'GET /api/v1/iocs/export.csv': async () => [],
+    'GET /api/v1/iocs/:type/:value': async () => {
+      const { items } = await json<{ items: { type: string; value: string }[] }>('GET', { as: 'vic', url: '/api/v1/iocs?limit=3' });
+      return items.map((i) => ({ as: 'vic', url: `/api/v1/iocs/${i.type}/${encodeURIComponent(i.value)}`, status: 200 }));
+    },
     'GET /api/v1/intel/:id': async () => {
       const { items } = await json<{ items: { id: string }[] }>('GET', { as: 'vic', url: '/api/v1/intel?limit=3' });
       return items.map((d) => ({ as: 'vic', url: `/api/v1/intel/${d.id}`, status: 200 }));

@@ -16,6 +16,7 @@ import { addSource, collectSources, type IntelServices, intelStateName, requireS
 import { defaultSources } from '../intel/sources/defaults.ts';
 import { sourcesFromOpml, sourcesToOpml } from '../intel/sources/opml.ts';
 import type { IntelQuery, IntelSource, StoredIntelDocument } from '../intel/types.ts';
+import { documentAnalyser } from '../iocs/analyse.ts';
 import { type CliContext, numberIn, withContext } from './context.ts';
 import { table } from './format.ts';
 
@@ -33,7 +34,14 @@ function date(value: string): string {
 }
 
 function services(ctx: CliContext): IntelServices {
-  return { intel: ctx.stores.intel, store: ctx.stores.store, config: ctx.config.intel, log: ctx.log, now: () => new Date() };
+  return {
+    intel: ctx.stores.intel,
+    store: ctx.stores.store,
+    config: ctx.config.intel,
+    log: ctx.log,
+    now: () => new Date(),
+    analyse: documentAnalyser(ctx.config, ctx.stores.iocs, ctx.log, ctx.stores),
+  };
 }
 
 function collect(value: string, previous: string[] = []): string[] {

@@ -135,6 +135,7 @@ export function registerServe(program: Command): void {
             channels,
             http: new HttpClient(),
             intel: stores.intelWriter,
+            iocs: stores.iocsWriter,
             // The store cannot be written (or an alert pass failed): stop as SIGTERM would, exit 1.
             onFatal: (err) => {
               fatal(err);
@@ -161,6 +162,7 @@ export function registerServe(program: Command): void {
             triage: stores.triage,
             stats: stores.stats,
             intel: stores.intel,
+            iocs: stores.iocs,
             sync,
             daemon: daemon !== null,
             now: () => new Date(),

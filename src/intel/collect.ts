@@ -32,6 +32,11 @@ export interface CollectContext {
   signal?: AbortSignal;
   /** Where pages are read and documents built: default this thread; collectSources uses a worker thread. */
   extractor?: Extractor;
+  /**
+   * Called after each store write with the documents it stored as created or changed (the analysis
+   * on arrival, iocs/analyse.ts). Must not throw: a failure there would fail the collection.
+   */
+  onStored?: (documents: IntelDocument[]) => Promise<unknown>;
 }
 
 /** Options of {@link collectSource}. */
@@ -124,8 +129,13 @@ class Collection {
 
   async flush(): Promise<void> {
     if (!this.batch.length) return;
-    const saved = await this.ctx.intel.saveDocuments(this.batch);
+    const batch = this.batch;
+    const saved = await this.ctx.intel.saveDocuments(batch);
     this.batch = [];
+    if (this.ctx.onStored && saved.changes.length) {
+      const stored = new Set(saved.changes.map((c) => c.documentId));
+      await this.ctx.onStored(batch.filter((d) => stored.has(d.id)));
+    }
     this.report.created += saved.created;
     this.report.changed += saved.changed;
     this.report.unchanged += saved.unchanged;

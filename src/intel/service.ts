@@ -11,7 +11,7 @@ import { type CollectOptions, type CollectReport, collectSource } from './collec
 import { createExtractor } from './extract/extractor.ts';
 import { createIntelFetcher } from './net/fetch.ts';
 import { patchSource, validateSource } from './sources/schema.ts';
-import type { IntelFetcher, IntelSource, IntelStore } from './types.ts';
+import type { IntelDocument, IntelFetcher, IntelSource, IntelStore } from './types.ts';
 
 /** What the operations need. */
 export interface IntelServices {
@@ -21,6 +21,11 @@ export interface IntelServices {
   config: IntelConfig;
   log: Logger;
   now: () => Date;
+  /**
+   * The analysis on arrival (iocs/analyse.ts `documentAnalyser`): given the documents each store
+   * write created or changed. Never throws. Absent: documents are stored without analysis.
+   */
+  analyse?: (documents: IntelDocument[]) => Promise<unknown>;
 }
 
 /** The source-state name of an intel source. */
@@ -109,7 +114,11 @@ export async function collectSources(
       const attempt = s.now().toISOString();
       const previous = await s.store.getSourceState(intelStateName(source.name));
       try {
-        const report = await collectSource(source, { intel: s.intel, fetcher, log: s.log, now: s.now, signal: options.signal, extractor }, options);
+        const report = await collectSource(
+          source,
+          { intel: s.intel, fetcher, log: s.log, now: s.now, signal: options.signal, extractor, ...(s.analyse ? { onStored: s.analyse } : {}) },
+          options,
+        );
         await s.store.saveSourceState({
           source: intelStateName(source.name),
           cursor: null,

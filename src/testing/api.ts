@@ -299,6 +299,7 @@ export async function startTestApi(
     triage: s.triage,
     stats: s.stats,
     intel: s.intel,
+    iocs: s.iocs,
     sync: options.syncs ?? (async (id) => ({ ...emptySummary(id), error: 'syncs are off in this test' })),
     daemon: false,
     now: options.now ?? (() => new Date()),

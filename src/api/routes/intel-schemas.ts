@@ -173,9 +173,14 @@ export const IntelDocument = {
   type: 'object',
   description: 'A stored document with its story cluster and content history (src/intel/types.ts StoredIntelDocument).',
   additionalProperties: false,
-  required: [...documentRequired, 'cluster', 'clusterSize', 'firstSeen', 'history'],
+  required: [...documentRequired, 'cluster', 'clusterSize', 'firstSeen', 'history', 'analysis', 'analysed'],
   properties: {
     ...documentProperties,
+    analysis: {
+      description: 'the analysis of title and text made when the document arrived (offsets index title + blank line + text), null until analysed',
+      anyOf: [{ type: 'null' }, { $ref: 'AnalysisResult#' }],
+    },
+    analysed: { ...nullable('string'), description: 'when it was analysed (ISO 8601)' },
     cluster: { type: 'string' },
     clusterSize: { type: 'integer' },
     firstSeen: { type: 'string' },

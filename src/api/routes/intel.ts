@@ -19,6 +19,7 @@ import {
   updateSource,
 } from '../../intel/service.ts';
 import { validateSource } from '../../intel/sources/schema.ts';
+import { documentAnalyser } from '../../iocs/analyse.ts';
 import type { IntelDocument, IntelQuery, IntelSummary } from '../../intel/types.ts';
 import { messageWithCauses } from '../../sources/http.ts';
 import { CVE_ID_PATTERN, errors } from '../schemas.ts';
@@ -109,8 +110,8 @@ function outcomeAnswer(outcome: CollectOutcome): { source: string; report: Colle
 }
 
 export const intelRoutes: FastifyPluginAsync = async (app) => {
-  const { intel, store, config, log, now } = app.deps;
-  const services: IntelServices = { intel, store, config: config.intel, log, now };
+  const { intel, iocs, store, config, log, now } = app.deps;
+  const services: IntelServices = { intel, store, config: config.intel, log, now, analyse: documentAnalyser(config, iocs, log) };
   /** Collections running in this process, by source: a second request joins the first. */
   const running = new Map<string, Promise<CollectOutcome>>();
 
@@ -328,15 +329,15 @@ export const intelRoutes: FastifyPluginAsync = async (app) => {
       config: { access: read },
       schema: {
         tags: ['intel'],
-        summary: 'One collected document: its text, story cluster and content history',
+        summary: 'One collected document: its text, story cluster, content history and analysis (IOCs, entities, techniques, labels)',
         params: { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: INTEL_ID_PATTERN } } },
         response: { 200: { $ref: 'IntelDocument#' }, ...errors(400, 401, 403, 404, 429) },
       },
     },
     async (request) => {
-      const doc = await intel.getDocument(request.params.id);
+      const [doc, analysis] = await Promise.all([intel.getDocument(request.params.id), iocs.getDocumentAnalysis(request.params.id)]);
       if (!doc) throw new VigilError('VIGIL_NOT_FOUND', [`intel document ${request.params.id}`]);
-      return doc;
+      return { ...doc, analysis: analysis?.analysis ?? null, analysed: analysis?.analysed ?? null };
     },
   );
 };
