@@ -59,7 +59,10 @@ export interface DaemonDeps {
    * and at start), one source at a time in its own queue so it never delays a CVE sync.
    */
   intel?: IntelStore;
-  /** Where the documents collected are analysed into (issue 14, iocs/analyse.ts); absent: stored without analysis. */
+  /**
+   * Where the documents collected are analysed into (issue 14, iocs/analyse.ts), and whose
+   * sightings make `ioc` alerts in each alert pass; absent: stored without analysis, no `ioc` alerts.
+   */
   iocs?: IocStore;
 }
 
@@ -180,7 +183,7 @@ export class Daemon {
       const { alerts, config, log, channels, reader } = this.#deps;
       const now = this.#deps.now;
       try {
-        const intel = this.#deps.intel;
+        const { intel, iocs } = this.#deps;
         const ev = await evaluate({
           store: reader,
           alerts,
@@ -189,6 +192,7 @@ export class Daemon {
           merge: config.ssvc,
           ...(now ? { now } : {}),
           ...(intel ? { intel } : {}),
+          ...(iocs ? { iocs } : {}),
         });
         out?.evaluations.push(ev);
         if (ev.alerts.length) await this.#leadership?.notify();

@@ -111,8 +111,8 @@ export function registerAlerts(program: Command): void {
     .description('mark everything stored so far as seen, without alerting (after importing history into a new store)')
     .action(async (_o: unknown, cmd: Command) => {
       await withAlerts(cmd, async ({ alerts: store, stores }) => {
-        const b = await baseline(store, stores.intel);
-        const intel = b.intelChanges !== null ? `, intel change #${b.intelChanges}` : '';
+        const b = await baseline(store, stores.intel, stores.iocs);
+        const intel = `${b.intelChanges !== null ? `, intel change #${b.intelChanges}` : ''}${b.iocSightings !== null ? `, IOC sighting #${b.iocSightings}` : ''}`;
         console.log(`alert cursor at change #${b.changes}, advisory change #${b.advisoryChanges}${intel}${b.epssDay ? `, EPSS day ${b.epssDay}` : ''}: only what changes from now on alerts`);
       });
     });

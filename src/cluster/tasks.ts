@@ -83,7 +83,7 @@ export function taskList(ctx: TaskContext): TaskList {
 
   /** `evaluate-alerts`: what changed since the feed cursors, into alerts (committed with the cursors); then a delivery. */
   const evaluateAlerts: Task = async () => {
-    const ev = await evaluate({ store: ctx.stores.store, alerts: ctx.stores.alerts, intel: ctx.stores.intel, config: ctx.config.alerts, log: ctx.log, merge: ctx.config.ssvc, ...clock });
+    const ev = await evaluate({ store: ctx.stores.store, alerts: ctx.stores.alerts, intel: ctx.stores.intel, iocs: ctx.stores.iocs, config: ctx.config.alerts, log: ctx.log, merge: ctx.config.ssvc, ...clock });
     if (ev.alerts.length) await ctx.notify?.();
     await ctx.queue.deliver();
   };
