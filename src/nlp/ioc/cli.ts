@@ -58,7 +58,9 @@ export function registerWarninglists(program: Command): void {
         }
       } catch (err) {
         progress.stop();
-        throw err;
+        // An expected failure (network, HTTP status, bad zip): one line, the old lists stay.
+        console.error(`vigil: ${(err as Error).message}; the installed warninglists are unchanged`);
+        process.exitCode = 1;
       }
     });
   wl.command('list')

@@ -114,7 +114,8 @@ export async function updateWarninglists(modelDir: string, options: UpdateWarnin
     try {
       res = await fetch(url, { redirect: 'follow' });
     } catch (err) {
-      throw new Error(`warninglists download from ${url} failed: ${(err as Error).message}`, { cause: err });
+      const inner = (err as Error & { cause?: Error }).cause?.message;
+      throw new Error(`warninglists download from ${url} failed: ${(err as Error).message}${inner ? ` (${inner})` : ''}`, { cause: err });
     }
     if (!res.ok || !res.body) throw new Error(`warninglists download from ${url} failed: HTTP ${res.status}`);
     const total = Number(res.headers.get('content-length')) || undefined;
