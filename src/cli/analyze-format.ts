@@ -17,10 +17,10 @@ export function distinctIocs(iocs: readonly Ioc[]): { ioc: Ioc; count: number; o
   for (const ioc of iocs) {
     const key = `${ioc.type}\0${ioc.value}`;
     const row = rows.get(key);
-    if (!row) rows.set(key, { ioc, count: 1, originals: ioc.original === ioc.value ? [] : [ioc.original] });
+    if (!row) rows.set(key, { ioc, count: 1, originals: ioc.original.toLowerCase() === ioc.value.toLowerCase() ? [] : [ioc.original] });
     else {
       row.count++;
-      if (ioc.original !== ioc.value && !row.originals.includes(ioc.original)) row.originals.push(ioc.original);
+      if (ioc.original.toLowerCase() !== ioc.value.toLowerCase() && !row.originals.includes(ioc.original)) row.originals.push(ioc.original);
     }
   }
   return [...rows.values()];

@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import {
   countBy,
   distinctIocs,
+  documentAnalysisOf,
   entityGroups,
   iocDetailOf,
   iocFiltersOf,
@@ -74,6 +75,16 @@ describe('iocDetailOf', () => {
   });
   it('refuses another shape', () => {
     expect(() => iocDetailOf({ items: [] })).toThrow(/unknown shape/);
+  });
+});
+
+describe('documentAnalysisOf', () => {
+  const analysis = { iocs: [], cves: [], entities: [], techniques: [], classification: { labels: [] }, severity: null, models: { used: [], missing: [] } };
+  it('reads the analysis nested or beside its date, and null before analysis', () => {
+    expect(documentAnalysisOf({ analysis: { analysis, analysed: '2025-01-01T00:00:00.000Z' } })).toEqual({ analysis, analysed: '2025-01-01T00:00:00.000Z' });
+    expect(documentAnalysisOf({ analysis, analysed: '2025-01-02T00:00:00.000Z' })).toEqual({ analysis, analysed: '2025-01-02T00:00:00.000Z' });
+    expect(documentAnalysisOf({ analysis: null, analysed: null })).toBeNull();
+    expect(documentAnalysisOf({})).toBeNull();
   });
 });
 

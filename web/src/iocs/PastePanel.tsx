@@ -35,7 +35,7 @@ export function PastePanel() {
         </label>
         <textarea
           id="analyse-text"
-          rows={8}
+          rows={5}
           class="mono analyse-text"
           value={text}
           onInput={(e) => setText(e.currentTarget.value)}

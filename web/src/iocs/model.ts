@@ -4,7 +4,7 @@
  * server wraps it, counts for the charts, the analysis grouped for display, the predicted severity
  * worded as predicted, and a VirusTotal answer summarised.
  */
-import type { AnalysisResult, Entity, Ioc, IocDetail, IocSighting, SeverityPrediction, StoredIoc } from './types.ts';
+import type { AnalysisResult, DocumentAnalysis, Entity, Ioc, IocDetail, IocSighting, SeverityPrediction, StoredIoc } from './types.ts';
 
 /** The indicator list's query as entered (`''`: any). */
 export interface IocFilters {
@@ -109,7 +109,7 @@ export function distinctIocs(iocs: readonly Ioc[]): { ioc: Ioc; count: number; o
       rows.set(key, row);
     }
     row.count++;
-    if (ioc.original !== ioc.value && !row.originals.includes(ioc.original)) row.originals.push(ioc.original);
+    if (ioc.original.toLowerCase() !== ioc.value.toLowerCase() && !row.originals.includes(ioc.original)) row.originals.push(ioc.original);
   }
   return [...rows.values()];
 }
@@ -203,4 +203,18 @@ export function typeLabel(type: string): string {
     xmr: 'Monero',
   };
   return names[type] ?? type;
+}
+
+/**
+ * The stored analysis of an intel document answer (`GET /api/v1/intel/{id}`), whether the server
+ * nests it (`analysis: {analysis, analysed}`) or puts it beside its date (`analysis`, `analysed`);
+ * null before the document is analysed.
+ */
+export function documentAnalysisOf(doc: object): DocumentAnalysis | null {
+  const o = doc as { analysis?: unknown; analysed?: unknown };
+  const a = o.analysis as Record<string, unknown> | null | undefined;
+  if (!a || typeof a !== 'object') return null;
+  if (a.analysis && typeof a.analysis === 'object') return { analysis: a.analysis as AnalysisResult, analysed: String(a.analysed ?? '') };
+  if (Array.isArray(a.iocs)) return { analysis: a as unknown as AnalysisResult, analysed: typeof o.analysed === 'string' ? o.analysed : '' };
+  return null;
 }

@@ -11,7 +11,7 @@ import { ErrorBox, Loading, Panel } from '../components/ui.tsx';
 import { fmtDate, fmtDateTime } from '../format.ts';
 import { useAsync, useTitle } from '../hooks.ts';
 import { IntelList } from '../intel/ui.tsx';
-import { distinctIocs } from '../iocs/model.ts';
+import { distinctIocs, documentAnalysisOf } from '../iocs/model.ts';
 import type { DocumentAnalysis } from '../iocs/types.ts';
 import { AnalysisChips, IocLink, ModelLine } from '../iocs/ui.tsx';
 import { href, Link } from '../router.tsx';
@@ -120,7 +120,7 @@ function AnalysisPanel({ a }: { a: DocumentAnalysis | null | undefined }) {
             </ul>
           </div>
         )}
-        <ModelLine r={r} analysed={a.analysed} />
+        <ModelLine r={r} analysed={a.analysed || undefined} />
       </Panel>
     </div>
   );
@@ -181,7 +181,7 @@ export function IntelDocumentPage({ id }: { id: string }) {
                 )}
               </Panel>
             </div>
-            <AnalysisPanel a={(d as StoredIntelDocument & { analysis?: DocumentAnalysis | null }).analysis} />
+            <AnalysisPanel a={documentAnalysisOf(d)} />
             {/* Before the text, which may be long: the story and history are what an analyst checks first. */}
             <StoryPanel d={d} />
             <HistoryPanel d={d} />

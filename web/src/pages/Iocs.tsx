@@ -19,7 +19,7 @@ import type { IocListPage, StoredIoc } from '../iocs/types.ts';
 import { IocLink, TlpTag, WarningTag } from '../iocs/ui.tsx';
 import { href, navigate } from '../router.tsx';
 
-const PAGE_SIZE = 100;
+const PAGE_SIZE = 50;
 
 function urlOf(f: IocFilters): string {
   return href('/iocs', iocQuery(f));
@@ -131,6 +131,26 @@ export function Iocs({ query: params }: { query: URLSearchParams }) {
       </div>
       <div class="grid-2">
         <div class="span-2">
+          <PastePanel />
+        </div>
+        <div class="span-2">
+          <Panel title="Types of the indicators shown" id="ioc-types">
+            {byType.length === 0 ? (
+              <p class="muted">Nothing to chart yet.</p>
+            ) : (
+              <>
+                <Chart
+                  option={chart}
+                  height={Math.max(160, byType.length * 28)}
+                  label={`Indicators by type: ${byType.map(([t, n]) => `${t} ${n}`).join(', ')}`}
+                  testId="chart-ioc-types"
+                />
+                <p class="small muted">Of the {fmtInt(items.length)} indicators listed below.</p>
+              </>
+            )}
+          </Panel>
+        </div>
+        <div class="span-2">
           <Panel title="Indicators seen in intel documents" id="ioc-list" actions={<Exports f={filters} />}>
             <IocFilterForm key={key} initial={filters} onApply={(f) => navigate(urlOf(f))} />
             <ErrorBox error={page.error} />
@@ -152,22 +172,6 @@ export function Iocs({ query: params }: { query: URLSearchParams }) {
             )}
           </Panel>
         </div>
-        <Panel title="Types of the indicators shown" id="ioc-types">
-          {byType.length === 0 ? (
-            <p class="muted">Nothing to chart yet.</p>
-          ) : (
-            <>
-              <Chart
-                option={chart}
-                height={Math.max(160, byType.length * 28)}
-                label={`Indicators by type: ${byType.map(([t, n]) => `${t} ${n}`).join(', ')}`}
-                testId="chart-ioc-types"
-              />
-              <p class="small muted">Of the {fmtInt(items.length)} indicators listed above.</p>
-            </>
-          )}
-        </Panel>
-        <PastePanel />
       </div>
     </div>
   );
