@@ -106,6 +106,7 @@ describe.skipIf(!hasCorpus())('IOC API', () => {
     expect((await call('GET', '/api/v1/iocs?since=2999-01-01')).json().total).toBe(0);
     expect((await call('GET', '/api/v1/iocs?cursor=bm90IGEgY3Vyc29y')).json().code).toBe('VIGIL_BAD_REQUEST');
     expect((await call('GET', '/api/v1/iocs?since=2025-02-30')).json().code).toBe('VIGIL_BAD_REQUEST');
+    expect((await call('GET', '/api/v1/iocs/export.csv?since=2025-01-01T99:99')).json().code).toBe('VIGIL_BAD_REQUEST');
     expect((await call('GET', '/api/v1/iocs?type=nonsense')).statusCode).toBe(400);
   });
 
