@@ -64,8 +64,8 @@ const wordCache = new Map<string, string[]>();
 /** Most words kept in the word-feature cache (emptied when full: Zipf's law keeps hits high). */
 const WORD_CACHE_SIZE = 100_000;
 
-/** Features of one word alone, cached. */
-function wordFeatures(w: string): string[] {
+/** Features of one word alone (`bias` included), cached: the same array for the same word, never to be modified. */
+export function wordFeatures(w: string): string[] {
   let f = wordCache.get(w);
   if (!f) {
     if (wordCache.size >= WORD_CACHE_SIZE) wordCache.clear();
@@ -77,7 +77,7 @@ function wordFeatures(w: string): string[] {
 
 function computeWordFeatures(w: string): string[] {
   const l = w.toLowerCase();
-  const f = [`w=${w}`, `l=${l}`, `sh=${shape(w)}`];
+  const f = ['bias', `w=${w}`, `l=${l}`, `sh=${shape(w)}`];
   for (let k = 1; k <= 4 && k <= l.length; k++) f.push(`p${k}=${l.slice(0, k)}`, `s${k}=${l.slice(-k)}`);
   if (/^[A-Z][A-Z0-9]+$/.test(w)) f.push('upper');
   else if (/^[A-Z][a-z]/.test(w)) f.push('title');
@@ -93,32 +93,45 @@ function computeWordFeatures(w: string): string[] {
 }
 
 /**
- * Features of every token of a sentence. `gaz[i]` is the gazetteer tag of token i (`B-malware`,
+ * Context features of token `i` (its neighbours and gazetteer tags): everything but
+ * {@link wordFeatures}. `lower`/`shapes` are the sentence's lowercase words and shapes.
+ */
+export function contextFeatures(words: readonly string[], lower: readonly string[], shapes: readonly string[], gaz: readonly string[], i: number): string[] {
+  const n = words.length;
+  const at = (a: readonly string[], j: number) => (j < 0 ? '<s>' : j >= n ? '</s>' : (a[j] ?? ''));
+  const l = lower[i] ?? '';
+  const lp = at(lower, i - 1);
+  const ln = at(lower, i + 1);
+  const f = [`l-1=${lp}`, `l+1=${ln}`, `l-2=${at(lower, i - 2)}`, `l+2=${at(lower, i + 2)}`, `sh-1=${at(shapes, i - 1)}`, `sh+1=${at(shapes, i + 1)}`];
+  f.push(
+    `b-1=${lp}|${l}`,
+    `b+1=${l}|${ln}`,
+    `lr=${lp}|${ln}`,
+    `s3-1=${lp.slice(-3)}`,
+    `s3+1=${ln.slice(-3)}`,
+    `shw=${at(shapes, i - 1)}|${shapes[i]}|${at(shapes, i + 1)}`,
+  );
+  const prev = words[i - 1];
+  if (prev && /^[A-Z]/.test(prev)) f.push('prevtitle');
+  const next = words[i + 1];
+  if (next && /^[A-Z]/.test(next)) f.push('nexttitle');
+  const g = gaz[i];
+  if (g) f.push(`gz=${g}`, `gzt=${g.slice(2)}`);
+  const gp = gaz[i - 1];
+  if (gp) f.push(`gz-1=${gp}`);
+  const gn = gaz[i + 1];
+  if (gn) f.push(`gz+1=${gn}`);
+  if (i === 0) f.push('first');
+  return f;
+}
+
+/**
+ * Features of every token of a sentence: {@link wordFeatures} (with `bias`) then
+ * {@link contextFeatures}. `gaz[i]` is the gazetteer tag of token i (`B-malware`,
  * `I-threat-actor`) or `''`.
  */
 export function sentenceFeatures(words: readonly string[], gaz: readonly string[]): string[][] {
-  const n = words.length;
   const lower = words.map((w) => w.toLowerCase());
   const shapes = words.map(shape);
-  const at = (a: readonly string[], i: number, pad: string) => (i < 0 ? '<s>' : i >= n ? '</s>' : (a[i] ?? pad));
-  const out: string[][] = [];
-  for (let i = 0; i < n; i++) {
-    const f = ['bias'].concat(wordFeatures(words[i] ?? ''));
-    f.push(`l-1=${at(lower, i - 1, '')}`, `l+1=${at(lower, i + 1, '')}`, `l-2=${at(lower, i - 2, '')}`, `l+2=${at(lower, i + 2, '')}`);
-    f.push(`sh-1=${at(shapes, i - 1, '')}`, `sh+1=${at(shapes, i + 1, '')}`);
-    f.push(`b-1=${at(lower, i - 1, '')}|${lower[i]}`, `b+1=${lower[i]}|${at(lower, i + 1, '')}`);
-    const prev = words[i - 1];
-    if (prev && /^[A-Z]/.test(prev)) f.push('prevtitle');
-    const next = words[i + 1];
-    if (next && /^[A-Z]/.test(next)) f.push('nexttitle');
-    const g = gaz[i];
-    if (g) f.push(`gz=${g}`, `gzt=${g.slice(2)}`);
-    const gp = gaz[i - 1];
-    if (gp) f.push(`gz-1=${gp}`);
-    const gn = gaz[i + 1];
-    if (gn) f.push(`gz+1=${gn}`);
-    if (i === 0) f.push('first');
-    out.push(f);
-  }
-  return out;
+  return words.map((w, i) => wordFeatures(w).concat(contextFeatures(words, lower, shapes, gaz, i)));
 }

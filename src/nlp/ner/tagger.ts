@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { TaggedSentence, TagScheme } from './conll.ts';
-import { sentenceFeatures } from './features.ts';
+import { contextFeatures, sentenceFeatures, shape, wordFeatures } from './features.ts';
 import { buildGazetteer, type Gazetteer, type GazetteerEntry } from './gazetteer.ts';
 import { constraints, type Example, trainPerceptron, viterbi } from './perceptron.ts';
 
@@ -49,6 +49,9 @@ export interface Tagger {
   tag(words: readonly string[]): string[];
 }
 
+/** Words whose summed feature scores are cached per tagger (emptied when full). */
+const WORD_CACHE_SIZE = 50_000;
+
 /** Builds a tagger from a payload (validate it with {@link TaggerPayloadSchema} first). */
 export function createTagger(payload: TaggerPayload): Tagger {
   const T = payload.tags.length;
@@ -57,23 +60,39 @@ export function createTagger(payload: TaggerPayload): Tagger {
   const gaz = buildGazetteer(payload.gazetteer);
   const table = new Map<string, Float64Array>();
   for (const [name, row] of Object.entries(payload.features)) table.set(name, Float64Array.from(row));
+  // Scores of a word's own features (position-independent), summed once per word.
+  const wordScores = new Map<string, Float64Array>();
+  const addRow = (into: Float64Array, offset: number, f: string): void => {
+    const row = table.get(f);
+    if (!row) return;
+    for (let j = 0; j < row.length; j += 2) {
+      const k = offset + (row[j] as number);
+      into[k] = (into[k] as number) + (row[j + 1] as number);
+    }
+  };
+  const scoresOf = (w: string): Float64Array => {
+    let v = wordScores.get(w);
+    if (!v) {
+      if (wordScores.size >= WORD_CACHE_SIZE) wordScores.clear();
+      v = new Float64Array(T);
+      for (const f of wordFeatures(w)) addRow(v, 0, f);
+      wordScores.set(w, v);
+    }
+    return v;
+  };
   return {
     scheme: payload.scheme,
     tags: payload.tags,
     tag(words) {
       const n = words.length;
       if (n === 0) return [];
-      const feats = sentenceFeatures(words, gazetteerTags(gaz, words));
+      const gazTags = gazetteerTags(gaz, words);
+      const lower = words.map((w) => w.toLowerCase());
+      const shapes = words.map(shape);
       const em = new Float64Array(n * T);
       for (let i = 0; i < n; i++) {
-        for (const f of feats[i] as string[]) {
-          const row = table.get(f);
-          if (!row) continue;
-          for (let j = 0; j < row.length; j += 2) {
-            const k = i * T + (row[j] as number);
-            em[k] = (em[k] as number) + (row[j + 1] as number);
-          }
-        }
+        em.set(scoresOf(words[i] as string), i * T);
+        for (const f of contextFeatures(words, lower, shapes, gazTags, i)) addRow(em, i * T, f);
       }
       return Array.from(viterbi(em, n, T, trans, preds, startOk, endOk), (t) => payload.tags[t] as string);
     },

@@ -1,0 +1,89 @@
+/**
+ * NER benchmark (issue 14): full training of `ner-aptner`, `ner-dnrti`, `ner-cyner` on each set's
+ * train split, strict entity-level P/R/F1 on its dev/valid split (never trained on), tagging speed
+ * (sentences per wall second, and per CPU second of this process: the bench machine is shared),
+ * model size, and the recognizer's speed on whole sentences of text.
+ * Writes a markdown section to stdout (and to the file given with --out).
+ * Usage: node --import tsx bench/nlp-ner.ts [--only aptner,dnrti,cyner] [--out FILE] [--save DIR]
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { VigilConfig } from '../src/config.ts';
+import { ModelRepository } from '../src/nlp/models.ts';
+import { readConll } from '../src/nlp/ner/conll.ts';
+import { loadEntityRecognizer, loadTagger, nerModels } from '../src/nlp/ner/index.ts';
+import { FULL_EPOCHS, NER_DATASETS } from '../src/nlp/ner/models.ts';
+import { evaluateEntities } from '../src/nlp/ner/seqeval.ts';
+import { corpusDir } from '../src/testing/corpus.ts';
+
+const { values } = parseArgs({ options: { only: { type: 'string' }, out: { type: 'string' }, save: { type: 'string' } } });
+const only = new Set((values.only ?? 'aptner,dnrti,cyner').split(','));
+const dir = values.save ?? mkdtempSync(path.join(os.tmpdir(), 'vigil-bench-ner-'));
+const repo = new ModelRepository(dir);
+const lines: string[] = [
+  `## NER (issue 14), ${new Date().toISOString().slice(0, 10)}, load average ${os.loadavg()[0]?.toFixed(1)} on ${os.cpus().length} cores`,
+  '',
+  `Averaged structured perceptron, ${FULL_EPOCHS} epochs, seed 42, ATT&CK gazetteer features; strict entity level (seqeval mode=strict) on the dev/valid split (not trained on). Speed: tagging the dev/valid split, one sentence at a time.`,
+  '',
+  '| model | train sent. | valid sent. | P | R | **F1** (target 0.80) | train s | sent./s wall | sent./s CPU (target 2,000) | model MB |',
+  '|---|---|---|---|---|---|---|---|---|---|',
+];
+const perType: string[] = [];
+for (const set of Object.values(NER_DATASETS)) {
+  if (!only.has(set.scheme)) continue;
+  const def = nerModels.find((m) => m.name === `ner-${set.scheme}`);
+  if (!def) throw new Error(`ner-${set.scheme} not defined`);
+  const t0 = performance.now();
+  const trained = await def.train({ dataDir: corpusDir, seed: 42, progress: (step, done, total) => process.stderr.write(`${step} ${done}/${total}\n`) });
+  const trainSeconds = (performance.now() - t0) / 1000;
+  const file = repo.save(def.name, trained);
+  const mb = JSON.stringify(file).length / 1e6;
+  const { tagger } = loadTagger(repo, set.scheme);
+  const valid = readConll(path.join(corpusDir, set.valid), set.tagScheme).sentences;
+  for (const s of valid.slice(0, 200)) tagger.tag(s.tokens); // warm-up
+  const cpu0 = process.cpuUsage();
+  const w0 = performance.now();
+  const predicted = valid.map((s) => tagger.tag(s.tokens));
+  const wall = (performance.now() - w0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  const r = evaluateEntities(
+    valid.map((s) => s.tags),
+    predicted,
+    set.tagScheme,
+  );
+  const f = (x: number) => x.toFixed(3);
+  lines.push(
+    `| ${def.name} | ${trained.data.train} | ${valid.length} | ${f(r.overall.precision)} | ${f(r.overall.recall)} | **${f(r.overall.f1)}** | ${trainSeconds.toFixed(0)} | ${(valid.length / wall).toFixed(0)} | ${(valid.length / cpuSeconds).toFixed(0)} | ${mb.toFixed(1)} |`,
+  );
+  perType.push(
+    `- ${def.name} per type (F1/gold): ${Object.entries(r.byType)
+      .map(([t, v]) => `${t} ${f(v.f1)}/${v.support}`)
+      .join(', ')}`,
+  );
+  process.stderr.write(`${lines.at(-1)}\n`);
+}
+lines.push('', ...perType);
+
+// The analyzer's recognizer on raw text: gazetteer + main tagger (+ cyner products) + dates.
+const config = { dataDir: corpusDir, nlp: { modelDir: dir } } as unknown as VigilConfig;
+const { recognizer, models } = await loadEntityRecognizer({ config, models: repo });
+const sample = readConll(path.join(corpusDir, NER_DATASETS.aptner.valid), 'BIOES').sentences.map((s) => s.tokens.join(' '));
+const w0 = performance.now();
+const cpu0 = process.cpuUsage();
+let entities = 0;
+for (const s of sample) entities += recognizer.recognize(s).length;
+const wall = (performance.now() - w0) / 1000;
+const cpu = process.cpuUsage(cpu0);
+lines.push(
+  '',
+  `Recognizer (gazetteer + ${models.map((m) => m.name).join(' + ') || 'no model'} + dates) on ${sample.length} APTNER dev sentences as text: ${(sample.length / wall).toFixed(0)} sentences/s wall, ${(sample.length / ((cpu.user + cpu.system) / 1e6)).toFixed(0)} per CPU second, ${entities} entities.`,
+  '',
+  'Command: `node --import tsx bench/nlp-ner.ts`',
+);
+const text = `${lines.join('\n')}\n`;
+process.stdout.write(text);
+if (values.out) writeFileSync(values.out, text);
+if (!values.save) rmSync(dir, { recursive: true, force: true });
