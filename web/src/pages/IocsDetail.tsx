@@ -54,7 +54,9 @@ function VirusTotalPanel({ type, value }: { type: string; value: string }) {
         {state.busy && <Loading what="Asking VirusTotal" />}
         {why ? (
           <Notice kind="warn">
-            VirusTotal look-ups are not configured on this server ({why}). An administrator sets <code>virustotal.apiKey</code>.
+            <span class="break" data-testid="vt-not-configured">
+              VirusTotal look-ups are not available on this server: {why}. An administrator sets <code>virustotal.apiKey</code>.
+            </span>
           </Notice>
         ) : (
           <ErrorBox error={state.error} />
