@@ -158,8 +158,9 @@ export class SqliteIocStore implements IocStore {
   }
 
   async lastSightingId(): Promise<number> {
-    // AUTOINCREMENT's counter: a deleted newest sighting's id is never handed out again.
-    return (this.store.stmt(`SELECT seq FROM sqlite_sequence WHERE name = 'ioc_sightings'`).pluck().get() as number | undefined) ?? 0;
+    // As on PostgreSQL. Ids are never handed out again (AUTOINCREMENT), so a baseline read before a
+    // deletion still lies below every later sighting.
+    return this.store.stmt('SELECT coalesce(max(id), 0) FROM ioc_sightings').pluck().get() as number;
   }
 
   async saveDocumentAnalysis(documentId: string, analysis: AnalysisResult, analysed: string): Promise<void> {
