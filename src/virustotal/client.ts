@@ -126,7 +126,8 @@ export class VirusTotalClient {
     const now = this.#clock.now();
     const known = await iocs.getLookup(VT_PROVIDER, type, value);
     if (known && !options.refresh && Date.parse(known.fetched) + config.cacheTtlSeconds * 1000 > now.getTime()) return summarize(known, true);
-    if (!config.apiKey) throw new SourceUnavailableError(VT_PROVIDER, 'no API key configured (set virustotal.apiKey, e.g. "${VT_API_KEY}")');
+    if (!config.apiKey)
+      throw new SourceUnavailableError(VT_PROVIDER, 'no API key configured (set virustotal.apiKey in the config file; it may name an environment variable)');
     await this.quota.acquire();
     const url = `${config.baseUrl.replace(/\/+$/, '')}${vtPath(type, value)}`;
     let res: Awaited<ReturnType<typeof fetch>>;
