@@ -60,7 +60,7 @@ interface Hit {
   tlp: string;
 }
 
-/** When the document last became news: its first store, or its latest text change. */
+/** When the document last became news: its first store, or its latest text change (the fetch that brought the new text). */
 function storedAt(doc: StoredIntelDocument): string {
   const changed = doc.history.at(-1)?.at;
   return changed && changed > doc.firstSeen ? changed : doc.firstSeen;
