@@ -4,7 +4,8 @@
  * the enterprise vendors they run and ignore the rest (a pattern of real teams); the model must
  * learn it from the CVE text alone, beating the majority baseline under cross-validation.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../log.ts';
@@ -12,6 +13,7 @@ import { importFiles } from '../../pipeline.ts';
 import { findSource } from '../../sources/registry.ts';
 import type { NewAlert } from '../../store/alerts.ts';
 import { sampleAlert } from '../../testing/alerts.ts';
+import { runCli } from '../../testing/cli.ts';
 import { corpusPath, hasCorpus } from '../../testing/corpus.ts';
 import { openTestStores, type TestStores } from '../../testing/store.ts';
 import { combineRelevance, crossValidate, RelevanceModel, relevanceModel } from './relevance.ts';
@@ -116,4 +118,22 @@ describe.skipIf(!hasCorpus())('relevance from triage decisions (real store, real
     expect(combineRelevance(sqli?.text ?? '', [], model).relevant).toBe(false);
     expect(combineRelevance('nothing to see', rules, null)).toEqual({ probability: null, rules: [], relevant: false });
   });
+
+  it('vigil nlp relevance --report --score reads the same store (one CLI run)', async () => {
+    const modelDir = mkdtempSync(path.join(tmpdir(), 'vigil-relevance-'));
+    try {
+      const run = await runCli(['nlp', 'relevance', '--report', '--score', ids.relevant[0] as string, '--score', ids.ignored[0] as string], {
+        VIGIL_DB: stores.database,
+        VIGIL_MODEL_DIR: modelDir,
+      });
+      expect(run.stderr).toContain('relevance model not trained');
+      expect(run.status).toBe(0);
+      expect(run.stdout).toContain('decisions: 40 relevant (triaged/fixed), 40 not relevant (ignored)');
+      expect(run.stdout).toMatch(/cross-validated accuracy: 0\.\d{3} over 5 folds \(always answering the majority class: 0\.500\)/);
+      expect(run.stdout).not.toContain('too few decisions');
+      expect(run.stdout).toMatch(new RegExp(`^${ids.relevant[0]}\\s+no model\\s+(yes|no)`, 'm'));
+    } finally {
+      rmSync(modelDir, { recursive: true, force: true });
+    }
+  }, 30_000);
 });
