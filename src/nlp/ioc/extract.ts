@@ -193,7 +193,8 @@ function findHits(t: string, defanged: (start: number, end: number) => boolean):
     hits.push({ type: 'filename', value: m[0], start: s, end: e });
   }
   for (const m of matches(REGISTRY, t)) {
-    const v = m[0].replace(/[\s.,;:)\]]+$/, '');
+    // Trailing prose punctuation and AsciiDoc passthrough/code marks (`++…++`, backticks) are not part of a key.
+    const v = m[0].replace(/[\s.,;:)\]+`]+$/, '');
     if (v.includes('\\')) hits.push({ type: 'registry', value: v, start: m.index, end: m.index + v.length });
   }
   return hits;

@@ -40,11 +40,11 @@ export const FILE_EXTENSIONS = [
   'exe', 'dll', 'sys', 'scr', 'com', 'bat', 'cmd', 'ps1', 'psm1', 'vbs', 'vbe', 'js', 'jse', 'wsf', 'hta', 'lnk', 'jar',
   'msi', 'cpl', 'ocx', 'drv', 'doc', 'docx', 'docm', 'dot', 'dotm', 'xls', 'xlsx', 'xlsm', 'xlsb', 'ppt', 'pptx', 'pptm',
   'pdf', 'rtf', 'one', 'chm', 'iso', 'img', 'vhd', 'vhdx', 'zip', 'rar', '7z', 'cab', 'gz', 'tgz', 'apk', 'ipa', 'dmg',
-  'pkg', 'elf', 'so', 'dylib', 'sh', 'py', 'pl', 'php', 'jsp', 'asp', 'aspx', 'ashx', 'war', 'bin', 'dat', 'tmp', 'ini',
+  'pkg', 'elf', 'so', 'ko', 'dylib', 'sh', 'py', 'pyw', 'pl', 'php', 'jsp', 'asp', 'aspx', 'ashx', 'war', 'bin', 'dat', 'tmp', 'ini', 'nls', 'tlb',
 ] as const;
 const FILE_EXT_RE = FILE_EXTENSIONS.filter((e) => e !== 'com').join('|');
-/** A file name: one word (no path separator, no spaces) with a listed extension. `.com` is left to domains. */
-export const FILENAME = new RegExp(`(?<![\\w.$~-])[\\w$~-][\\w$~.-]{0,200}\\.(?:${FILE_EXT_RE})(?![\\w-]|\\.\\w)`, 'gi');
+/** A file name: one word (no path separator, no spaces) with a listed extension (a versioned `libx.so.1.2` too). `.com` is left to domains. */
+export const FILENAME = new RegExp(`(?<![\\w.$~-])[\\w$~-][\\w$~.-]{0,200}\\.(?:${FILE_EXT_RE})(?:\\.\\d{1,4}){0,4}(?![\\w-]|\\.\\w)`, 'gi');
 /** Windows registry keys under a hive; inner segments may contain spaces, the last may not. */
 export const REGISTRY =
   /\b(?:HKLM|HKCU|HKCR|HKU|HKCC|HKEY_LOCAL_MACHINE|HKEY_CURRENT_USER|HKEY_CLASSES_ROOT|HKEY_USERS|HKEY_CURRENT_CONFIG)(?::)?(?:\\{1,2}[^\\\r\n\t"'`|<>]{1,255}(?=\\))*(?:\\{1,2}[^\\\s"'`|<>]{0,255})?/g;

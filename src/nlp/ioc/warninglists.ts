@@ -184,10 +184,13 @@ export async function loadWarninglists(dir: string, options: LoadWarninglistsOpt
     }),
   );
   const lists = loaded.filter((c): c is Compiled => c !== null);
+  // Per IOC type, the lists that apply to it (in folder order): a lookup tries only those.
+  const byType = new Map<IocType, Compiled[]>();
+  for (const c of lists) for (const t of c.applies) byType.set(t, [...(byType.get(t) ?? []), c]);
   return {
     lists: lists.map((c) => c.info),
     match(type: IocType, value: string): WarninglistHit | null {
-      for (const c of lists) if (c.applies.has(type) && c.test(type, value)) return c.hit;
+      for (const c of byType.get(type) ?? []) if (c.test(type, value)) return c.hit;
       return null;
     },
   };
