@@ -58,6 +58,12 @@ describe.skipIf(!hasCorpus())('ATT&CK gazetteer', () => {
 });
 
 describe.skipIf(!hasCorpus())('loadEntityRecognizer', () => {
+  it('works without the ATT&CK bundle (no gazetteer, dates only)', async () => {
+    const config = { dataDir: dir, nlp: { modelDir: dir } } as unknown as VigilConfig;
+    const r = await loadEntityRecognizer({ config, models: new ModelRepository(path.join(dir, 'none')) });
+    expect(r.recognizer.recognize('APT28 used Mimikatz on 2024-03-01.').map((e) => [e.type, e.text])).toEqual([['time', '2024-03-01']]);
+  });
+
   it('works without models (missing lists them) and with a trained model', async () => {
     const models = new ModelRepository(dir);
     const config = { dataDir: corpusDir, nlp: { modelDir: dir } } as unknown as VigilConfig;

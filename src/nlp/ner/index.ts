@@ -31,13 +31,13 @@ import type { AnalyzerContext } from '../context.ts';
 import { stampOf } from '../models.ts';
 import { sentences, tokens } from '../text.ts';
 import type { Entity, EntityRecognizer, EntityType, ModelDefinition, ModelStamp } from '../types.ts';
-import { buildGazetteer, loadAttackGazetteer } from './gazetteer.ts';
+import { buildGazetteer, type Gazetteer, loadAttackGazetteer } from './gazetteer.ts';
 import { NER_DATASETS, type NerDataset, nerModelDefinitions } from './models.ts';
 import { chunks } from './seqeval.ts';
 import { createTagger, type Tagger, TaggerPayloadSchema } from './tagger.ts';
 
 /** Trainable NER models (one per CTI NER set). */
-export const nerModels: ModelDefinition[] = nerModelDefinitions as ModelDefinition[];
+export const nerModels: ModelDefinition[] = nerModelDefinitions;
 
 /** Scheme entity types → {@link EntityType} (absent: dropped). */
 export const TYPE_MAP: Record<NerDataset['scheme'], Record<string, EntityType>> = {
@@ -128,13 +128,24 @@ export function mergeEntities(kept: Entity[], extra: readonly Entity[]): Entity[
   return out.sort((a, b) => a.start - b.start || b.end - a.end);
 }
 
+/** The ATT&CK gazetteer of the data folder; without the bundle, an empty one (and a warning: trained models carry their own copy). */
+function attackGazetteer(ctx: AnalyzerContext): Gazetteer {
+  try {
+    return buildGazetteer(loadAttackGazetteer(ctx.config.dataDir));
+  } catch (err) {
+    if (!(err instanceof VigilError && err.code === 'VIGIL_DATA_MISSING')) throw err;
+    ctx.log?.warn({ err: err.message }, 'ATT&CK bundle not found: entity names are not matched by gazetteer');
+    return buildGazetteer([]);
+  }
+}
+
 /**
- * The recognizer: ATT&CK gazetteers from `<dataDir>/attack/…` always, the taggers when trained.
- * `models` lists the model files used; `missing` the NER models not trained.
- * @throws VigilError VIGIL_DATA_MISSING when the ATT&CK bundle is absent; VIGIL_MODEL_INVALID for a damaged model.
+ * The recognizer: ATT&CK gazetteers from `<dataDir>/attack/…` (when the bundle is there), the
+ * taggers when trained. `models` lists the model files used; `missing` the NER models not trained.
+ * @throws VigilError VIGIL_MODEL_INVALID for a damaged model file; VIGIL_INPUT_FORMAT for a bundle that is not STIX.
  */
 export async function loadEntityRecognizer(ctx: AnalyzerContext): Promise<{ recognizer: EntityRecognizer; models: ModelStamp[]; missing: string[] }> {
-  const gazetteer = buildGazetteer(loadAttackGazetteer(ctx.config.dataDir));
+  const gazetteer = attackGazetteer(ctx);
   const trained = Object.values(NER_DATASETS).filter((d) => ctx.models.currentVersion(`ner-${d.scheme}`) !== null);
   const missing = Object.values(NER_DATASETS)
     .filter((d) => !trained.includes(d))
