@@ -3,6 +3,7 @@
  * an analysis (entities by type, ATT&CK techniques, labels; used on intel documents) and the model
  * line saying which model versions produced them. Text from documents is rendered as text only.
  */
+import './iocs.css';
 import { fmtDateTime } from '../format.ts';
 import { href, Link } from '../router.tsx';
 import { entityGroups, iocPath, modelNames, severityText } from './model.ts';
