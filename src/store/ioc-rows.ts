@@ -141,7 +141,8 @@ export function planDocumentIocs(doc: DocumentIocs, stored: SightingRow[], store
     });
   }
   const cves = [...new Set(doc.cves.map((c) => c.toUpperCase()))].sort();
-  const cvesChanged = cves.length !== storedCves.length || cves.some((c, i) => c !== [...storedCves].sort()[i]);
+  const was = [...storedCves].sort();
+  const cvesChanged = cves.length !== was.length || cves.some((c, i) => c !== was[i]);
   const plan: DocumentIocsPlan = { insert: [], update: [], remove: [], cves: cvesChanged ? cves : null, affected: [] };
   const affected = new Map<string, [string, string]>();
   const old = new Map(stored.map((s) => [iocKey(s.type, s.value), s]));
