@@ -51,6 +51,7 @@ interface AddOptions {
   keyword?: string;
   regex?: string;
   cve?: string;
+  ioc?: string;
   productVersion?: string;
   minSeverity?: string;
   minCvss?: number;
@@ -77,6 +78,7 @@ export function registerWatch(program: Command): void {
     .option('--keyword <text>', 'word or phrase in title/description')
     .option('--regex <re2>', 'RE2 regular expression over title/description (case-insensitive)')
     .option('--cve <id>', 'a CVE id (also a reserved, unpublished one)')
+    .option('--ioc <indicator>', 'an indicator sighted in intel documents (ioc event): evil.example.com, hxxps://evil[.]example/a, 203.0.113.0/24, a hash')
     .addOption(new Option('--min-severity <s>', 'minimum severity').choices(['NONE', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL']))
     .option('--min-cvss <x>', 'minimum CVSS base score, 0–10', numberIn(0, 10))
     .option('--min-epss <x>', 'minimum EPSS probability, 0–1', numberIn(0, 1))
@@ -94,6 +96,7 @@ export function registerWatch(program: Command): void {
           ...(o.keyword ? { keyword: o.keyword } : {}),
           ...(o.regex ? { regex: o.regex } : {}),
           ...(o.cve ? { cve: o.cve } : {}),
+          ...(o.ioc ? { ioc: o.ioc } : {}),
           ...(o.productVersion ? { version: o.productVersion } : {}),
           ...(o.minSeverity ? { minSeverity: o.minSeverity as 'HIGH' } : {}),
           ...(o.minCvss !== undefined ? { minCvss: o.minCvss } : {}),
