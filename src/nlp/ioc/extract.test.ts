@@ -35,6 +35,8 @@ describe('defanged forms (one row per form)', () => {
     ['IP 1.2.3[.]4', 'beacon 1.2.3[.]4 ok', 'ipv4', '1.2.3.4', '1.2.3[.]4'],
     ['IP all [.]', 'beacon 45[.]77[.]1[.]2 ok', 'ipv4', '45.77.1.2', '45[.]77[.]1[.]2'],
     ['IP (.)', 'beacon 45(.)77(.)1(.)2 ok', 'ipv4', '45.77.1.2', '45(.)77(.)1(.)2'],
+    ['IP spaced " . "', 'beacon 2.2.2 . 2 ok', 'ipv4', '2.2.2.2', '2.2.2 . 2'],
+    ['domain spaced " . "', 'c2 evil . com ok', 'domain', 'evil.com', 'evil . com'],
     ['URL host defanged', 'get https://evil[.]co[.]uk/x?a=1 now', 'url', 'https://evil.co.uk/x?a=1', 'https://evil[.]co[.]uk/x?a=1'],
     ['filename-like TLD defanged', 'c2 report[.]zip ok', 'domain', 'report.zip', 'report[.]zip'],
   ];

@@ -20,10 +20,11 @@ export interface Refanged {
 /**
  * Defanged tokens, one alternation so the text is scanned once. Bracketed forms accept inner
  * spaces (`[ . ]`) and one space either side (`evil [.] com`); scheme forms accept any case of the
- * x's (`hXXp`, `hxxps`, `fxp`). `\.` only counts between name characters (`evil\.com`).
+ * x's (`hXXp`, `hxxps`, `fxp`). `\.` and a spaced ` . ` only count between name characters
+ * (`evil\.com`, `2.2.2 . 2`).
  */
 const DEFANG =
-  /\bh(?:xx|XX|xX|Xx|\*\*|__)p(s?)(?=\[?:|\[:\/\/\]|:\/\/)|\bfxp(?=\[?:|\[:\/\/\])|\[:\/\/\]|\[:\]|\[\/\]|\(:\)| ?[[({] ?(?:\.|dot|DOT|Dot) ?[\])}] ?| ?[[({] ?(?:@|at|AT|At) ?[\])}] ?|(?<=[A-Za-z0-9-])\\\.(?=[A-Za-z0-9])/g;
+  /\bh(?:xx|XX|xX|Xx|\*\*|__)p(s?)(?=\[?:|\[:\/\/\]|:\/\/)|\bfxp(?=\[?:|\[:\/\/\])|\[:\/\/\]|\[:\]|\[\/\]|\(:\)| ?[[({] ?(?:\.|dot|DOT|Dot) ?[\])}] ?| ?[[({] ?(?:@|at|AT|At) ?[\])}] ?|(?<=[A-Za-z0-9-])\\\.(?=[A-Za-z0-9])|(?<=[A-Za-z0-9]) \. (?=[A-Za-z0-9])/g;
 
 /** What a matched token stands for. */
 function replacement(token: string, https: string | undefined): string {
