@@ -8,6 +8,7 @@
  * training fails is reported and the others still train; the exit status is then 1. The stores
  * are opened only when a model that reads them is trained.
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
 import { type Command, InvalidArgumentError } from 'commander';
@@ -15,7 +16,7 @@ import { cliConfig, openCliStores } from '../cli/context.ts';
 import { table } from '../cli/format.ts';
 import type { VigilConfig } from '../config.ts';
 import { VigilError } from '../errors.ts';
-import type { Stores } from '../store/index.ts';
+import { backendOf, type Stores } from '../store/index.ts';
 import { RELEVANCE_MODEL } from './classify/relevance.ts';
 import { ModelRepository, stampLabel } from './models.ts';
 import { modelDefinitions } from './registry.ts';
@@ -78,7 +79,9 @@ export async function trainModels(options: TrainModelsOptions): Promise<TrainOut
   };
   try {
     let chosen: ModelDefinition[] = options.names.length ? all.filter((d) => options.names.includes(d.name)) : all.filter((d) => !STORE_MODELS.has(d.name));
-    if (!options.names.length) {
+    // A SQLite file that does not exist holds no decisions: do not create it to find out.
+    const noDatabase = backendOf(options.config.database) === 'sqlite' && options.config.database !== ':memory:' && !existsSync(options.config.database);
+    if (!options.names.length && !noDatabase) {
       try {
         if (await hasDecisions(await storesOnce())) chosen = all;
       } catch (err) {
