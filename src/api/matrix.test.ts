@@ -237,6 +237,15 @@ describe.skipIf(!hasCorpus())('authorization matrix', () => {
     'GET /api/v1/iocs': { rule: 'viewer/read', request: () => ({ url: '/api/v1/iocs?limit=5' }) },
     'GET /api/v1/iocs/export.csv': { rule: 'viewer/read', request: () => ({ url: '/api/v1/iocs/export.csv?type=domain' }) },
     'GET /api/v1/iocs/:type/:value': { rule: 'viewer/read', request: () => ({ url: '/api/v1/iocs/domain/matrix-ioc.example' }) },
+    'GET /api/v1/export/stix': { rule: 'analyst/read', request: () => ({ url: '/api/v1/export/stix?since=2020-01-01' }) },
+    'GET /api/v1/export/misp': { rule: 'analyst/read', request: () => ({ url: '/api/v1/export/misp' }) },
+    // No VirusTotal key in the test configuration: the designed answer is 503 naming it.
+    'GET /api/v1/iocs/:type/:value/virustotal': {
+      rule: 'analyst/read',
+      status: 503,
+      code: 'VIGIL_SOURCE_UNAVAILABLE',
+      request: () => ({ url: '/api/v1/iocs/domain/matrix-ioc.example/virustotal' }),
+    },
     'POST /api/v1/analysis/text': {
       rule: 'viewer/read',
       request: () => ({ url: '/api/v1/analysis/text', payload: { text: 'C&C at hxxp://update-check[.]example[.]com and 185.25.51.201 (CVE-2024-3400).' } }),

@@ -405,6 +405,14 @@ describe.skipIf(!hasCorpus())('OpenAPI document', () => {
       const { items } = await json<{ items: { type: string; value: string }[] }>('GET', { as: 'vic', url: '/api/v1/iocs?limit=3' });
       return items.map((i) => ({ as: 'vic', url: `/api/v1/iocs/${i.type}/${encodeURIComponent(i.value)}`, status: 200 }));
     },
+    'GET /api/v1/export/stix': async () => [
+      { as: 'ana', url: '/api/v1/export/stix', status: 200 },
+      { as: 'ana', url: '/api/v1/export/stix?since=2025-01-01', status: 200 },
+      { as: 'ana', url: '/api/v1/export/stix?since=yesterday', status: 400 },
+    ],
+    'GET /api/v1/export/misp': async () => [{ as: 'ana', url: '/api/v1/export/misp?since=2025-01-01T00:00:00Z', status: 200 }],
+    // No VirusTotal key configured here: 503 (the look-ups themselves: src/virustotal/client.test.ts).
+    'GET /api/v1/iocs/:type/:value/virustotal': async () => [{ as: 'ana', url: '/api/v1/iocs/domain/example.com/virustotal', status: 503 }],
     'GET /api/v1/intel/:id': async () => {
       const { items } = await json<{ items: { id: string }[] }>('GET', { as: 'vic', url: '/api/v1/intel?limit=3' });
       return items.map((d) => ({ as: 'vic', url: `/api/v1/intel/${d.id}`, status: 200 }));

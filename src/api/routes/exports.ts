@@ -107,7 +107,7 @@ export const exportsRoutes: FastifyPluginAsync = async (app) => {
           properties: { type: { type: 'string', enum: [...VT_TYPES] }, value: { type: 'string', minLength: 1, maxLength: 2048 } },
         },
         querystring: { type: 'object', additionalProperties: false, properties: { refresh: { type: 'boolean', default: false } } },
-        response: { 200: VtSummarySchema, ...errors(400, 401, 403, 429, 500, 502, 503) },
+        response: { 200: VtSummarySchema, ...errors(400, 401, 403, 404, 429, 500, 502, 503) },
       },
     },
     async (request) => {
