@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { build } from 'esbuild';
 
 await build({
-  entryPoints: { vigil: 'src/cli/main.ts', 'store-worker': 'src/store/sqlite/worker.ts', 'match-worker': 'src/alerts/match-worker.ts', 'intel-worker': 'src/intel/extract/extract-worker.ts' },
+  entryPoints: { vigil: 'src/cli/main.ts', 'store-worker': 'src/store/sqlite/worker.ts', 'match-worker': 'src/alerts/match-worker.ts', 'intel-worker': 'src/intel/extract/extract-worker.ts', 'analysis-worker': 'src/iocs/analysis-worker.ts' },
   outdir: 'dist',
   bundle: true,
   platform: 'node',

@@ -309,7 +309,8 @@ export class Daemon {
     const intel = this.#deps.intel;
     if (!intel) return Promise.resolve(0);
     const { config, log, writer, iocs } = this.#deps;
-    const analyse = iocs ? { analyse: documentAnalyser(config, iocs, log) } : {};
+    // In the analysis thread: the daemon runs inside `vigil serve`.
+    const analyse = iocs ? { analyse: documentAnalyser(config, iocs, log, { thread: true }) } : {};
     const services = { intel, store: writer, config: config.intel, log, now: () => this.#now(), ...analyse };
     return this.#intelRuns.add(async () => {
       try {

@@ -40,7 +40,7 @@ function services(ctx: CliContext): IntelServices {
     config: ctx.config.intel,
     log: ctx.log,
     now: () => new Date(),
-    analyse: documentAnalyser(ctx.config, ctx.stores.iocs, ctx.log, ctx.stores),
+    analyse: documentAnalyser(ctx.config, ctx.stores.iocs, ctx.log, { stores: ctx.stores }),
   };
 }
 

@@ -9,15 +9,15 @@ import type { Logger } from 'pino';
 import type { VigilConfig } from '../config.ts';
 import type { IntelDocument, IntelStore } from '../intel/types.ts';
 import { sharedAnalyzer } from '../nlp/analyze.ts';
-import type { Analyzer } from '../nlp/types.ts';
 import { messageWithCauses } from '../sources/http.ts';
 import type { Stores } from '../store/index.ts';
+import { type AsyncAnalyzer, sharedAnalysisThread } from './analysis-thread.ts';
 import type { IocStore, Tlp } from './types.ts';
 
 /** What analysing documents needs. */
 export interface DocumentAnalysisDeps {
-  /** The analyzer (built once, models loaded; a rejection is logged and analyses nothing). */
-  analyzer: () => Promise<Analyzer>;
+  /** The analyzer (built once, models loaded; a rejection is logged and analyses nothing): in process, or its thread. */
+  analyzer: () => Promise<AsyncAnalyzer>;
   iocs: IocStore;
   /** TLP of the sightings (`nlp.defaultTlp`: public sources are `clear`). */
   tlp: Tlp;
@@ -45,7 +45,7 @@ export function analysedText(doc: Pick<IntelDocument, 'title' | 'text'>): string
 export async function analyseDocuments(deps: DocumentAnalysisDeps, documents: readonly IntelDocument[]): Promise<AnalysisReport> {
   const report: AnalysisReport = { analysed: 0, failed: 0, newIocs: 0, newSightings: 0 };
   if (!documents.length) return report;
-  let analyzer: Analyzer;
+  let analyzer: AsyncAnalyzer;
   try {
     analyzer = await deps.analyzer();
   } catch (err) {
@@ -55,7 +55,7 @@ export async function analyseDocuments(deps: DocumentAnalysisDeps, documents: re
   }
   for (const doc of documents) {
     try {
-      const analysis = analyzer.analyze(analysedText(doc), doc.language ? { lang: doc.language } : {});
+      const analysis = await analyzer.analyze(analysedText(doc), doc.language ? { lang: doc.language } : {});
       const saved = await deps.iocs.saveDocumentIocs({
         documentId: doc.id,
         source: doc.source,
@@ -80,16 +80,19 @@ export async function analyseDocuments(deps: DocumentAnalysisDeps, documents: re
 /**
  * The analysis hook of a collection (`IntelServices.analyse`): the shared analyzer of `config`
  * (nlp.modelDir, warninglists), sightings in `iocs` with TLP `config.nlp.defaultTlp`.
- * @param stores the open stores, when there are: the entity gazetteer adds their CPE vendors and products.
+ * @param options.thread analyse in the process's analysis thread (analysis-thread.ts), not on
+ *   this one: a process serving the API. Its entity gazetteer has no store vendors.
+ * @param options.stores the open stores (in process only): the entity gazetteer adds their CPE vendors and products.
  */
 export function documentAnalyser(
   config: VigilConfig,
   iocs: IocStore,
   log: Logger,
-  stores?: Stores,
+  options: { thread?: boolean; stores?: Stores } = {},
 ): (documents: readonly IntelDocument[]) => Promise<AnalysisReport> {
+  const { thread, stores } = options;
   const deps: DocumentAnalysisDeps = {
-    analyzer: () => sharedAnalyzer(config, stores),
+    analyzer: async () => (thread ? sharedAnalysisThread(config) : sharedAnalyzer(config, stores)),
     iocs,
     tlp: config.nlp.defaultTlp,
     log,

@@ -111,7 +111,7 @@ function outcomeAnswer(outcome: CollectOutcome): { source: string; report: Colle
 
 export const intelRoutes: FastifyPluginAsync = async (app) => {
   const { intel, iocs, store, config, log, now } = app.deps;
-  const services: IntelServices = { intel, store, config: config.intel, log, now, analyse: documentAnalyser(config, iocs, log) };
+  const services: IntelServices = { intel, store, config: config.intel, log, now, analyse: documentAnalyser(config, iocs, log, { thread: true }) };
   /** Collections running in this process, by source: a second request joins the first. */
   const running = new Map<string, Promise<CollectOutcome>>();
 
