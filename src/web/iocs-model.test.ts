@@ -170,6 +170,32 @@ describe.skipIf(!hasCorpus())('vtSummary on real VirusTotal v3 answers', () => {
     }
     expect(read).toBeGreaterThan(0);
   });
+  it("reads the server's summary answer, and null when VirusTotal does not know the indicator", () => {
+    const answer = {
+      type: 'domain',
+      value: 'a.example',
+      found: true,
+      fetched: '2026-12-06T04:00:00.000Z',
+      cached: true,
+      stats: { malicious: 3, suspicious: 1, harmless: 60, undetected: 20, timeout: 0 },
+      reputation: -5,
+      lastAnalysisDate: '2026-12-01T00:00:00.000Z',
+      categories: [],
+      tags: ['c2'],
+      link: 'https://www.virustotal.com/gui/domain/a.example',
+    };
+    expect(vtSummary(answer)).toMatchObject({
+      malicious: 3,
+      suspicious: 1,
+      harmless: 60,
+      undetected: 20,
+      reputation: -5,
+      tags: ['c2'],
+      cached: true,
+      link: answer.link,
+    });
+    expect(vtSummary({ ...answer, found: false, stats: null })).toBeNull();
+  });
   it('is null for a not-found answer', () => {
     expect(vtSummary({ body: null })).toBeNull();
     expect(vtSummary({ error: { code: 'NotFoundError' } })).toBeNull();

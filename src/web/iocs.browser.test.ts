@@ -159,7 +159,8 @@ describe.skipIf(!hasCorpus() || !hasChromium())('IOC pages in a browser', () => 
     expect(await page.getByTestId('ioc-value').textContent()).toBe(ioc.value);
     if (stored.items[0]) await page.getByTestId('ioc-sighting').first().waitFor();
     await page.getByTestId('vt-lookup').click();
-    await expect.poll(async () => (await page.getByTestId('ioc-virustotal').textContent()) ?? '').toMatch(/not configured|VirusTotal/);
+    await page.getByTestId('vt-not-configured').waitFor();
+    expect(await page.getByTestId('vt-not-configured').textContent()).toMatch(/API key/);
     await shot('detail');
   });
 

@@ -151,7 +151,10 @@ export function modelNames(r: Pick<AnalysisResult, 'models'>): string[] {
   return r.models.used.map((m) => `${m.name}@${m.version}`);
 }
 
-/** What the VirusTotal panel shows of a VirusTotal API v3 object (`data.attributes`). */
+/** Indicator types VirusTotal can look up (the server's `VT_TYPES`, src/virustotal/client.ts). */
+export const VT_LOOKUP_TYPES: readonly string[] = ['md5', 'sha1', 'sha256', 'url', 'domain', 'ipv4', 'ipv6'];
+
+/** What the VirusTotal panel shows of a look-up. Counts are engines; dates ISO 8601. */
 export interface VtSummary {
   malicious: number;
   suspicious: number;
@@ -160,28 +163,58 @@ export interface VtSummary {
   reputation: number | null;
   lastAnalysis: string | null;
   tags: string[];
+  /** The indicator's page on virustotal.com, when the server gives it. */
+  link: string | null;
+  /** When VirusTotal was asked, and whether the answer came from the server's cache. */
+  fetched: string | null;
+  cached: boolean;
 }
 
+const num = (o: Record<string, unknown>, k: string) => (typeof o[k] === 'number' ? (o[k] as number) : 0);
+const strings = (v: unknown) => (Array.isArray(v) ? v.filter((t): t is string => typeof t === 'string') : []);
+
 /**
- * The verdict counts, reputation, last analysis date and tags of a VirusTotal answer (the object
- * itself, or wrapped as `{body}` by Vigil's cache); null when it holds none (not found).
+ * The verdict counts, reputation, last analysis date and tags of a look-up: Vigil's answer
+ * (`{found, stats, reputation, lastAnalysisDate, tags, link, fetched, cached}`), or a raw VirusTotal
+ * API v3 object (`data.attributes`, also wrapped as a cached `{body}`); null when VirusTotal does
+ * not know the indicator.
  */
 export function vtSummary(answer: unknown): VtSummary | null {
-  let o = answer as Record<string, unknown> | null;
-  if (o && typeof o === 'object' && 'body' in o && !('data' in o)) o = o.body as Record<string, unknown> | null;
+  const top = (answer ?? null) as Record<string, unknown> | null;
+  if (!top || typeof top !== 'object') return null;
+  if ('found' in top) {
+    if (top.found !== true) return null;
+    const stats = (top.stats ?? {}) as Record<string, unknown>;
+    return {
+      malicious: num(stats, 'malicious'),
+      suspicious: num(stats, 'suspicious'),
+      harmless: num(stats, 'harmless'),
+      undetected: num(stats, 'undetected'),
+      reputation: typeof top.reputation === 'number' ? top.reputation : null,
+      lastAnalysis: typeof top.lastAnalysisDate === 'string' ? top.lastAnalysisDate : null,
+      tags: strings(top.tags),
+      link: typeof top.link === 'string' ? top.link : null,
+      fetched: typeof top.fetched === 'string' ? top.fetched : null,
+      cached: top.cached === true,
+    };
+  }
+  let o: Record<string, unknown> | null = top;
+  if ('body' in o && !('data' in o)) o = o.body as Record<string, unknown> | null;
   const attrs = ((o?.data as Record<string, unknown> | undefined)?.attributes ?? null) as Record<string, unknown> | null;
   if (!attrs) return null;
   const stats = (attrs.last_analysis_stats ?? {}) as Record<string, unknown>;
-  const n = (k: string) => (typeof stats[k] === 'number' ? (stats[k] as number) : 0);
   const date = typeof attrs.last_analysis_date === 'number' ? new Date(attrs.last_analysis_date * 1000).toISOString() : null;
   return {
-    malicious: n('malicious'),
-    suspicious: n('suspicious'),
-    harmless: n('harmless'),
-    undetected: n('undetected'),
+    malicious: num(stats, 'malicious'),
+    suspicious: num(stats, 'suspicious'),
+    harmless: num(stats, 'harmless'),
+    undetected: num(stats, 'undetected'),
     reputation: typeof attrs.reputation === 'number' ? attrs.reputation : null,
     lastAnalysis: date,
-    tags: Array.isArray(attrs.tags) ? attrs.tags.filter((t): t is string => typeof t === 'string') : [],
+    tags: strings(attrs.tags),
+    link: null,
+    fetched: null,
+    cached: false,
   };
 }
 

@@ -13,7 +13,7 @@ import { ErrorBox, Loading, Notice, Panel } from '../components/ui.tsx';
 import { fmtDate, fmtDateTime, fmtInt } from '../format.ts';
 import { useAsync, useTitle } from '../hooks.ts';
 import { intelHref } from '../intel/ui.tsx';
-import { iocApiPath, iocDetailOf, sightingsPerMonth, typeLabel, vtSummary } from '../iocs/model.ts';
+import { iocApiPath, iocDetailOf, sightingsPerMonth, typeLabel, VT_LOOKUP_TYPES, vtSummary } from '../iocs/model.ts';
 import type { IocDetail } from '../iocs/types.ts';
 import { TlpTag, WarningTag } from '../iocs/ui.tsx';
 import { href, Link } from '../router.tsx';
@@ -81,6 +81,15 @@ function VirusTotalPanel({ type, value }: { type: string; value: string }) {
                 <dd>{fmtDateTime(summary.lastAnalysis)}</dd>
               </>
             )}
+            {summary.fetched && (
+              <>
+                <dt>Asked</dt>
+                <dd>
+                  {fmtDateTime(summary.fetched)}
+                  {summary.cached ? ' (from the cache)' : ''}
+                </dd>
+              </>
+            )}
             {summary.tags.length > 0 && (
               <>
                 <dt>Tags</dt>
@@ -88,6 +97,11 @@ function VirusTotalPanel({ type, value }: { type: string; value: string }) {
               </>
             )}
           </dl>
+        )}
+        {summary?.link && (
+          <p class="small">
+            <ExternalLink url={summary.link}>Open on virustotal.com ↗</ExternalLink>
+          </p>
         )}
       </div>
     </Panel>
@@ -198,7 +212,7 @@ export function IocsDetail({ type, value }: { type: string; value: string }) {
       {!d && res.loading && <Loading />}
       <div class="grid-2">
         {d && <Sightings d={d} />}
-        <VirusTotalPanel type={type} value={value} />
+        {VT_LOOKUP_TYPES.includes(type) && <VirusTotalPanel type={type} value={value} />}
       </div>
     </div>
   );
