@@ -15,7 +15,7 @@ export const classifyModels: ModelDefinition[] = [impactModel as ModelDefinition
 /** The text classifiers: model name, scheme, the one language it reads (null: any). */
 const TEXT_MODELS = [
   { name: IMPACT_MODEL, scheme: 'impact', lang: 'fr' },
-  { name: EVENTS_MODEL, scheme: 'event', lang: null },
+  { name: EVENTS_MODEL, scheme: 'event', lang: 'en' },
 ] as const;
 
 /**

@@ -75,6 +75,8 @@ describe.skipIf(!hasCorpus())('impact-certfr and events-casie (quick training on
     const news =
       'The city said on Tuesday that a ransomware attack encrypted its servers and the attackers demanded a ransom of 50 bitcoin to restore access to the files. Officials refused to pay the ransom.';
     expect(byScheme.get('event')?.predict(news, 'en')[0]?.label).toBe('ransom');
+    expect(byScheme.get('event')?.predict(news)[0]?.label).toBe('ransom');
+    expect(byScheme.get('event')?.predict(french)).toEqual([]);
   });
 
   it('strips the templated impact sentence and nothing else', () => {
