@@ -6,7 +6,8 @@
  *   (`predict` returns `[]`) rather than a guess from a French vocabulary. No labelled English
  *   impact data is in the corpus (CERT-EU's advisories carry no impact field).
  * - `events-casie` (scheme `event`): news event types of English articles, trained on CASIE's
- *   human annotation; likewise `[]` for text known or detected to be in another language. NewsDataHub's keyword flags are an agreement check in the benchmark only.
+ *   human annotation; likewise `[]` for text known or detected to be in another language.
+ *   NewsDataHub's keyword flags are an agreement check in the benchmark only, never training data.
  */
 
 import { VigilError } from '../../errors.ts';
