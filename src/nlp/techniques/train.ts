@@ -87,7 +87,7 @@ export function chooseThreshold(
   return best;
 }
 
-/** Figures of predictions at `threshold` on a set of examples (micro/macro F1, precision, recall; 0–1). */
+/** Figures of predictions at `threshold` on a set of examples (micro/macro F1, precision, recall; `flagged`: share of examples given any technique; 0–1). */
 export function evaluateSet(
   probs: readonly Float64Array[],
   examples: readonly TechniqueExample[],
@@ -101,7 +101,40 @@ export function evaluateSet(
     pred,
     classes,
   );
-  return { microF1: r.micro.f1, precision: r.micro.precision, recall: r.micro.recall, macroF1: r.macro.f1, n: examples.length };
+  const flagged = pred.filter((p) => p.length > 0).length / Math.max(pred.length, 1);
+  return { microF1: r.micro.f1, precision: r.micro.precision, recall: r.micro.recall, macroF1: r.macro.f1, flagged, n: examples.length };
+}
+
+/**
+ * Per-document figures (the protocol of Büchel et al. 2025, "SoK: A Survey of Approaches for
+ * ATT&CK Classifier Construction"): a report's techniques are the union over its sentences, of
+ * the gold labels and of the predictions. `meanF1`: F1 averaged over documents; `microF1`: pooled.
+ */
+export function documentFigures(
+  probs: readonly Float64Array[],
+  examples: readonly TechniqueExample[],
+  classes: readonly string[],
+  threshold: number,
+  maxLabels: number,
+): Record<string, number> {
+  const gold = new Map<string, Set<string>>();
+  const pred = new Map<string, Set<string>>();
+  examples.forEach((e, i) => {
+    const g = gold.get(e.group) ?? new Set<string>();
+    for (const l of e.labels) g.add(l);
+    gold.set(e.group, g);
+    const p = pred.get(e.group) ?? new Set<string>();
+    for (const h of pickLabels(probs[i] as Float64Array, classes, threshold, maxLabels)) p.add(h.id);
+    pred.set(e.group, p);
+  });
+  const docs = [...gold.keys()].filter((d) => (gold.get(d)?.size ?? 0) > 0);
+  const perDoc = docs.map((d) => multiLabelReport([[...(gold.get(d) ?? [])]], [[...(pred.get(d) ?? [])]]).micro.f1);
+  const pooled = multiLabelReport(
+    docs.map((d) => [...(gold.get(d) ?? [])]),
+    docs.map((d) => [...(pred.get(d) ?? [])]),
+    classes,
+  );
+  return { meanF1: perDoc.reduce((a, b) => a + b, 0) / Math.max(perDoc.length, 1), microF1: pooled.micro.f1, n: docs.length };
 }
 
 /** Options of {@link trainTechniques} beyond the context (the bench varies them). */
@@ -162,6 +195,12 @@ export async function trainTechniques(ctx: TrainContext, options: Partial<Techni
     );
     for (const [k, v] of Object.entries(evaluateSet(probs, set, classes, threshold, opts.maxLabels))) metrics[`test.${name}.${k}`] = v;
   }
+  const docProbs = scoreAll(
+    vectorizer,
+    model,
+    parts.reports.map((e) => e.text),
+  );
+  for (const [k, v] of Object.entries(documentFigures(docProbs, parts.reports, classes, threshold, opts.maxLabels))) metrics[`test.documents.${k}`] = v;
   const allNames = techniqueNames(ctx.dataDir);
   const names = Object.fromEntries(classes.map((c) => [c, allNames.get(c) ?? c]));
   const testGroups = new Set(split.test.filter((e) => e.source !== 'negative').map((e) => e.group)).size;
