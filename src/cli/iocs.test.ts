@@ -112,5 +112,5 @@ describe.skipIf(!hasCorpus())('vigil iocs', () => {
     const rows = parse(csv.stdout, { columns: true }) as Record<string, string>[];
     const hashes = listed.filter((i) => i.type === 'sha256' && !i.warning);
     expect(rows.map((r) => r.value).sort()).toEqual(hashes.map((i) => i.value).sort());
-  }, 120_000);
+  }, 240_000);
 });
