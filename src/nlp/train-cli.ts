@@ -198,7 +198,6 @@ export function registerTrainCommands(nlp: Command): void {
           bar.update(Math.min(done, Math.max(total, 1)), { step });
         },
         onOutcome: (o) => {
-          bars?.log(`${o.saved ?? o.name} ${o.error ? 'FAILED' : `(${o.seconds.toFixed(1)} s)`}\n`);
           if (o.error) {
             failed = true;
             console.error(`${o.name}: ${o.error}`);
