@@ -134,7 +134,13 @@ export async function updateWarninglists(modelDir: string, options: UpdateWarnin
     await rename(target, old).catch((err: NodeJS.ErrnoException) => {
       if (err.code !== 'ENOENT') throw err;
     });
-    await rename(tmp, target);
+    try {
+      await rename(tmp, target);
+    } catch (err) {
+      // Put the previous lists back: a failed install must not leave the folder empty.
+      await rename(old, target).catch(() => {});
+      throw err;
+    }
     await rm(old, { recursive: true, force: true });
     return { dir: target, lists, skipped, bytes };
   } finally {
