@@ -13,7 +13,7 @@ import { type Cpe23, parseCpe23 } from '../enrich/cpe.ts';
 import { productKey } from '../enrich/product-key.ts';
 import { VigilError } from '../errors.ts';
 import { type Thresholds, WATCH_KINDS, type WatchEntry, type WatchKind } from '../model/alert.ts';
-import { type Indicator, parseWatchedIndicator, storedIndicatorValue } from './ioc-match.ts';
+import { type Indicator, parseWatchedIndicator, storedIndicatorValue } from './ioc-value.ts';
 import { rangeFromCpe } from './ranges.ts';
 import { regexCostProblem } from './regex-budget.ts';
 import { thresholdProblem } from './thresholds.ts';

@@ -19,7 +19,8 @@ import type { IntelStore, StoredIntelDocument } from '../intel/types.ts';
 import type { IocStore, StoredIoc } from '../iocs/types.ts';
 import type { AlertEventDetail, AlertFacts, AlertIoc, MatchReason, ThresholdCheck, Watchlist } from '../model/alert.ts';
 import { alertIntel, intelFacts } from './intel-engine.ts';
-import type { Indicator, IocIndex, SightedIndicator } from './ioc-match.ts';
+import type { IocIndex, SightedIndicator } from './ioc-match.ts';
+import type { Indicator } from './ioc-value.ts';
 import type { AlertPlan } from './plan.ts';
 
 /** Matched indicators an alert lists, and reasons it keeps per watchlist. */

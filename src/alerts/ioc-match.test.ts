@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import type { WatchEntry } from '../model/alert.ts';
 import type { IocType } from '../nlp/types.ts';
 import { validateEntry } from './entry.ts';
-import { canonicalIoc, IocIndex, parseWatchedIndicator, storedIndicatorValue } from './ioc-match.ts';
+import { IocIndex } from './ioc-match.ts';
+import { canonicalIoc, parseWatchedIndicator, storedIndicatorValue } from './ioc-value.ts';
 
 describe('parseWatchedIndicator', () => {
   it.each([
