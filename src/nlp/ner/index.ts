@@ -7,7 +7,8 @@
  * when it is trained and not already the main model (only CyNER tags software/hardware as
  * `System`). Gazetteer hits win over overlapping model spans; model spans of types without an
  * {@link EntityType} (indicators, hashes, file names: the IOC extractor's job) are dropped.
- * Dates the models miss are added by a regex (`time`). The store's CPE vendors/products are not
+ * Full dates (`March 5, 2024`) come from a regex (`time`) and win over the taggers' spans, which
+ * often split them; gazetteer hits win over both. The store's CPE vendors/products are not
  * used yet: the store has no cheap listing of every vendor/product (only the overview's top 10).
  *
  * Scheme tags → EntityType:
@@ -169,9 +170,10 @@ export async function loadEntityRecognizer(ctx: AnalyzerContext): Promise<{ reco
     missing,
     recognizer: {
       recognize(text: string): Entity[] {
-        let found = gazetteer.find(text);
+        // Precedence on overlaps: gazetteer, then full dates, then the taggers (which often split a date).
+        let found = mergeEntities(gazetteer.find(text), dateEntities(text));
         for (const r of runs) found = mergeEntities(found, taggedEntities(text, r.tagger, r.map, r.only));
-        return mergeEntities(found, dateEntities(text));
+        return found;
       },
     },
   };
