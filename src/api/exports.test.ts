@@ -47,7 +47,7 @@ describe.skipIf(!hasCorpus())('export and VirusTotal routes', () => {
     expect((await api.app.inject({ method: 'POST', url: '/api/v1/scraping/sources', headers, payload: source })).statusCode).toBe(201);
     const collected = await api.app.inject({ method: 'POST', url: '/api/v1/scraping/sources/ms-export/collect', headers });
     expect(collected.json().report?.created, collected.body).toBeGreaterThan(3);
-  });
+  }, 180_000);
   afterAll(async () => {
     await api?.close();
     await site?.close();
@@ -74,7 +74,7 @@ describe.skipIf(!hasCorpus())('export and VirusTotal routes', () => {
     expect(bundle.objects.filter((o) => o.type === 'report').length).toBeGreaterThan(0);
     const again = await get('ana', '/api/v1/export/stix');
     expect(again.body).toBe(res.body);
-  });
+  }, 120_000);
 
   it('exports a MISP event with one attribute per exportable indicator; viewers may not export', async () => {
     const res = await get('ana', '/api/v1/export/misp?since=2000-01-01');
@@ -89,7 +89,7 @@ describe.skipIf(!hasCorpus())('export and VirusTotal routes', () => {
     }
     expect((await get('vic', '/api/v1/export/misp')).statusCode).toBe(403);
     expect((await get('ana', '/api/v1/export/stix?since=last-week')).statusCode).toBe(400);
-  });
+  }, 120_000);
 
   it('looks IP addresses up on VirusTotal, caches, and answers 429 with the next time past 4 a minute', async () => {
     const first = await get('ana', '/api/v1/iocs/ipv4/8.8.8.8/virustotal');
@@ -102,5 +102,5 @@ describe.skipIf(!hasCorpus())('export and VirusTotal routes', () => {
     expect(refused.json().code).toBe('VIGIL_QUOTA_EXHAUSTED');
     expect(vt.requests).toHaveLength(4);
     expect((await get('ana', '/api/v1/iocs/md4/abc/virustotal')).statusCode).toBe(400);
-  });
+  }, 120_000);
 });

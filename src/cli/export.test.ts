@@ -92,12 +92,12 @@ describe.skipIf(!hasCorpus())('vigil export and vigil vt', () => {
     } finally {
       await stores.close();
     }
-  });
+  }, 180_000);
   afterAll(async () => {
     await vt?.close();
     await db?.drop();
     if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  }, 180_000);
 
   it('writes a STIX bundle that passes --validate and the schemas, with every indicator', async () => {
     const r = await vigil('export', 'stix', '--since', '2000-01-01', '--validate', SCHEMAS);
@@ -107,7 +107,7 @@ describe.skipIf(!hasCorpus())('vigil export and vigil vt', () => {
     const names = new Set(bundle.objects.filter((o) => o.type === 'indicator').map((o) => o.name));
     for (const h of hashes) expect(names).toContain(h);
     expect(bundle.objects.filter((o) => o.type === 'report')).toHaveLength(2);
-  });
+  }, 180_000);
 
   it('writes a MISP event with the warninglisted domain not for IDS', async () => {
     const r = await vigil('export', 'misp');
@@ -116,7 +116,7 @@ describe.skipIf(!hasCorpus())('vigil export and vigil vt', () => {
     expect(attrs.find((a) => a.value === 'microsoft.com')).toMatchObject({ type: 'domain', to_ids: false });
     expect(attrs.filter((a) => a.type === 'sha1')).toHaveLength(hashes.length);
     expect(attrs.find((a) => a.type === 'regkey')?.to_ids).toBe(true);
-  });
+  }, 180_000);
 
   it('looks an IP address up on VirusTotal, then from the cache', async () => {
     const r = await vigil('vt', 'lookup', '8.8.8.8');
@@ -125,5 +125,5 @@ describe.skipIf(!hasCorpus())('vigil export and vigil vt', () => {
     const again = await vigil('vt', 'lookup', '8.8.8.8', '--json');
     expect(JSON.parse(again.stdout)).toMatchObject({ type: 'ipv4', cached: true, found: true });
     expect(vt.requests).toHaveLength(1);
-  });
+  }, 180_000);
 });
