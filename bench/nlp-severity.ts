@@ -5,7 +5,7 @@
  * (predicted-probability bins against observed accuracy, with counts). The model is saved as the
  * next `severity` version (`--models DIR`, default config.nlp.modelDir). Prints a Markdown block
  * for /work/notes/figures-C1.md.
- * Usage: node --import tsx bench/nlp-severity.ts [--models DIR]
+ * Usage: node --import tsx bench/nlp-severity.ts [--models DIR] [--l2 X] [--fold-digits]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -65,15 +65,19 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const started = Date.now();
   let last = 0;
-  const trained = await trainSeverity({
-    dataDir: config.dataDir,
-    progress(step, done, total) {
-      if (Date.now() - last > 15_000) {
-        last = Date.now();
-        console.error(`${step} ${done}/${total} (${Math.round((Date.now() - started) / 1000)} s)`);
-      }
+  const l2 = arg('--l2');
+  const trained = await trainSeverity(
+    {
+      dataDir: config.dataDir,
+      progress(step, done, total) {
+        if (Date.now() - last > 15_000) {
+          last = Date.now();
+          console.error(`${step} ${done}/${total} (${Math.round((Date.now() - started) / 1000)} s)`);
+        }
+      },
     },
-  });
+    { ...(l2 ? { l2: Number(l2) } : {}), ...(process.argv.includes('--fold-digits') ? { tfidf: { foldDigits: true } } : {}) },
+  );
   const seconds = (Date.now() - started) / 1000;
   const { testBins, ...model } = trained;
   const repo = new ModelRepository(arg('--models') ?? config.nlp.modelDir);

@@ -19,6 +19,7 @@ import {
   type SparseVector,
   shuffled,
   splitByGroup,
+  type TfidfOptions,
   TfidfStateSchema,
   TfidfVectorizer,
   trainSoftmax,
@@ -45,6 +46,8 @@ export interface SeverityTrainOptions {
   maxIter: number;
   /** Corpus files (NVD 1.1 feeds) to read. */
   files: readonly string[];
+  /** Feature options beyond the defaults (word uni+bigrams, df ≥ 2). */
+  tfidf?: Partial<TfidfOptions>;
   /** Use at most this many records (seeded sample), for tests. */
   limit?: number;
 }
@@ -136,7 +139,7 @@ export async function trainSeverity(
   ctx.progress('vectorize', 0, 1);
   const vectorizer = TfidfVectorizer.fit(
     split.train.map((r) => r.text),
-    { minDf: 2, maxDf: 0.9, maxFeatures: opts.maxFeatures, ngram: [1, 2] },
+    { minDf: 2, maxDf: 0.9, maxFeatures: opts.maxFeatures, ngram: [1, 2], ...opts.tfidf },
   );
   const Xtrain = vectorizer.transformAll(split.train.map((r) => r.text));
   ctx.progress('vectorize', 1, 1);
