@@ -109,13 +109,17 @@ describe.skipIf(!hasCorpus())('vigil export and vigil vt', () => {
     expect(bundle.objects.filter((o) => o.type === 'report')).toHaveLength(2);
   }, 180_000);
 
-  it('writes a MISP event with the warninglisted domain not for IDS', async () => {
+  it('writes a MISP event with the warninglisted domain not for IDS, and the indicators as CSV', async () => {
     const r = await vigil('export', 'misp');
     expect(r.status, r.stderr).toBe(0);
     const attrs = (JSON.parse(r.stdout) as { Event: { Attribute: { value: string; type: string; to_ids: boolean }[] } }).Event.Attribute;
     expect(attrs.find((a) => a.value === 'microsoft.com')).toMatchObject({ type: 'domain', to_ids: false });
     expect(attrs.filter((a) => a.type === 'sha1')).toHaveLength(hashes.length);
     expect(attrs.find((a) => a.type === 'regkey')?.to_ids).toBe(true);
+    const csv = await vigil('export', 'csv', '--since', '2000-01-01');
+    expect(csv.status, csv.stderr).toBe(0);
+    expect(csv.stdout.split('\n')[0]).toMatch(/^type,value,first_seen/);
+    for (const h of hashes) expect(csv.stdout).toContain(`sha1,${h},`);
   }, 180_000);
 
   it('looks an IP address up on VirusTotal, then from the cache', async () => {

@@ -1,7 +1,8 @@
 /**
- * `vigil export stix|misp [--since DATE]`: the IOC store, intel documents and their analyses as a
- * STIX 2.1 bundle or a MISP event, on stdout (`vigil export stix > bundle.json`).
+ * `vigil export stix|misp|csv [--since DATE]`: the IOC store, intel documents and their analyses as
+ * a STIX 2.1 bundle or a MISP event, or the indicators as CSV, on stdout (`vigil export stix > bundle.json`).
  */
+import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
 import { VigilError } from '../errors.ts';
 import { readExportData } from '../export/data.ts';
@@ -9,6 +10,7 @@ import { buildMispEvent } from '../export/misp.ts';
 import { parseSince } from '../export/since.ts';
 import { buildStixBundle } from '../export/stix.ts';
 import { loadStixValidator } from '../export/stix-validate.ts';
+import { iocCsvStream } from '../iocs/export.ts';
 import { withContext } from './context.ts';
 
 /** Registers `vigil export`. */
@@ -45,6 +47,16 @@ export function registerExport(program: Command): void {
       await withContext(cmd, async ({ stores }) => {
         const data = await readExportData({ iocs: stores.iocs, intel: stores.intel, store: stores.store }, since ? { since } : {});
         process.stdout.write(`${JSON.stringify({ Event: buildMispEvent(data, { now: new Date() }) }, null, 2)}\n`);
+      });
+    });
+  exp
+    .command('csv')
+    .description('indicators as CSV (the columns of `vigil iocs export`, which has more filters)')
+    .option('--since <date>', 'indicators last seen on or after (YYYY-MM-DD or ISO 8601)')
+    .action(async (opts: { since?: string }, cmd: Command) => {
+      const since = parseSince(opts.since);
+      await withContext(cmd, async ({ stores }) => {
+        await pipeline(iocCsvStream(stores.iocs, since ? { since } : {}), process.stdout, { end: false });
       });
     });
 }
