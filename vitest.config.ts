@@ -28,5 +28,7 @@ export default defineConfig({
     // with one file at a time once issue 13's tests came).
     maxWorkers: 2,
     reporters: ['default', './scripts/count-reporter.ts'],
+    // Servers the tests start must not train the analysis models in the background (minutes of CPU each).
+    env: { VIGIL_AUTO_TRAIN: '0' },
   },
 });

@@ -9,6 +9,8 @@
  * it before serving. A full disk, a busy port or a store others can read are reported in one line
  * (the first two exit with code 1).
  */
+
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
@@ -19,17 +21,18 @@ import { newApiToken, tokenHash } from '../api/auth/credentials.ts';
 import { jwtKeyFromEnv } from '../api/auth/jwt-key.ts';
 import { SETUP_TOKEN_SETTING } from '../api/routes/auth.ts';
 import type { VigilConfig } from '../config.ts';
+import { loadCorpusJob } from '../corpus-job.ts';
 import { Daemon } from '../daemon.ts';
+import { startBackgroundTraining, untrainedModels } from '../nlp/auto-train.ts';
 import { type RunSummary, syncSource } from '../pipeline.ts';
-import { readOwaspTop10 } from '../sources/owasp/index.ts';
 import { HttpClient, messageWithCauses } from '../sources/http.ts';
+import { readOwaspTop10 } from '../sources/owasp/index.ts';
 import { findSource } from '../sources/registry.ts';
 import { isPostgresUrl } from '../store/postgres/pool.ts';
 import type { StatsStore } from '../store/server.ts';
 import { cliConfig, databaseLabel, numberIn, openMonitor, untilSignal } from './context.ts';
-import { assertStoreIntact, storeFileProblems } from './doctor.ts';
-import { loadCorpusJob } from '../corpus-job.ts';
 import { corpusImportDue, runCorpusJob } from './corpus-job.ts';
+import { assertStoreIntact, storeFileProblems } from './doctor.ts';
 import { startupChecks } from './run.ts';
 
 interface ServeOptions {
@@ -37,6 +40,7 @@ interface ServeOptions {
   port?: number;
   daemon: boolean;
   import: boolean;
+  train: boolean;
   webDir?: string;
 }
 
@@ -85,6 +89,7 @@ export function registerServe(program: Command): void {
     .option('--port <n>', 'listen port (config server.port, default 8080; 0 = any free port)', numberIn(0, 65535))
     .option('--no-daemon', 'serve only: no scheduled syncs or alert delivery')
     .option('--no-import', 'do not import the corpus into an empty store')
+    .option('--no-train', 'do not train the missing analysis models from the corpus in the background (also VIGIL_AUTO_TRAIN=0)')
     .option('--web-dir <dir>', 'built dashboard folder (default dist/web beside the program)')
     .action(async (o: ServeOptions, cmd: Command) => {
       const { config, log } = cliConfig(cmd);
@@ -93,7 +98,9 @@ export function registerServe(program: Command): void {
       const { stores, reader, alerts, writer, channels, close: closeStores } = await openMonitor(config, { channels: o.daemon, readers: apiReaders() });
       const { auth } = stores;
       let daemon: Daemon | null = null;
+      let training: ChildProcess | null = null;
       const close = async () => {
+        training?.kill();
         await daemon?.stop();
         await closeStores();
       };
@@ -207,6 +214,15 @@ export function registerServe(program: Command): void {
             console.log('Sign in with your account (vigil users add NAME --role analyst creates more).');
           }
           if (!stopping) daemon?.start();
+          if (!stopping && o.train && process.env.VIGIL_AUTO_TRAIN !== '0') {
+            const missing = untrainedModels(config);
+            training = startBackgroundTraining(config, log, missing);
+            if (training) {
+              console.log(
+                `Training the analysis models from ${config.dataDir} in the background (${missing.join(', ')}; about 10 minutes): \`vigil nlp models\` shows them, analyses use each as it is ready.`,
+              );
+            }
+          }
         })();
         await startup;
         await stopped;

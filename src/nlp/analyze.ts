@@ -7,6 +7,7 @@
  * extractor and the gazetteers need no model. Building loads every model file once
  * ({@link createAnalyzer}); `analyze` is then synchronous and pure.
  */
+import { existsSync, statSync } from 'node:fs';
 import type { VigilConfig } from '../config.ts';
 import type { Stores } from '../store/index.ts';
 import { loadTextClassifiers } from './classify/index.ts';
@@ -80,21 +81,63 @@ export async function createAnalyzer(ctx: AnalyzerContext): Promise<Analyzer> {
   return { analyze, warninglists };
 }
 
-const cache = new Map<string, Promise<Analyzer>>();
+/** How often a long-lived analyzer checks whether a model was retrained (seconds). */
+const RELOAD_CHECK_SECONDS = 30;
+
+/**
+ * The `current` version of every model in the folder, as one string: it changes when
+ * `vigil nlp train` (or `vigil warninglists update`) writes a new version.
+ */
+export function modelsSignature(models: ModelRepository, warninglists: string | null = null): string {
+  const parts = models.list().map((m) => `${m.name}@${m.version}`);
+  if (warninglists && existsSync(warninglists)) parts.push(`warninglists@${statSync(warninglists).mtimeMs}`);
+  return parts.join(',');
+}
+
+/**
+ * An analyzer that rebuilds itself when the model files change (checked at most every
+ * {@link RELOAD_CHECK_SECONDS} seconds): a long-running `vigil serve` picks up a model trained
+ * after it started, in the process and in its analysis thread alike. A failed build is retried at
+ * the next check.
+ */
+export function reloadingAnalyzer(ctx: AnalyzerContext, now: () => number = Date.now): { get(): Promise<Analyzer> } {
+  let current: Promise<Analyzer> | null = null;
+  let signature = '';
+  let checked = 0;
+  const wlDir = () => warninglistsDir(ctx.config);
+  return {
+    get() {
+      if (current && now() - checked < RELOAD_CHECK_SECONDS * 1000) return current;
+      checked = now();
+      const sig = modelsSignature(ctx.models, wlDir());
+      if (!current || sig !== signature) {
+        signature = sig;
+        const built = createAnalyzer(ctx);
+        built.catch(() => {
+          if (current === built) current = null;
+        });
+        current = built;
+      }
+      return current;
+    },
+  };
+}
+
+const cache = new Map<string, { get(): Promise<Analyzer> }>();
 
 /**
  * The analyzer for this configuration, built once per process and model folder (the API and the
- * daemon share it). {@link forgetAnalyzers} drops it after a training so the next call reloads.
+ * daemon share it) and rebuilt when a model is retrained ({@link reloadingAnalyzer}).
+ * {@link forgetAnalyzers} drops it at once.
  */
 export function sharedAnalyzer(config: VigilConfig, stores?: Stores): Promise<Analyzer> {
   const key = `${config.nlp.modelDir}\0${config.nlp.warninglistsDir ?? ''}\0${config.dataDir}`;
   let analyzer = cache.get(key);
   if (!analyzer) {
-    analyzer = createAnalyzer({ config, models: new ModelRepository(config.nlp.modelDir), ...(stores ? { stores } : {}) });
-    analyzer.catch(() => cache.delete(key));
+    analyzer = reloadingAnalyzer({ config, models: new ModelRepository(config.nlp.modelDir), ...(stores ? { stores } : {}) });
     cache.set(key, analyzer);
   }
-  return analyzer;
+  return analyzer.get();
 }
 
 /** Forgets the shared analyzers (after `vigil nlp train` or a warninglists update in this process). */
