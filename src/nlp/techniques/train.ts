@@ -152,7 +152,7 @@ export interface TechniqueTrainOptions {
 export async function trainTechniques(ctx: TrainContext, options: Partial<TechniqueTrainOptions> = {}): Promise<TrainedModel<TechniquePayload>> {
   const seed = ctx.seed ?? 42;
   const quick = ctx.quick === true;
-  const opts: TechniqueTrainOptions = { maxFeatures: quick ? 6000 : 20_000, l2: 3e-5, maxIter: quick ? 50 : 120, maxLabels: 3, ...options };
+  const opts: TechniqueTrainOptions = { maxFeatures: quick ? 6000 : 20_000, l2: 1e-5, maxIter: quick ? 50 : 120, maxLabels: 3, ...options };
   const classes = tramClasses(ctx.dataDir);
   const { examples, files } = loadTramExamples(ctx.dataDir, classes);
   const split = splitTechniqueExamples(examples, seed);
