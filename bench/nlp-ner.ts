@@ -4,7 +4,8 @@
  * (sentences per wall second, and per CPU second of this process: the bench machine is shared),
  * model size, and the recognizer's speed on whole sentences of text.
  * Writes a markdown section to stdout (and to the file given with --out).
- * Usage: node --import tsx bench/nlp-ner.ts [--only aptner,dnrti,cyner] [--out FILE] [--save DIR]
+ * Usage: node --import tsx bench/nlp-ner.ts [--only aptner,dnrti,cyner] [--out FILE] [--save DIR] [--load DIR]
+ * (`--load DIR`: no training, measure the models already saved in DIR by an earlier `--save DIR`).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -18,9 +19,9 @@ import { FULL_EPOCHS, NER_DATASETS } from '../src/nlp/ner/models.ts';
 import { evaluateEntities } from '../src/nlp/ner/seqeval.ts';
 import { corpusDir } from '../src/testing/corpus.ts';
 
-const { values } = parseArgs({ options: { only: { type: 'string' }, out: { type: 'string' }, save: { type: 'string' } } });
+const { values } = parseArgs({ options: { only: { type: 'string' }, out: { type: 'string' }, save: { type: 'string' }, load: { type: 'string' } } });
 const only = new Set((values.only ?? 'aptner,dnrti,cyner').split(','));
-const dir = values.save ?? mkdtempSync(path.join(os.tmpdir(), 'vigil-bench-ner-'));
+const dir = values.load ?? values.save ?? mkdtempSync(path.join(os.tmpdir(), 'vigil-bench-ner-'));
 const repo = new ModelRepository(dir);
 const lines: string[] = [
   `## NER (issue 14), ${new Date().toISOString().slice(0, 10)}, load average ${os.loadavg()[0]?.toFixed(1)} on ${os.cpus().length} cores`,
@@ -36,9 +37,12 @@ for (const set of Object.values(NER_DATASETS)) {
   const def = nerModels.find((m) => m.name === `ner-${set.scheme}`);
   if (!def) throw new Error(`ner-${set.scheme} not defined`);
   const t0 = performance.now();
-  const trained = await def.train({ dataDir: corpusDir, seed: 42, progress: (step, done, total) => process.stderr.write(`${step} ${done}/${total}\n`) });
-  const trainSeconds = (performance.now() - t0) / 1000;
-  const file = repo.save(def.name, trained);
+  const trained = values.load
+    ? repo.load(def.name)
+    : await def.train({ dataDir: corpusDir, seed: 42, progress: (step, done, total) => process.stderr.write(`${step} ${done}/${total}\n`) });
+  if (!trained) throw new Error(`${def.name} not saved in ${dir}`);
+  const trainSeconds = values.load ? Number.NaN : (performance.now() - t0) / 1000;
+  const file = values.load ? trained : repo.save(def.name, trained);
   const mb = JSON.stringify(file).length / 1e6;
   const { tagger } = loadTagger(repo, set.scheme);
   const valid = readConll(path.join(corpusDir, set.valid), set.tagScheme).sentences;
@@ -86,4 +90,4 @@ lines.push(
 const text = `${lines.join('\n')}\n`;
 process.stdout.write(text);
 if (values.out) writeFileSync(values.out, text);
-if (!values.save) rmSync(dir, { recursive: true, force: true });
+if (!values.save && !values.load) rmSync(dir, { recursive: true, force: true });

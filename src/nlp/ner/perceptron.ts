@@ -41,7 +41,56 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-/** Viterbi over emission scores `em[i*T+t]`; returns tag indexes. */
+/** Candidates tried first by Viterbi's pruning (the K best previous tags). */
+const K = 4;
+const topIdx = new Int32Array(K + 1);
+const topVal = new Float64Array(K + 1);
+
+/** The K+1 best scores of `score[row..row+T)` into topIdx/topVal, best first (-1 / -inf when fewer). */
+function topPredecessors(score: Float64Array, row: number, T: number): void {
+  topIdx.fill(-1);
+  topVal.fill(Number.NEGATIVE_INFINITY);
+  for (let p = 0; p < T; p++) {
+    const v = score[row + p] as number;
+    if (v <= (topVal[K] as number)) continue;
+    let j = K;
+    while (j > 0 && v > (topVal[j - 1] as number)) {
+      topVal[j] = topVal[j - 1] as number;
+      topIdx[j] = topIdx[j - 1] as number;
+      j--;
+    }
+    topVal[j] = v;
+    topIdx[j] = p;
+  }
+}
+
+/** Viterbi pruning tables of a fixed transition matrix: allowed transitions and the best allowed transition into each tag. */
+export interface PruneTables {
+  allowed: Uint8Array;
+  maxIn: Float64Array;
+}
+
+/** {@link PruneTables} of `trans` (build once per loaded model: the weights must not change afterwards). */
+export function pruneTables(trans: ArrayLike<number>, T: number, preds: readonly Int32Array[]): PruneTables {
+  const allowed = new Uint8Array(T * T);
+  const maxIn = new Float64Array(T).fill(Number.NEGATIVE_INFINITY);
+  preds.forEach((ps, t) => {
+    for (const p of ps) {
+      allowed[p * T + t] = 1;
+      maxIn[t] = Math.max(maxIn[t] as number, trans[p * T + t] as number);
+    }
+  });
+  return { allowed, maxIn };
+}
+
+let scoreBuf = new Float64Array(4096);
+let backBuf = new Int32Array(4096);
+
+/**
+ * Viterbi over emission scores `em[i*T+t]`; returns tag indexes. With `pruning` (tables of the same
+ * `trans`), each tag first tries the K best previous tags and scans all its predecessors only when
+ * that cannot be proven optimal (same result, ties included). Reuses module scratch buffers.
+ */
 export function viterbi(
   em: Float64Array,
   n: number,
@@ -50,32 +99,61 @@ export function viterbi(
   preds: readonly Int32Array[],
   startOk: Uint8Array,
   endOk: Uint8Array,
+  pruning?: PruneTables,
 ): Int32Array {
-  const score = new Float64Array(n * T);
-  const back = new Int32Array(n * T);
+  if (scoreBuf.length < n * T) {
+    scoreBuf = new Float64Array(2 * n * T);
+    backBuf = new Int32Array(2 * n * T);
+  }
+  const score = scoreBuf;
+  const back = backBuf;
   const NEG = -1e30;
-  for (let t = 0; t < T; t++) score[t] = startOk[t] ? (em[t] ?? 0) + (trans[T * T + t] ?? 0) : NEG;
+  const startRow = T * T;
+  for (let t = 0; t < T; t++) score[t] = startOk[t] ? (em[t] as number) + (trans[startRow + t] as number) : NEG;
   for (let i = 1; i < n; i++) {
+    const prevRow = (i - 1) * T;
+    const row = i * T;
+    if (pruning) topPredecessors(score, prevRow, T);
     for (let t = 0; t < T; t++) {
+      const ps = preds[t] as Int32Array;
       let best = NEG;
       let arg = 0;
-      const ps = preds[t] as Int32Array;
-      for (let k = 0; k < ps.length; k++) {
-        const p = ps[k] as number;
-        const s = (score[(i - 1) * T + p] as number) + (trans[p * T + t] as number);
-        if (s > best) {
-          best = s;
-          arg = p;
+      let done = false;
+      if (pruning && ps.length > 8) {
+        // Best among the K highest-scoring previous tags; exact when it beats any other (bound: K+1-th score + best transition into t).
+        for (let k = 0; k < K; k++) {
+          const p = topIdx[k] as number;
+          if (p < 0 || !pruning.allowed[p * T + t]) continue;
+          const s = (score[prevRow + p] as number) + (trans[p * T + t] as number);
+          if (s > best || (s === best && p < arg)) {
+            best = s;
+            arg = p;
+          }
+        }
+        done = best > NEG && best > (topVal[K] as number) + (pruning.maxIn[t] as number);
+      }
+      if (!done) {
+        best = NEG;
+        arg = 0;
+        for (let k = 0, m = ps.length; k < m; k++) {
+          const p = ps[k] as number;
+          const s = (score[prevRow + p] as number) + (trans[p * T + t] as number);
+          if (s > best) {
+            best = s;
+            arg = p;
+          }
         }
       }
-      score[i * T + t] = best + (em[i * T + t] as number);
-      back[i * T + t] = arg;
+      score[row + t] = best + (em[row + t] as number);
+      back[row + t] = arg;
     }
   }
   let best = NEG;
   let arg = 0;
+  const endRow = (T + 1) * T;
+  const lastRow = (n - 1) * T;
   for (let t = 0; t < T; t++) {
-    const s = endOk[t] ? (score[(n - 1) * T + t] as number) + (trans[(T + 1) * T + t] ?? 0) : NEG;
+    const s = endOk[t] ? (score[lastRow + t] as number) + (trans[endRow + t] as number) : NEG;
     if (s > best) {
       best = s;
       arg = t;

@@ -6,9 +6,11 @@
 import { describe, expect, it } from 'vitest';
 import { corpusDir, corpusPath, hasCorpus } from '../../testing/corpus.ts';
 import { readConll } from './conll.ts';
+import { buildGazetteer } from './gazetteer.ts';
 import { nerModels } from './index.ts';
+import { createScorer } from './scorer.ts';
 import { chunks, evaluateEntities } from './seqeval.ts';
-import { createTagger, type TaggerPayload } from './tagger.ts';
+import { createTagger, gazetteerTags, referenceEmissions, type TaggerPayload } from './tagger.ts';
 
 describe.skipIf(!hasCorpus())('NER tagger (quick training on CyNER)', () => {
   it('beats the word-lookup baseline on the valid split and is deterministic', async () => {
@@ -50,5 +52,21 @@ describe.skipIf(!hasCorpus())('NER tagger (quick training on CyNER)', () => {
       const entityTokens = tags.filter((t) => t !== 'O').length;
       expect(chunks(tags, 'BIO').reduce((n, c) => n + c.end - c.start, 0)).toBe(entityTokens);
     }
+
+    // The compiled scorer gives the string features' scores (float32 rounding aside), sentence
+    // boundaries and gazetteer tags included, on real sentences and a hand one with ATT&CK names.
+    const payload = trained.payload as TaggerPayload;
+    const score = createScorer(payload.features, payload.tags.length);
+    const gaz = buildGazetteer(payload.gazetteer);
+    const hand = ['APT28', 'used', 'Mimikatz', 'and', 'Cobalt', 'Strike', 'against', 'Microsoft', 'Windows', '.'];
+    let compared = 0;
+    for (const words of [hand, ['X'], ...valid.slice(0, 300).map((s) => s.tokens)]) {
+      const fast = score(words, gazetteerTags(gaz, words));
+      const ref = referenceEmissions(payload, words);
+      expect(fast.length).toBe(ref.length);
+      for (let k = 0; k < ref.length; k++) expect(Math.abs((fast[k] as number) - (ref[k] as number))).toBeLessThan(1e-3);
+      compared += ref.length;
+    }
+    expect(compared).toBeGreaterThan(1000);
   }, 120_000);
 });

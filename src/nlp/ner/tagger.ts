@@ -5,9 +5,10 @@
  */
 import { z } from 'zod';
 import type { TaggedSentence, TagScheme } from './conll.ts';
-import { contextFeatures, sentenceFeatures, shape, wordFeatures } from './features.ts';
+import { sentenceFeatures } from './features.ts';
 import { buildGazetteer, type Gazetteer, type GazetteerEntry } from './gazetteer.ts';
-import { constraints, type Example, trainPerceptron, viterbi } from './perceptron.ts';
+import { constraints, type Example, pruneTables, trainPerceptron, viterbi } from './perceptron.ts';
+import { createScorer } from './scorer.ts';
 
 /** A stored NER model's payload. */
 export interface TaggerPayload {
@@ -49,54 +50,41 @@ export interface Tagger {
   tag(words: readonly string[]): string[];
 }
 
-/** Words whose summed feature scores are cached per tagger (emptied when full). */
-const WORD_CACHE_SIZE = 50_000;
-
-/** Builds a tagger from a payload (validate it with {@link TaggerPayloadSchema} first). */
+/** Builds a tagger from a payload (validate it with {@link TaggerPayloadSchema} first); features are compiled by scorer.ts. */
 export function createTagger(payload: TaggerPayload): Tagger {
   const T = payload.tags.length;
   const { preds, startOk, endOk } = constraints(payload.tags, payload.scheme);
   const trans = Float64Array.from(payload.trans);
   const gaz = buildGazetteer(payload.gazetteer);
-  const table = new Map<string, Float64Array>();
-  for (const [name, row] of Object.entries(payload.features)) table.set(name, Float64Array.from(row));
-  // Scores of a word's own features (position-independent), summed once per word.
-  const wordScores = new Map<string, Float64Array>();
-  const addRow = (into: Float64Array, offset: number, f: string): void => {
-    const row = table.get(f);
-    if (!row) return;
-    for (let j = 0; j < row.length; j += 2) {
-      const k = offset + (row[j] as number);
-      into[k] = (into[k] as number) + (row[j + 1] as number);
-    }
-  };
-  const scoresOf = (w: string): Float64Array => {
-    let v = wordScores.get(w);
-    if (!v) {
-      if (wordScores.size >= WORD_CACHE_SIZE) wordScores.clear();
-      v = new Float64Array(T);
-      for (const f of wordFeatures(w)) addRow(v, 0, f);
-      wordScores.set(w, v);
-    }
-    return v;
-  };
+  const score = createScorer(payload.features, T);
+  const pruning = T > 8 ? pruneTables(trans, T, preds) : undefined;
   return {
     scheme: payload.scheme,
     tags: payload.tags,
     tag(words) {
       const n = words.length;
       if (n === 0) return [];
-      const gazTags = gazetteerTags(gaz, words);
-      const lower = words.map((w) => w.toLowerCase());
-      const shapes = words.map(shape);
-      const em = new Float64Array(n * T);
-      for (let i = 0; i < n; i++) {
-        em.set(scoresOf(words[i] as string), i * T);
-        for (const f of contextFeatures(words, lower, shapes, gazTags, i)) addRow(em, i * T, f);
-      }
-      return Array.from(viterbi(em, n, T, trans, preds, startOk, endOk), (t) => payload.tags[t] as string);
+      const em = score(words, gazetteerTags(gaz, words));
+      return Array.from(viterbi(em, n, T, trans, preds, startOk, endOk, pruning), (t) => payload.tags[t] as string);
     },
   };
+}
+
+/** Emission scores by the string features of features.ts, feature by feature (the slow reference of scorer.ts, for tests). */
+export function referenceEmissions(payload: TaggerPayload, words: readonly string[]): Float64Array {
+  const T = payload.tags.length;
+  const em = new Float64Array(words.length * T);
+  sentenceFeatures(words, gazetteerTags(buildGazetteer(payload.gazetteer), words)).forEach((fs, i) => {
+    for (const f of fs) {
+      const row = payload.features[f];
+      if (!row) continue;
+      for (let j = 0; j < row.length; j += 2) {
+        const k = i * T + (row[j] as number);
+        em[k] = (em[k] as number) + (row[j + 1] as number);
+      }
+    }
+  });
+  return em;
 }
 
 /** Options of {@link trainTagger}. */
