@@ -23,11 +23,20 @@ export async function* allIocs(iocs: IocStore, query: Omit<IocQuery, 'limit' | '
   } while (cursor);
 }
 
+/**
+ * A cell a spreadsheet would not run as a formula: text starting with `=`, `+`, `-`, `@`, tab or
+ * carriage return gets a leading `'` (OWASP "CSV Injection"). Indicator values come from untrusted
+ * documents (`=HYPERLINK(...)` is a valid file name to the extractor).
+ */
+export function safeCell(text: string): string {
+  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+}
+
 /** One CSV record of `ioc`, in the order of {@link IOC_CSV_COLUMNS}. */
 export function csvRecord(ioc: StoredIoc): (string | number)[] {
   return [
     ioc.type,
-    ioc.value,
+    safeCell(ioc.value),
     ioc.firstSeen,
     ioc.lastSeen,
     ioc.sightings,

@@ -46,7 +46,7 @@ const ROUTES: [pattern: string, page: Page][] = [
   ['/intel/sources', (_p, _l, me) => <IntelSources me={me} />],
   ['/intel/:id', (p) => <IntelDocumentPage id={p.id!} />],
   ['/iocs', (_p, loc) => <Iocs query={loc.query} />],
-  ['/iocs/:type/:value', (p) => <IocsDetail type={p.type!} value={p.value!} />],
+  ['/iocs/:type/:value', (p, _l, me) => <IocsDetail type={p.type!} value={p.value!} me={me} />],
   ['/watchlists', (_p, _l, me) => <Watchlists me={me} />],
   ['/watchlists/new', (_p, _l, me) => <WatchlistEditor name={null} me={me} />],
   ['/watchlists/:name', (p, _l, me) => <WatchlistEditor name={p.name!} me={me} />],

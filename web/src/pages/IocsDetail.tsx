@@ -17,6 +17,8 @@ import { iocApiPath, iocDetailOf, sightingsPerMonth, typeLabel, VT_LOOKUP_TYPES,
 import type { IocDetail } from '../iocs/types.ts';
 import { TlpTag, WarningTag } from '../iocs/ui.tsx';
 import { href, Link } from '../router.tsx';
+import { hasRole } from '../session.ts';
+import type { Me } from '../types.ts';
 
 /** Why a VirusTotal look-up cannot be made, from the server's refusal; null for any other error. */
 function notConfigured(err: unknown): string | null {
@@ -174,7 +176,7 @@ function Sightings({ d }: { d: IocDetail }) {
   );
 }
 
-export function IocsDetail({ type, value }: { type: string; value: string }) {
+export function IocsDetail({ type, value, me }: { type: string; value: string; me: Me }) {
   useTitle(value);
   const res = useAsync((signal) => request<unknown>(iocApiPath(type, value), { signal }).then(iocDetailOf), [type, value]);
   const d = res.data;
@@ -212,7 +214,8 @@ export function IocsDetail({ type, value }: { type: string; value: string }) {
       {!d && res.loading && <Loading />}
       <div class="grid-2">
         {d && <Sightings d={d} />}
-        {VT_LOOKUP_TYPES.includes(type) && <VirusTotalPanel type={type} value={value} />}
+        {/* VirusTotal look-ups spend the team's quota: analysts and administrators only (as the route). */}
+        {VT_LOOKUP_TYPES.includes(type) && hasRole(me, 'analyst') && <VirusTotalPanel type={type} value={value} />}
       </div>
     </div>
   );
