@@ -15,6 +15,10 @@ type Row = ArrayLike<number>;
 interface WordEntry {
   lower: string;
   shape: string;
+  /** Ids of the lowercase form and shape in the pair features' vocabularies (-1: in none); `bar`: contains `|`. */
+  lid: number;
+  sid: number;
+  bar: boolean;
   /** Own features; as the token at −2, −1, +1, +2 of another one (null: no weight). */
   self: Float32Array | null;
   m2: Float32Array | null;
@@ -32,14 +36,40 @@ export type EmissionScorer = (words: readonly string[], gaz: readonly string[]) 
 /** Compiles a scorer from a payload's `features` (name → sparse row) for T tags. */
 export function createScorer(features: Record<string, number[]>, T: number): EmissionScorer {
   const table = new Map<string, Row>();
-  // Word-pair features by their value (the part after `name=`), one map per feature name.
-  const pairs = { 'b-1': new Map<string, Row>(), 'b+1': new Map<string, Row>(), lr: new Map<string, Row>(), shw: new Map<string, Row>() };
+  // Word-pair features (`b-1=a|b`, `b+1=a|b`, `lr=a|c`, `shw=x|y|z`) under numeric keys of word / shape ids;
+  // a value with more `|` than parts (a word containing `|`) stays under its string key in `barred`.
+  const PAIRS = { 'b-1': 2, 'b+1': 2, lr: 2, shw: 3 } as const;
+  type PairName = keyof typeof PAIRS;
+  const lowVocab = new Map<string, number>();
+  const shpVocab = new Map<string, number>();
+  const idIn = (m: Map<string, number>, x: string): number => {
+    let id = m.get(x);
+    if (id === undefined) {
+      id = m.size;
+      m.set(x, id);
+    }
+    return id;
+  };
+  const parsed: { name: PairName; ids: number[]; row: Row }[] = [];
+  const barred = new Map<string, Row>();
   for (const [name, row] of Object.entries(features)) {
     const eq = name.indexOf('=');
     const key = eq > 0 ? name.slice(0, eq) : '';
-    const map = key in pairs ? pairs[key as keyof typeof pairs] : undefined;
-    if (map) map.set(name.slice(eq + 1), Float64Array.from(row));
-    else table.set(name, Float64Array.from(row));
+    if (!Object.hasOwn(PAIRS, key)) {
+      table.set(name, Float64Array.from(row));
+      continue;
+    }
+    const parts = name.slice(eq + 1).split('|');
+    const pn = key as PairName;
+    if (parts.length !== PAIRS[pn]) barred.set(name, Float64Array.from(row));
+    else parsed.push({ name: pn, ids: parts.map((x) => idIn(pn === 'shw' ? shpVocab : lowVocab, x)), row: Float64Array.from(row) });
+  }
+  const V = lowVocab.size;
+  const S = shpVocab.size;
+  const pairs: Record<PairName, Map<number, Row>> = { 'b-1': new Map(), 'b+1': new Map(), lr: new Map(), shw: new Map() };
+  for (const { name, ids, row } of parsed) {
+    const [a = 0, b = 0, c = 0] = ids;
+    pairs[name].set(name === 'shw' ? (a * S + b) * S + c : a * V + b, row);
   }
   const dense = (names: readonly string[]): Float32Array | null => {
     let v: Float32Array | null = null;
@@ -66,6 +96,9 @@ export function createScorer(features: Record<string, number[]>, T: number): Emi
     e = {
       lower: l,
       shape: sh,
+      lid: lowVocab.get(l) ?? -1,
+      sid: shpVocab.get(sh) ?? -1,
+      bar: w.includes('|'),
       self: dense(wordFeatures(w)),
       m2: dense([`l-2=${l}`]),
       m1: dense([`l-1=${l}`, `sh-1=${sh}`, `s3-1=${s3}`, ...(title ? ['prevtitle'] : [])]),
@@ -107,9 +140,14 @@ export function createScorer(features: Record<string, number[]>, T: number): Emi
     em.fill(0);
     const low = (j: number) => (j < 0 ? '<s>' : j >= n ? '</s>' : (es[j] as WordEntry).lower);
     const shp = (j: number) => (j < 0 ? '<s>' : j >= n ? '</s>' : (es[j] as WordEntry).shape);
-    // pair[j] = `lower[j-1]|lower[j]` for j = 0..n (b-1 of token j, b+1 of token j-1).
-    const pair: string[] = new Array(n + 1);
-    for (let j = 0; j <= n; j++) pair[j] = `${low(j - 1)}|${low(j)}`;
+    const lidS = lowVocab.get('<s>') ?? -1;
+    const lidE = lowVocab.get('</s>') ?? -1;
+    const sidS = shpVocab.get('<s>') ?? -1;
+    const sidE = shpVocab.get('</s>') ?? -1;
+    const lid = (j: number) => (j < 0 ? lidS : j >= n ? lidE : (es[j] as WordEntry).lid);
+    const sid = (j: number) => (j < 0 ? sidS : j >= n ? sidE : (es[j] as WordEntry).sid);
+    const bar = (j: number) => j >= 0 && j < n && (es[j] as WordEntry).bar;
+    const pairKey = (a: number, b: number) => (a < 0 || b < 0 ? -1 : a * V + b);
     for (let i = 0; i < n; i++) {
       const o = i * T;
       const e = es[i] as WordEntry;
@@ -118,10 +156,22 @@ export function createScorer(features: Record<string, number[]>, T: number): Emi
       addDense(em, o, i >= 1 ? (es[i - 1] as WordEntry).m1 : start.m1);
       addDense(em, o, i + 1 < n ? (es[i + 1] as WordEntry).p1 : end.p1);
       addDense(em, o, i + 2 < n ? (es[i + 2] as WordEntry).p2 : end.p2);
-      addRow(em, o, pairs['b-1'].get(pair[i] as string));
-      addRow(em, o, pairs['b+1'].get(pair[i + 1] as string));
-      addRow(em, o, pairs.lr.get(`${low(i - 1)}|${low(i + 1)}`));
-      addRow(em, o, pairs.shw.get(`${shp(i - 1)}|${e.shape}|${shp(i + 1)}`));
+      if (bar(i - 1) || bar(i) || bar(i + 1)) {
+        // Rare: a word with `|` (its pair values are ambiguous once joined), looked up by string.
+        addRow(em, o, barred.get(`b-1=${low(i - 1)}|${e.lower}`));
+        addRow(em, o, barred.get(`b+1=${e.lower}|${low(i + 1)}`));
+        addRow(em, o, barred.get(`lr=${low(i - 1)}|${low(i + 1)}`));
+        addRow(em, o, barred.get(`shw=${shp(i - 1)}|${e.shape}|${shp(i + 1)}`));
+      } else {
+        const lp = lid(i - 1);
+        const ln = lid(i + 1);
+        const sp = sid(i - 1);
+        const sn = sid(i + 1);
+        addRow(em, o, pairs['b-1'].get(pairKey(lp, e.lid)));
+        addRow(em, o, pairs['b+1'].get(pairKey(e.lid, ln)));
+        addRow(em, o, pairs.lr.get(pairKey(lp, ln)));
+        if (sp >= 0 && e.sid >= 0 && sn >= 0) addRow(em, o, pairs.shw.get((sp * S + e.sid) * S + sn));
+      }
       const g = gaz[i];
       if (g) addDense(em, o, gazOf(g).at);
       const gp = gaz[i - 1];

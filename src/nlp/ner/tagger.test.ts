@@ -54,13 +54,14 @@ describe.skipIf(!hasCorpus())('NER tagger (quick training on CyNER)', () => {
     }
 
     // The compiled scorer gives the string features' scores (float32 rounding aside), sentence
-    // boundaries and gazetteer tags included, on real sentences and a hand one with ATT&CK names.
+    // boundaries, gazetteer tags and words containing `|` included, on real and hand sentences.
     const payload = trained.payload as TaggerPayload;
     const score = createScorer(payload.features, payload.tags.length);
     const gaz = buildGazetteer(payload.gazetteer);
     const hand = ['APT28', 'used', 'Mimikatz', 'and', 'Cobalt', 'Strike', 'against', 'Microsoft', 'Windows', '.'];
     let compared = 0;
-    for (const words of [hand, ['X'], ...valid.slice(0, 300).map((s) => s.tokens)]) {
+    const barred = ['a', '|', 'b', 'x|y', 'Windows', '|'];
+    for (const words of [hand, barred, ['X'], ...valid.slice(0, 300).map((s) => s.tokens)]) {
       const fast = score(words, gazetteerTags(gaz, words));
       const ref = referenceEmissions(payload, words);
       expect(fast.length).toBe(ref.length);
