@@ -1,5 +1,5 @@
 /**
- * Severity-from-text benchmark (issue 14): full training on NVD 2018 + 2025 CVSS v3 severities
+ * Severity-from-text benchmark (issue 14): full training on NVD 2018 + 2025 + recent CVSS v3 severities
  * (src/nlp/severity), test-split figures (accuracy and coverage at the abstention threshold,
  * full-coverage accuracy, ECE) and the reliability diagram `bench/figures/severity-reliability.svg`
  * (predicted-probability bins against observed accuracy, with counts). The model is saved as the
@@ -103,6 +103,9 @@ ${(trained.notes ?? []).map((n) => `- ${n}`).join('\n')}
 | macro-F1 at full coverage | ${f('test.macroF1Full')} | |
 | ECE after / before temperature (${f('temperature')}) | ${f('test.ece')} / ${f('test.eceUncalibrated')} | |
 | validation: accuracy at threshold / coverage | ${f('valid.accuracyAtThreshold')} / ${f('valid.coverage')} | |
+| abstention rule (chosen on validation) | ${m.requireAgreement ? `probability ≥ threshold AND score-regression bucket agrees (L2 ${m.scoreL2})` : 'probability ≥ threshold'} | |
+| score regression on test: RMSE (score points) / bucket accuracy | ${f('test.scoreRmse')} / ${f('test.scoreBucketAccuracy')} | |
+| probability-only rule on test (threshold ${f('testProbabilityOnly.threshold')}): accuracy / coverage | ${f('testProbabilityOnly.accuracyAtThreshold')} / ${f('testProbabilityOnly.coverage')} | (for comparison) |
 
 | confidence bin | n | mean confidence | accuracy |
 |---|---|---|---|

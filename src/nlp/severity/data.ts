@@ -2,7 +2,9 @@
  * Severity training data (issue 14): CVE descriptions with NVD's CVSS v3 base severity, from the
  * legacy NVD JSON 1.1 yearly feeds in the corpus (`nvd/nvdcve-1.1-YYYY.json.gz`,
  * https://nvd.nist.gov/vuln/data-feeds, schema `nvd_cve_feed_json_1.1`): the English
- * `cve.description.description_data[].value` and `impact.baseMetricV3.cvssV3.baseSeverity`.
+ * `cve.description.description_data[].value`, `impact.baseMetricV3.cvssV3.baseSeverity` and its
+ * `baseScore` (0–10). A CVE in several feeds counts once, from the last feed listed (the `recent`
+ * feed holds newer versions of 2025 records).
  * Items without a v3 severity or an English description, and rejected CVEs, are left out; an
  * item failing the schema is counted and skipped (never sinks the file).
  */
@@ -17,13 +19,15 @@ import type { SeverityLabel } from '../types.ts';
 export const SEVERITY_LABELS = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const satisfies readonly SeverityLabel[];
 
 /** Feeds used for training, relative to the data folder. */
-export const SEVERITY_FILES = ['nvd/nvdcve-1.1-2018.json.gz', 'nvd/nvdcve-1.1-2025.json.gz'] as const;
+export const SEVERITY_FILES = ['nvd/nvdcve-1.1-2018.json.gz', 'nvd/nvdcve-1.1-2025.json.gz', 'nvd/nvdcve-1.1-recent.json.gz'] as const;
 
 /** One description with its NVD severity. */
 export interface SeverityRecord {
   cveId: string;
   text: string;
   label: SeverityLabel;
+  /** NVD's CVSS v3 base score, 0–10. */
+  score: number;
 }
 
 const NvdFeedItem = z.object({
@@ -33,7 +37,7 @@ const NvdFeedItem = z.object({
   }),
   impact: z
     .object({
-      baseMetricV3: z.object({ cvssV3: z.object({ baseSeverity: z.string() }) }).optional(),
+      baseMetricV3: z.object({ cvssV3: z.object({ baseSeverity: z.string(), baseScore: z.number().min(0).max(10) }) }).optional(),
     })
     .default({}),
 });
@@ -60,25 +64,26 @@ export function readNvdFeed(dataDir: string, rel: string): { records: SeverityRe
       skipped++;
       continue;
     }
-    const severity = item.data.impact.baseMetricV3?.cvssV3.baseSeverity;
+    const v3 = item.data.impact.baseMetricV3?.cvssV3;
+    const severity = v3?.baseSeverity;
     const text = item.data.cve.description.description_data.find((d) => d.lang === 'en')?.value.trim();
     if (!severity || !text || text.startsWith('** REJECT')) continue;
     if (!(SEVERITY_LABELS as readonly string[]).includes(severity)) continue;
-    records.push({ cveId: item.data.cve.CVE_data_meta.ID, text, label: severity as SeverityLabel });
+    records.push({ cveId: item.data.cve.CVE_data_meta.ID, text, label: severity as SeverityLabel, score: v3?.baseScore ?? 0 });
   }
   return { records, skipped };
 }
 
-/** Records of several feeds (default {@link SEVERITY_FILES}). */
+/** Records of several feeds (default {@link SEVERITY_FILES}); a CVE in several feeds is taken from the last one, in first-seen order. */
 export function loadSeverityRecords(dataDir: string, files: readonly string[] = SEVERITY_FILES): { records: SeverityRecord[]; skipped: number } {
-  const records: SeverityRecord[] = [];
+  const byId = new Map<string, SeverityRecord>();
   let skipped = 0;
   for (const f of files) {
     const r = readNvdFeed(dataDir, f);
-    records.push(...r.records);
+    for (const rec of r.records) byId.set(rec.cveId, rec);
     skipped += r.skipped;
   }
-  return { records, skipped };
+  return { records: [...byId.values()], skipped };
 }
 
 /** The dedupe key of a description: identical descriptions (case, spacing, punctuation aside) share a split. */

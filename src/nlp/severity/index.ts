@@ -2,7 +2,7 @@
  * Severity from text (issue 14): a CVE-style description → CVSS v3 qualitative severity
  * (LOW/MEDIUM/HIGH/CRITICAL) with a calibrated 0–1 probability, or no label when the model is not
  * confident enough (threshold chosen on validation for 90 % accuracy). Trained on NVD's v3
- * severities (train.ts); always shown as predicted, never as NVD's.
+ * severities (train.ts), vetoed by a base-score regression when validation chose that (score.ts); always shown as predicted, never as NVD's.
  *
  * @example
  * const model = await loadSeverityModel(ctx); // null until `vigil nlp train severity`
@@ -14,6 +14,7 @@ import type { AnalyzerContext } from '../context.ts';
 import { LogisticModel, TfidfVectorizer } from '../ml/index.ts';
 import { stampLabel, stampOf } from '../models.ts';
 import type { ModelDefinition, ModelStamp, SeverityModel, SeverityPrediction } from '../types.ts';
+import { predictScore, scoreBucket } from './score.ts';
 import { SeverityPayload, trainSeverity } from './train.ts';
 
 /** Model name in the repository. */
@@ -22,7 +23,7 @@ export const SEVERITY_MODEL = 'severity';
 /** The severity model: `vigil nlp train severity`. */
 export const severityDefinition: ModelDefinition<SeverityPayload> = {
   name: SEVERITY_MODEL,
-  describe: 'CVSS v3 severity (LOW/MEDIUM/HIGH/CRITICAL) of a description, calibrated, abstains when unsure (NVD 2018 + 2025)',
+  describe: 'CVSS v3 severity (LOW/MEDIUM/HIGH/CRITICAL) of a description, calibrated, abstains when unsure (NVD 2018 + 2025 + recent)',
   async train(ctx) {
     const { testBins: _bins, ...trained } = await trainSeverity(ctx);
     return trained;
@@ -39,11 +40,14 @@ export function severityModel(payload: SeverityPayload, model: ModelStamp): Seve
   return {
     model,
     predict(text: string): SeverityPrediction {
-      const p = lr.probabilities(vectorizer.transform(text));
+      const x = vectorizer.transform(text);
+      const p = lr.probabilities(x);
       let k = 0;
       for (let j = 1; j < p.length; j++) if ((p[j] as number) > (p[k] as number)) k = j;
       const probability = Math.round((p[k] as number) * 1e4) / 1e4;
-      return { label: (p[k] as number) >= payload.threshold ? (payload.classes[k] ?? null) : null, probability, model: label };
+      const label0 = payload.classes[k] ?? null;
+      const agrees = !payload.requireAgreement || !payload.score || scoreBucket(predictScore(payload.score, x)) === label0;
+      return { label: (p[k] as number) >= payload.threshold && agrees ? label0 : null, probability, model: label };
     },
   };
 }

@@ -12,7 +12,8 @@ import { loadConfig } from '../../config.ts';
 import { corpusDir, hasCorpus } from '../../testing/corpus.ts';
 import { ModelRepository } from '../models.ts';
 import { descriptionKey, readNvdFeed } from './data.ts';
-import { loadSeverityModel } from './index.ts';
+import { loadSeverityModel, severityModel } from './index.ts';
+import { predictScore, scoreBucket, trainScoreRegression } from './score.ts';
 import { abstentionThreshold, trainSeverity } from './train.ts';
 
 describe('abstentionThreshold (hand data)', () => {
@@ -24,6 +25,17 @@ describe('abstentionThreshold (hand data)', () => {
     expect(abstentionThreshold(conf, ok, 0.75)).toBe(0.6);
     expect(abstentionThreshold(conf, ok, 0.5)).toBe(0.5);
     expect(abstentionThreshold([0.9], [false], 0.9)).toBe(1);
+  });
+
+  it('buckets base scores on the CVSS v3.1 scale and fits a score regression', () => {
+    expect([0.1, 3.9, 4, 6.9, 7, 8.9, 9, 10].map(scoreBucket)).toEqual(['LOW', 'LOW', 'MEDIUM', 'MEDIUM', 'HIGH', 'HIGH', 'CRITICAL', 'CRITICAL']);
+    // Feature 0 alone → 9.8, feature 1 alone → 3.1, both → in between.
+    const v = (ix: number[], vals: number[]) => ({ indices: Int32Array.from(ix), values: Float64Array.from(vals) });
+    const X = [v([0], [1]), v([1], [1]), v([0], [1]), v([1], [1])];
+    const reg = trainScoreRegression(X, [9.8, 3.1, 9.8, 3.1], 2, { l2: 1e-6, maxIter: 50 });
+    expect(predictScore(reg, v([0], [1]))).toBeCloseTo(9.8, 1);
+    expect(predictScore(reg, v([1], [1]))).toBeCloseTo(3.1, 1);
+    expect(scoreBucket(predictScore(reg, v([0], [1])))).toBe('CRITICAL');
   });
 
   it('dedupes descriptions by case, spacing and punctuation', () => {
@@ -44,6 +56,8 @@ describe.runIf(hasCorpus())('severity model on NVD (quick)', () => {
     expect(records.length).toBeGreaterThan(1000);
     expect(new Set(records.map((r) => r.label))).toEqual(new Set(['LOW', 'MEDIUM', 'HIGH', 'CRITICAL']));
     expect(records.every((r) => /^CVE-\d{4}-\d+$/.test(r.cveId) && r.text.length > 0)).toBe(true);
+    // The base score agrees with NVD's qualitative severity for every record.
+    expect(records.filter((r) => scoreBucket(r.score) !== r.label)).toEqual([]);
   });
 
   it('is above 0.6 accuracy on held-out records and more accurate where it does not abstain', () => {
@@ -83,11 +97,27 @@ describe.runIf(hasCorpus())('severity model on NVD (quick)', () => {
       if (i === 1) continue;
       const p = sev?.predict(lines[i] as string);
       expect(p?.model).toBe(`severity@${file.version}`);
-      if (o.label === null) expect(p?.probability).toBeLessThan(trained.payload.threshold);
-      else expect(o).toEqual({ label: p?.label, probability: p?.probability });
+      if (o.label === null) {
+        const vetoed = trained.payload.requireAgreement && trained.payload.score !== undefined;
+        if (!vetoed) expect(p?.probability).toBeLessThan(trained.payload.threshold);
+      } else expect(o).toEqual({ label: p?.label, probability: p?.probability });
     }
     // The remote-code-execution line is not predicted LOW or MEDIUM.
     expect(['HIGH', 'CRITICAL', null]).toContain(out[0]?.label);
+  });
+
+  it('abstains when the stored score regression disagrees with the softmax label', () => {
+    const dim = trained.payload.vectorizer.terms.length;
+    // A regression that always says 2.0 (LOW): every non-LOW label is vetoed, the probability stays.
+    const lowOnly = { dim, weights: new Array<number>(dim).fill(0), bias: 2 };
+    const stamp = { name: 'severity', version: 1, trainedAt: '2026-01-01T00:00:00Z' };
+    const free = severityModel({ ...trained.payload, threshold: 0, requireAgreement: false }, stamp);
+    const vetoing = severityModel({ ...trained.payload, threshold: 0, score: lowOnly, requireAgreement: true }, stamp);
+    const text = 'A remote unauthenticated attacker can execute arbitrary code via a crafted request.';
+    const a = free.predict(text);
+    const b = vetoing.predict(text);
+    expect(b.probability).toBe(a.probability);
+    expect(b.label).toBe(a.label === 'LOW' ? 'LOW' : null);
   });
 
   it('refuses a bad payload (VIGIL_MODEL_INVALID)', async () => {

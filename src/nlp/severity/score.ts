@@ -1,0 +1,80 @@
+/**
+ * The second view of the severity model (issue 14): a ridge regression of NVD's CVSS v3 base
+ * score (0–10) on the same TF-IDF features, bucketed with the CVSS v3.1 qualitative scale
+ * (https://www.first.org/cvss/v3.1/specification-document#Qualitative-Severity-Rating-Scale:
+ * LOW 0.1–3.9, MEDIUM 4.0–6.9, HIGH 7.0–8.9, CRITICAL 9.0–10.0). It uses the ordering of the
+ * labels that the softmax ignores; the model abstains when the two views disagree (if validation
+ * says that helps, see train.ts).
+ */
+import { z } from 'zod';
+import { lbfgs, round, type SparseVector } from '../ml/index.ts';
+import type { SeverityLabel } from '../types.ts';
+
+/** Stored regression: weights per feature and the intercept (score units). */
+export const ScoreRegressionSchema = z
+  .object({ dim: z.number().int().nonnegative(), weights: z.array(z.number()), bias: z.number() })
+  .refine((s) => s.weights.length === s.dim, { message: 'weights length is not dim' });
+export type ScoreRegression = z.infer<typeof ScoreRegressionSchema>;
+
+/** The CVSS v3 qualitative severity of a base score (scores under 0.1 count as LOW: NONE is never predicted). */
+export function scoreBucket(score: number): SeverityLabel {
+  if (score >= 9) return 'CRITICAL';
+  if (score >= 7) return 'HIGH';
+  if (score >= 4) return 'MEDIUM';
+  return 'LOW';
+}
+
+/**
+ * Fits `score ≈ w·x + b` minimising mean squared error + `l2/2 · |w|²` (L-BFGS).
+ * @param y base scores, 0–10, one per vector.
+ */
+export function trainScoreRegression(
+  X: readonly SparseVector[],
+  y: readonly number[],
+  dim: number,
+  options: { l2: number; maxIter: number; onIteration?: (iter: number) => void },
+): ScoreRegression {
+  const n = Math.max(X.length, 1);
+  const mean = y.reduce((a, b) => a + b, 0) / n;
+  const objective = (w: Float64Array, grad: Float64Array): number => {
+    grad.fill(0);
+    let loss = 0;
+    for (let i = 0; i < X.length; i++) {
+      const x = X[i] as SparseVector;
+      let p = w[dim] as number;
+      for (let j = 0; j < x.indices.length; j++) p += (x.values[j] as number) * (w[x.indices[j] as number] as number);
+      const r = p - (y[i] as number);
+      loss += (0.5 * r * r) / n;
+      const g = r / n;
+      grad[dim] = (grad[dim] as number) + g;
+      for (let j = 0; j < x.indices.length; j++) {
+        const k = x.indices[j] as number;
+        grad[k] = (grad[k] as number) + g * (x.values[j] as number);
+      }
+    }
+    let pen = 0;
+    for (let k = 0; k < dim; k++) {
+      const v = w[k] as number;
+      pen += v * v;
+      grad[k] = (grad[k] as number) + options.l2 * v;
+    }
+    return loss + 0.5 * options.l2 * pen;
+  };
+  const w0 = new Float64Array(dim + 1);
+  w0[dim] = mean;
+  const { w } = lbfgs(objective, w0, {
+    maxIter: options.maxIter,
+    ...(options.onIteration ? { onIteration: (i: number) => options.onIteration?.(i) } : {}),
+  });
+  return { dim, weights: [...w.subarray(0, dim)].map((v) => round(v, 6)), bias: round(w[dim] as number, 6) };
+}
+
+/** The predicted base score of `x`, clamped to 0–10. */
+export function predictScore(model: ScoreRegression, x: SparseVector): number {
+  let p = model.bias;
+  for (let j = 0; j < x.indices.length; j++) {
+    const k = x.indices[j] as number;
+    if (k < model.dim) p += (x.values[j] as number) * (model.weights[k] as number);
+  }
+  return Math.min(10, Math.max(0, p));
+}
