@@ -18,13 +18,74 @@ import { loadEntityRecognizer } from './ner/index.ts';
 import { loadSeverityModel } from './severity/index.ts';
 import { loadTechniqueClassifier } from './techniques/index.ts';
 import { sentences } from './text.ts';
-import type { AnalysisResult, AnalyzeOptions, Analyzer, ModelStamp, TechniqueHit } from './types.ts';
+import type { AnalysisResult, AnalyzeOptions, Analyzer, Entity, Ioc, ModelStamp, TechniqueHit } from './types.ts';
 
 /** Most techniques reported per text (the best-scored sentence of each technique, best first). */
 const MAX_TECHNIQUES = 50;
 
 /** Sentences longer than this (characters) are not given to the technique classifier (tables, dumps). */
 const MAX_SENTENCE_CHARS = 2_000;
+
+/** A sentence the technique classifier is given: prose of at least this many words. */
+const MIN_SENTENCE_WORDS = 5;
+
+/** Parts of a text an indicator list is made of: the IOCs' values and written forms, lowercase. */
+function indicatorWords(found: readonly Ioc[]): Set<string> {
+  const words = new Set<string>();
+  for (const ioc of found) {
+    if (ioc.type === 'cve' || ioc.type === 'attack') continue;
+    words.add(ioc.value.toLowerCase());
+    words.add(ioc.original.toLowerCase());
+  }
+  return words;
+}
+
+// Brackets stay inside a piece: defanged indicators are written with them (`evil[.]com`).
+const PIECES = /[^\s|,;()<>"'`{}]+/g;
+
+/** Characters of `text` inside pieces that are indicators (hashes, addresses, URLs…). */
+function indicatorChars(text: string, words: Set<string>): number {
+  let n = 0;
+  for (const m of text.matchAll(PIECES)) {
+    // Markup around an indicator (`++http://…++`, `*evil[.]com*`) is not part of it.
+    const piece = m[0].toLowerCase().replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}/]+$/gu, '');
+    if (words.has(piece)) n += m[0].length;
+  }
+  return n;
+}
+
+/**
+ * Whether a sentence is prose the technique classifier can judge: TRAM's training sentences are
+ * prose, and on headings ("=== Registry keys"), table rows and indicator lists it answers
+ * confidently and wrongly. At least {@link MIN_SENTENCE_WORDS} words of letters, three of them
+ * lowercase words standing alone (not inside a path), no table row (`|a|b|`), and indicators
+ * under a third of its characters.
+ */
+export function isProse(sentence: string, words: Set<string>): boolean {
+  const letterWords = sentence.match(/\p{L}[\p{L}'’-]*/gu)?.length ?? 0;
+  // Prose has lowercase words ("used", "the"); paths and identifiers mostly do not.
+  const lowerWords = sentence.match(/(?<![\p{L}\p{N}_\\/.])\p{Ll}{2,}(?![\p{L}\p{N}_\\/.])/gu)?.length ?? 0;
+  const pipes = sentence.split('|').length - 1;
+  return letterWords >= MIN_SENTENCE_WORDS && lowerWords >= 3 && pipes < 2 && indicatorChars(sentence, words) * 3 < sentence.length;
+}
+
+/**
+ * Whether a tagger's entity is worth showing: not an indicator (a hash, an address, a path the
+ * IOC extractor reports), not across lines, with letters, not a long random-looking run (base64,
+ * keys) and not over 60 characters. Gazetteer entities are exact matches and always kept.
+ */
+export function isPlausibleEntity(entity: Entity, words: Set<string>): boolean {
+  if (entity.source === 'gazetteer') return true;
+  const t = entity.text;
+  if (t.length > 60 || /[\n\r|]/.test(t) || !/\p{L}/u.test(t)) return false;
+  if (indicatorChars(t, words) > 0) return false;
+  // Base64, keys and other random runs: one long piece mixing cases and digits, or with / + =.
+  for (const piece of t.split(/\s+/)) {
+    if (piece.length >= 12 && /\d/.test(piece) && /[a-z]/.test(piece) && /[A-Z]/.test(piece)) return false;
+    if (piece.length >= 12 && /[/+=]/.test(piece) && !/^https?:/.test(piece) && !/[\\]/.test(piece)) return false;
+  }
+  return true;
+}
 
 /**
  * Builds an analyzer from the configured model folder and warninglists.
@@ -52,9 +113,10 @@ export async function createAnalyzer(ctx: AnalyzerContext): Promise<Analyzer> {
     const found = iocs.extract(text);
     const cves: string[] = [];
     for (const ioc of found) if (ioc.type === 'cve' && !cves.includes(ioc.value)) cves.push(ioc.value);
+    const words = indicatorWords(found);
     const hits: TechniqueHit[] = [];
     if (techniques) {
-      const spans = sentences(text).filter((s) => s.text.length <= MAX_SENTENCE_CHARS);
+      const spans = sentences(text).filter((s) => s.text.length <= MAX_SENTENCE_CHARS && isProse(s.text, words));
       const results = techniques.classify(spans.map((s) => s.text));
       const best = new Map<string, TechniqueHit>();
       results.forEach((list, i) => {
@@ -68,7 +130,7 @@ export async function createAnalyzer(ctx: AnalyzerContext): Promise<Analyzer> {
     return {
       iocs: found,
       cves,
-      entities: entities.recognizer.recognize(text),
+      entities: entities.recognizer.recognize(text).filter((e) => isPlausibleEntity(e, words)),
       techniques: hits,
       classification: {
         labels: classify.classifiers.flatMap((c) => c.predict(text, options.lang).map((l) => ({ ...l, scheme: c.scheme }))),
