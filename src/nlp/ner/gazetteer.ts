@@ -143,13 +143,21 @@ export function buildGazetteer(entries: readonly GazetteerEntry[]): Gazetteer {
     }
     node.entry ??= e;
   }
+  /** Whether a token ends in an English possessive (`'s`, `’s`): only then is {@link base} tried. */
+  function possessive(w: string): boolean {
+    const n = w.length;
+    const c = w.charCodeAt(n - 1);
+    const q = w.charCodeAt(n - 2);
+    return n > 2 && (c === 115 || c === 83) && (q === 39 || q === 0x2019);
+  }
   function longest(root: Node, words: readonly string[], at: number, fold: boolean): { end: number; entry: GazetteerEntry } | null {
     let node: Node | undefined = root;
     let best: { end: number; entry: GazetteerEntry } | null = null;
     for (let i = at; i < words.length && node; i++) {
       const raw = words[i] ?? '';
       const key = fold ? raw.toLowerCase() : raw;
-      const next: Node | undefined = node.next.get(key) ?? node.next.get(fold ? base(raw).toLowerCase() : base(raw));
+      let next: Node | undefined = node.next.get(key);
+      if (!next && possessive(raw)) next = node.next.get(fold ? base(raw).toLowerCase() : base(raw));
       if (!next) break;
       node = next;
       if (node.entry) best = { end: i + 1, entry: node.entry };

@@ -10,12 +10,34 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { VigilConfig } from '../../config.ts';
 import { corpusDir, corpusPath, hasCorpus } from '../../testing/corpus.ts';
 import { ModelRepository } from '../models.ts';
+import type { Entity } from '../types.ts';
 import { readConll } from './conll.ts';
 import { buildGazetteer, loadAttackGazetteer } from './gazetteer.ts';
-import { dateEntities, loadEntityRecognizer, nerModels } from './index.ts';
+import { dateEntities, loadEntityRecognizer, mergeEntities, nerModels } from './index.ts';
+import { seededRandom } from './perceptron.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'vigil-ner-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('mergeEntities', () => {
+  it('keeps exactly the extra spans that overlap no kept or earlier added span (random spans vs a direct check)', () => {
+    const rand = seededRandom(3);
+    const span = (): Entity => {
+      const start = Math.floor(rand() * 200);
+      const end = start + 1 + Math.floor(rand() * 8);
+      return { type: 'tool', text: 'x', start, end, source: 'model' };
+    };
+    for (let round = 0; round < 50; round++) {
+      const kept: Entity[] = [];
+      for (const e of Array.from({ length: 15 }, span)) if (!kept.some((k) => k.start < e.end && e.start < k.end)) kept.push(e);
+      const extra = Array.from({ length: 30 }, span);
+      const expected = [...kept];
+      for (const e of extra) if (!expected.some((k) => k.start < e.end && e.start < k.end)) expected.push(e);
+      const got = mergeEntities(kept, extra);
+      expect(got.map((e) => [e.start, e.end])).toEqual(expected.sort((a, b) => a.start - b.start).map((e) => [e.start, e.end]));
+    }
+  });
+});
 
 /** The first sentence (tokens joined by spaces) of the dev/valid splits that contains `word`. */
 let devSentences: { tokens: string[] }[] | null = null;

@@ -30,7 +30,7 @@
 import { VigilError } from '../../errors.ts';
 import type { AnalyzerContext } from '../context.ts';
 import { stampOf } from '../models.ts';
-import { sentences, tokens } from '../text.ts';
+import { type Span, sentences, tokens } from '../text.ts';
 import type { Entity, EntityRecognizer, EntityType, ModelDefinition, ModelStamp } from '../types.ts';
 import { buildGazetteer, type Gazetteer, loadAttackGazetteer } from './gazetteer.ts';
 import { NER_DATASETS, type NerDataset, nerModelDefinitions } from './models.ts';
@@ -89,18 +89,39 @@ export function loadTagger(models: AnalyzerContext['models'], scheme: NerDataset
   return { tagger: createTagger(parsed.data), stamp: stampOf(file) };
 }
 
-/** Entities a tagger finds in text, with character offsets; `only` keeps those types. */
-export function taggedEntities(text: string, tagger: Tagger, map: Record<string, EntityType>, only?: ReadonlySet<EntityType>): Entity[] {
-  const out: Entity[] = [];
-  for (const s of sentences(text)) {
+/** A text's sentences with their word tokens (offsets relative to the sentence), split once for all taggers. */
+export interface PreparedSentence {
+  start: number;
+  toks: Span[];
+  words: string[];
+}
+
+/** Splits text into {@link PreparedSentence}s. */
+export function prepareText(text: string): PreparedSentence[] {
+  return sentences(text).map((s) => {
     const toks = tokens(s.text);
+    return { start: s.start, toks, words: toks.map((t) => t.text) };
+  });
+}
+
+/** Entities a tagger finds in text, with character offsets; `only` keeps those types; `prepared`: the text already split. */
+export function taggedEntities(
+  text: string,
+  tagger: Tagger,
+  map: Record<string, EntityType>,
+  only?: ReadonlySet<EntityType>,
+  prepared: readonly PreparedSentence[] = prepareText(text),
+): Entity[] {
+  const out: Entity[] = [];
+  for (const s of prepared) {
+    const { toks } = s;
     for (let from = 0; from < toks.length; from += WINDOW) {
-      const win = toks.slice(from, from + WINDOW);
-      for (const c of chunks(tagger.tag(win.map((t) => t.text)), tagger.scheme)) {
+      const words = toks.length <= WINDOW ? s.words : s.words.slice(from, from + WINDOW);
+      for (const c of chunks(tagger.tag(words), tagger.scheme)) {
         const type = map[c.type];
         if (!type || (only && !only.has(type))) continue;
-        const start = s.start + (win[c.start]?.start ?? 0);
-        const end = s.start + (win[c.end - 1]?.end ?? 0);
+        const start = s.start + (toks[from + c.start]?.start ?? 0);
+        const end = s.start + (toks[from + c.end - 1]?.end ?? 0);
         out.push({ type, text: text.slice(start, end), start, end, source: 'model' });
       }
     }
@@ -122,11 +143,31 @@ export function dateEntities(text: string): Entity[] {
   }));
 }
 
-/** Adds `extra` entities that overlap none already in `kept`; returns all, by offset. */
+/**
+ * Adds `extra` entities that overlap none already in `kept` (nor an earlier added one); returns all,
+ * by offset. O((k + e) log k) when `kept` does not overlap itself (the recognizer's case), else quadratic.
+ */
 export function mergeEntities(kept: Entity[], extra: readonly Entity[]): Entity[] {
-  const out = [...kept];
-  for (const e of extra) if (!out.some((k) => k.start < e.end && e.start < k.end)) out.push(e);
-  return out.sort((a, b) => a.start - b.start || b.end - a.end);
+  const out = [...kept].sort((a, b) => a.start - b.start || b.end - a.end);
+  const disjoint = out.every((e, i) => i === 0 || (out[i - 1] as Entity).end <= e.start);
+  if (!disjoint) {
+    for (const e of extra) if (!out.some((k) => k.start < e.end && e.start < k.end)) out.push(e);
+    return out.sort((a, b) => a.start - b.start || b.end - a.end);
+  }
+  // `out` stays sorted and disjoint: ends increase, so the first span ending after e.start is the only candidate.
+  for (const e of extra) {
+    let lo = 0;
+    let hi = out.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((out[mid] as Entity).end <= e.start) lo = mid + 1;
+      else hi = mid;
+    }
+    const next = out[lo];
+    if (next && next.start < e.end) continue;
+    out.splice(lo, 0, e);
+  }
+  return out;
 }
 
 /** The ATT&CK gazetteer of the data folder; without the bundle, an empty one (and a warning: trained models carry their own copy). */
@@ -172,7 +213,8 @@ export async function loadEntityRecognizer(ctx: AnalyzerContext): Promise<{ reco
       recognize(text: string): Entity[] {
         // Precedence on overlaps: gazetteer, then full dates, then the taggers (which often split a date).
         let found = mergeEntities(gazetteer.find(text), dateEntities(text));
-        for (const r of runs) found = mergeEntities(found, taggedEntities(text, r.tagger, r.map, r.only));
+        const prepared = runs.length ? prepareText(text) : [];
+        for (const r of runs) found = mergeEntities(found, taggedEntities(text, r.tagger, r.map, r.only, prepared));
         return found;
       },
     },
