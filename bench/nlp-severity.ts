@@ -5,7 +5,8 @@
  * (predicted-probability bins against observed accuracy, with counts). The model is saved as the
  * next `severity` version (`--models DIR`, default config.nlp.modelDir). Prints a Markdown block
  * for /work/notes/figures-C1.md.
- * Usage: node --import tsx bench/nlp-severity.ts [--models DIR] [--l2 X] [--fold-digits]
+ * Usage: node --import tsx bench/nlp-severity.ts [--models DIR] [--l2 X] [--fold-digits] [--char] [--max-features N]
+ * (`--char`: character 3–5-grams inside words alongside the word n-grams)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -76,7 +77,14 @@ async function main(): Promise<void> {
         }
       },
     },
-    { ...(l2 ? { l2: Number(l2) } : {}), ...(process.argv.includes('--fold-digits') ? { tfidf: { foldDigits: true } } : {}) },
+    {
+      ...(l2 ? { l2: Number(l2) } : {}),
+      ...(arg('--max-features') ? { maxFeatures: Number(arg('--max-features')) } : {}),
+      tfidf: {
+        ...(process.argv.includes('--fold-digits') ? { foldDigits: true } : {}),
+        ...(process.argv.includes('--char') ? { charNgram: [3, 5] as [number, number] } : {}),
+      },
+    },
   );
   const seconds = (Date.now() - started) / 1000;
   const { testBins, ...model } = trained;
@@ -103,7 +111,7 @@ ${(trained.notes ?? []).map((n) => `- ${n}`).join('\n')}
 | macro-F1 at full coverage | ${f('test.macroF1Full')} | |
 | ECE after / before temperature (${f('temperature')}) | ${f('test.ece')} / ${f('test.eceUncalibrated')} | |
 | validation: accuracy at threshold / coverage | ${f('valid.accuracyAtThreshold')} / ${f('valid.coverage')} | |
-| abstention rule (chosen on validation) | ${m.requireAgreement ? `probability ≥ threshold AND score-regression bucket agrees (L2 ${m.scoreL2})` : 'probability ≥ threshold'} | |
+| abstention rule (chosen on validation) | ${['probability', 'agreement (softmax label = score bucket)', 'mean of softmax and score-bucket probabilities'][m.rule ?? 0]}${m.scoreL2 ? `, score L2 ${m.scoreL2}, σ ${f('sigma')}` : ''} | |
 | score regression on test: RMSE (score points) / bucket accuracy | ${f('test.scoreRmse')} / ${f('test.scoreBucketAccuracy')} | |
 | probability-only rule on test (threshold ${f('testProbabilityOnly.threshold')}): accuracy / coverage | ${f('testProbabilityOnly.accuracyAtThreshold')} / ${f('testProbabilityOnly.coverage')} | (for comparison) |
 

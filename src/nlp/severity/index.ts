@@ -14,7 +14,7 @@ import type { AnalyzerContext } from '../context.ts';
 import { LogisticModel, TfidfVectorizer } from '../ml/index.ts';
 import { stampLabel, stampOf } from '../models.ts';
 import type { ModelDefinition, ModelStamp, SeverityModel, SeverityPrediction } from '../types.ts';
-import { predictScore, scoreBucket } from './score.ts';
+import { combineViews, predictScore } from './score.ts';
 import { SeverityPayload, trainSeverity } from './train.ts';
 
 /** Model name in the repository. */
@@ -42,12 +42,9 @@ export function severityModel(payload: SeverityPayload, model: ModelStamp): Seve
     predict(text: string): SeverityPrediction {
       const x = vectorizer.transform(text);
       const p = lr.probabilities(x);
-      let k = 0;
-      for (let j = 1; j < p.length; j++) if ((p[j] as number) > (p[k] as number)) k = j;
-      const probability = Math.round((p[k] as number) * 1e4) / 1e4;
-      const label0 = payload.classes[k] ?? null;
-      const agrees = !payload.requireAgreement || !payload.score || scoreBucket(predictScore(payload.score, x)) === label0;
-      return { label: (p[k] as number) >= payload.threshold && agrees ? label0 : null, probability, model: label };
+      const v = combineViews(p, payload.score ? predictScore(payload.score, x) : null, payload.sigma, payload.rule);
+      const probability = Math.round(v.p * 1e4) / 1e4;
+      return { label: !v.veto && v.p >= payload.threshold ? (payload.classes[v.k] ?? null) : null, probability, model: label };
     },
   };
 }

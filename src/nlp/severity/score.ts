@@ -78,3 +78,46 @@ export function predictScore(model: ScoreRegression, x: SparseVector): number {
   }
   return Math.min(10, Math.max(0, p));
 }
+
+/** How the two views give the label and its confidence: see {@link combineViews}. */
+export const SEVERITY_RULES = ['probability', 'agreement', 'mean'] as const;
+export type SeverityRule = (typeof SEVERITY_RULES)[number];
+
+/** Standard normal CDF (Abramowitz & Stegun 7.1.26 erf, |error| < 1.5e-7). */
+export function normalCdf(z: number): number {
+  const x = Math.abs(z) / Math.SQRT2;
+  const t = 1 / (1 + 0.3275911 * x);
+  const poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
+  const erf = 1 - poly * Math.exp(-x * x);
+  return z >= 0 ? 0.5 * (1 + erf) : 0.5 * (1 - erf);
+}
+
+/** Bucket probabilities (LOW, MEDIUM, HIGH, CRITICAL) of a predicted score with Gaussian error `sigma` (score points). */
+export function bucketProbabilities(score: number, sigma: number): Float64Array {
+  const edges = [Number.NEGATIVE_INFINITY, 3.95, 6.95, 8.95, Number.POSITIVE_INFINITY];
+  const out = new Float64Array(4);
+  for (let k = 0; k < 4; k++) out[k] = normalCdf(((edges[k + 1] as number) - score) / sigma) - normalCdf(((edges[k] as number) - score) / sigma);
+  return out;
+}
+
+/**
+ * The label index and confidence (0–1) under a rule: `probability` = the softmax's top class;
+ * `agreement` = the same, vetoed (abstain whatever the probability) when the score bucket differs;
+ * `mean` = the top class of the average of the softmax and the score's bucket probabilities
+ * ({@link bucketProbabilities}). `score` null = no regression stored (`probability`).
+ */
+export function combineViews(soft: Float64Array, score: number | null, sigma: number, rule: SeverityRule): { k: number; p: number; veto: boolean } {
+  let probs = soft;
+  if (rule === 'mean' && score !== null) {
+    const b = bucketProbabilities(score, sigma);
+    probs = soft.map((v, j) => (v + (b[j] as number)) / 2);
+  }
+  let k = 0;
+  for (let j = 1; j < probs.length; j++) if ((probs[j] as number) > (probs[k] as number)) k = j;
+  const p = probs[k] as number;
+  if (rule === 'agreement' && score !== null) {
+    const bucket = score >= 9 ? 3 : score >= 7 ? 2 : score >= 4 ? 1 : 0;
+    return { k, p, veto: bucket !== k };
+  }
+  return { k, p, veto: false };
+}

@@ -98,7 +98,7 @@ describe.runIf(hasCorpus())('severity model on NVD (quick)', () => {
       const p = sev?.predict(lines[i] as string);
       expect(p?.model).toBe(`severity@${file.version}`);
       if (o.label === null) {
-        const vetoed = trained.payload.requireAgreement && trained.payload.score !== undefined;
+        const vetoed = trained.payload.rule === 'agreement';
         if (!vetoed) expect(p?.probability).toBeLessThan(trained.payload.threshold);
       } else expect(o).toEqual({ label: p?.label, probability: p?.probability });
     }
@@ -111,8 +111,8 @@ describe.runIf(hasCorpus())('severity model on NVD (quick)', () => {
     // A regression that always says 2.0 (LOW): every non-LOW label is vetoed, the probability stays.
     const lowOnly = { dim, weights: new Array<number>(dim).fill(0), bias: 2 };
     const stamp = { name: 'severity', version: 1, trainedAt: '2026-01-01T00:00:00Z' };
-    const free = severityModel({ ...trained.payload, threshold: 0, requireAgreement: false }, stamp);
-    const vetoing = severityModel({ ...trained.payload, threshold: 0, score: lowOnly, requireAgreement: true }, stamp);
+    const free = severityModel({ ...trained.payload, threshold: 0, rule: 'probability' }, stamp);
+    const vetoing = severityModel({ ...trained.payload, threshold: 0, score: lowOnly, rule: 'agreement' }, stamp);
     const text = 'A remote unauthenticated attacker can execute arbitrary code via a crafted request.';
     const a = free.predict(text);
     const b = vetoing.predict(text);

@@ -5,8 +5,9 @@
  * a threshold: the lowest one whose validation accuracy (on the records it does not abstain on)
  * reaches the target (default 0.90). A second view, a ridge regression of the CVSS base score
  * bucketed to a label (score.ts), may veto: when validation coverage at the target is higher with
- * "abstain unless both views agree", the model stores that rule (the regression's L2 is also
- * chosen on validation). Split 80/10/10, seeded, identical descriptions kept in one part; the
+ * "abstain unless both views agree" or with the mean of both views' probabilities, the model
+ * stores that rule (the regression's L2 is also chosen on validation; a rule whose validation ECE
+ * is over 0.05 is never taken, the probability shown must stay calibrated). Split 80/10/10, seeded, identical descriptions kept in one part; the
  * test split is used for the figures only. Test figures: accuracy and coverage at the threshold, full-coverage accuracy, macro-F1,
  * ECE before and after calibration.
  */
@@ -15,7 +16,6 @@ import {
   accuracy,
   classificationReport,
   fitTemperature,
-  type LogisticModel,
   LogisticStateSchema,
   type ReliabilityBin,
   reliability,
@@ -29,7 +29,16 @@ import {
 } from '../ml/index.ts';
 import type { TrainContext, TrainedModel } from '../types.ts';
 import { descriptionKey, loadSeverityRecords, SEVERITY_FILES, SEVERITY_LABELS, type SeverityRecord } from './data.ts';
-import { predictScore, ScoreRegressionSchema, scoreBucket, trainScoreRegression } from './score.ts';
+import {
+  combineViews,
+  predictScore,
+  type ScoreRegression,
+  ScoreRegressionSchema,
+  SEVERITY_RULES,
+  type SeverityRule,
+  scoreBucket,
+  trainScoreRegression,
+} from './score.ts';
 
 /** The stored model: vocabulary, weights with their temperature, and the abstention threshold (0–1). */
 export const SeverityPayload = z.object({
@@ -40,8 +49,10 @@ export const SeverityPayload = z.object({
   model: LogisticStateSchema,
   /** Base-score regression (second view); absent in version-1 files. */
   score: ScoreRegressionSchema.optional(),
-  /** Abstain when the regression's bucket differs from the softmax label. */
-  requireAgreement: z.boolean().default(false),
+  /** How the two views combine (score.ts); version-1 files have no regression: `probability`. */
+  rule: z.enum(SEVERITY_RULES).default('probability'),
+  /** Gaussian error of the score regression (score points) for the `mean` rule. */
+  sigma: z.number().positive().default(1),
 });
 export type SeverityPayload = z.infer<typeof SeverityPayload>;
 
@@ -56,6 +67,8 @@ export interface SeverityTrainOptions {
   files: readonly string[];
   /** Feature options beyond the defaults (word uni+bigrams, df ≥ 2). */
   tfidf?: Partial<TfidfOptions>;
+  /** Largest validation ECE (0–1) a combination rule may have to be chosen. */
+  maxEce: number;
   /** L2 values of the score regression tried on validation. */
   scoreL2: readonly number[];
   /** Use at most this many records (seeded sample), for tests. */
@@ -90,24 +103,27 @@ export function abstentionThreshold(confidence: readonly number[], correct: read
   return best;
 }
 
-/** Figures of a scored set at `threshold` (0–1 each) and its reliability bins. */
+/** One scored record: label index, its probability (0–1), and whether the rule vetoes it. */
+export interface SeverityVote {
+  k: number;
+  p: number;
+  veto: boolean;
+}
+
+/** Figures of a scored set at `threshold` (0–1 each) and its reliability bins (probability of the predicted label). */
 export function severityFigures(
-  model: LogisticModel,
-  X: readonly SparseVector[],
+  classes: readonly string[],
+  votes: readonly SeverityVote[],
   truth: readonly string[],
   threshold: number,
-  agree?: readonly boolean[],
 ): { figures: Record<string, number>; bins: ReliabilityBin[] } {
-  const classes = model.classes;
-  const probs = X.map((x) => model.probabilities(x));
-  const top = argmaxAll(probs);
-  const pred = top.map((t) => classes[t.k] as string);
+  const pred = votes.map((t) => classes[t.k] as string);
   const correct = pred.map((p, i) => p === truth[i]);
-  const kept = top.map((t, i) => t.p >= threshold && (agree ? agree[i] === true : true));
+  const kept = votes.map((t) => !t.veto && t.p >= threshold);
   const keptN = kept.filter(Boolean).length;
   const keptRight = correct.filter((c, i) => c && kept[i]).length;
   const rel = reliability(
-    top.map((t) => t.p),
+    votes.map((t) => t.p),
     correct,
     10,
   );
@@ -139,7 +155,8 @@ export async function trainSeverity(
     maxFeatures: quick ? 8000 : 60_000,
     l2: 2e-5,
     maxIter: quick ? 40 : 150,
-    scoreL2: quick ? [1e-4] : [3e-5, 1e-4, 3e-4],
+    scoreL2: quick ? [1e-4] : [1e-5, 3e-5, 1e-4],
+    maxEce: 0.05,
     files: quick ? ['nvd/nvdcve-1.1-2025.json.gz'] : SEVERITY_FILES,
     ...(quick ? { limit: 4000 } : {}),
     ...options,
@@ -168,17 +185,29 @@ export async function trainSeverity(
     split.valid.map((r) => classes.indexOf(r.label)),
   );
   const model = raw.withCalibration({ kind: 'temperature', temperature });
-  const validTop = argmaxAll(Xvalid.map((x) => model.probabilities(x)));
   const validTruth = split.valid.map((r) => r.label);
-  const validOk = validTop.map((t, i) => classes[t.k] === validTruth[i]);
-  const coverageAt = (agree: readonly boolean[] | null): { threshold: number; coverage: number } => {
-    const conf = validTop.map((t, i) => (agree && !agree[i] ? 0 : t.p));
-    const threshold = abstentionThreshold(conf, validOk, opts.targetAccuracy);
-    return { threshold, coverage: conf.filter((c) => c > 0 && c >= threshold).length / Math.max(conf.length, 1) };
+  const validSoft = Xvalid.map((x) => model.probabilities(x));
+  const Xtest = vectorizer.transformAll(split.test.map((r) => r.text));
+  const testTruth = split.test.map((r) => r.label);
+  const testSoft = Xtest.map((x) => model.probabilities(x));
+  type Choice = { rule: SeverityRule; reg: ScoreRegression | null; l2: number; sigma: number; threshold: number; coverage: number; ece: number };
+  const choose = (rule: SeverityRule, reg: ScoreRegression | null, l2: number, sigma: number): Choice => {
+    const scores = Xvalid.map((x) => (reg ? predictScore(reg, x) : null));
+    const votes = validSoft.map((p, i) => combineViews(p, scores[i] ?? null, sigma, rule));
+    const conf = votes.map((v) => (v.veto ? 0 : v.p));
+    const ok = votes.map((v, i) => classes[v.k] === validTruth[i]);
+    const threshold = abstentionThreshold(conf, ok, opts.targetAccuracy);
+    const coverage = conf.filter((c) => c > 0 && c >= threshold).length / Math.max(conf.length, 1);
+    const ece = reliability(
+      votes.map((v) => v.p),
+      ok,
+      10,
+    ).ece;
+    return { rule, reg, l2, sigma, threshold, coverage, ece };
   };
-  const plain = coverageAt(null);
-  let best = { ...plain, l2: 0, agree: null as boolean[] | null, reg: null as ReturnType<typeof trainScoreRegression> | null };
-  const tried: string[] = [`probability only: valid coverage ${plain.coverage.toFixed(3)}`];
+  const plain = choose('probability', null, 0, 1);
+  let best = plain;
+  const tried: string[] = [`probability: ${plain.coverage.toFixed(3)} (ECE ${plain.ece.toFixed(3)})`];
   for (const l2 of opts.scoreL2) {
     const reg = trainScoreRegression(
       Xtrain,
@@ -186,40 +215,49 @@ export async function trainSeverity(
       vectorizer.dim,
       { l2, maxIter: opts.maxIter, onIteration: (i) => ctx.progress(`score L2 ${l2}`, i, opts.maxIter) },
     );
-    const agree = Xvalid.map((x, i) => scoreBucket(predictScore(reg, x)) === classes[(validTop[i] as { k: number }).k]);
-    const r = coverageAt(agree);
-    tried.push(`agreement with score regression L2 ${l2}: valid coverage ${r.coverage.toFixed(3)}`);
-    if (r.coverage > best.coverage) best = { ...r, l2, agree, reg };
+    // σ of the score's Gaussian error = its validation RMSE (score points).
+    const sigma = Math.sqrt(
+      Xvalid.reduce((acc, x, i) => acc + (predictScore(reg, x) - (split.valid[i] as SeverityRecord).score) ** 2, 0) / Math.max(Xvalid.length, 1),
+    );
+    for (const rule of ['agreement', 'mean'] as const) {
+      const c = choose(rule, reg, l2, sigma);
+      tried.push(`${rule} (score L2 ${l2}): ${c.coverage.toFixed(3)} (ECE ${c.ece.toFixed(3)})`);
+      // The probability shown must stay calibrated: a rule whose validation ECE exceeds maxEce is not taken.
+      if (c.coverage > best.coverage && c.ece <= opts.maxEce) best = c;
+    }
   }
   const threshold = best.threshold;
-  const Xtest = vectorizer.transformAll(split.test.map((r) => r.text));
-  const testTruth = split.test.map((r) => r.label);
-  const testPred = argmaxAll(Xtest.map((x) => model.probabilities(x)));
-  const testAgreement = best.reg
-    ? Xtest.map((x, i) => scoreBucket(predictScore(best.reg as NonNullable<typeof best.reg>, x)) === classes[(testPred[i] as { k: number }).k])
-    : undefined;
-  const test = severityFigures(model, Xtest, testTruth, threshold, testAgreement);
-  const uncalibrated = severityFigures(raw, Xtest, testTruth, threshold, testAgreement);
-  const valid = severityFigures(model, Xvalid, validTruth, threshold, best.agree ?? undefined);
-  const plainTest = severityFigures(model, Xtest, testTruth, plain.threshold);
+  const votesOf = (soft: readonly Float64Array[], X: readonly SparseVector[], c: Choice): SeverityVote[] =>
+    soft.map((p, i) => combineViews(p, c.reg ? predictScore(c.reg, X[i] as SparseVector) : null, c.sigma, c.rule));
+  const test = severityFigures(classes, votesOf(testSoft, Xtest, best), testTruth, threshold);
+  const uncalibrated = severityFigures(
+    classes,
+    votesOf(
+      Xtest.map((x) => raw.probabilities(x)),
+      Xtest,
+      best,
+    ),
+    testTruth,
+    threshold,
+  );
+  const valid = severityFigures(classes, votesOf(validSoft, Xvalid, best), validTruth, threshold);
+  const plainTest = severityFigures(classes, votesOf(testSoft, Xtest, plain), testTruth, plain.threshold);
   const metrics: Record<string, number> = {
     threshold,
     temperature,
-    requireAgreement: best.reg ? 1 : 0,
+    rule: SEVERITY_RULES.indexOf(best.rule),
     scoreL2: best.l2,
+    sigma: best.sigma,
     'test.eceUncalibrated': uncalibrated.figures.ece ?? 0,
     'testProbabilityOnly.threshold': plain.threshold,
   };
   if (best.reg) {
-    let se = 0;
-    Xtest.forEach((x, i) => {
-      se += (predictScore(best.reg as NonNullable<typeof best.reg>, x) - (split.test[i] as SeverityRecord).score) ** 2;
-    });
-    metrics['test.scoreRmse'] = Math.sqrt(se / Math.max(Xtest.length, 1));
-    metrics['test.scoreBucketAccuracy'] = accuracy(
-      testTruth,
-      Xtest.map((x) => scoreBucket(predictScore(best.reg as NonNullable<typeof best.reg>, x))),
+    const reg = best.reg;
+    const scores = Xtest.map((x) => predictScore(reg, x));
+    metrics['test.scoreRmse'] = Math.sqrt(
+      scores.reduce((acc, s, i) => acc + (s - (split.test[i] as SeverityRecord).score) ** 2, 0) / Math.max(scores.length, 1),
     );
+    metrics['test.scoreBucketAccuracy'] = accuracy(testTruth, scores.map(scoreBucket));
   }
   for (const [k, v] of Object.entries(plainTest.figures)) metrics[`testProbabilityOnly.${k}`] = v;
   for (const [k, v] of Object.entries(test.figures)) metrics[`test.${k}`] = v;
@@ -233,13 +271,14 @@ export async function trainSeverity(
       vectorizer: vectorizer.toJSON(),
       model: model.toJSON(),
       ...(best.reg ? { score: best.reg } : {}),
-      requireAgreement: best.reg !== null,
+      rule: best.rule,
+      sigma: best.sigma,
     },
     metrics,
     data: { files: [...opts.files], train: split.train.length, valid: split.valid.length },
     notes: [
-      `softmax logistic regression over TF-IDF word uni+bigrams (${vectorizer.dim} terms), L2 ${opts.l2}, temperature ${temperature.toFixed(3)}, seed ${seed}${quick ? ', QUICK (subset, figures not representative)' : ''}`,
-      `abstains under probability ${threshold.toFixed(4)}${best.reg ? ` or when the base-score regression (L2 ${best.l2}) buckets to another label` : ''}: lowest threshold reaching validation accuracy ${opts.targetAccuracy}; chosen on validation among ${tried.join('; ')}`,
+      `softmax logistic regression over TF-IDF word uni+bigrams${vectorizer.state.options.charNgram ? ` + character ${vectorizer.state.options.charNgram.join('–')}-grams` : ''} (${vectorizer.dim} terms), L2 ${opts.l2}, temperature ${temperature.toFixed(3)}, seed ${seed}${quick ? ', QUICK (subset, figures not representative)' : ''}`,
+      `rule "${best.rule}"${best.reg ? ` with the base-score regression (L2 ${best.l2}, σ ${best.sigma.toFixed(3)})` : ''}, abstains under probability ${threshold.toFixed(4)} (lowest threshold reaching validation accuracy ${opts.targetAccuracy}); chosen on validation by coverage at that accuracy (ECE ≤ ${opts.maxEce}) among ${tried.join('; ')}`,
       `train label counts ${JSON.stringify(counts)}; test ${split.test.length} records; ${loaded.skipped} feed items failed the schema`,
     ],
     testBins: test.bins,
