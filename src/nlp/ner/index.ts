@@ -2,10 +2,12 @@
  * Entity recognition (issue 14): ATT&CK gazetteers + the trained sequence taggers.
  *
  * {@link loadEntityRecognizer} builds the analyzer's recognizer: exact ATT&CK names and aliases
- * (gazetteer.ts) always; the tagger of the first trained model among `ner-aptner`, `ner-dnrti`,
- * `ner-cyner` (APTNER's 21 types cover most entity kinds); and `ner-cyner` for `product` spans
- * when it is trained and not already the main model (only CyNER tags software/hardware as
- * `System`). Gazetteer hits win over overlapping model spans; model spans of types without an
+ * (gazetteer.ts) always; and ONE tagger: the first trained model among `ner-aptner`, `ner-dnrti`,
+ * `ner-cyner` (APTNER's 21 types cover most entity kinds, `product` through `OS`). A second pass of
+ * `ner-cyner` for `product` spans (CyNER tags any software/hardware as `System`, APTNER only
+ * operating systems) is off by default: it costs ~30–40% more time per text (bench/nlp-ner.ts, 1 MB
+ * of advisories: ~1.7 vs ~2.6 CPU s on a loaded machine) against the ≤ 1 s per MB target; turn it
+ * on with `{ cynerProducts: true }`. Gazetteer hits win over overlapping model spans; model spans of types without an
  * {@link EntityType} (indicators, hashes, file names: the IOC extractor's job) are dropped.
  * Full dates (`March 5, 2024`) come from a regex (`time`) and win over the taggers' spans, which
  * often split them; gazetteer hits win over both. The store's CPE vendors/products are not
@@ -183,10 +185,14 @@ function attackGazetteer(ctx: AnalyzerContext): Gazetteer {
 
 /**
  * The recognizer: ATT&CK gazetteers from `<dataDir>/attack/…` (when the bundle is there), the
- * taggers when trained. `models` lists the model files used; `missing` the NER models not trained.
+ * tagger when trained. `options.cynerProducts`: also run `ner-cyner` for `product` spans (slower).
+ * `models` lists the model files used; `missing` the NER models not trained.
  * @throws VigilError VIGIL_MODEL_INVALID for a damaged model file; VIGIL_INPUT_FORMAT for a bundle that is not STIX.
  */
-export async function loadEntityRecognizer(ctx: AnalyzerContext): Promise<{ recognizer: EntityRecognizer; models: ModelStamp[]; missing: string[] }> {
+export async function loadEntityRecognizer(
+  ctx: AnalyzerContext,
+  options: { cynerProducts?: boolean } = {},
+): Promise<{ recognizer: EntityRecognizer; models: ModelStamp[]; missing: string[] }> {
   const gazetteer = attackGazetteer(ctx);
   const trained = Object.values(NER_DATASETS).filter((d) => ctx.models.currentVersion(`ner-${d.scheme}`) !== null);
   const missing = Object.values(NER_DATASETS)
@@ -199,7 +205,7 @@ export async function loadEntityRecognizer(ctx: AnalyzerContext): Promise<{ reco
     const { tagger, stamp } = loadTagger(ctx.models, main.scheme);
     runs.push({ tagger, map: TYPE_MAP[main.scheme] });
     models.push(stamp);
-    if (main.scheme !== 'cyner' && trained.some((d) => d.scheme === 'cyner')) {
+    if (options.cynerProducts && main.scheme !== 'cyner' && trained.some((d) => d.scheme === 'cyner')) {
       const cy = loadTagger(ctx.models, 'cyner');
       runs.push({ tagger: cy.tagger, map: TYPE_MAP.cyner, only: new Set<EntityType>(['product']) });
       models.push(cy.stamp);
