@@ -19,8 +19,10 @@ function storeTests(dir: string): string[] {
 export default defineConfig({
   test: {
     include: process.env.VIGIL_TEST_DB === 'postgres' ? storeTests('src') : ['src/**/*.test.ts'],
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    // Generous: CI runs both passes at once on 2 cores, and CLI tests spawn processes that start
+    // tsx (~3 s each) and, since issue 14, analyse what they collect.
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
     pool: 'forks',
     // vitest runs availableParallelism() - 1 files at once: one on this 2-core machine. Both passes
     // run two: the PostgreSQL pass mostly waits on the server (CI: ~16 → ~10 min), and the SQLite
