@@ -75,7 +75,8 @@ export function wordFeatures(w: string): string[] {
   return f;
 }
 
-function computeWordFeatures(w: string): string[] {
+/** Features of one word alone, computed afresh (not cached: for callers that cache their own results). */
+export function computeWordFeatures(w: string): string[] {
   const l = w.toLowerCase();
   const f = ['bias', `w=${w}`, `l=${l}`, `sh=${shape(w)}`];
   for (let k = 1; k <= 4 && k <= l.length; k++) f.push(`p${k}=${l.slice(0, k)}`, `s${k}=${l.slice(-k)}`);

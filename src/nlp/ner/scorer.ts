@@ -7,7 +7,7 @@
  * gazetteer tags a small dense row each. Scores equal the string-feature path of
  * {@link sentenceFeatures} up to float32 rounding (tested).
  */
-import { shape, wordFeatures } from './features.ts';
+import { computeWordFeatures, shape } from './features.ts';
 
 /** Sparse feature row: `[tag, weight, tag, weight, …]`. */
 type Row = ArrayLike<number>;
@@ -99,7 +99,7 @@ export function createScorer(features: Record<string, number[]>, T: number): Emi
       lid: lowVocab.get(l) ?? -1,
       sid: shpVocab.get(sh) ?? -1,
       bar: w.includes('|'),
-      self: dense(wordFeatures(w)),
+      self: dense(computeWordFeatures(w)),
       m2: dense([`l-2=${l}`]),
       m1: dense([`l-1=${l}`, `sh-1=${sh}`, `s3-1=${s3}`, ...(title ? ['prevtitle'] : [])]),
       p1: dense([`l+1=${l}`, `sh+1=${sh}`, `s3+1=${s3}`, ...(title ? ['nexttitle'] : [])]),
