@@ -153,7 +153,7 @@ export async function trainSeverity(
   const opts: SeverityTrainOptions = {
     targetAccuracy: 0.9,
     maxFeatures: quick ? 8000 : 60_000,
-    l2: 2e-5,
+    l2: 1e-5,
     maxIter: quick ? 40 : 150,
     scoreL2: quick ? [1e-4] : [1e-5, 3e-5, 1e-4],
     maxEce: 0.05,
