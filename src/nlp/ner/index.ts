@@ -2,12 +2,12 @@
  * Entity recognition (issue 14): ATT&CK gazetteers + the trained sequence taggers.
  *
  * {@link loadEntityRecognizer} builds the analyzer's recognizer: exact ATT&CK names and aliases
- * (gazetteer.ts) always; and ONE tagger: the first trained model among `ner-aptner`, `ner-dnrti`,
- * `ner-cyner` (APTNER's 21 types cover most entity kinds, `product` through `OS`). A second pass of
- * `ner-cyner` for `product` spans (CyNER tags any software/hardware as `System`, APTNER only
- * operating systems) is off by default: it costs ~30–40% more time per text (bench/nlp-ner.ts, 1 MB
- * of advisories: ~1.7 vs ~2.6 CPU s on a loaded machine) against the ≤ 1 s per MB target; turn it
- * on with `{ cynerProducts: true }`. Gazetteer hits win over overlapping model spans; model spans of types without an
+ * (gazetteer.ts) always; then the trained taggers, each entity type from the tagger whose
+ * dev/valid F1 on that type is best (with the corpus models: `ner-dnrti` for actors, tools,
+ * vulnerabilities, techniques, organisations, sectors, places and times; `ner-aptner` for malware and
+ * products, DNRTI having no malware tag), so two tagger passes. `ner-cyner` (all of its types
+ * measured lower, and a third pass) competes only with `{ cynerProducts: true }` or alone.
+ * Gazetteer hits win over overlapping model spans; model spans of types without an
  * {@link EntityType} (indicators, hashes, file names: the IOC extractor's job) are dropped.
  * Full dates (`March 5, 2024`) come from a regex (`time`) and win over the taggers' spans, which
  * often split them; gazetteer hits win over both. The store's CPE vendors/products are not
@@ -184,8 +184,10 @@ function attackGazetteer(ctx: AnalyzerContext): Gazetteer {
 }
 
 /**
- * The recognizer: ATT&CK gazetteers from `<dataDir>/attack/…` (when the bundle is there), the
- * tagger when trained. `options.cynerProducts`: also run `ner-cyner` for `product` spans (slower).
+ * The recognizer: ATT&CK gazetteers from `<dataDir>/attack/…` (when the bundle is there), then the
+ * trained taggers, each entity type taken from the tagger with the best dev/valid F1 on it (its
+ * file's `valid.f1.<TAG>` metrics). `ner-cyner` competes only when `options.cynerProducts` is set
+ * or it is the only one trained (its types are measured lower than the others' and it costs a pass).
  * `models` lists the model files used; `missing` the NER models not trained.
  * @throws VigilError VIGIL_MODEL_INVALID for a damaged model file; VIGIL_INPUT_FORMAT for a bundle that is not STIX.
  */
@@ -200,16 +202,30 @@ export async function loadEntityRecognizer(
     .map((d) => `ner-${d.scheme}`);
   const runs: { tagger: Tagger; map: Record<string, EntityType>; only?: ReadonlySet<EntityType> }[] = [];
   const models: ModelStamp[] = [];
-  const main = trained[0];
-  if (main) {
-    const { tagger, stamp } = loadTagger(ctx.models, main.scheme);
-    runs.push({ tagger, map: TYPE_MAP[main.scheme] });
-    models.push(stamp);
-    if (options.cynerProducts && main.scheme !== 'cyner' && trained.some((d) => d.scheme === 'cyner')) {
-      const cy = loadTagger(ctx.models, 'cyner');
-      runs.push({ tagger: cy.tagger, map: TYPE_MAP.cyner, only: new Set<EntityType>(['product']) });
-      models.push(cy.stamp);
+  const loaded = trained
+    .filter((d) => d.scheme !== 'cyner' || options.cynerProducts || trained.length === 1)
+    .map((d) => ({ scheme: d.scheme, ...loadTagger(ctx.models, d.scheme), file: ctx.models.load(`ner-${d.scheme}`) }));
+  // Each entity type from the tagger that measured best on it (mean dev/valid F1 of its tags
+  // mapped to that type): DNRTI for actors, tools, sectors, places, times; APTNER for malware and
+  // products (DNRTI has no malware tag). Better taggers first: they win overlaps.
+  const chosen = new Map<string, Set<EntityType>>();
+  for (const type of new Set(Object.values(TYPE_MAP).flatMap((m) => Object.values(m)))) {
+    let best: { scheme: string; f1: number } | null = null;
+    for (const l of loaded) {
+      const tags = Object.entries(TYPE_MAP[l.scheme])
+        .filter(([, t]) => t === type)
+        .map(([tag]) => tag);
+      if (!tags.length) continue;
+      const f1 = tags.reduce((sum, tag) => sum + (l.file?.metrics[`valid.f1.${tag}`] ?? 0), 0) / tags.length;
+      if (!best || f1 > best.f1) best = { scheme: l.scheme, f1 };
     }
+    if (best) chosen.set(best.scheme, (chosen.get(best.scheme) ?? new Set()).add(type));
+  }
+  for (const l of [...loaded].sort((a, b) => (b.file?.metrics['valid.f1'] ?? 0) - (a.file?.metrics['valid.f1'] ?? 0))) {
+    const only = chosen.get(l.scheme);
+    if (!only) continue;
+    runs.push({ tagger: l.tagger, map: TYPE_MAP[l.scheme], only });
+    models.push(l.stamp);
   }
   ctx.log?.debug({ gazetteer: gazetteer.size, models: models.map((m) => m.name), missing }, 'entity recognizer loaded');
   return {
