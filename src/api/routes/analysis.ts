@@ -5,12 +5,13 @@
  * the parts whose model is not trained yet. Nothing is stored and nothing is audited unless refused.
  *
  * Access: viewers too (`viewer`/`read`). The route reads and writes nothing of the store: it is a
- * computation over the caller's own text, as safe as a search. Its cost is bounded by the body
- * limit (`server.bodyLimitBytes`, 1 MiB by default: about a second of one core, bench/RESULTS.md)
- * and the per-user rate limit.
+ * computation over the caller's own text. Its cost is bounded by the body limit
+ * (`server.bodyLimitBytes`, 1 MiB by default: 4–6 s of one core, bench/RESULTS.md §8) and the
+ * per-user rate limit, and it runs in the process's analysis thread (iocs/analysis-thread.ts), one
+ * text at a time, so a large paste delays other analyses, never the API's other requests.
  */
 import type { FastifyPluginAsync } from 'fastify';
-import { sharedAnalyzer } from '../../nlp/analyze.ts';
+import { sharedAnalysisThread } from '../../iocs/analysis-thread.ts';
 import type { AnalysisResult } from '../../nlp/types.ts';
 import { errors } from '../schemas.ts';
 
@@ -50,9 +51,11 @@ export const analysisRoutes: FastifyPluginAsync = async (app) => {
       },
     },
     async (request): Promise<AnalysisResult> => {
-      const analyzer = await sharedAnalyzer(config);
+      // In the process's analysis thread: a 1 MB paste is seconds of CPU, which on this thread
+      // would hold every other request behind it.
+      const analyzer = sharedAnalysisThread(config);
       const { text, lang } = request.body;
-      return analyzer.analyze(text, lang ? { lang } : {});
+      return await analyzer.analyze(text, lang ? { lang } : {});
     },
   );
 };
