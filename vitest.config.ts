@@ -24,6 +24,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // The CLI bundled once per run for the end-to-end tests that spawn it (scripts/test-bundle.ts).
+    globalSetup: ['./scripts/test-bundle.ts'],
     // vitest runs availableParallelism() - 1 files at once: one on this 2-core machine. Both passes
     // run two: the PostgreSQL pass mostly waits on the server (CI: ~16 → ~10 min), and the SQLite
     // pass's heaviest files mostly wait on the CLI processes they spawn (it took 13 of CI's 30 min

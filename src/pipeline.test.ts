@@ -19,6 +19,7 @@ import { findSource } from './sources/registry.ts';
 import { openStores, type Stores } from './store/index.ts';
 import { PgDb } from './store/postgres/pool.ts';
 import type { Store } from './store/types.ts';
+import { CLI } from './testing/cli.ts';
 import { corpusDir, corpusPath, hasCorpus } from './testing/corpus.ts';
 import { openTestStores, TEST_BACKEND, type TestStores, testDatabase } from './testing/store.ts';
 
@@ -26,7 +27,7 @@ const log = createLogger('silent');
 /** PostgreSQL imports the EPSS days through the network: a longer budget. */
 const IMPORT_MS = TEST_BACKEND === 'postgres' ? 900_000 : 300_000;
 const cli = (db: string, ...args: string[]) =>
-  spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--db', db, ...args], { encoding: 'utf8', env: { ...process.env, VIGIL_LOG_LEVEL: 'silent' } });
+  spawnSync(process.execPath, [...CLI, '--db', db, ...args], { encoding: 'utf8', env: { ...process.env, VIGIL_LOG_LEVEL: 'silent' } });
 
 async function importCorpus(store: Store): Promise<RunSummary[]> {
   const out: RunSummary[] = [];
@@ -106,7 +107,9 @@ describe.skipIf(!hasCorpus())('pipeline on the real corpus', () => {
 
   it('reports the CVEs the newer KEV catalog added', () => {
     const kev = first.find((s) => s.source === 'kev');
-    const older = JSON.parse(readFileSync(corpusPath('cisa-kev', 'known_exploited_vulnerabilities-2025.08.18.json'), 'utf8')) as { vulnerabilities: { cveID: string }[] };
+    const older = JSON.parse(readFileSync(corpusPath('cisa-kev', 'known_exploited_vulnerabilities-2025.08.18.json'), 'utf8')) as {
+      vulnerabilities: { cveID: string }[];
+    };
     const newer = JSON.parse(readFileSync(corpusPath('cisa-kev', 'known_exploited_vulnerabilities.json'), 'utf8')) as { vulnerabilities: { cveID: string }[] };
     const before = new Set(older.vulnerabilities.map((v) => v.cveID));
     const added = newer.vulnerabilities.map((v) => v.cveID).filter((id) => !before.has(id));
@@ -144,7 +147,13 @@ describe.skipIf(!hasCorpus())('pipeline on the real corpus', () => {
     expect(v.ssvc).toMatchObject({ exploitation: 'active', automatable: 'yes', technicalImpact: 'total' });
     expect(v.ssvc?.decision).toBe(ssvcDecision({ exploitation: 'active', automatable: 'yes', technicalImpact: 'total' }, 'medium').decision);
     // Priority: as documented, and equal to the stored generated column.
-    const expected = computePriority({ rejected: false, kev: true, ransomware: entry?.knownRansomwareCampaignUse === 'Known', epss: Number(score), cvssScore: 10 });
+    const expected = computePriority({
+      rejected: false,
+      kev: true,
+      ransomware: entry?.knownRansomwareCampaignUse === 'Known',
+      epss: Number(score),
+      cvssScore: 10,
+    });
     expect(v.priority.score).toBe(expected.score);
     expect(stored?.priority).toBeCloseTo(expected.score, 2);
     expect(v.products.some((p) => p.product.toLowerCase().replace(/[^a-z]/g, '') === 'panos')).toBe(true);
@@ -156,7 +165,8 @@ describe.skipIf(!hasCorpus())('pipeline on the real corpus', () => {
     const top = await store.rank({ kev: true, limit: 20 });
     expect(top).toHaveLength(20);
     for (const r of top) expect(r.kev).toBe(true);
-    for (let i = 1; i < top.length; i++) expect((top[i - 1] as { priority: number }).priority).toBeGreaterThanOrEqual((top[i] as { priority: number }).priority);
+    for (let i = 1; i < top.length; i++)
+      expect((top[i - 1] as { priority: number }).priority).toBeGreaterThanOrEqual((top[i] as { priority: number }).priority);
     const overall = await store.rank({ limit: 50 });
     expect(overall[0]?.kev).toBe(true);
     const all = await rows<{
@@ -204,22 +214,41 @@ describe.skipIf(!hasCorpus())('pipeline on the real corpus', () => {
     expect((await store.stats()).vulnerabilities).toBeGreaterThan(50_000);
   });
 
-  it('changes nothing when everything is imported again', async () => {
-    const before = await digest(stores);
-    const again = await importCorpus(store);
-    for (const s of again) {
-      expect(s.stored, s.source).toBe(0);
-      expect(s.error).toBeNull();
-    }
-    expect(await digest(stores)).toBe(before);
-  }, IMPORT_MS);
+  it(
+    'changes nothing when everything is imported again',
+    async () => {
+      const before = await digest(stores);
+      const again = await importCorpus(store);
+      for (const s of again) {
+        expect(s.stored, s.source).toBe(0);
+        expect(s.error).toBeNull();
+      }
+      expect(await digest(stores)).toBe(before);
+    },
+    IMPORT_MS,
+  );
 
   it('vigil show --json and vigil top --json give the documented shapes', () => {
     const dbFile = stores.database;
     const show = cli(dbFile, 'show', 'CVE-2024-3400', '--json');
     expect(show.status, show.stderr).toBe(0);
     const v = JSON.parse(show.stdout);
-    for (const key of ['id', 'state', 'published', 'lastModified', 'description', 'cvss', 'severity', 'cwes', 'epss', 'kev', 'ssvc', 'priority', 'sources', 'history']) {
+    for (const key of [
+      'id',
+      'state',
+      'published',
+      'lastModified',
+      'description',
+      'cvss',
+      'severity',
+      'cwes',
+      'epss',
+      'kev',
+      'ssvc',
+      'priority',
+      'sources',
+      'history',
+    ]) {
       expect(v, key).toHaveProperty(key);
     }
     expect(v.cvss[0]).toHaveProperty('source');
@@ -268,7 +297,7 @@ describe.skipIf(!hasCorpus())('crash safety', () => {
     try {
       expect(cli(whole.database, 'import', 'nvd', feed).status).toBe(0);
       // Kill the second import once it has committed some batches.
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--db', killed.database, 'import', 'nvd', feed], { stdio: 'ignore' });
+      const child = spawn(process.execPath, [...CLI, '--db', killed.database, 'import', 'nvd', feed], { stdio: 'ignore' });
       let stored = 0;
       for (let i = 0; i < 600 && stored < 3_000; i++) {
         await new Promise((r) => setTimeout(r, 50));

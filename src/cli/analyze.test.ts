@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { AnalysisResult } from '../nlp/types.ts';
+import { CLI } from '../testing/cli.ts';
 import { corpusPath, hasCorpus } from '../testing/corpus.ts';
 import { testDatabase } from '../testing/store.ts';
 import { readAnalyzeInput } from './analyze.ts';
@@ -24,7 +25,7 @@ afterAll(async () => {
 });
 
 function vigil(args: string[], input?: string) {
-  return spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--db', db.database, ...args], {
+  return spawnSync(process.execPath, [...CLI, '--db', db.database, ...args], {
     encoding: 'utf8',
     input,
     env: { ...process.env, VIGIL_LOG_LEVEL: 'silent', VIGIL_MODEL_DIR: path.join(dir, 'models'), VIGIL_DATA_DIR: corpusPath() },

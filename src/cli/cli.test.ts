@@ -12,6 +12,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { verifyPassword } from '../api/auth/credentials.ts';
 import { openStores } from '../store/index.ts';
+import { CLI } from '../testing/cli.ts';
 import { corpusPath, hasCorpus } from '../testing/corpus.ts';
 import { testDatabase } from '../testing/store.ts';
 
@@ -23,7 +24,7 @@ afterAll(async () => {
 });
 
 function vigil(args: string[], input?: string, database = db.database) {
-  return spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--db', database, ...args], {
+  return spawnSync(process.execPath, [...CLI, '--db', database, ...args], {
     encoding: 'utf8',
     input,
     env: { ...process.env, VIGIL_LOG_LEVEL: 'silent' },
@@ -43,7 +44,10 @@ describe('vigil cvss', () => {
     const input = [...sample.map((r) => r[1]), 'CVSS:3.1/AV:X', 'garbage'].join('\n');
     const r = vigil(['cvss', '-'], `${input}\n`);
     expect(r.status, 'a bad line makes the exit code 1').toBe(1);
-    const out = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const out = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(out).toHaveLength(sample.length + 2);
     sample.forEach((row, i) => {
       expect(out[i].vector).toBe(row[1]);
@@ -60,7 +64,10 @@ describe('vigil cvss - (issue 10, items 10 and 11)', () => {
     const good = 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H';
     const bad = vigil(['cvss', '-'], `${good}\nAV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H\n${good}\n`);
     expect(bad.status).toBe(1);
-    const lines = bad.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = bad.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.baseScore ?? 'error')).toEqual([9.8, 'error', 9.8]);
     expect(lines[1].error).toMatch(/did you mean "CVSS:3\.1\/AV:N\/AC:L\/PR:N\/UI:N\/S:U\/C:H\/I:H\/A:H"\?/);
     expect(vigil(['cvss', '-'], `${good}\n\n${good}\n`).status).toBe(0);
@@ -138,7 +145,7 @@ describe('vigil users add (issue 10, item 8)', () => {
   };
   const passwordIn = (stdout: string) => /password \(shown once\): (\S+)/.exec(stdout)?.[1] ?? '';
 
-  it('refuses to replace an existing account\'s password unless --reset-password is given', async () => {
+  it("refuses to replace an existing account's password unless --reset-password is given", async () => {
     const first = vigil(['users', 'add', 'root-admin', '--admin']);
     expect(first.status, first.stderr).toBe(0);
     const password = passwordIn(first.stdout);
@@ -148,7 +155,9 @@ describe('vigil users add (issue 10, item 8)', () => {
     for (const args of [['--admin'], ['--role', 'viewer', '--password-stdin']]) {
       const again = vigil(['users', 'add', 'root-admin', ...args], 'another-password-1234\n');
       expect(again.status, args.join(' ')).toBe(1);
-      expect(again.stderr).toMatch(/user root-admin already has a sign-in account \(role admin\): nothing changed; use --reset-password to give it a new password/);
+      expect(again.stderr).toMatch(
+        /user root-admin already has a sign-in account \(role admin\): nothing changed; use --reset-password to give it a new password/,
+      );
       expect(again.stdout).not.toMatch(/password/);
       expect(await hashOf('root-admin')).toBe(hash);
     }
@@ -195,7 +204,7 @@ describe('a database the CLI cannot use', () => {
   });
 
   it('VIGIL_DB takes a URL as well, never resolved as a path', () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'status'], {
+    const r = spawnSync(process.execPath, [...CLI, 'status'], {
       encoding: 'utf8',
       env: { ...process.env, VIGIL_LOG_LEVEL: 'silent', VIGIL_DB: 'postgresql://u:pw@127.0.0.1:1/x' },
     });

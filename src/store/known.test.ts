@@ -19,6 +19,7 @@ import type { RankedVulnerability, VulnerabilityView } from '../model/record.ts'
 import type { EpssDay, KevCatalog } from '../model/vulnerability.ts';
 import { importFiles } from '../pipeline.ts';
 import { findSource } from '../sources/registry.ts';
+import { CLI } from '../testing/cli.ts';
 import { corpusDir, corpusPath, hasCorpus } from '../testing/corpus.ts';
 import { openTestStores, TEST_BACKEND, type TestStores } from '../testing/store.ts';
 import { openSqliteStore, type SqliteStore } from './sqlite/index.ts';
@@ -29,7 +30,7 @@ import type { Store, StoredVulnerability } from './types.ts';
 const log = createLogger('silent');
 const tmp = mkdtempSync(path.join(tmpdir(), 'vigil-known-'));
 const cli = (db: string, ...args: string[]) =>
-  spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--db', db, ...args], { encoding: 'utf8', env: { ...process.env, VIGIL_LOG_LEVEL: 'silent' } });
+  spawnSync(process.execPath, [...CLI, '--db', db, ...args], { encoding: 'utf8', env: { ...process.env, VIGIL_LOG_LEVEL: 'silent' } });
 
 const LOG4SHELL = 'CVE-2021-44228';
 const KEV_FILES = ['known_exploited_vulnerabilities-2025.08.18.json', 'known_exploited_vulnerabilities.json'];
@@ -141,15 +142,21 @@ describe.skipIf(!hasCorpus())(`CVEs known only from KEV or EPSS, on the real cor
 
   // SQLite only: migration 5 backfills SQLite files built before stubs existed; a PostgreSQL store
   // starts at migration 8.
-  it.skipIf(TEST_BACKEND !== 'sqlite')('migration 5 gives a store built before it the same rows as the import path', async () => {
-    const current = stores.sqlite as SqliteStore;
-    const oldFile = path.join(tmp, 'old.db');
-    const old = new Database(oldFile);
-    migrate(old, migrations.filter((m) => m.id < 5));
-    // What the import wrote before migration 5: records, observations, KEV, EPSS, history.
-    old.exec(`ATTACH '${dbFile}' AS cur`);
-    const cols = 'cve_id, state, published, last_modified, title, snippet, severity, cvss_score, cvss_version, kev, ransomware, kev_hint, epss, epss_percentile, epss_date, vendors';
-    old.exec(`
+  it.skipIf(TEST_BACKEND !== 'sqlite')(
+    'migration 5 gives a store built before it the same rows as the import path',
+    async () => {
+      const current = stores.sqlite as SqliteStore;
+      const oldFile = path.join(tmp, 'old.db');
+      const old = new Database(oldFile);
+      migrate(
+        old,
+        migrations.filter((m) => m.id < 5),
+      );
+      // What the import wrote before migration 5: records, observations, KEV, EPSS, history.
+      old.exec(`ATTACH '${dbFile}' AS cur`);
+      const cols =
+        'cve_id, state, published, last_modified, title, snippet, severity, cvss_score, cvss_version, kev, ransomware, kev_hint, epss, epss_percentile, epss_date, vendors';
+      old.exec(`
       INSERT INTO vulns (rowid, ${cols}) SELECT rowid, ${cols} FROM cur.vulns WHERE has_record = 1;
       INSERT INTO observations SELECT * FROM cur.observations;
       INSERT INTO vuln_products SELECT p.* FROM cur.vuln_products p JOIN cur.vulns v USING (cve_id) WHERE v.has_record = 1;
@@ -161,24 +168,26 @@ describe.skipIf(!hasCorpus())(`CVEs known only from KEV or EPSS, on the real cor
       INSERT INTO epss_current SELECT * FROM cur.epss_current;
       INSERT INTO epss_history SELECT * FROM cur.epss_history;
     `);
-    // Before: Log4Shell is unknown to the lists (the defect).
-    expect(old.prepare('SELECT count(*) FROM vulns WHERE cve_id = ?').pluck().get(LOG4SHELL)).toBe(0);
-    old.exec('DETACH cur');
-    old.close();
-    const upgraded = openSqliteStore(oldFile);
-    try {
-      // Advisories came with migration 7: the corpus's exploits (the priority's exploit factor) are imported after the upgrade.
-      await importStep(upgraded, 'exploitdb', [corpusPath('exploitdb', 'files_exploits-sample.csv')]);
-      expect(upgraded.db.prepare(VULN_ROWS).all()).toEqual(current.db.prepare(VULN_ROWS).all());
-      const stubProducts = 'SELECT p.* FROM vuln_products p JOIN vulns v USING (cve_id) WHERE v.has_record = 0 ORDER BY 1, 2, 3';
-      expect(upgraded.db.prepare(stubProducts).all()).toEqual(current.db.prepare(stubProducts).all());
-      const view = buildView((await upgraded.getVulnerability(LOG4SHELL)) as StoredVulnerability);
-      expect(view).toMatchObject({ id: LOG4SHELL, recordImported: false, kev: { product: 'Log4j2' } });
-      expect((await upgraded.rank({ text: 'log4j2', kev: true, limit: 10 })).map((r) => r.id)).toContain(LOG4SHELL);
-    } finally {
-      await upgraded.close();
-    }
-  }, 120_000);
+      // Before: Log4Shell is unknown to the lists (the defect).
+      expect(old.prepare('SELECT count(*) FROM vulns WHERE cve_id = ?').pluck().get(LOG4SHELL)).toBe(0);
+      old.exec('DETACH cur');
+      old.close();
+      const upgraded = openSqliteStore(oldFile);
+      try {
+        // Advisories came with migration 7: the corpus's exploits (the priority's exploit factor) are imported after the upgrade.
+        await importStep(upgraded, 'exploitdb', [corpusPath('exploitdb', 'files_exploits-sample.csv')]);
+        expect(upgraded.db.prepare(VULN_ROWS).all()).toEqual(current.db.prepare(VULN_ROWS).all());
+        const stubProducts = 'SELECT p.* FROM vuln_products p JOIN vulns v USING (cve_id) WHERE v.has_record = 0 ORDER BY 1, 2, 3';
+        expect(upgraded.db.prepare(stubProducts).all()).toEqual(current.db.prepare(stubProducts).all());
+        const view = buildView((await upgraded.getVulnerability(LOG4SHELL)) as StoredVulnerability);
+        expect(view).toMatchObject({ id: LOG4SHELL, recordImported: false, kev: { product: 'Log4j2' } });
+        expect((await upgraded.rank({ text: 'log4j2', kev: true, limit: 10 })).map((r) => r.id)).toContain(LOG4SHELL);
+      } finally {
+        await upgraded.close();
+      }
+    },
+    120_000,
+  );
 });
 
 describe.skipIf(!hasCorpus())(`a CVE record arriving after KEV and EPSS named the CVE (${TEST_BACKEND})`, () => {
@@ -195,7 +204,11 @@ describe.skipIf(!hasCorpus())(`a CVE record arriving after KEV and EPSS named th
   beforeAll(async () => {
     stores = await openTestStores();
     store = stores.store;
-    await importStep(store, 'kev', KEV_FILES.map((f) => corpusPath('cisa-kev', f)));
+    await importStep(
+      store,
+      'kev',
+      KEV_FILES.map((f) => corpusPath('cisa-kev', f)),
+    );
     await importStep(store, 'epss', [corpusPath('epss', 'emba-epss-2026-08-16.ssv.gz')]);
   }, 300_000);
   afterAll(() => stores?.close());
@@ -224,7 +237,11 @@ describe.skipIf(!hasCorpus())(`a CVE record arriving after KEV and EPSS named th
 
     const before = await peek(stores, VULN_ROWS);
     await importStep(store, 'cve5', [record]);
-    await importStep(store, 'kev', KEV_FILES.map((f) => corpusPath('cisa-kev', f)));
+    await importStep(
+      store,
+      'kev',
+      KEV_FILES.map((f) => corpusPath('cisa-kev', f)),
+    );
     expect(await peek(stores, VULN_ROWS)).toEqual(before);
   }, 120_000);
 });
@@ -233,7 +250,11 @@ describe.skipIf(!hasCorpus())(`a CVE record arriving after KEV and EPSS named th
 async function kevAndEpss(): Promise<{ catalogs: KevCatalog[]; days: EpssDay[] }> {
   const catalogs: KevCatalog[] = [];
   const days: EpssDay[] = [];
-  for await (const e of findSource('kev').source.importFiles(KEV_FILES.map((f) => corpusPath('cisa-kev', f)), { log }, {}))
+  for await (const e of findSource('kev').source.importFiles(
+    KEV_FILES.map((f) => corpusPath('cisa-kev', f)),
+    { log },
+    {},
+  ))
     if (e.type === 'kev') catalogs.push(e.catalog);
   const epssFiles = ['2026-06-14', '2026-08-16', '2026-08-09'].map((d) => corpusPath('epss', `emba-epss-${d}.ssv.gz`));
   for await (const e of findSource('epss').source.importFiles(epssFiles, { log }, {})) if (e.type === 'epss') days.push(e.day);

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { CLI } from '../../testing/cli.ts';
 import { corpusDir, corpusPath, hasCorpus } from '../../testing/corpus.ts';
 import { ModelRepository } from '../models.ts';
 import { formatReport } from './cli.ts';
@@ -16,7 +17,7 @@ const dir = mkdtempSync(path.join(tmpdir(), 'vigil-ner-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function vigil(args: string[], input?: string) {
-  return spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+  return spawnSync(process.execPath, [...CLI, ...args], {
     encoding: 'utf8',
     input,
     env: { ...process.env, VIGIL_LOG_LEVEL: 'silent', VIGIL_MODEL_DIR: dir, VIGIL_DATA_DIR: corpusDir },

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config.ts';
+import { CLI } from '../../testing/cli.ts';
 import { corpusDir, hasCorpus } from '../../testing/corpus.ts';
 import { ModelRepository } from '../models.ts';
 import { descriptionKey, readNvdFeed } from './data.ts';
@@ -80,7 +81,7 @@ describe.runIf(hasCorpus())('severity model on NVD (quick)', () => {
       '',
       'A stored cross-site scripting vulnerability in the admin panel allows authenticated administrators to inject script.',
     ];
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'nlp', 'severity'], {
+    const r = spawnSync(process.execPath, [...CLI, 'nlp', 'severity'], {
       encoding: 'utf8',
       input: `${lines.join('\n')}\n`,
       env: { ...process.env, VIGIL_MODEL_DIR: dir, VIGIL_LOG_LEVEL: 'silent' },

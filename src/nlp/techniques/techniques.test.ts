@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config.ts';
+import { CLI } from '../../testing/cli.ts';
 import { corpusDir, hasCorpus } from '../../testing/corpus.ts';
 import { multiLabelReport } from '../ml/index.ts';
 import { ModelRepository } from '../models.ts';
@@ -89,7 +90,7 @@ describe.runIf(hasCorpus())('technique classifier on TRAM (quick)', () => {
     const classifier = await loadTechniqueClassifier({ config, models: repo });
     expect(classifier?.model.version).toBe(file.version);
     const input = 'The malware decodes the Base64-encoded payload and decrypts it with XOR before execution.\n\nThank you for reading our blog.\n';
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'nlp', 'techniques', '-'], {
+    const r = spawnSync(process.execPath, [...CLI, 'nlp', 'techniques', '-'], {
       encoding: 'utf8',
       input,
       env: { ...process.env, VIGIL_MODEL_DIR: dir, VIGIL_DATA_DIR: corpusDir, VIGIL_LOG_LEVEL: 'silent' },
@@ -111,7 +112,7 @@ describe.runIf(hasCorpus())('technique classifier on TRAM (quick)', () => {
     const bad = mkdtempSync(path.join(tmpdir(), 'vigil-techniques-bad-'));
     try {
       const repo = new ModelRepository(bad);
-      const missing = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'nlp', 'techniques', '-'], {
+      const missing = spawnSync(process.execPath, [...CLI, 'nlp', 'techniques', '-'], {
         encoding: 'utf8',
         input: 'x\n',
         env: { ...process.env, VIGIL_MODEL_DIR: bad, VIGIL_LOG_LEVEL: 'silent' },
