@@ -6,6 +6,7 @@
  * README's SHA-1 sample hashes found as IOCs, the access rule (viewers may analyse, nobody
  * signed out), and the input errors through the one error table.
  */
+// vigil-test: the back end cannot matter (POST /api/v1/analysis/text reads and writes nothing of the store).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';

@@ -5,6 +5,7 @@
  * a hand-written analysis (dedupe, defanged forms, warninglists, entities by source, the predicted
  * severity worded as predicted, missing models with the training hint).
  */
+// vigil-test: the back end cannot matter (`vigil analyze` reads a file and prints its analysis; the store it is given is never read).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -4,6 +4,7 @@
  * trained"; the CLI (one child process) exits 1 naming the missing file. Quick training on the
  * real CASIE file; the data folder is a temporary one linking only that file.
  */
+// vigil-test: the back end cannot matter (training writes model files; the store is opened only for the relevance model, tested in classify/relevance.test.ts).
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
