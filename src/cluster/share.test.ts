@@ -8,6 +8,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStores, type Stores } from '../store/index.ts';
 import { startCli } from '../testing/cli.ts';
@@ -17,7 +18,6 @@ import { otherSourcesOff } from '../testing/sources.ts';
 import { TEST_BACKEND, testDatabase } from '../testing/store.ts';
 import { startUpstream } from '../testing/upstream.ts';
 import { type JobQueue, openQueue, queueTarget } from './queue.ts';
-import pg from 'pg';
 
 const SECRET = 'cluster-webhook-secret-0123456789';
 const dir = mkdtempSync(path.join(tmpdir(), 'vigil-share-'));
@@ -25,7 +25,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, seconds = 120): Promise<T> {
+// Patient: alone this test takes ~16 s, but CI's PostgreSQL pass runs three files at once on 2
+// cores and the two worker processes then took over 120 s to evaluate and deliver (a wait, not a target).
+async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, seconds = 240): Promise<T> {
   const deadline = Date.now() + seconds * 1000;
   for (;;) {
     const v = await probe();
@@ -41,7 +43,9 @@ async function pendingTasks(database: string): Promise<string[]> {
   const client = new pg.Client({ connectionString: t.connectionString });
   await client.connect();
   try {
-    const { rows } = await client.query<{ task_identifier: string }>(`SELECT task_identifier FROM "${t.schema}".jobs WHERE run_at <= now() OR locked_at IS NOT NULL`);
+    const { rows } = await client.query<{ task_identifier: string }>(
+      `SELECT task_identifier FROM "${t.schema}".jobs WHERE run_at <= now() OR locked_at IS NOT NULL`,
+    );
     return rows.map((r) => r.task_identifier);
   } finally {
     await client.end();
@@ -91,9 +95,20 @@ ${otherSourcesOff(['kev'])}alerts:
       await s.alerts.upsertUser({ name: 'alice', email: null, handles: {} });
       await s.alerts.upsertWatchlist({ name: 'everything', owner: { user: 'alice' }, description: null });
       await s.alerts.addEntry({ watchlist: 'everything', kind: 'regex', value: '.', thresholds: {} });
-      await s.alerts.upsertSubscription({ watchlist: 'everything', channel: 'hook', events: ['new', 'changed', 'kev_added'], target: null, mode: 'immediate', quietHours: null, timezone: 'UTC', epssAbove: 0.1, epssJump: 0.1 });
+      await s.alerts.upsertSubscription({
+        watchlist: 'everything',
+        channel: 'hook',
+        events: ['new', 'changed', 'kev_added'],
+        target: null,
+        mode: 'immediate',
+        quietHours: null,
+        timezone: 'UTC',
+        epssAbove: 0.1,
+        epssJump: 0.1,
+      });
 
-      for (let i = 0; i < 2; i++) workers.push(startCli(['--config', file, 'run', '--worker', '--concurrency', '1', '--lease', '10'], { VIGIL_LOG_LEVEL: 'info' }));
+      for (let i = 0; i < 2; i++)
+        workers.push(startCli(['--config', file, 'run', '--worker', '--concurrency', '1', '--lease', '10'], { VIGIL_LOG_LEVEL: 'info' }));
       // The first KEV catalog (queued by both workers at start: one sync waits at most).
       await until('the first KEV sync', async () => (await s.store.getSourceState('kev'))?.lastSuccess);
 
@@ -140,12 +155,14 @@ ${otherSourcesOff(['kev'])}alerts:
       expect([...seen.values()].filter((n) => n > 1)).toEqual([]);
       expect([...seen.keys()].sort((x, y) => x - y)).toEqual(ids);
       expect(all.every((a) => a.status === 'sent' && a.attempts === 1)).toBe(true);
-      console.info(`two workers: ${done[0]?.length} and ${done[1]?.length} jobs; ${ids.length} alerts, each delivered once in ${receiver.received.length} webhook requests`);
+      console.info(
+        `two workers: ${done[0]?.length} and ${done[1]?.length} jobs; ${ids.length} alerts, each delivered once in ${receiver.received.length} webhook requests`,
+      );
     } finally {
       for (const w of workers) w.child.kill('SIGKILL');
       await queue?.release();
       await stores?.close();
       await Promise.all([target.drop(), upstream.close(), receiver.close()]);
     }
-  }, 300_000);
+  }, 600_000);
 });
