@@ -23,7 +23,11 @@ describe.skipIf(!hasCorpus())('watchlist limits on a real server on loopback', (
 
   async function post(path: string, body: unknown): Promise<{ status: number; json: Record<string, unknown>; ms: number }> {
     const t = performance.now();
-    const r = await fetch(`${base}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const r = await fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     return { status: r.status, json: (await r.json()) as Record<string, unknown>, ms: performance.now() - t };
   }
 
@@ -38,7 +42,9 @@ describe.skipIf(!hasCorpus())('watchlist limits on a real server on loopback', (
     const r = await post('/api/v1/watchlists/preview', { entries: [{ kind: 'regex', value: '[\\s\\S]{0,1000}x[\\s\\S]{0,1000}y' }], limit: 1 });
     expect(r.status).toBe(400);
     expect(r.json.code).toBe('VIGIL_WATCH_ENTRY_INVALID');
-    expect(r.json.message).toMatch(/^Invalid watchlist entry entries\[0\]: regex .*: a counted repetition of 1000 .*too costly to run on every CVE \(limit 100\)/);
+    expect(r.json.message).toMatch(
+      /^Invalid watchlist entry entries\[0\]: regex .*: a counted repetition of 1000 .*too costly to run on every CVE \(limit 100\)/,
+    );
     expect(r.ms).toBeLessThan(1000);
     const saved = await post('/api/v1/watchlists', { name: 'frozen', entries: [{ kind: 'regex', value: '(?:a.{0,30}){0,30}' }] });
     expect(saved.status).toBe(400);
@@ -48,7 +54,9 @@ describe.skipIf(!hasCorpus())('watchlist limits on a real server on loopback', (
   it('refuses regex entries costly together (50 of 85 RE2 instructions each)', async () => {
     const r = await post('/api/v1/watchlists/preview', { entries: COSTLY, limit: 1 });
     expect(r.status).toBe(400);
-    expect(r.json.message).toBe('Invalid watchlist preview: its 50 regex entries would compile to 4250 RE2 instructions together (limit 1000): use fewer or simpler regexes, or keyword entries');
+    expect(r.json.message).toBe(
+      'Invalid watchlist preview: its 50 regex entries would compile to 4250 RE2 instructions together (limit 1000): use fewer or simpler regexes, or keyword entries',
+    );
   });
 
   it('a costly preview runs off the event loop: /health answers in < 1 s all along', async () => {
@@ -83,13 +91,23 @@ describe.skipIf(!hasCorpus())('watchlist limits on a real server on loopback', (
   }, 60_000);
 
   it('stops matching at its time budget and says why', async () => {
-    const t = performance.now();
-    const err = await previewMatches(api.store, api.deps.alerts, COSTLY.map((e, i) => ({ ...e, kind: 'regex' as const, id: 0, watchlist: 'p', thresholds: {}, value: `${e.value}${i}` })), {}, { budgetMs: 300 }).catch((e: unknown) => e);
+    const cpu = process.cpuUsage();
+    const err = await previewMatches(
+      api.store,
+      api.deps.alerts,
+      COSTLY.map((e, i) => ({ ...e, kind: 'regex' as const, id: 0, watchlist: 'p', thresholds: {}, value: `${e.value}${i}` })),
+      {},
+      { budgetMs: 300 },
+    ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(VigilError);
     expect((err as VigilError).code).toBe('VIGIL_MATCH_TIMEOUT');
     expect((err as VigilError).status).toBe(503);
-    expect((err as VigilError).message).toBe('Matching stopped after 0.3 s (its time budget): the entries are too costly to match in time (regex entries usually are): use fewer or simpler ones');
-    expect(performance.now() - t).toBeLessThan(2000);
+    expect((err as VigilError).message).toBe(
+      'Matching stopped after 0.3 s (its time budget): the entries are too costly to match in time (regex entries usually are): use fewer or simpler ones',
+    );
+    // Stopped, not run to the end: CPU time (the process's, threads included), which load on the machine does not stretch as it does wall time.
+    const used = process.cpuUsage(cpu);
+    expect((used.user + used.system) / 1000, 'CPU ms spent').toBeLessThan(2000);
   });
 
   it(`holds at most ${MAX_WATCHLIST_ENTRIES} entries per watchlist`, async () => {

@@ -27,12 +27,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // Patient: alone this test takes ~16 s, but CI's PostgreSQL pass runs three files at once on 2
 // cores and the two worker processes then took over 120 s to evaluate and deliver (a wait, not a target).
-async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, seconds = 240): Promise<T> {
+async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, seconds = 240, state?: () => string): Promise<T> {
   const deadline = Date.now() + seconds * 1000;
   for (;;) {
     const v = await probe();
     if (v !== undefined && v !== null && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${state ? `: ${state()}` : ''}`);
     await sleep(200);
   }
 }
@@ -124,12 +124,20 @@ ${otherSourcesOff(['kev'])}alerts:
       // Then KEV publishes a newer catalog and a sync is queued.
       kev = 'known_exploited_vulnerabilities.json';
       await queue.sync('kev');
-      await until('KEV synced, everything evaluated and delivered', async () => {
-        const left = await pendingTasks(target.database);
-        const counts = await s.alerts.alertCounts();
-        const kevAdded = (await s.alerts.listAlerts({ limit: 100_000 })).some((a) => a.event === 'kev_added');
-        return kevAdded && !left.some((t) => t !== 'deliver-alerts') && counts.pending === 0;
-      });
+      let last = '';
+      await until(
+        'KEV synced, everything evaluated and delivered',
+        async () => {
+          const left = await pendingTasks(target.database);
+          const counts = await s.alerts.alertCounts();
+          const alerts = await s.alerts.listAlerts({ limit: 100_000 });
+          const kevAdded = alerts.some((a) => a.event === 'kev_added');
+          last = `kev_added ${kevAdded}, jobs left [${left.join(', ')}], alert counts ${JSON.stringify(counts)}, attempts>1: ${alerts.filter((a) => a.attempts > 1).length}, KEV state ${JSON.stringify(await s.store.getSourceState('kev'))}`;
+          return kevAdded && !left.some((t) => t !== 'deliver-alerts') && counts.pending === 0;
+        },
+        240,
+        () => `${last}\nworker 1: ${workers[0]?.stderr().slice(-1500)}\nworker 2: ${workers[1]?.stderr().slice(-1500)}`,
+      );
 
       for (const w of workers) w.child.kill('SIGTERM');
       const ended = await Promise.all(workers.map((w) => w.done));

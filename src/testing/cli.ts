@@ -18,15 +18,15 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Starts the CLI (asynchronously: a fake upstream may live in the calling process). */
-export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; done: Promise<CliResult> } {
+/** Starts the CLI (asynchronously: a fake upstream may live in the calling process); `stderr()` is what it printed there so far. */
+export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; done: Promise<CliResult>; stderr: () => string } {
   const child = spawn(process.execPath, [...CLI, ...args], { env: { ...process.env, VIGIL_LOG_LEVEL: 'silent', ...env } });
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (d) => (stdout += d));
   child.stderr?.on('data', (d) => (stderr += d));
   const done = new Promise<CliResult>((resolve) => child.on('close', (status, signal) => resolve({ status, signal, stdout, stderr })));
-  return { child, done };
+  return { child, done, stderr: () => stderr };
 }
 
 /** Runs the CLI to completion. */
