@@ -154,6 +154,41 @@ export const VigilConfigFile = z.strictObject({
       cacheTtlSeconds: z.number().int().positive().default(86_400),
     })
     .prefault({}),
+  /** The cumulative threat-exposure index (src/exposure/, docs/exposure.md). */
+  exposure: z
+    .strictObject({
+      /** Half-life H of E_t = W_t + 2^(−1/H)·E_{t−1}, days. */
+      halfLifeDays: z.number().positive().max(3650).default(30),
+    })
+    .prefault({}),
+  /** Search engines fed by the daemon (src/search/, docs/elasticsearch.md). */
+  search: z
+    .strictObject({
+      /** Elasticsearch 8/9 or OpenSearch 2: null (default) indexes nothing. */
+      elasticsearch: z
+        .strictObject({
+          /** Cluster URL (`https://es.example.org:9200`). */
+          url: z.url(),
+          /** Which official client speaks to it. */
+          flavor: z.enum(['elasticsearch', 'opensearch']).default('elasticsearch'),
+          /** Index names start with this (`vigil-cves`, `vigil-advisories`, `vigil-intel`, `vigil-iocs`). */
+          indexPrefix: z
+            .string()
+            .regex(/^[a-z0-9][a-z0-9_-]*$/, 'lower-case letters, digits, - and _')
+            .default('vigil'),
+          /** API key (`${NAME}` reads it from the environment), or basic auth below. */
+          apiKey: z.string().min(1).nullable().default(null),
+          username: z.string().min(1).nullable().default(null),
+          password: z.string().min(1).nullable().default(null),
+          /** Documents per bulk request. */
+          batchSize: z.number().int().min(1).max(10_000).default(500),
+          /** Seconds between two incremental indexing passes of the daemon. */
+          intervalSeconds: z.number().int().min(5).default(60),
+        })
+        .nullable()
+        .default(null),
+    })
+    .prefault({}),
   server: z
     .strictObject({
       /** Address `vigil serve` listens on (loopback by default: put a TLS proxy in front to expose it). */
@@ -190,6 +225,12 @@ export type NlpConfig = z.infer<typeof VigilConfigFile>['nlp'];
 /** Validated `virustotal:` settings (src/virustotal/). */
 export type VirusTotalConfig = z.infer<typeof VigilConfigFile>['virustotal'];
 
+/** Validated `exposure:` settings (src/exposure/). */
+export type ExposureConfig = z.infer<typeof VigilConfigFile>['exposure'];
+
+/** Validated `search:` settings (src/search/). */
+export type SearchConfig = z.infer<typeof VigilConfigFile>['search'];
+
 /** Validated `server:` settings (`vigil serve`). */
 export type ServerConfig = z.infer<typeof VigilConfigFile>['server'];
 
@@ -207,6 +248,10 @@ export interface VigilConfig {
   nlp: NlpConfig;
   /** VirusTotal look-ups (`virustotal:`); `apiKey` with `${NAME}` already read from the environment. */
   virustotal: VirusTotalConfig;
+  /** Exposure index (`exposure:`): the default half-life. */
+  exposure: ExposureConfig;
+  /** Search engines (`search:`): Elasticsearch/OpenSearch indexing; secrets with `${NAME}` already read from the environment. */
+  search: SearchConfig;
   server: ServerConfig;
   /** The file read, if any. */
   file: string | null;
@@ -347,6 +392,8 @@ export function loadConfig(file?: string, env: NodeJS.ProcessEnv = process.env):
       warninglistsDir: top.nlp.warninglistsDir === null ? null : path.resolve(top.nlp.warninglistsDir),
     },
     virustotal: { ...top.virustotal, apiKey: virustotalKey },
+    exposure: top.exposure,
+    search: top.search,
     server: top.server,
     file: chosen ?? null,
   };

@@ -42,6 +42,8 @@ const EVENT_LABELS: Record<AlertEventType, string> = {
   advisory: 'advisory',
   intel: 'in the news',
   ioc: 'indicator sighted',
+  exposure: 'exposure over threshold',
+  report: 'report',
 };
 
 const VIA_LABELS: Record<MatchVia, string> = {

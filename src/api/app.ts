@@ -26,12 +26,16 @@ import { analysisSchemas } from './routes/analysis-schemas.ts';
 import { authRoutes } from './routes/auth.ts';
 import { cveRoutes } from './routes/cves.ts';
 import { eventRoutes } from './routes/events.ts';
+import { cveExportRoutes } from './routes/cve-export.ts';
 import { exportsRoutes } from './routes/exports.ts';
+import { exposureRoutes } from './routes/exposure.ts';
 import { intelRoutes } from './routes/intel.ts';
 import { intelSchemas } from './routes/intel-schemas.ts';
 import { iocsRoutes } from './routes/iocs.ts';
 import { jobRoutes, leaseCutoff } from './routes/jobs.ts';
+import { reportsRoutes } from './routes/reports.ts';
 import { serviceRoutes } from './routes/service.ts';
+import { trendsRoutes } from './routes/trends.ts';
 import { userRoutes } from './routes/users.ts';
 import { watchlistRoutes } from './routes/watchlists.ts';
 import { webRoutes } from './routes/web.ts';
@@ -182,6 +186,10 @@ export async function buildApp(deps: ApiDeps, options: AppOptions = {}): Promise
   await app.register(iocsRoutes, { prefix: '/api/v1' });
   await app.register(analysisRoutes, { prefix: '/api/v1' });
   await app.register(exportsRoutes, { prefix: '/api/v1' });
+  await app.register(trendsRoutes, { prefix: '/api/v1' });
+  await app.register(exposureRoutes, { prefix: '/api/v1' });
+  await app.register(cveExportRoutes, { prefix: '/api/v1' });
+  await app.register(reportsRoutes, { prefix: '/api/v1' });
   await app.register(webRoutes, { webDir: options.webDir });
 
   app.get('/openapi.json', { schema: { hide: true }, config: { access: { role: 'public' } } }, async () => app.swagger());

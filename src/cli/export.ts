@@ -11,6 +11,7 @@ import { parseSince } from '../export/since.ts';
 import { buildStixBundle } from '../export/stix.ts';
 import { loadStixValidator } from '../export/stix-validate.ts';
 import { iocCsvStream } from '../iocs/export.ts';
+import { registerEsExport } from '../search/cli.ts';
 import { withContext } from './context.ts';
 
 /** Registers `vigil export`. */
@@ -59,4 +60,5 @@ export function registerExport(program: Command): void {
         await pipeline(iocCsvStream(stores.iocs, since ? { since } : {}), process.stdout, { end: false });
       });
     });
+  registerEsExport(exp);
 }

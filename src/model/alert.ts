@@ -59,6 +59,8 @@ export const ALERT_EVENTS = [
   'advisory',
   'intel',
   'ioc',
+  'exposure',
+  'report',
 ] as const;
 export type AlertEventType = (typeof ALERT_EVENTS)[number];
 
@@ -148,6 +150,11 @@ export interface Subscription {
   epssAbove: number;
   /** `epss_jump`: minimum rise of EPSS (0–1, absolute) between two consecutive days. */
   epssJump: number;
+  /**
+   * `exposure`: alert when the watchlist's exposure index (exposure/types.ts) rises past this
+   * value (same units as E_t); null or absent: no exposure alerts.
+   */
+  exposureAbove?: number | null;
 }
 
 /** A watchlist with its entries and subscriptions. */

@@ -4,13 +4,19 @@
  * `postgresql://` URL is PostgreSQL 15+ (optionally `?schema=NAME`, see postgres/pool.ts). The CLI,
  * the daemon, workers and the API use only the interfaces returned here.
  */
+
+import type { CveExportStore } from '../export/cve-types.ts';
+import type { ExposureStore } from '../exposure/types.ts';
 import type { IntelStore } from '../intel/types.ts';
 import type { IocStore } from '../iocs/types.ts';
+import type { TrendsStore } from '../trends/types.ts';
 import type { AlertStore } from './alerts.ts';
 import type { PgDb, PgPoolOptions } from './postgres/pool.ts';
 import { isPostgresUrl } from './postgres/pool.ts';
 import type { AuthStore, JobStore, StatsStore, TriageStore } from './server.ts';
 import { SqliteAlertStore } from './sqlite/alerts.ts';
+import { SqliteCveExportStore } from './sqlite/cve-export.ts';
+import { SqliteExposureStore } from './sqlite/exposure.ts';
 import { openSqliteStore, type SqliteStore } from './sqlite/index.ts';
 import { SqliteIntelStore } from './sqlite/intel.ts';
 import { SqliteIocStore } from './sqlite/iocs.ts';
@@ -18,6 +24,7 @@ import { PooledSqliteStore, SqliteReaderPool } from './sqlite/readers.ts';
 import { SqliteServerStore } from './sqlite/server.ts';
 import { SqliteStatsStore } from './sqlite/stats.ts';
 import { ThreadedSqliteStore, threadedIntelStore, threadedIocStore } from './sqlite/threaded.ts';
+import { SqliteTrendsStore } from './sqlite/trends.ts';
 import { SqliteTriageStore } from './sqlite/triage.ts';
 import type { Store } from './types.ts';
 
@@ -56,6 +63,12 @@ export interface Stores {
   iocs: IocStore;
   /** The IOC store for collections: like {@link intelWriter}, the writer's worker thread on SQLite with `writer: true`, else {@link iocs}. */
   iocsWriter: IocStore;
+  /** Counts over time, EPSS movers, intel mentions (issue 15, trends/types.ts). */
+  trends: TrendsStore;
+  /** The cumulative threat-exposure index (issue 15, exposure/types.ts). */
+  exposure: ExposureStore;
+  /** The consolidated CVE export rows (issue 15, export/cve-types.ts). */
+  cveExport: CveExportStore;
   /** The SQLite store on this thread (SQLite only): for SQLite-only tools (`vigil doctor`'s integrity check). */
   sqlite?: SqliteStore;
   /** The PostgreSQL pool (PostgreSQL only): for the job queue and LISTEN/NOTIFY. */
@@ -111,6 +124,9 @@ export async function openStores(database: string, options: OpenStoresOptions = 
     intelWriter: writer instanceof ThreadedSqliteStore ? threadedIntelStore(writer) : new SqliteIntelStore(sqlite),
     iocs: new SqliteIocStore(sqlite),
     iocsWriter: writer instanceof ThreadedSqliteStore ? threadedIocStore(writer) : new SqliteIocStore(sqlite),
+    trends: new SqliteTrendsStore(sqlite),
+    exposure: new SqliteExposureStore(sqlite),
+    cveExport: new SqliteCveExportStore(sqlite),
     sqlite,
     async close() {
       if (writer !== sqlite) await writer.close();

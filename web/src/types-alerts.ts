@@ -38,6 +38,8 @@ const alertEvents = [
   'advisory',
   'intel',
   'ioc',
+  'exposure',
+  'report',
 ] as const satisfies readonly AlertEventType[];
 /** The server's `ALERT_EVENTS`: what a subscription can be alerted about (docs/alerts.md). */
 export const ALERT_EVENTS: Complete<typeof alertEvents, AlertEventType> = alertEvents;

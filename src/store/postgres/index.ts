@@ -6,6 +6,8 @@
 import pg from 'pg';
 import type { Stores } from '../index.ts';
 import { createPgAlertStore } from './alerts.ts';
+import { createPgCveExportStore } from './cve-export.ts';
+import { createPgExposureStore } from './exposure.ts';
 import { createPgIntelStore } from './intel.ts';
 import { createPgIocStore } from './iocs.ts';
 import { migratePg } from './migrations.ts';
@@ -13,6 +15,7 @@ import { PgDb, type PgPoolOptions, parsePostgresUrl } from './pool.ts';
 import { createPgServerStore } from './server.ts';
 import { createPgStatsStore } from './stats.ts';
 import { PgStore } from './store.ts';
+import { createPgTrendsStore } from './trends.ts';
 import { createPgTriageStore } from './triage.ts';
 
 /**
@@ -52,6 +55,9 @@ export async function openPostgresStores(database: string, options: PgPoolOption
     intelWriter: intel,
     iocs,
     iocsWriter: iocs,
+    trends: createPgTrendsStore(db),
+    exposure: createPgExposureStore(db),
+    cveExport: createPgCveExportStore(db),
     pg: db,
     async close() {
       await db.close();

@@ -684,6 +684,24 @@ export const migrations: Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    id: 12,
+    name: 'exposure alerts',
+    // Issue 15 (exposure/): placeholder until its part lands.
+    sql: '',
+  },
+  {
+    id: 13,
+    name: 'trends',
+    // Issue 15 (trends/): placeholder until its part lands.
+    sql: '',
+  },
+  {
+    id: 14,
+    name: 'search index',
+    // Issue 15 (search/): placeholder until its part lands.
+    sql: '',
+  },
 ];
 
 /**

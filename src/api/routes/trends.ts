@@ -1,0 +1,4 @@
+/** Issue 15 routes (placeholder until its part lands). */
+import type { FastifyPluginAsync } from 'fastify';
+
+export const trendsRoutes: FastifyPluginAsync = async () => {};
