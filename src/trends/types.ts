@@ -108,6 +108,18 @@ export interface BuzzRow {
   title: string | null;
 }
 
+/** What one bucket of one series counted (the Trends page's click-through). */
+export interface TrendMember {
+  /** `cve`: a CVE id; `advisory`: an advisory id; `intel`: an intel document id. */
+  kind: 'cve' | 'advisory' | 'intel';
+  id: string;
+  title: string | null;
+  /** The date it was counted on (published, KEV dateAdded), ISO 8601 or `YYYY-MM-DD`. */
+  date: string;
+  /** CVEs: Vigil's priority 0–100; else null. */
+  priority: number | null;
+}
+
 /** Trend reads over a store (both back ends). */
 export interface TrendsStore {
   /**
@@ -122,4 +134,12 @@ export interface TrendsStore {
   epssMovers(q: { from: string; to: string; limit?: number; direction?: 'up' | 'down'; cves?: readonly string[] }): Promise<EpssMover[]>;
   /** CVEs most named by intel documents published in [`since`, `until`] (`YYYY-MM-DD`, inclusive), most mentions first. */
   buzz(q: { since: string; until: string; limit?: number; cves?: readonly string[] }): Promise<BuzzRow[]>;
+  /**
+   * What series `key` of dimension `by` counted in the bucket starting `bucket` (`YYYY-MM-DD`),
+   * highest priority (else newest) first, at most `limit` (default 100), with the full count.
+   */
+  members(q: { by: TrendDimension; key: string; interval: TrendInterval; bucket: string; limit?: number; cves?: readonly string[] }): Promise<{
+    total: number;
+    items: TrendMember[];
+  }>;
 }

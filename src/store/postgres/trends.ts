@@ -7,5 +7,5 @@ export function createPgTrendsStore(_db: PgDb): TrendsStore {
   const todo = (): never => {
     throw new Error('not implemented yet (issue 15)');
   };
-  return { trend: todo, epssMovers: todo, buzz: todo };
+  return { trend: todo, epssMovers: todo, buzz: todo, members: todo };
 }

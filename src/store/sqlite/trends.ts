@@ -14,4 +14,7 @@ export class SqliteTrendsStore implements TrendsStore {
   buzz(): never {
     throw new Error('not implemented yet (issue 15)');
   }
+  members(): never {
+    throw new Error('not implemented yet (issue 15)');
+  }
 }
