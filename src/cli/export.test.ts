@@ -116,7 +116,7 @@ describe.skipIf(!hasCorpus())('vigil export and vigil vt', () => {
     expect(attrs.find((a) => a.value === 'microsoft.com')).toMatchObject({ type: 'domain', to_ids: false });
     expect(attrs.filter((a) => a.type === 'sha1')).toHaveLength(hashes.length);
     expect(attrs.find((a) => a.type === 'regkey')?.to_ids).toBe(true);
-    const csv = await vigil('export', 'csv', '--since', '2000-01-01');
+    const csv = await vigil('iocs', 'export', '--since', '2000-01-01');
     expect(csv.status, csv.stderr).toBe(0);
     expect(csv.stdout.split('\n')[0]).toMatch(/^type,value,first_seen/);
     for (const h of hashes) expect(csv.stdout).toContain(`sha1,${h},`);
