@@ -32,6 +32,7 @@ const IntelSources = lazy(() => intelPages().then((m) => m.IntelSources));
 const iocsPages = () => import('./pages/iocs-pages.ts');
 const Iocs = lazy(() => iocsPages().then((m) => m.Iocs));
 const IocsDetail = lazy(() => iocsPages().then((m) => m.IocsDetail));
+const Trends = lazy(() => import('./pages/Trends.tsx').then((m) => m.Trends));
 
 type Page = (params: Record<string, string>, loc: Location, me: Me) => ComponentChildren;
 
@@ -47,6 +48,7 @@ const ROUTES: [pattern: string, page: Page][] = [
   ['/intel/:id', (p) => <IntelDocumentPage id={p.id!} />],
   ['/iocs', (_p, loc) => <Iocs query={loc.query} />],
   ['/iocs/:type/:value', (p, _l, me) => <IocsDetail type={p.type!} value={p.value!} me={me} />],
+  ['/trends', (_p, loc) => <Trends query={loc.query} />],
   ['/watchlists', (_p, _l, me) => <Watchlists me={me} />],
   ['/watchlists/new', (_p, _l, me) => <WatchlistEditor name={null} me={me} />],
   ['/watchlists/:name', (p, _l, me) => <WatchlistEditor name={p.name!} me={me} />],
@@ -71,6 +73,7 @@ const NAV: { path: string; label: string; testId: string }[] = [
   { path: '/advisories', label: 'Advisories', testId: 'nav-advisories' },
   { path: '/intel', label: 'Intel', testId: 'nav-intel' },
   { path: '/iocs', label: 'IOCs', testId: 'nav-iocs' },
+  { path: '/trends', label: 'Trends', testId: 'nav-trends' },
   { path: '/watchlists', label: 'Watchlists', testId: 'nav-watchlists' },
   { path: '/alerts', label: 'Alerts', testId: 'nav-alerts' },
   { path: '/sources', label: 'Sources', testId: 'nav-sources' },

@@ -32,13 +32,19 @@ export interface ChartProps {
   /** Height in CSS pixels. */
   height?: number;
   testId?: string;
+  /** Called with ECharts' event parameters when a bar, point or marker is clicked. */
+  onClick?: (params: unknown) => void;
+  /** `svg` draws DOM nodes (legend text, bars) instead of pixels on a canvas (the default). */
+  renderer?: 'canvas' | 'svg';
 }
 
-export function Chart({ option, label, height = 280, testId }: ChartProps) {
+export function Chart({ option, label, height = 280, testId, onClick, renderer = 'canvas' }: ChartProps) {
   const box = useRef<HTMLDivElement>(null);
   const chart = useRef<EChart | null>(null);
   const latest = useRef(option);
   latest.current = option;
+  const click = useRef(onClick);
+  click.current = onClick;
 
   useEffect(() => {
     let disposed = false;
@@ -46,8 +52,9 @@ export function Chart({ option, label, height = 280, testId }: ChartProps) {
     loadCharts()
       .then(({ init }) => {
         if (disposed || !box.current) return;
-        const c = init(box.current, undefined, { renderer: 'canvas' });
+        const c = init(box.current, undefined, { renderer });
         chart.current = c;
+        c.on('click', (params) => click.current?.(params));
         draw(c, latest.current);
         ro = new ResizeObserver(() => c.resize());
         ro.observe(box.current);

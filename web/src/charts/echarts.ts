@@ -9,13 +9,15 @@ import {
   type GridComponentOption,
   LegendComponent,
   type LegendComponentOption,
+  MarkPointComponent,
   TooltipComponent,
   type TooltipComponentOption,
 } from 'echarts/components';
 import { type ComposeOption, init, use } from 'echarts/core';
-import { CanvasRenderer } from 'echarts/renderers';
+import { CanvasRenderer, SVGRenderer } from 'echarts/renderers';
 
-use([BarChart, LineChart, GridComponent, TooltipComponent, LegendComponent, CanvasRenderer]);
+// Trends: pins on breakout buckets (markPoint) and SVG charts whose legend and bars are DOM nodes.
+use([BarChart, LineChart, GridComponent, TooltipComponent, LegendComponent, MarkPointComponent, CanvasRenderer, SVGRenderer]);
 
 /** The option type for exactly what is registered above. */
 export type ChartOption = ComposeOption<BarSeriesOption | LineSeriesOption | GridComponentOption | TooltipComponentOption | LegendComponentOption>;

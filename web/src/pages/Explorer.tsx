@@ -13,6 +13,7 @@ import { useAsync, useTitle } from '../hooks.ts';
 import { href, Link, navigate } from '../router.tsx';
 import type { Page } from '../types.ts';
 import type { CveRow } from '../types-advisories.ts';
+import { CveExportMenu } from '../trends/CveExportMenu.tsx';
 import { ExplorerFilters, effectiveSort, type Filters, SORTS, type Sort } from './ExplorerFilters.tsx';
 
 const PAGE_SIZE = 50;
@@ -177,7 +178,10 @@ export function Explorer({ query }: { query: URLSearchParams }) {
 
   return (
     <div class="page" data-testid="explorer">
-      <h1>CVEs</h1>
+      <div class="page-head">
+        <h1>CVEs</h1>
+        <CveExportMenu filters={filters} />
+      </div>
       <ExplorerFilters key={key} initial={filters} searchRef={searchRef} onApply={(f) => navigate(urlOf(f))} />
       <ErrorBox error={page.error} />
       {page.loading && !page.data && <Loading what="Searching" />}

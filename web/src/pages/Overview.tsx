@@ -13,6 +13,7 @@ import { live } from '../live.ts';
 import { takeStats } from '../prefetch.ts';
 import { href, Link } from '../router.tsx';
 import { useStore } from '../store.ts';
+import { ExposureCard } from '../trends/Exposure.tsx';
 import type { StatsResponse } from '../types-alerts.ts';
 
 function daysBefore(day: string, n: number): string {
@@ -213,6 +214,11 @@ export function Overview() {
             <Panel title="Recently added to KEV" id="kevrecent">
               <KevRecent rows={s.kevRecent ?? []} />
             </Panel>
+            <div class="span-2">
+              <Panel title="Threat exposure, last 90 days" id="exposure">
+                <ExposureCard today={s.today} />
+              </Panel>
+            </div>
           </div>
         </>
       )}

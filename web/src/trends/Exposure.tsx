@@ -1,0 +1,139 @@
+/**
+ * The cumulative threat-exposure index (`GET /api/v1/exposure`; docs/exposure.md): the exposure and
+ * the open exposure as lines, the daily weighted score as bars, with a scope selector and the
+ * half-life H. {@link ExposurePanel} is the Trends page's; {@link ExposureCard} the Overview's small
+ * one (everything, default half-life, the last 90 days).
+ */
+import { useMemo } from 'preact/hooks';
+import { qs, request } from '../api.ts';
+import { Chart } from '../charts/Chart.tsx';
+import { ErrorBox, Loading } from '../components/ui.tsx';
+import { useAsync } from '../hooks.ts';
+import { href, Link } from '../router.tsx';
+import type { ExposurePoint } from '../types-trends.ts';
+import { DEFAULT_HALF_LIFE, exposureApiQuery, type ScopeOption, type TrendsState } from './model.ts';
+import { exposureOption } from './options.ts';
+import { ScopeSelect } from './TrendsForm.tsx';
+
+/** The formula, as docs/exposure.md states it (the tooltip of "How is this computed?"). */
+export const EXPOSURE_FORMULA =
+  'Daily score W(t) = sum of priority/100 (priority 0–100) over the scope’s CVEs published on day t (UTC). ' +
+  'Exposure E(t) = W(t) + 2^(−1/H) · E(t−1): every day, what came before loses weight with a half-life of H days, ' +
+  'so a day without new CVEs still decays. Open exposure: the same over CVEs not triaged fixed or ignored in the scope’s watchlists. See docs/exposure.md.';
+
+function fmt2(v: number): string {
+  return v.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+}
+
+function Explain() {
+  return (
+    <details class="explain small">
+      <summary title={EXPOSURE_FORMULA} data-testid="exposure-formula">
+        How is this computed?
+      </summary>
+      <p>{EXPOSURE_FORMULA}</p>
+    </details>
+  );
+}
+
+/** Last day's figures in text (the chart's figures, readable without it). */
+function LastDay({ points }: { points: ExposurePoint[] }) {
+  const last = points[points.length - 1];
+  if (!last) return null;
+  const first = points[0]!;
+  const change = last.exposure - first.exposure;
+  return (
+    <p class="small" data-testid="exposure-last" data-date={last.date} data-exposure={last.exposure} data-open={last.openExposure}>
+      On {last.date}: exposure <b>{fmt2(last.exposure)}</b>, open <b>{fmt2(last.openExposure)}</b>, daily score {fmt2(last.score)}
+      <span class="muted">
+        {' '}
+        ({change >= 0 ? '+' : '−'}
+        {fmt2(Math.abs(change))} since {first.date})
+      </span>
+    </p>
+  );
+}
+
+function ExposureChart({ points, height, scope }: { points: ExposurePoint[]; height: number; scope: string }) {
+  const option = useMemo(() => exposureOption(points), [points]);
+  const last = points[points.length - 1];
+  return (
+    <Chart
+      option={option}
+      height={height}
+      renderer="svg"
+      testId="exposure-chart"
+      label={`Threat exposure of ${scope} from ${points[0]?.date ?? '—'} to ${last?.date ?? '—'}${last ? `: ${fmt2(last.exposure)} on the last day, ${fmt2(last.openExposure)} open` : ''}`}
+    />
+  );
+}
+
+export function ExposurePanel({ state, scopes, onApply }: { state: TrendsState; scopes: ScopeOption[]; onApply: (s: TrendsState) => void }) {
+  const series = useAsync(
+    (signal) => request<ExposurePoint[] | { items: ExposurePoint[] }>(`/api/v1/exposure${qs(exposureApiQuery(state))}`, { signal }),
+    [state.scope, state.since, state.until, state.halfLife],
+  );
+  const points = series.data ? (Array.isArray(series.data) ? series.data : series.data.items) : [];
+  return (
+    <>
+      <div class="filter-row">
+        <ScopeSelect id="exposure-scope" value={state.scope} options={scopes} onChange={(scope) => onApply({ ...state, scope, open: null })} />
+        <span class="field">
+          <label for="exposure-half-life">Half-life (days)</label>
+          <input
+            id="exposure-half-life"
+            type="number"
+            min={1}
+            max={3650}
+            value={state.halfLife}
+            data-testid="exposure-half-life"
+            onChange={(e) => {
+              const h = Number(e.currentTarget.value);
+              if (h > 0 && h <= 3650) onApply({ ...state, halfLife: h });
+            }}
+          />
+        </span>
+        <Explain />
+      </div>
+      <ErrorBox error={series.error} />
+      {series.loading && !series.data && <Loading />}
+      {points.length > 0 && (
+        <>
+          <ExposureChart points={points} height={300} scope={state.scope} />
+          <LastDay points={points} />
+        </>
+      )}
+      {series.data && points.length === 0 && <p class="muted">No day in this window.</p>}
+    </>
+  );
+}
+
+function daysBefore(day: string, n: number): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) - n * 864e5).toISOString().slice(0, 10);
+}
+
+/** The Overview's card: everything, the default half-life, 90 days up to `today` (the stats' day). */
+export function ExposureCard({ today }: { today: string }) {
+  const since = daysBefore(today, 89);
+  const series = useAsync(
+    (signal) =>
+      request<ExposurePoint[] | { items: ExposurePoint[] }>(`/api/v1/exposure${qs({ since, until: today, halfLife: DEFAULT_HALF_LIFE })}`, { signal }),
+    [since, today],
+  );
+  const points = series.data ? (Array.isArray(series.data) ? series.data : series.data.items) : [];
+  return (
+    <div data-testid="exposure-card">
+      <ErrorBox error={series.error} />
+      {series.loading && !series.data && <Loading />}
+      {points.length > 0 && (
+        <>
+          <ExposureChart points={points} height={220} scope="everything" />
+          <LastDay points={points} />
+        </>
+      )}
+      <p class="small">
+        <Link href={href('/trends')}>Trends and exposure by scope →</Link> <Explain />
+      </p>
+    </div>
+  );
+}
