@@ -375,6 +375,18 @@ export function loadConfig(file?: string, env: NodeJS.ProcessEnv = process.env):
   } catch (err) {
     problems.push((err as Error).message.replace(/^Invalid configuration: /, ''));
   }
+  let search = top.search;
+  if (search.elasticsearch) {
+    const es = { ...search.elasticsearch };
+    for (const k of ['apiKey', 'password'] as const) {
+      try {
+        if (es[k] !== null) es[k] = withEnv(es[k], `search.elasticsearch.${k}`, env) as string;
+      } catch (err) {
+        problems.push((err as Error).message.replace(/^Invalid configuration: /, ''));
+      }
+    }
+    search = { ...search, elasticsearch: es };
+  }
   const dbProblem = databaseProblem(database);
   if (dbProblem) problems.push(`${env.VIGIL_DB !== undefined ? 'VIGIL_DB' : 'database'}: ${dbProblem}`);
   if (problems.length > 0) throw configError(problems, where);
@@ -393,7 +405,7 @@ export function loadConfig(file?: string, env: NodeJS.ProcessEnv = process.env):
     },
     virustotal: { ...top.virustotal, apiKey: virustotalKey },
     exposure: top.exposure,
-    search: top.search,
+    search,
     server: top.server,
     file: chosen ?? null,
   };

@@ -640,8 +640,18 @@ export const migrations: PgMigration[] = [
   {
     id: 14,
     name: 'search index',
-    // Issue 15 (search/): placeholder until its part lands.
-    sql: '',
+    // Issue 15 (search/indexer.ts): how far the daemon indexed each feed into each search engine
+    // (target: engine URL without credentials and index prefix; feed: cves, cves-epss, advisories,
+    // intel, iocs; cursor: the feed's last id, or an EPSS date).
+    sql: `
+      CREATE TABLE search_cursors (
+        target TEXT NOT NULL,
+        feed TEXT NOT NULL,
+        cursor TEXT NOT NULL,
+        updated TEXT NOT NULL,
+        PRIMARY KEY (target, feed)
+      );
+    `,
   },
 ];
 
