@@ -8,6 +8,7 @@ import type { Role, Scope } from '../model/account.ts';
 import type { IntelStore } from '../intel/types.ts';
 import type { IocStore } from '../iocs/types.ts';
 import type { RunSummary } from '../pipeline.ts';
+import type { CveExportStore } from '../export/cve-types.ts';
 import type { AlertStore } from '../store/alerts.ts';
 import type { AuthStore, JobStore, StatsStore, TriageStore } from '../store/server.ts';
 import type { Store } from '../store/types.ts';
@@ -26,6 +27,8 @@ export interface ApiDeps {
   intel: IntelStore;
   /** Indicators, their sightings and document analyses (`/api/v1/iocs`, issue 14). */
   iocs: IocStore;
+  /** The consolidated CVE export (`/api/v1/cves/export.csv|.jsonl`, issue 15); absent: those routes answer 500. */
+  cveExport?: CveExportStore;
   /** Runs one sync of a source (through the daemon's queue when it runs). */
   sync: (sourceId: string) => Promise<RunSummary>;
   /** Whether the monitoring daemon runs in this process. */

@@ -236,6 +236,8 @@ describe.skipIf(!hasCorpus())('authorization matrix', () => {
     'GET /api/v1/intel/:id': { rule: 'viewer/read', request: () => ({ url: `/api/v1/intel/${fx.intelId}` }) },
     'GET /api/v1/iocs': { rule: 'viewer/read', request: () => ({ url: '/api/v1/iocs?limit=5' }) },
     'GET /api/v1/iocs/export.csv': { rule: 'viewer/read', request: () => ({ url: '/api/v1/iocs/export.csv?type=domain' }) },
+    'GET /api/v1/cves/export.csv': { rule: 'viewer/read', request: () => ({ url: '/api/v1/cves/export.csv?kev=true' }) },
+    'GET /api/v1/cves/export.jsonl': { rule: 'viewer/read', request: () => ({ url: '/api/v1/cves/export.jsonl?kev=true' }) },
     'GET /api/v1/iocs/:type/:value': { rule: 'viewer/read', request: () => ({ url: '/api/v1/iocs/domain/matrix-ioc.example' }) },
     'GET /api/v1/export/stix': { rule: 'analyst/read', request: () => ({ url: '/api/v1/export/stix?since=2020-01-01' }) },
     'GET /api/v1/export/misp': { rule: 'analyst/read', request: () => ({ url: '/api/v1/export/misp' }) },

@@ -401,6 +401,9 @@ describe.skipIf(!hasCorpus())('OpenAPI document', () => {
     },
     // CSV: checked by src/api/iocs.test.ts (parsed back, row for row).
     'GET /api/v1/iocs/export.csv': async () => [],
+    // CVE export: streamed text, parsed back by src/api/cve-export.test.ts.
+    'GET /api/v1/cves/export.csv': async () => [],
+    'GET /api/v1/cves/export.jsonl': async () => [],
     'GET /api/v1/iocs/:type/:value': async () => {
       const { items } = await json<{ items: { type: string; value: string }[] }>('GET', { as: 'vic', url: '/api/v1/iocs?limit=3' });
       return items.map((i) => ({ as: 'vic', url: `/api/v1/iocs/${i.type}/${encodeURIComponent(i.value)}`, status: 200 }));

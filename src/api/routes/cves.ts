@@ -14,7 +14,8 @@ import { GenerationCache, ViewCache } from '../view-cache.ts';
 
 const SORTS = ['priority', 'published', 'epss', 'cvss', 'relevance'] as const;
 
-const filters = {
+/** The list's filters as a querystring schema (also the CVE export's, routes/cve-export.ts). */
+export const filters = {
   q: { type: 'string', maxLength: 500, description: 'full-text query: words are ANDed, no query syntax' },
   kev: { type: 'boolean', description: 'only CVEs in CISA KEV' },
   exploit: { type: 'boolean', description: 'only CVEs with a public exploit (Exploit-DB)' },
