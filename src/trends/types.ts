@@ -90,7 +90,7 @@ export interface EpssMover {
   after: number;
   /** `after - (before ?? 0)`, absolute probability points (−1–1). */
   delta: number;
-  /** Percentile (0–1) on or before `to`. */
+  /** Percentile (0–1) stored with `after` (the store keeps a point per score change: the percentile of the day the score became `after`). */
   percentile: number;
   title: string | null;
   kev: boolean;
