@@ -8,6 +8,7 @@ import type { Role, Scope } from '../model/account.ts';
 import type { IntelStore } from '../intel/types.ts';
 import type { IocStore } from '../iocs/types.ts';
 import type { RunSummary } from '../pipeline.ts';
+import type { ExposureStore } from '../exposure/types.ts';
 import type { CveExportStore } from '../export/cve-types.ts';
 import type { AlertStore } from '../store/alerts.ts';
 import type { AuthStore, JobStore, StatsStore, TriageStore } from '../store/server.ts';
@@ -27,6 +28,8 @@ export interface ApiDeps {
   intel: IntelStore;
   /** Indicators, their sightings and document analyses (`/api/v1/iocs`, issue 14). */
   iocs: IocStore;
+  /** The exposure index (`/api/v1/exposure`, issue 15); absent: that route answers 503. */
+  exposure?: ExposureStore;
   /** The consolidated CVE export (`/api/v1/cves/export.csv|.jsonl`, issue 15); absent: those routes answer 500. */
   cveExport?: CveExportStore;
   /** Runs one sync of a source (through the daemon's queue when it runs). */

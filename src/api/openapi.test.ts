@@ -414,6 +414,11 @@ describe.skipIf(!hasCorpus())('OpenAPI document', () => {
       { as: 'ana', url: '/api/v1/export/stix?since=yesterday', status: 400 },
     ],
     'GET /api/v1/export/misp': async () => [{ as: 'ana', url: '/api/v1/export/misp?since=2025-01-01T00:00:00Z', status: 200 }],
+    'GET /api/v1/exposure': async () => [
+      { as: 'vic', url: '/api/v1/exposure?since=2024-01-01&until=2024-03-31&halfLife=14', status: 200 },
+      { as: 'vic', url: '/api/v1/exposure?scope=watchlist:nope', status: 404 },
+      { as: 'vic', url: '/api/v1/exposure?since=2024-03-01&until=2024-01-01', status: 400 },
+    ],
     // No VirusTotal key configured here: 503 (the look-ups themselves: src/virustotal/client.test.ts).
     'GET /api/v1/iocs/:type/:value/virustotal': async () => [{ as: 'ana', url: '/api/v1/iocs/domain/example.com/virustotal', status: 503 }],
     'GET /api/v1/intel/:id': async () => {

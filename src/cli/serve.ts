@@ -170,6 +170,7 @@ export function registerServe(program: Command): void {
             stats: stores.stats,
             intel: stores.intel,
             iocs: stores.iocs,
+            exposure: stores.exposure,
             cveExport: stores.cveExport,
             sync,
             daemon: daemon !== null,

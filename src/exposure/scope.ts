@@ -1,7 +1,10 @@
 /**
  * Scopes of the exposure index and of trends (issue 15): `all`, `watchlist:NAME`, `team:NAME`.
  */
+import { previewMatches } from '../alerts/preview.ts';
+import type { MergeOptions } from '../analysis/merge.ts';
 import { VigilError } from '../errors.ts';
+import type { Watchlist } from '../model/alert.ts';
 import type { Stores } from '../store/index.ts';
 import type { ExposureScope, ResolvedScope } from './types.ts';
 
@@ -18,11 +21,32 @@ export function parseScope(text: string | undefined): ExposureScope {
 }
 
 /**
- * The CVEs a scope covers (a watchlist's matches through the alert matcher; a team's: the union
- * of its watchlists') and the watchlists whose alerts decide what is open.
+ * The CVEs a scope covers and the watchlists whose alerts decide what is open.
+ * - `all`: every CVE, every alert (`cves` and `watchlists` null);
+ * - `watchlist:NAME`: the CVEs the watchlist's entries match through the alert matcher
+ *   (alerts/preview.ts, as `vigil watch test` and `GET /api/v1/watchlists/NAME/matches` show
+ *   them) with the entry's thresholds passing, i.e. the CVEs it would alert on; its own alerts;
+ * - `team:NAME`: the union over the watchlists the team owns (none: an empty scope).
+ * CVE ids come sorted and distinct.
+ * @param merge SSVC settings of the merged view (config `ssvc`), as the matcher uses them.
  * @throws {VigilError} VIGIL_NOT_FOUND for an unknown watchlist or team.
  */
-export async function resolveScope(_stores: Pick<Stores, 'store' | 'alerts'>, scope: ExposureScope): Promise<ResolvedScope> {
+export async function resolveScope(stores: Pick<Stores, 'store' | 'alerts'>, scope: ExposureScope, merge: MergeOptions = {}): Promise<ResolvedScope> {
   if (scope.kind === 'all') return { scope, label: 'all', cves: null, watchlists: null };
-  throw new Error('not implemented yet (issue 15)');
+  let lists: Watchlist[];
+  if (scope.kind === 'watchlist') {
+    const w = await stores.alerts.getWatchlist(scope.name);
+    if (!w) throw new VigilError('VIGIL_NOT_FOUND', [`watchlist ${scope.name}`]);
+    lists = [w];
+  } else {
+    const teams = await stores.alerts.listTeams();
+    if (!teams.some((t) => t.name === scope.name)) throw new VigilError('VIGIL_NOT_FOUND', [`team ${scope.name}`]);
+    lists = (await stores.alerts.listWatchlists()).filter((w) => 'team' in w.owner && w.owner.team === scope.name);
+  }
+  // One matcher run over every entry of the lists (one worker thread): a CVE is in the scope when
+  // any entry of any list matches it with its thresholds passing.
+  const entries = lists.flatMap((w) => w.entries).filter((e) => e.kind !== 'ioc'); // indicators match intel documents, never CVEs
+  const cves = new Set<string>();
+  if (entries.length > 0) for (const m of (await previewMatches(stores.store, stores.alerts, entries, merge)).matches) if (m.passes) cves.add(m.cveId);
+  return { scope, label: `${scope.kind}:${scope.name}`, cves: [...cves].sort(), watchlists: lists.map((w) => w.name).sort() };
 }

@@ -300,6 +300,7 @@ export async function startTestApi(
     stats: s.stats,
     intel: s.intel,
     iocs: s.iocs,
+    exposure: s.exposure,
     cveExport: s.cveExport,
     sync: options.syncs ?? (async (id) => ({ ...emptySummary(id), error: 'syncs are off in this test' })),
     daemon: false,
