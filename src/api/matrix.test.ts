@@ -9,6 +9,7 @@
  * watchlist (403). The table of routes must list every route the server has, so a new route cannot
  * go unchecked.
  */
+// vigil-test: the back end cannot matter (who may call which route is decided by the routes' access rules; the audit rows it checks are the auth store's, tested on both back ends in auth.test.ts and rate-limit.test.ts).
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ErrorCode } from '../errors.ts';

@@ -6,6 +6,7 @@
  * routes are checked in their own format: `/metrics` (Prometheus exposition format 0.0.4),
  * `/api/v1/events` (Server-Sent Events, read over the loopback) and `/docs` (HTML).
  */
+// vigil-test: the back end cannot matter (the document and the answers' shapes come from the route schemas; every route's answers are tested on both back ends by its own API test).
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -4,6 +4,7 @@
  * error with its stack, into the server's own log (pino), whatever Fastify's logger setting. And
  * the probe's 500 (`GET /docs/static/../x`, a 403 of the static file server) is a 404.
  */
+// vigil-test: the back end cannot matter (how a 5xx is logged is the server's, whatever store answered).
 import { request } from 'node:http';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';

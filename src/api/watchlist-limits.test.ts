@@ -4,6 +4,7 @@
  * keeps answering in well under a second while the preview runs) and within a time budget;
  * a watchlist holds at most MAX_WATCHLIST_ENTRIES entries.
  */
+// vigil-test: the back end cannot matter (regex costs, the matcher's time budget and the entry limit are checked before or beside the store, whose candidate queries watchlists.test.ts tests on both).
 import type { AddressInfo } from 'node:net';
 import { fetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -10,6 +10,7 @@
  * the current source into a temporary folder; screenshots go to `test-results/`. Needs the corpus
  * and `/usr/bin/chromium`; skips loudly without them.
  */
+// vigil-test: the back end cannot matter (the browser renders the API's JSON; the API's answers are tested on both back ends by the API tests).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';

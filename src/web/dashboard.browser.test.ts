@@ -9,6 +9,7 @@
  * page go to `test-results/` at the repository root. Needs `dist/web` (built here when missing),
  * the corpus and `/usr/bin/chromium` (`apt-get install chromium`); skips loudly without them.
  */
+// vigil-test: the back end cannot matter (the browser renders the API's JSON; the API's answers are tested on both back ends by the API tests).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';

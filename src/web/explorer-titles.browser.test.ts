@@ -5,6 +5,7 @@
  * (`formatPriority`: one decimal, rounded down). The dashboard is built from the current source
  * into a temporary folder. Needs the corpus and `/usr/bin/chromium`; skips loudly without them.
  */
+// vigil-test: the back end cannot matter (the browser renders the API's JSON; the API's answers are tested on both back ends by the API tests).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';

@@ -10,6 +10,7 @@
  * before saving, saves one, collects it, disables it and deletes it. Screenshots go to
  * `test-results/intel-*.png`. Needs the corpus and `/usr/bin/chromium`; skips loudly without them.
  */
+// vigil-test: the back end cannot matter (the browser renders the API's JSON; the API's answers are tested on both back ends by the API tests).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';

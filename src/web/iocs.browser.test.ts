@@ -8,6 +8,7 @@
  * configured) and an intel document with its analysis chips. Screenshots go to
  * `test-results/iocs-*.png` (or `VIGIL_SHOTS_DIR`). Needs the corpus and `/usr/bin/chromium`.
  */
+// vigil-test: the back end cannot matter (the browser renders the API's JSON; the API's answers are tested on both back ends by the API tests).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
