@@ -5,6 +5,7 @@
  * that falls behind fails to compile.
  */
 import type { CveExportRow } from '../../src/export/cve-types.ts';
+import type { ExposurePoint } from '../../src/exposure/types.ts';
 import type { TrendDimension, TrendInterval, TrendMember } from '../../src/trends/types.ts';
 
 export type { CveExportRow } from '../../src/export/cve-types.ts';
@@ -35,6 +36,17 @@ export const DIMENSION_LABELS = {
   kev: 'KEV additions',
   buzz: 'Buzz (intel mentions)',
 } as const satisfies Record<TrendDimension, string>;
+
+/** `GET /api/v1/exposure`: the index of a scope, every calendar day of the window. */
+export interface ExposureResponse {
+  /** `all`, `watchlist:NAME` or `team:NAME`. */
+  scope: string;
+  /** CVEs in the scope (null: every CVE). */
+  cves: number | null;
+  /** H, days. */
+  halfLifeDays: number;
+  points: ExposurePoint[];
+}
 
 /** `GET /api/v1/trends/members`: what one bucket of one series counted. */
 export interface TrendMembersResponse {

@@ -214,11 +214,13 @@ export function Overview() {
             <Panel title="Recently added to KEV" id="kevrecent">
               <KevRecent rows={s.kevRecent ?? []} />
             </Panel>
-            <div class="span-2">
-              <Panel title="Threat exposure, last 90 days" id="exposure">
-                <ExposureCard today={s.today} />
-              </Panel>
-            </div>
+            {s.perDay.length > 0 && (
+              <div class="span-2">
+                <Panel title="Threat exposure" id="exposure">
+                  <ExposureCard since={s.perDay[0]!.date} until={s.perDay[s.perDay.length - 1]!.date} />
+                </Panel>
+              </div>
+            )}
           </div>
         </>
       )}

@@ -61,11 +61,13 @@ export function Trends({ query }: { query: URLSearchParams }) {
             </Panel>
           </>
         )}
-        <div class="span-2">
-          <Panel title="Threat exposure" id="exposure">
-            <ExposurePanel state={state} scopes={scopes} onApply={apply} />
-          </Panel>
-        </div>
+        {(t || trend.error) && (
+          <div class="span-2">
+            <Panel title="Threat exposure" id="exposure">
+              <ExposurePanel state={state} window={t ? { since: t.since, until: t.until } : null} scopes={scopes} onApply={apply} />
+            </Panel>
+          </div>
+        )}
       </div>
     </div>
   );

@@ -2,7 +2,7 @@
  * The cumulative threat-exposure index (`GET /api/v1/exposure`; docs/exposure.md): the exposure and
  * the open exposure as lines, the daily weighted score as bars, with a scope selector and the
  * half-life H. {@link ExposurePanel} is the Trends page's; {@link ExposureCard} the Overview's small
- * one (everything, default half-life, the last 90 days).
+ * one (everything, the default half-life, the per-day chart's 90 days).
  */
 import { useMemo } from 'preact/hooks';
 import { qs, request } from '../api.ts';
@@ -10,7 +10,7 @@ import { Chart } from '../charts/Chart.tsx';
 import { ErrorBox, Loading } from '../components/ui.tsx';
 import { useAsync } from '../hooks.ts';
 import { href, Link } from '../router.tsx';
-import type { ExposurePoint } from '../types-trends.ts';
+import type { ExposurePoint, ExposureResponse } from '../types-trends.ts';
 import { DEFAULT_HALF_LIFE, exposureApiQuery, type ScopeOption, type TrendsState } from './model.ts';
 import { exposureOption } from './options.ts';
 import { ScopeSelect } from './TrendsForm.tsx';
@@ -68,12 +68,24 @@ function ExposureChart({ points, height, scope }: { points: ExposurePoint[]; hei
   );
 }
 
-export function ExposurePanel({ state, scopes, onApply }: { state: TrendsState; scopes: ScopeOption[]; onApply: (s: TrendsState) => void }) {
+export function ExposurePanel({
+  state,
+  window,
+  scopes,
+  onApply,
+}: {
+  state: TrendsState;
+  /** The window shown when the page sets none: the trend's (as the server resolved it). */
+  window: { since: string; until: string } | null;
+  scopes: ScopeOption[];
+  onApply: (s: TrendsState) => void;
+}) {
+  const q = { ...state, since: state.since || window?.since || '', until: state.until || window?.until || '' };
   const series = useAsync(
-    (signal) => request<ExposurePoint[] | { items: ExposurePoint[] }>(`/api/v1/exposure${qs(exposureApiQuery(state))}`, { signal }),
-    [state.scope, state.since, state.until, state.halfLife],
+    (signal) => request<ExposureResponse>(`/api/v1/exposure${qs(exposureApiQuery(q))}`, { signal }),
+    [q.scope, q.since, q.until, q.halfLife],
   );
-  const points = series.data ? (Array.isArray(series.data) ? series.data : series.data.items) : [];
+  const points = series.data?.points ?? [];
   return (
     <>
       <div class="filter-row">
@@ -97,6 +109,12 @@ export function ExposurePanel({ state, scopes, onApply }: { state: TrendsState; 
       </div>
       <ErrorBox error={series.error} />
       {series.loading && !series.data && <Loading />}
+      {series.data && (
+        <p class="muted small" data-testid="exposure-scope-size">
+          {series.data.cves === null ? 'Every stored CVE' : `${series.data.cves.toLocaleString('en-US')} CVEs in ${series.data.scope}`}, half-life{' '}
+          {series.data.halfLifeDays} days.
+        </p>
+      )}
       {points.length > 0 && (
         <>
           <ExposureChart points={points} height={300} scope={state.scope} />
@@ -108,19 +126,13 @@ export function ExposurePanel({ state, scopes, onApply }: { state: TrendsState; 
   );
 }
 
-function daysBefore(day: string, n: number): string {
-  return new Date(Date.parse(`${day}T00:00:00Z`) - n * 864e5).toISOString().slice(0, 10);
-}
-
-/** The Overview's card: everything, the default half-life, 90 days up to `today` (the stats' day). */
-export function ExposureCard({ today }: { today: string }) {
-  const since = daysBefore(today, 89);
+/** The Overview's card: everything, the default half-life, over `since`–`until` (the per-day chart's 90 days). */
+export function ExposureCard({ since, until }: { since: string; until: string }) {
   const series = useAsync(
-    (signal) =>
-      request<ExposurePoint[] | { items: ExposurePoint[] }>(`/api/v1/exposure${qs({ since, until: today, halfLife: DEFAULT_HALF_LIFE })}`, { signal }),
-    [since, today],
+    (signal) => request<ExposureResponse>(`/api/v1/exposure${qs({ since, until, halfLife: DEFAULT_HALF_LIFE })}`, { signal }),
+    [since, until],
   );
-  const points = series.data ? (Array.isArray(series.data) ? series.data : series.data.items) : [];
+  const points = series.data?.points ?? [];
   return (
     <div data-testid="exposure-card">
       <ErrorBox error={series.error} />

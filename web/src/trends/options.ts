@@ -13,6 +13,21 @@ export const OTHER_COLOUR = '#adb5bd';
 /** Name of the series of everything outside the top series. */
 export const OTHER = 'Other';
 
+/**
+ * The page's font, named outright: ECharts measures text on a canvas, where `inherit` means its
+ * default font, and an SVG chart draws it in the page's (wider) one: labels then overlapped.
+ */
+const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif';
+
+/** Longest series name in the legend, characters (CWE names run to 120). */
+const LEGEND_NAME_MAX = 32;
+
+/** A series' legend entry: its name (cut at {@link LEGEND_NAME_MAX} characters with `…`) and its total. */
+export function legendName(label: string, total: number): string {
+  const name = label.length > LEGEND_NAME_MAX ? `${label.slice(0, LEGEND_NAME_MAX - 1).trimEnd()}…` : label;
+  return `${name} (${total.toLocaleString('en-US')})`;
+}
+
 /** ECharts tooltips are HTML: names from feeds are escaped. */
 export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -73,8 +88,17 @@ export function trendOption(result: TrendResult): ChartOption {
       itemStyle: { color: SERIES_COLOURS[si % SERIES_COLOURS.length] },
       emphasis: { focus: 'series' as const },
       data: points,
+      // A small red triangle pointing down at the top of the stack (pins with counts crowded a busy month).
       markPoint: pins.length
-        ? { symbol: 'pin', symbolSize: 34, label: { fontSize: 10, color: '#fff' }, itemStyle: { color: '#c92a2a' }, data: pins }
+        ? {
+            symbol: 'triangle',
+            symbolSize: 11,
+            symbolRotate: 180,
+            symbolOffset: [0, -9],
+            label: { show: false },
+            itemStyle: { color: '#c92a2a' },
+            data: pins,
+          }
         : undefined,
     };
   });
@@ -84,11 +108,13 @@ export function trendOption(result: TrendResult): ChartOption {
     series.push({ type: 'bar', name: OTHER, stack: 'counts', barMaxWidth: 40, itemStyle: { color: OTHER_COLOUR }, data: result.other });
   }
   return {
+    textStyle: { fontFamily: FONT },
     grid: { left: 8, right: 16, top: 64, bottom: 24, containLabel: true },
     legend: {
       type: 'scroll',
       top: 0,
-      formatter: (name: string) => `${name} (${(totals.get(name) ?? 0).toLocaleString('en-US')})`,
+      formatter: (name: string) => legendName(name, totals.get(name) ?? 0),
+      tooltip: { show: true },
     },
     tooltip: {
       trigger: 'item',
@@ -120,7 +146,8 @@ export function trendOption(result: TrendResult): ChartOption {
 export function exposureOption(points: ExposurePoint[]): ChartOption {
   const fmt = (v: unknown) => (typeof v === 'number' ? v.toFixed(2) : String(v));
   return {
-    grid: { left: 8, right: 8, top: 36, bottom: 24, containLabel: true },
+    textStyle: { fontFamily: FONT },
+    grid: { left: 8, right: 8, top: 44, bottom: 24, containLabel: true },
     legend: { top: 0 },
     tooltip: { trigger: 'axis', valueFormatter: fmt },
     xAxis: { type: 'category', data: points.map((p) => p.date) },
