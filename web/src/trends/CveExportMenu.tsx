@@ -9,20 +9,7 @@ import { qs } from '../api.ts';
 import { ErrorBox } from '../components/ui.tsx';
 import { download } from '../iocs/export.ts';
 import type { Filters } from '../pages/ExplorerFilters.tsx';
-
-/** The export routes' query of the list's filters (as `GET /api/v1/cves` takes them; EPSS entered in percent, sent 0–1). */
-export function cveExportQuery(f: Filters): Record<string, string | null> {
-  return {
-    q: f.q.trim(),
-    kev: f.kev ? 'true' : null,
-    exploit: f.exploit ? 'true' : null,
-    minCvss: f.minCvss,
-    minEpss: f.minEpss === '' ? null : String(Number(f.minEpss) / 100),
-    vendor: f.vendor.trim(),
-    since: f.since,
-    includeRejected: f.rejected ? 'true' : null,
-  };
-}
+import { cveExportQuery } from './model.ts';
 
 export function CveExportMenu({ filters }: { filters: Filters }) {
   const [error, setError] = useState<unknown>(null);

@@ -4,6 +4,7 @@
  * `/trends/buzz`, `/exposure`), and the scopes offered (everything, a watchlist, a team's
  * watchlists). Dates are `YYYY-MM-DD` (UTC).
  */
+import type { Filters } from '../pages/ExplorerFilters.tsx';
 import { TREND_DIMENSIONS, TREND_INTERVALS, type TrendDimension, type TrendInterval, type TrendMember } from '../types-trends.ts';
 
 /** Default series count (the server's default, too). */
@@ -133,4 +134,18 @@ export function bucketLabel(bucket: string, interval: TrendInterval): string {
 export function fmtP(p: number): string {
   if (p < 1e-6) return 'p < 1e-6';
   return `p = ${p < 0.001 ? p.toExponential(1) : p.toFixed(3)}`;
+}
+
+/** The export routes' query of the list's filters (as `GET /api/v1/cves` takes them; EPSS entered in percent, sent 0–1). */
+export function cveExportQuery(f: Filters): Record<string, string | null> {
+  return {
+    q: f.q.trim(),
+    kev: f.kev ? 'true' : null,
+    exploit: f.exploit ? 'true' : null,
+    minCvss: f.minCvss,
+    minEpss: f.minEpss === '' ? null : String(Number(f.minEpss) / 100),
+    vendor: f.vendor.trim(),
+    since: f.since,
+    includeRejected: f.rejected ? 'true' : null,
+  };
 }

@@ -53,8 +53,8 @@ export function targetOf(result: TrendResult, params: unknown): { key: string; b
   return series && bucket ? { key: series.key, bucket } : null;
 }
 
-function breakoutText(b: Breakout): string {
-  return `<b>Breakout</b>: ${b.count} against a baseline of ${b.baseline.toFixed(1)} per bucket (${fmtP(b.pValue)})`;
+function breakoutText(b: Breakout, interval: string): string {
+  return `<b>Breakout</b>: ${b.count} against a trailing baseline of ${b.baseline.toFixed(1)} per ${interval} (${fmtP(b.pValue)})`;
 }
 
 /**
@@ -126,7 +126,7 @@ export function trendOption(result: TrendResult): ChartOption {
         const count = p.componentType === 'markPoint' ? (result.series[p.seriesIndex]?.counts[i] ?? 0) : Number(p.value);
         const b = breakoutAt.get(`${p.seriesIndex}:${i}`);
         const more = p.seriesName === OTHER ? '' : '<br/><span style="opacity:.7">Click to list them</span>';
-        return `<b>${escapeHtml(p.seriesName)}</b><br/>${escapeHtml(bucketLabel(bucket, result.interval))}: ${count}${b ? `<br/>${breakoutText(b)}` : ''}${more}`;
+        return `<b>${escapeHtml(p.seriesName)}</b><br/>${escapeHtml(bucketLabel(bucket, result.interval))}: ${count}${b ? `<br/>${breakoutText(b, result.interval)}` : ''}${more}`;
       },
     },
     xAxis: {
