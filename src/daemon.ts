@@ -23,6 +23,7 @@ import { type DeliverySummary, deliverDue } from './alerts/deliver.ts';
 import { type EvaluationSummary, evaluate } from './alerts/engine.ts';
 import type { VigilConfig } from './config.ts';
 import { type RunSummary, syncSource } from './pipeline.ts';
+import { queueDueReports, type ReportDueDeps } from './reports/due.ts';
 import { type HttpClient, messageWithCauses } from './sources/http.ts';
 import { enabledSources, findSource } from './sources/registry.ts';
 import type { Leadership } from './cluster/leader.ts';
@@ -64,6 +65,8 @@ export interface DaemonDeps {
    * sightings make `ioc` alerts in each alert pass; absent: stored without analysis, no `ioc` alerts.
    */
   iocs?: IocStore;
+  /** The stores subscribers' reports are built from (reports/due.ts); absent: no reports are made. */
+  reports?: ReportDueDeps['stores'];
 }
 
 /** Seconds between two looks for intel sources due for collection. */
@@ -198,6 +201,7 @@ export class Daemon {
         if (ev.alerts.length) await this.#leadership?.notify();
         const d = await deliverDue({ alerts, channels, config: config.alerts, log, shouldStop: () => this.#stopping, ...(now ? { now } : {}) });
         out?.deliveries.push(d);
+        if (this.#deps.reports) await queueDueReports({ stores: this.#deps.reports, config: config.alerts, log, merge: config.ssvc, ...(now ? { now } : {}) });
       } catch (err) {
         log.error({ err }, 'alert pass failed');
         throw err;

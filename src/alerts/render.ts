@@ -17,9 +17,14 @@
  *
  * `ioc` alerts say which watched indicator was sighted, as what, and its sightings so far, then
  * the document it was sighted in, as `intel` alerts do.
+ *
+ * `report` alerts carry the subscribers' report in their facts (reports/types.ts): the headline is
+ * its title, the facts its key figures, the why-lines its sections, the text the whole report.
  */
 import type { Alert, AlertAdvisory, AlertEventType, AlertFacts, AlertIntel, AlertIoc, MatchReason, MatchVia, ThresholdCheck } from '../model/alert.ts';
 import type { Severity } from '../model/vulnerability.ts';
+import { reportFigures, reportLines, reportSummary, reportText, reportTitle } from '../reports/text.ts';
+import { isReportFacts } from '../reports/types.ts';
 import type { AlertMessage } from './channels/types.ts';
 
 /** One labelled fact of a CVE (`{ label: 'CVSS', value: '10.0 (CVSS 3.1) CVSS:3.1/AV:N/…' }`). */
@@ -115,6 +120,7 @@ function oneLine(text: string): string {
  */
 export function headline(alert: Alert, max = 120): string {
   const f = alert.facts;
+  if (isReportFacts(f)) return truncate(reportTitle(f.report), max);
   const adv = alert.explanation.event.advisory;
   if (adv) {
     // `HIGH CERTFR-2026-AVI-0049 new bulletin: …`, `CRITICAL CVE-2022-22965 package advisory GHSA-…: …`
@@ -225,6 +231,7 @@ export function formatCvss(cvss: AlertFacts['cvss']): string {
  * products, published (and the state when it is not `PUBLISHED`).
  */
 export function factLines(facts: AlertFacts): Fact[] {
+  if (isReportFacts(facts)) return reportFigures(facts.report);
   const { epss, kev } = facts;
   const doc = facts.document;
   if (doc) {
@@ -265,6 +272,7 @@ export function factLines(facts: AlertFacts): Fact[] {
 
 /** The key facts on one line, for digests: `CVSS 10.0 · EPSS 99.99% · KEV · SSVC Act · priority 95`. */
 export function compactFacts(facts: AlertFacts): string {
+  if (isReportFacts(facts)) return reportSummary(facts.report);
   const doc = facts.document;
   if (doc) {
     const named = doc.cveCount === 0 ? 'no CVE' : doc.cveCount === 1 ? (doc.cves[0] ?? '1 CVE') : `${doc.cveCount} CVEs`;
@@ -338,6 +346,7 @@ export function eventLines(alert: Alert): string[] {
  * confirmed note, and the administrator fallback when it applies.
  */
 export function whyLines(alert: Alert): string[] {
+  if (isReportFacts(alert.facts)) return reportLines(alert.facts.report);
   const { explanation } = alert;
   const lines = eventLines(alert);
   if (alert.watchlist) lines.push(`Watchlist: ${alert.watchlist}`);
@@ -403,6 +412,7 @@ export function severityColour(severity: Severity | null): number {
  * text part and the webhook-less fallbacks use it.
  */
 export function alertText(alert: Alert): string {
+  if (isReportFacts(alert.facts)) return reportText(alert.facts.report);
   const f = alert.facts;
   const facts = factLines(f).map((x) => `${x.label}: ${x.value}`);
   const description = f.description ? ['', oneLine(f.description)] : [];

@@ -243,6 +243,7 @@ describe.skipIf(!hasCorpus())('authorization matrix', () => {
     'GET /api/v1/export/stix': { rule: 'analyst/read', request: () => ({ url: '/api/v1/export/stix?since=2020-01-01' }) },
     'GET /api/v1/export/misp': { rule: 'analyst/read', request: () => ({ url: '/api/v1/export/misp' }) },
     'GET /api/v1/exposure': { rule: 'viewer/read', request: () => ({ url: '/api/v1/exposure?since=2024-01-01&until=2024-01-31' }) },
+    'GET /api/v1/reports/preview': { rule: 'analyst/read', request: () => ({ url: '/api/v1/reports/preview?date=2024-01-31' }) },
     // No VirusTotal key in the test configuration: the designed answer is 503 naming it.
     'GET /api/v1/iocs/:type/:value/virustotal': {
       rule: 'analyst/read',

@@ -420,6 +420,12 @@ describe.skipIf(!hasCorpus())('OpenAPI document', () => {
       { as: 'vic', url: '/api/v1/exposure?scope=watchlist:nope', status: 404 },
       { as: 'vic', url: '/api/v1/exposure?since=2024-03-01&until=2024-01-01', status: 400 },
     ],
+    // The HTML form is checked by src/reports/report.test.ts (parsed SVG, escaping).
+    'GET /api/v1/reports/preview': async () => [
+      { as: 'ana', url: '/api/v1/reports/preview?period=week&date=2024-03-31', status: 200 },
+      { as: 'ana', url: '/api/v1/reports/preview?scope=watchlist:nope', status: 404 },
+      { as: 'ana', url: '/api/v1/reports/preview?date=yesterday', status: 400 },
+    ],
     // No VirusTotal key configured here: 503 (the look-ups themselves: src/virustotal/client.test.ts).
     'GET /api/v1/iocs/:type/:value/virustotal': async () => [{ as: 'ana', url: '/api/v1/iocs/domain/example.com/virustotal', status: 503 }],
     'GET /api/v1/intel/:id': async () => {

@@ -15,6 +15,7 @@ import type { VigilConfig } from '../config.ts';
 import { recordSourceHealth } from '../daemon.ts';
 import type { Logger } from '../log.ts';
 import { importFiles, syncSource } from '../pipeline.ts';
+import { queueDueReports } from '../reports/due.ts';
 import type { HttpClient } from '../sources/http.ts';
 import { findSource } from '../sources/registry.ts';
 import type { Stores } from '../store/index.ts';
@@ -84,6 +85,7 @@ export function taskList(ctx: TaskContext): TaskList {
   /** `evaluate-alerts`: what changed since the feed cursors, into alerts (committed with the cursors); then a delivery. */
   const evaluateAlerts: Task = async () => {
     const ev = await evaluate({ store: ctx.stores.store, alerts: ctx.stores.alerts, intel: ctx.stores.intel, iocs: ctx.stores.iocs, config: ctx.config.alerts, log: ctx.log, merge: ctx.config.ssvc, ...clock });
+    if ((await queueDueReports({ stores: ctx.stores, config: ctx.config.alerts, log: ctx.log, merge: ctx.config.ssvc, ...clock })).length) await ctx.notify?.();
     if (ev.alerts.length) await ctx.notify?.();
     await ctx.queue.deliver();
   };

@@ -7,6 +7,7 @@
 import nodemailer, { type NodemailerError } from 'nodemailer';
 import { z } from 'zod';
 import type { Alert } from '../../../model/alert.ts';
+import { isReportFacts } from '../../../reports/types.ts';
 import { alertText, digestTitle, escapeHtml as esc, factLines, headline, whyLines } from '../../render.ts';
 import { type AlertMessage, type Channel, type ChannelDefinition, DeliveryError } from '../types.ts';
 
@@ -88,6 +89,16 @@ export function emailContent(message: AlertMessage): { subject: string; text: st
   return { subject, text, html };
 }
 
+/**
+ * What one message sends: a `report` alert (reports/types.ts) its HTML report with the charts as
+ * SVG attachments (reports/html.ts, loaded only then: it brings ECharts), anything else {@link emailContent}.
+ */
+async function messageContent(message: AlertMessage): Promise<ReturnType<typeof emailContent> & { attachments?: { filename: string; content: string; contentType: string }[] }> {
+  const [only] = message.alerts;
+  if (only && message.alerts.length === 1 && !message.digest && isReportFacts(only.facts)) return (await import('../../../reports/html.ts')).reportEmail(only.facts.report);
+  return emailContent(message);
+}
+
 /** The email channel type. Recipients are email addresses. */
 export const emailChannel: ChannelDefinition<EmailSettings> = {
   type: 'email',
@@ -118,7 +129,7 @@ export const emailChannel: ChannelDefinition<EmailSettings> = {
       },
       async send(message, recipients) {
         if (recipients.length === 0) throw new DeliveryError(`${where}: no recipient address`, { retryable: false });
-        const content = emailContent(message);
+        const content = await messageContent(message);
         try {
           const info = await transporter.sendMail({
             from: config.from,
