@@ -55,18 +55,22 @@ export function logGamma(x: number): number {
 export function poissonUpperTail(k: number, lambda: number): number {
   if (k <= 0) return 1;
   if (lambda <= 0) return 0;
-  const logTerm = (i: number) => -lambda + i * Math.log(lambda) - logGamma(i + 1);
+  // Terms by recurrence from one log-space start (P(X = i + 1) = P(X = i) · λ / (i + 1)): no underflow at the start, one ln Γ per call.
   if (k > lambda) {
+    let t = Math.exp(-lambda + k * Math.log(lambda) - logGamma(k + 1));
     let sum = 0;
-    for (let i = k; ; i++) {
-      const t = Math.exp(logTerm(i));
+    for (let i = k; t > sum * 1e-16 && i < k + 10_000; i++) {
       sum += t;
-      if (t <= sum * 1e-16 || i > k + 10_000) break;
+      t *= lambda / (i + 1);
     }
     return Math.min(1, sum);
   }
+  let t = Math.exp(-lambda);
   let lower = 0;
-  for (let i = 0; i < k; i++) lower += Math.exp(logTerm(i));
+  for (let i = 0; i < k; i++) {
+    lower += t;
+    t *= lambda / (i + 1);
+  }
   return Math.max(0, Math.min(1, 1 - lower));
 }
 

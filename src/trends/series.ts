@@ -110,48 +110,40 @@ export function assembleTrend(
   const all = bucketList(first, window.until, interval);
   const offset = all.length - buckets.length;
   const index = new Map(all.map((b, i) => [b, i]));
-  const perKey = new Map<string, number[]>();
+  // Totals in the window first (sparse: a store has thousands of vendor keys); dense arrays for the top keys only.
+  const totals = new Map<string, number>();
+  for (const r of rows) if (r.day >= window.since && r.day <= window.until) totals.set(r.key, (totals.get(r.key) ?? 0) + Number(r.n));
+  const ranked = [...totals].filter(([, n]) => n > 0);
+  ranked.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const topKeys = new Map(ranked.slice(0, clampTop(q.top)).map(([key], i) => [key, i]));
+  // Per top key: counts over baseline + window buckets (the tested series) and the window's shown counts.
+  const tested = [...topKeys.keys()].map(() => new Array<number>(all.length).fill(0));
+  const shown = [...topKeys.keys()].map(() => new Array<number>(buckets.length).fill(0));
+  const other = new Array<number>(buckets.length).fill(0);
   for (const r of rows) {
     if (r.day < first || r.day > window.until) continue;
     const i = index.get(bucketStart(r.day, interval));
     if (i === undefined) continue;
-    let c = perKey.get(r.key);
-    if (!c) {
-      c = new Array<number>(all.length).fill(0);
-      perKey.set(r.key, c);
+    const n = Number(r.n);
+    const k = topKeys.get(r.key);
+    // Days before `since` inside its bucket belong to the baseline only: the first shown bucket counts from `since`.
+    const inWindow = r.day >= window.since && i >= offset;
+    if (k === undefined) {
+      if (inWindow) other[i - offset] = (other[i - offset] as number) + n;
+      continue;
     }
-    c[i] = (c[i] as number) + Number(r.n);
+    const t = tested[k] as number[];
+    if (i < offset) t[i] = (t[i] as number) + n;
+    if (inWindow) {
+      const c = shown[k] as number[];
+      c[i - offset] = (c[i - offset] as number) + n;
+    }
   }
-  // Days before `since` inside its bucket belong to the baseline only: the first shown bucket counts from `since`.
-  const clipped = (r: DayCount) => r.day >= window.since;
-  const shown = new Map<string, number[]>();
-  for (const [key] of perKey) shown.set(key, new Array<number>(buckets.length).fill(0));
-  for (const r of rows) {
-    if (!clipped(r) || r.day > window.until) continue;
-    const i = index.get(bucketStart(r.day, interval));
-    if (i === undefined || i < offset) continue;
-    const c = shown.get(r.key) as number[];
-    c[i - offset] = (c[i - offset] as number) + Number(r.n);
-  }
-  const totals = [...shown].map(([key, counts]) => ({ key, counts, total: counts.reduce((a, b) => a + b, 0) })).filter((s) => s.total > 0);
-  totals.sort((a, b) => b.total - a.total || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  const top = totals.slice(0, clampTop(q.top));
-  const other = new Array<number>(buckets.length).fill(0);
-  for (const s of totals.slice(top.length))
-    s.counts.forEach((n, i) => {
-      other[i] = (other[i] as number) + n;
-    });
-  const series: TrendSeriesItem[] = top.map((s) => {
-    const full = perKey.get(s.key) as number[];
+  const series: TrendSeriesItem[] = [...topKeys].map(([key, k]) => {
+    const counts = shown[k] as number[];
     // The tested series: the baseline buckets as stored, then the window's buckets as shown.
-    const tested = [...full.slice(0, offset), ...s.counts];
-    return {
-      key: s.key,
-      label: label(s.key) ?? s.key,
-      counts: s.counts,
-      total: s.total,
-      breakouts: detectBreakouts(tested, all, BREAKOUT_DEFAULTS[interval], offset),
-    };
+    const t = [...(tested[k] as number[]).slice(0, offset), ...counts];
+    return { key, label: label(key) ?? key, counts, total: totals.get(key) as number, breakouts: detectBreakouts(t, all, BREAKOUT_DEFAULTS[interval], offset) };
   });
   return { by: q.by, interval, since: window.since, until: window.until, buckets, series, other };
 }
