@@ -57,7 +57,8 @@ export function retryableStatus(status: number): boolean {
 /** A client error as an {@link EngineError}: status from `statusCode`/`meta.statusCode`; no status and a connection/timeout error name: retryable. */
 function engineError(err: unknown): EngineError {
   const e = err as { name?: string; message?: string; statusCode?: number; meta?: { statusCode?: number; body?: unknown }; body?: unknown };
-  const status = e.statusCode ?? e.meta?.statusCode ?? null;
+  // A connection error carries status 0: no response.
+  const status = e.statusCode || e.meta?.statusCode || null;
   const body = e.body ?? e.meta?.body;
   const reason = body && typeof body === 'object' ? JSON.stringify(body).slice(0, 300) : (e.message ?? String(err));
   const connection = /Connection|Timeout|NoLiving/.test(e.name ?? '') || /ECONNREFUSED|ECONNRESET|socket hang up/.test(e.message ?? '');
