@@ -152,7 +152,6 @@ describe('CVE export query', () => {
       vendor: '',
       since: '2024-01-01',
       rejected: false,
-      sort: 'epss',
     });
     expect(q).toEqual({ q: 'pan-os', kev: 'true', exploit: null, minCvss: '9', minEpss: '0.125', vendor: '', since: '2024-01-01', includeRejected: null });
   });

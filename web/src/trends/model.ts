@@ -4,7 +4,6 @@
  * `/trends/buzz`, `/exposure`), and the scopes offered (everything, a watchlist, a team's
  * watchlists). Dates are `YYYY-MM-DD` (UTC).
  */
-import type { Filters } from '../pages/ExplorerFilters.tsx';
 import { TREND_DIMENSIONS, TREND_INTERVALS, type TrendDimension, type TrendInterval, type TrendMember } from '../types-trends.ts';
 
 /** Default series count (the server's default, too). */
@@ -136,8 +135,20 @@ export function fmtP(p: number): string {
   return `p = ${p < 0.001 ? p.toExponential(1) : p.toFixed(3)}`;
 }
 
+/** The CVE list's filters an export takes (the explorer's `Filters`, pages/ExplorerFilters.tsx). `minEpss` is in percent (0–100). */
+export interface CveListFilters {
+  q: string;
+  kev: boolean;
+  exploit: boolean;
+  minCvss: string;
+  minEpss: string;
+  vendor: string;
+  since: string;
+  rejected: boolean;
+}
+
 /** The export routes' query of the list's filters (as `GET /api/v1/cves` takes them; EPSS entered in percent, sent 0–1). */
-export function cveExportQuery(f: Filters): Record<string, string | null> {
+export function cveExportQuery(f: CveListFilters): Record<string, string | null> {
   return {
     q: f.q.trim(),
     kev: f.kev ? 'true' : null,
