@@ -10,6 +10,7 @@ import type { IocStore } from '../iocs/types.ts';
 import type { RunSummary } from '../pipeline.ts';
 import type { ExposureStore } from '../exposure/types.ts';
 import type { CveExportStore } from '../export/cve-types.ts';
+import type { TrendsStore } from '../trends/types.ts';
 import type { AlertStore } from '../store/alerts.ts';
 import type { AuthStore, JobStore, StatsStore, TriageStore } from '../store/server.ts';
 import type { Store } from '../store/types.ts';
@@ -32,6 +33,8 @@ export interface ApiDeps {
   exposure?: ExposureStore;
   /** The consolidated CVE export (`/api/v1/cves/export.csv|.jsonl`, issue 15); absent: those routes answer 500. */
   cveExport?: CveExportStore;
+  /** Trends (`/api/v1/trends…`, issue 15); absent: those routes answer 503. */
+  trends?: TrendsStore;
   /** Runs one sync of a source (through the daemon's queue when it runs). */
   sync: (sourceId: string) => Promise<RunSummary>;
   /** Whether the monitoring daemon runs in this process. */

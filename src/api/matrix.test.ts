@@ -243,6 +243,10 @@ describe.skipIf(!hasCorpus())('authorization matrix', () => {
     'GET /api/v1/export/stix': { rule: 'analyst/read', request: () => ({ url: '/api/v1/export/stix?since=2020-01-01' }) },
     'GET /api/v1/export/misp': { rule: 'analyst/read', request: () => ({ url: '/api/v1/export/misp' }) },
     'GET /api/v1/exposure': { rule: 'viewer/read', request: () => ({ url: '/api/v1/exposure?since=2024-01-01&until=2024-01-31' }) },
+    'GET /api/v1/trends': { rule: 'viewer/read', request: () => ({ url: '/api/v1/trends?by=cwe&interval=week' }) },
+    'GET /api/v1/trends/members': { rule: 'viewer/read', request: () => ({ url: '/api/v1/trends/members?by=severity&key=HIGH&interval=month&bucket=2024-01-01' }) },
+    'GET /api/v1/trends/epss-movers': { rule: 'viewer/read', request: () => ({ url: '/api/v1/trends/epss-movers?from=2026-06-14&to=2026-08-16' }) },
+    'GET /api/v1/trends/buzz': { rule: 'viewer/read', request: () => ({ url: '/api/v1/trends/buzz?since=2024-01-01&until=2026-12-31' }) },
     'GET /api/v1/reports/preview': { rule: 'analyst/read', request: () => ({ url: '/api/v1/reports/preview?date=2024-01-31' }) },
     // No VirusTotal key in the test configuration: the designed answer is 503 naming it.
     'GET /api/v1/iocs/:type/:value/virustotal': {

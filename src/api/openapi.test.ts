@@ -420,6 +420,19 @@ describe.skipIf(!hasCorpus())('OpenAPI document', () => {
       { as: 'vic', url: '/api/v1/exposure?scope=watchlist:nope', status: 404 },
       { as: 'vic', url: '/api/v1/exposure?since=2024-03-01&until=2024-01-01', status: 400 },
     ],
+    'GET /api/v1/trends': async () => [
+      { as: 'vic', url: '/api/v1/trends?by=vendor&interval=month&top=5', status: 200 },
+      { as: 'vic', url: '/api/v1/trends?by=cwe&interval=week&scope=watchlist:nope', status: 404 },
+      { as: 'vic', url: '/api/v1/trends?by=nope', status: 400 },
+    ],
+    'GET /api/v1/trends/members': async () => [
+      { as: 'vic', url: '/api/v1/trends/members?by=severity&key=CRITICAL&interval=month&bucket=2024-02-01&limit=5', status: 200 },
+    ],
+    'GET /api/v1/trends/epss-movers': async () => [
+      { as: 'vic', url: '/api/v1/trends/epss-movers?from=2026-06-14&to=2026-08-16&limit=5', status: 200 },
+      { as: 'vic', url: '/api/v1/trends/epss-movers?from=2026-08-16&to=2026-06-14', status: 400 },
+    ],
+    'GET /api/v1/trends/buzz': async () => [{ as: 'vic', url: '/api/v1/trends/buzz?since=2024-01-01&until=2026-12-31&limit=5', status: 200 }],
     // The HTML form is checked by src/reports/report.test.ts (parsed SVG, escaping).
     'GET /api/v1/reports/preview': async () => [
       { as: 'ana', url: '/api/v1/reports/preview?period=week&date=2024-03-31', status: 200 },

@@ -302,6 +302,7 @@ export async function startTestApi(
     iocs: s.iocs,
     exposure: s.exposure,
     cveExport: s.cveExport,
+    trends: s.trends,
     sync: options.syncs ?? (async (id) => ({ ...emptySummary(id), error: 'syncs are off in this test' })),
     daemon: false,
     now: options.now ?? (() => new Date()),
