@@ -83,7 +83,8 @@ export function reportFacts(report: ReportData, watchlist: string): ReportFacts 
     ssvc: null,
     priority: 0,
     products: [],
-    link: report.linkBase ? `${report.linkBase.replace(/\/$/, '')}/` : '',
+    // Chat cards need a well-formed URL (Discord refuses an embed without one): the dashboard, else NVD's search.
+    link: report.linkBase ? `${report.linkBase.replace(/\/$/, '')}/` : 'https://nvd.nist.gov/vuln/search',
   };
   return { ...facts, report };
 }

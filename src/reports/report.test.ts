@@ -142,6 +142,7 @@ describe.skipIf(!hasCorpus())('subscribers report on a corpus slice', () => {
       const settings = {
         mail: { type: 'email', host: '127.0.0.1', port: smtp.port, from: 'vigil@example.org', tls: { rejectUnauthorized: false } },
         chat: { type: 'slack', url: `${rx.baseUrl}/slack/services/T0000/B0000/XXXXXXXXXXXXXXXXXXXXXXXX` },
+        disc: { type: 'discord', url: `${rx.baseUrl}/discord/api/webhooks/123456789012345678/SECRETTOKENabcdef` },
       };
       channels = createChannels(settings);
       config = { ...AlertsConfigFile.parse({ digest: { at: '08:00', weekday: 0 } }), channels: settings as never };
@@ -152,6 +153,7 @@ describe.skipIf(!hasCorpus())('subscribers report on a corpus slice', () => {
       const sub = { watchlist: 'edge', target: null, quietHours: null, timezone: 'UTC', epssAbove: 0.1, epssJump: 0.1 };
       await alerts.upsertSubscription({ ...sub, channel: 'mail', events: ['new', 'report'], mode: 'weekly' });
       await alerts.upsertSubscription({ ...sub, channel: 'chat', events: ['report'], mode: 'immediate' });
+      await alerts.upsertSubscription({ ...sub, channel: 'disc', events: ['report', 'kev_added'], mode: 'daily' });
     });
     afterAll(async () => {
       for (const c of channels.values()) await c.close();
@@ -161,13 +163,13 @@ describe.skipIf(!hasCorpus())('subscribers report on a corpus slice', () => {
     it('sends one report per subscription and period, however often the due-check runs', async () => {
       const deps = { stores, config, log, now: () => new Date(NOW) };
       const made = await queueDueReports(deps);
-      expect(made).toHaveLength(2);
+      expect(made).toHaveLength(3);
       expect(await queueDueReports(deps)).toHaveLength(0);
       // Another process that lost the state value: the store still keeps one alert per key.
       for (const w of await stores.alerts.listWatchlists()) for (const s of w.subscriptions) await stores.alerts.setState(`report.${s.id}`, '');
       expect(await queueDueReports(deps)).toHaveLength(0);
       const pass = () => deliverDue({ alerts: stores.alerts, channels, config, log, now: () => new Date(NOW) });
-      expect(await pass()).toMatchObject({ messages: 2, sent: 2, failed: 0 });
+      expect(await pass()).toMatchObject({ messages: 3, sent: 3, failed: 0 });
       expect(await pass()).toMatchObject({ messages: 0 });
       expect(await queueDueReports({ ...deps, now: () => new Date('2025-05-18T23:00:00.000Z') })).toHaveLength(0);
 
@@ -191,6 +193,9 @@ describe.skipIf(!hasCorpus())('subscribers report on a corpus slice', () => {
       const body = JSON.stringify(posts[0]?.body);
       expect(body).toContain('Vigil daily report (watchlist:edge): 2025-05-17');
       expect(body).toContain('KEV additions');
+      const embeds = rx.received.filter((r) => r.service === 'discord');
+      expect(embeds).toHaveLength(1);
+      expect(JSON.stringify(embeds[0]?.body)).toContain('Vigil daily report (watchlist:edge): 2025-05-17');
       expect(rx.rejected).toEqual([]);
     });
   });
