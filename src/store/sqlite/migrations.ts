@@ -693,8 +693,9 @@ export const migrations: Migration[] = [
   {
     id: 13,
     name: 'trends',
-    // Issue 15 (trends/): placeholder until its part lands.
-    sql: '',
+    // Issue 15 (trends/, docs/trends.md): the per-day counts of a CVE dimension read the window's
+    // CVEs by published day; this index answers them without touching the wide vulns rows.
+    sql: 'CREATE INDEX IF NOT EXISTS vulns_trends ON vulns (published, state, cve_id, severity);',
   },
   {
     id: 14,
