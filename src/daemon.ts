@@ -21,6 +21,8 @@ import type { Logger } from 'pino';
 import type { Channel } from './alerts/channels/types.ts';
 import { type DeliverySummary, deliverDue } from './alerts/deliver.ts';
 import { type EvaluationSummary, evaluate } from './alerts/engine.ts';
+import { evaluateExposureAlerts } from './exposure/alert.ts';
+import type { ExposureStore } from './exposure/types.ts';
 import type { VigilConfig } from './config.ts';
 import { type RunSummary, syncSource } from './pipeline.ts';
 import { queueDueReports, type ReportDueDeps } from './reports/due.ts';
@@ -67,6 +69,8 @@ export interface DaemonDeps {
   iocs?: IocStore;
   /** The stores subscribers' reports are built from (reports/due.ts); absent: no reports are made. */
   reports?: ReportDueDeps['stores'];
+  /** The exposure index (issue 15): `exposure` alerts in each alert pass (exposure/alert.ts); absent: none. */
+  exposure?: ExposureStore;
 }
 
 /** Seconds between two looks for intel sources due for collection. */
@@ -199,6 +203,7 @@ export class Daemon {
         });
         out?.evaluations.push(ev);
         if (ev.alerts.length) await this.#leadership?.notify();
+        if (this.#deps.exposure) await evaluateExposureAlerts({ stores: { store: reader, alerts, exposure: this.#deps.exposure }, config: config.alerts, halfLifeDays: config.exposure.halfLifeDays, merge: config.ssvc, log, ...(now ? { now } : {}) });
         const d = await deliverDue({ alerts, channels, config: config.alerts, log, shouldStop: () => this.#stopping, ...(now ? { now } : {}) });
         out?.deliveries.push(d);
         if (this.#deps.reports) await queueDueReports({ stores: this.#deps.reports, config: config.alerts, log, merge: config.ssvc, ...(now ? { now } : {}) });

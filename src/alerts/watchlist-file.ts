@@ -76,6 +76,8 @@ export const SubscriptionInput = z.strictObject({
   timezone: z.string().optional(),
   epssAbove: z.number().min(0).max(1).optional(),
   epssJump: z.number().min(0).max(1).optional(),
+  /** `exposure` events: the watchlist's exposure E_t to rise past (docs/exposure.md). */
+  exposureAbove: z.number().positive().max(1e9).optional(),
 });
 
 /** The whole file. */
@@ -152,6 +154,7 @@ export function subscriptionFromInput(watchlist: string, input: z.input<typeof S
     timezone,
     epssAbove: s.epssAbove ?? config.defaults.epssAbove,
     epssJump: s.epssJump ?? config.defaults.epssJump,
+    ...(s.exposureAbove !== undefined ? { exposureAbove: s.exposureAbove } : {}),
   };
 }
 

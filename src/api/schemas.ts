@@ -346,6 +346,7 @@ export const Watchlist = {
           events: { type: 'array', items: { type: 'string', enum: [...ALERT_EVENTS] } },
           mode: { type: 'string' },
           timezone: { type: 'string' },
+          exposureAbove: { type: 'number' },
         },
       },
     },

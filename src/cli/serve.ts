@@ -143,6 +143,7 @@ export function registerServe(program: Command): void {
             http: new HttpClient(),
             intel: stores.intelWriter,
             iocs: stores.iocsWriter,
+            exposure: stores.exposure,
             // The store cannot be written (or an alert pass failed): stop as SIGTERM would, exit 1.
             onFatal: (err) => {
               fatal(err);

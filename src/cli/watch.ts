@@ -126,7 +126,8 @@ export function registerWatch(program: Command): void {
     .option('--timezone <tz>', 'IANA time zone for quiet hours and digests')
     .option('--epss-above <x>', 'epss_threshold event: EPSS to rise above, 0–1', numberIn(0, 1))
     .option('--epss-jump <x>', 'epss_jump event: minimum daily rise, 0–1', numberIn(0, 1))
-    .action(async (name: string, o: { channel: string; to?: string; events?: AlertEventType[]; mode: 'immediate'; quietHours?: string; timezone?: string; epssAbove?: number; epssJump?: number }, cmd: Command) => {
+    .option('--exposure-above <N>', 'exposure event: alert when the watchlist\'s exposure index rises past N (docs/exposure.md)', numberIn(0.000001, 1e9))
+    .action(async (name: string, o: { channel: string; to?: string; events?: AlertEventType[]; mode: 'immediate'; quietHours?: string; timezone?: string; epssAbove?: number; epssJump?: number; exposureAbove?: number }, cmd: Command) => {
       await withAlerts(cmd, async ({ alerts, config }) => {
         const [start, end] = o.quietHours?.split('-') ?? [];
         const sub = subscriptionFromInput(
@@ -140,6 +141,7 @@ export function registerWatch(program: Command): void {
             ...(o.timezone ? { timezone: o.timezone } : {}),
             ...(o.epssAbove !== undefined ? { epssAbove: o.epssAbove } : {}),
             ...(o.epssJump !== undefined ? { epssJump: o.epssJump } : {}),
+            ...(o.exposureAbove !== undefined ? { exposureAbove: o.exposureAbove } : {}),
           },
           config.alerts,
         );

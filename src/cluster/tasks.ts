@@ -15,6 +15,7 @@ import type { VigilConfig } from '../config.ts';
 import { recordSourceHealth } from '../daemon.ts';
 import type { Logger } from '../log.ts';
 import { importFiles, syncSource } from '../pipeline.ts';
+import { evaluateExposureAlerts } from '../exposure/alert.ts';
 import { queueDueReports } from '../reports/due.ts';
 import type { HttpClient } from '../sources/http.ts';
 import { findSource } from '../sources/registry.ts';
@@ -86,6 +87,7 @@ export function taskList(ctx: TaskContext): TaskList {
   const evaluateAlerts: Task = async () => {
     const ev = await evaluate({ store: ctx.stores.store, alerts: ctx.stores.alerts, intel: ctx.stores.intel, iocs: ctx.stores.iocs, config: ctx.config.alerts, log: ctx.log, merge: ctx.config.ssvc, ...clock });
     if ((await queueDueReports({ stores: ctx.stores, config: ctx.config.alerts, log: ctx.log, merge: ctx.config.ssvc, ...clock })).length) await ctx.notify?.();
+    if ((await evaluateExposureAlerts({ stores: ctx.stores, config: ctx.config.alerts, halfLifeDays: ctx.config.exposure.halfLifeDays, merge: ctx.config.ssvc, log: ctx.log, ...clock })).length) await ctx.notify?.();
     if (ev.alerts.length) await ctx.notify?.();
     await ctx.queue.deliver();
   };

@@ -17,6 +17,7 @@ import { importFiles } from '../pipeline.ts';
 import { findSource } from '../sources/registry.ts';
 import { corpusPath, hasCorpus } from '../testing/corpus.ts';
 import { openTestStores, type TestStores } from '../testing/store.ts';
+import { evaluateExposureAlerts } from './alert.ts';
 import { parseScope, resolveScope } from './scope.ts';
 import type { ExposurePoint } from './types.ts';
 import { addDays, type ExposureInput, exposureWindow, referenceExposure } from './window.ts';
@@ -181,5 +182,53 @@ watchlists:
       await expect(stores.exposure.exposure({ ...q, ...bad })).rejects.toMatchObject({ code: 'VIGIL_INPUT_FORMAT' });
     await expect(resolveScope(stores, parseScope('watchlist:nope'))).rejects.toMatchObject({ code: 'VIGIL_NOT_FOUND' });
     await expect(resolveScope(stores, parseScope('team:nope'))).rejects.toMatchObject({ code: 'VIGIL_NOT_FOUND' });
+  });
+
+  it('exposure alert: one when the watchlist’s index rises past the threshold, none while it stays above, none twice', async () => {
+    const ms = await resolveScope(stores, parseScope('watchlist:ms'), config.ssvc);
+    const pts = await stores.exposure.exposure({ cves: ms.cves, watchlists: ms.watchlists, since: first, until: UNTIL });
+    // The day of the largest jump; the threshold just above the day before.
+    const d = pts.reduce((best, p, i) => (i > 0 && p.score > (pts[best]?.score ?? 0) ? i : best), 1);
+    const [prev, day, next] = [pts[d - 1], pts[d], pts[d + 1]] as [ExposurePoint, ExposurePoint, ExposurePoint];
+    const threshold = prev.exposure + (day.exposure - prev.exposure) * 0.01;
+    expect(day.exposure).toBeGreaterThan(threshold);
+    expect(next.exposure).toBeGreaterThan(threshold); // still above the next day
+    const sub = await stores.alerts.upsertSubscription({
+      watchlist: 'ms',
+      channel: 'mail',
+      target: 'soc@example.org',
+      events: ['exposure'],
+      mode: 'immediate',
+      quietHours: null,
+      timezone: 'UTC',
+      epssAbove: 0.5,
+      epssJump: 0.2,
+      exposureAbove: threshold,
+    });
+    expect((await stores.alerts.getWatchlist('ms'))?.subscriptions.find((x) => x.id === sub.id)?.exposureAbove).toBe(threshold);
+    const run = (date: string) =>
+      evaluateExposureAlerts({ stores, config: config.alerts, halfLifeDays: 30, merge: config.ssvc, log, now: () => new Date(`${date}T12:00:00Z`) });
+
+    expect(await run(prev.date)).toEqual([]); // not above yet
+    const made = await run(day.date);
+    expect(made).toHaveLength(1);
+    const alert = await stores.alerts.getAlert(made[0] as number);
+    expect(alert).toMatchObject({
+      subscriptionId: sub.id,
+      watchlist: 'ms',
+      cveId: 'exposure:ms',
+      event: 'exposure',
+      eventKey: `exposure:${day.date}`,
+      recipients: ['soc@example.org'],
+    });
+    expect(alert?.facts.title).toContain(`rose past ${Math.round(threshold * 100) / 100}`);
+    expect(alert?.facts.description).toContain(String(Math.round(day.exposure * 100) / 100));
+    // The CVEs weighing most: Microsoft CVEs of the scope, the day's own first.
+    expect(alert?.facts.products.length).toBeGreaterThan(0);
+    for (const id of alert?.facts.products ?? []) expect(ms.cves).toContain(id);
+    expect(await run(day.date)).toEqual([]); // none twice
+    expect(await run(next.date)).toEqual([]); // already above
+    const all = await stores.triage.listInbox({ watchlist: 'ms', limit: 10_000 });
+    expect(all.filter((a) => a.event === 'exposure')).toHaveLength(1);
   });
 });

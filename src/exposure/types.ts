@@ -57,4 +57,21 @@ export interface ExposureStore {
    * @throws {VigilError} VIGIL_INPUT_FORMAT for a half-life ≤ 0 or a window inverted.
    */
   exposure(q: ExposureStoreQuery): Promise<ExposurePoint[]>;
+  /**
+   * The CVEs weighing most in E_t on `until` (each one's priority/100 · 2^(−(until − published)/H)),
+   * largest first, at most `limit` (default 5): what an exposure alert names.
+   * @throws {VigilError} VIGIL_INPUT_FORMAT as {@link exposure}.
+   */
+  contributors(q: ExposureStoreQuery & { limit?: number }): Promise<ExposureContributor[]>;
+}
+
+/** One CVE's share of the exposure on a day. */
+export interface ExposureContributor {
+  cveId: string;
+  /** `YYYY-MM-DD` (UTC). */
+  published: string;
+  /** 0–100. */
+  priority: number;
+  /** priority/100 · 2^(−days since published / H), in E_t's units. */
+  contribution: number;
 }

@@ -4,7 +4,7 @@
  * recursion the SQL computes (docs/exposure.md), which tests compare the SQL with.
  */
 import { VigilError } from '../errors.ts';
-import { DEFAULT_HALF_LIFE_DAYS, type ExposurePoint, type ExposureStoreQuery } from './types.ts';
+import { DEFAULT_HALF_LIFE_DAYS, type ExposureContributor, type ExposurePoint, type ExposureStoreQuery } from './types.ts';
 
 /** Days returned by default when `since` is absent (counted back from `until`). */
 export const DEFAULT_WINDOW_DAYS = 365;
@@ -111,4 +111,21 @@ export function referenceExposure(rows: Iterable<ExposureInput>, window: Pick<Ex
     if (day >= window.since) out.push({ date: day, score, exposure: e, openScore, openExposure: oe });
   }
   return out;
+}
+
+/**
+ * The `limit` largest shares of E_t on `until` among `rows` (CVE id, priority 0–100, publication
+ * day `YYYY-MM-DD`, already filtered to the scope's non-rejected CVEs published on or before `until`).
+ */
+export function topContributors(
+  rows: Iterable<{ cveId: string; priority: number; published: string }>,
+  window: Pick<ExposureWindow, 'until' | 'decay'>,
+  limit = 5,
+): ExposureContributor[] {
+  const out: ExposureContributor[] = [];
+  for (const r of rows) {
+    if (r.priority <= 0) continue;
+    out.push({ ...r, contribution: (r.priority / 100) * window.decay ** daysBetween(r.published, window.until) });
+  }
+  return out.sort((a, b) => b.contribution - a.contribution || a.cveId.localeCompare(b.cveId)).slice(0, limit);
 }

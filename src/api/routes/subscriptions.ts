@@ -19,6 +19,8 @@ export interface SubscriptionBody {
   events?: string[];
   mode?: 'immediate' | 'hourly' | 'daily' | 'weekly';
   timezone?: string;
+  /** `exposure` events: the watchlist's exposure E_t to rise past (docs/exposure.md). */
+  exposureAbove?: number;
 }
 
 /** JSON Schema of {@link SubscriptionBody}. */
@@ -32,6 +34,7 @@ export const subscriptionSchema = {
     events: { type: 'array', minItems: 1, items: { type: 'string', enum: [...ALERT_EVENTS] } },
     mode: { type: 'string', enum: ['immediate', 'hourly', 'daily', 'weekly'] },
     timezone: { type: 'string', maxLength: 64 },
+    exposureAbove: { type: 'number', exclusiveMinimum: 0, maximum: 1e9, description: '`exposure` events: alert when the watchlist’s exposure index rises past this (docs/exposure.md)' },
   },
 } as const;
 

@@ -157,10 +157,11 @@ export class PgAlertStore implements AlertStore {
   async upsertSubscription(s: Omit<Subscription, 'id'>): Promise<Subscription> {
     if (!(await this.#exists('watchlists', s.watchlist))) throw new VigilError('VIGIL_NOT_FOUND', [`watchlist ${s.watchlist}`]);
     const row = await this.db.one(
-      `INSERT INTO subscriptions (watchlist, channel, target, events, mode, quiet_hours, timezone, epss_above, epss_jump, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+      `INSERT INTO subscriptions (watchlist, channel, target, events, mode, quiet_hours, timezone, epss_above, epss_jump, created_at, exposure_above)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
        ON CONFLICT (watchlist, channel, target) DO UPDATE SET events = excluded.events, mode = excluded.mode,
-         quiet_hours = excluded.quiet_hours, timezone = excluded.timezone, epss_above = excluded.epss_above, epss_jump = excluded.epss_jump
+         quiet_hours = excluded.quiet_hours, timezone = excluded.timezone, epss_above = excluded.epss_above, epss_jump = excluded.epss_jump,
+         exposure_above = excluded.exposure_above
        RETURNING *`,
       [
         s.watchlist,
@@ -173,6 +174,7 @@ export class PgAlertStore implements AlertStore {
         s.epssAbove,
         s.epssJump,
         this.#stamp(),
+        s.exposureAbove ?? null,
       ],
     );
     return toSubscription(row as Row);

@@ -9,8 +9,8 @@
  * 4,700 days; an array subscript is O(1)). The scope's CVEs and watchlists come as one `text[]` parameter
  * each (`unnest($n::text[])`). Sums are double precision, like SQLite's REAL.
  */
-import type { ExposurePoint, ExposureStore, ExposureStoreQuery } from '../../exposure/types.ts';
-import { exposureWindow } from '../../exposure/window.ts';
+import type { ExposureContributor, ExposurePoint, ExposureStore, ExposureStoreQuery } from '../../exposure/types.ts';
+import { exposureWindow, topContributors } from '../../exposure/window.ts';
 import type { PgDb } from './pool.ts';
 
 /**
@@ -66,6 +66,16 @@ export function createPgExposureStore(db: PgDb): ExposureStore {
       if (q.cves !== null) params.push([...q.cves]);
       if (q.watchlists !== null) params.push([...q.watchlists]);
       return db.query<ExposurePoint>(pgExposureSql(q.cves !== null, q.watchlists !== null), params);
+    },
+    async contributors(q: ExposureStoreQuery & { limit?: number }): Promise<ExposureContributor[]> {
+      const win = exposureWindow(q);
+      const rows = await db.query<{ cveId: string; priority: number; published: string }>(
+        `SELECT cve_id AS "cveId", priority, substr(published, 1, 10) AS published FROM vulns
+         WHERE state <> 'REJECTED' AND published IS NOT NULL AND published < ($1::text || 'U') AND priority > 0
+         ${q.cves !== null ? 'AND cve_id = ANY ($2::text[])' : ''}`,
+        [win.until, ...(q.cves !== null ? [[...q.cves]] : [])],
+      );
+      return topContributors(rows, win, q.limit);
     },
   };
 }

@@ -628,8 +628,13 @@ export const migrations: PgMigration[] = [
   {
     id: 12,
     name: 'exposure alerts',
-    // Issue 15 (exposure/): placeholder until its part lands.
-    sql: '',
+    // Issue 15 (exposure/, docs/exposure.md): a subscription's `exposure` threshold, same units as
+    // E_t; NULL: no exposure alerts. vulns_exposure covers the exposure index's daily sums
+    // (index-only scans; bench/exposure.ts).
+    sql: `
+      ALTER TABLE subscriptions ADD COLUMN exposure_above DOUBLE PRECISION;
+      CREATE INDEX vulns_exposure ON vulns (published, state, priority, cve_id);
+    `,
   },
   {
     id: 13,

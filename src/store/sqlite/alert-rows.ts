@@ -35,6 +35,7 @@ export function toSubscription(r: Row): Subscription {
     timezone: r.timezone as string,
     epssAbove: r.epss_above as number,
     epssJump: r.epss_jump as number,
+    ...(r.exposure_above !== null && r.exposure_above !== undefined ? { exposureAbove: r.exposure_above as number } : {}),
   };
 }
 

@@ -124,10 +124,11 @@ export class SqliteAlertStore implements AlertStore {
     if (!this.store.stmt('SELECT 1 FROM watchlists WHERE name = ?').get(s.watchlist)) throw new VigilError('VIGIL_NOT_FOUND', [`watchlist ${s.watchlist}`]);
     this.store
       .stmt(
-        `INSERT INTO subscriptions (watchlist, channel, target, events, mode, quiet_hours, timezone, epss_above, epss_jump, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO subscriptions (watchlist, channel, target, events, mode, quiet_hours, timezone, epss_above, epss_jump, created_at, exposure_above)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (watchlist, channel, target) DO UPDATE SET events = excluded.events, mode = excluded.mode,
-           quiet_hours = excluded.quiet_hours, timezone = excluded.timezone, epss_above = excluded.epss_above, epss_jump = excluded.epss_jump`,
+           quiet_hours = excluded.quiet_hours, timezone = excluded.timezone, epss_above = excluded.epss_above, epss_jump = excluded.epss_jump,
+           exposure_above = excluded.exposure_above`,
       )
       .run(
         s.watchlist,
@@ -140,6 +141,7 @@ export class SqliteAlertStore implements AlertStore {
         s.epssAbove,
         s.epssJump,
         this.#stamp(),
+        s.exposureAbove ?? null,
       );
     return toSubscription(
       this.store.stmt('SELECT * FROM subscriptions WHERE watchlist = ? AND channel = ? AND target = ?').get(s.watchlist, s.channel, s.target ?? '') as Row,
