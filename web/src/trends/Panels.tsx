@@ -9,7 +9,7 @@ import { fmtDate, fmtDelta, fmtPct } from '../format.ts';
 import { useAsync } from '../hooks.ts';
 import { href, Link } from '../router.tsx';
 import type { BuzzRow, EpssMover } from '../types-trends.ts';
-import { type TrendsState, windowApiQuery } from './model.ts';
+import { buzzApiQuery, moversApiQuery, type TrendsState } from './model.ts';
 
 const LIMIT = 15;
 
@@ -23,7 +23,7 @@ function CveLink({ id }: { id: string }) {
 
 export function EpssMoversPanel({ state, since, until }: { state: TrendsState; since: string; until: string }) {
   const movers = useAsync(
-    (signal) => request<EpssMover[] | { items: EpssMover[] }>(`/api/v1/trends/epss-movers${qs(windowApiQuery(state, since, until, LIMIT))}`, { signal }),
+    (signal) => request<EpssMover[] | { items: EpssMover[] }>(`/api/v1/trends/epss-movers${qs(moversApiQuery(state, since, until, LIMIT))}`, { signal }),
     [state.scope, since, until],
   );
   const rows = itemsOf(movers.data);
@@ -76,7 +76,7 @@ export function EpssMoversPanel({ state, since, until }: { state: TrendsState; s
 
 export function BuzzPanel({ state, since, until }: { state: TrendsState; since: string; until: string }) {
   const buzz = useAsync(
-    (signal) => request<BuzzRow[] | { items: BuzzRow[] }>(`/api/v1/trends/buzz${qs(windowApiQuery(state, since, until, LIMIT))}`, { signal }),
+    (signal) => request<BuzzRow[] | { items: BuzzRow[] }>(`/api/v1/trends/buzz${qs(buzzApiQuery(state, since, until, LIMIT))}`, { signal }),
     [state.scope, since, until],
   );
   const rows = itemsOf(buzz.data);

@@ -89,8 +89,13 @@ export function membersApiQuery(s: TrendsState, open: { key: string; bucket: str
   return { by: s.by, interval: s.interval, key: open.key, bucket: open.bucket, scope: scopeParam(s), limit };
 }
 
-/** `GET /api/v1/trends/epss-movers` and `/trends/buzz` query over a window (the trend's, resolved by the server). */
-export function windowApiQuery(s: TrendsState, since: string, until: string, limit: number): Record<string, string | number | null> {
+/** `GET /api/v1/trends/epss-movers` query: largest rises between the window's first and last day (the trend's, resolved by the server). */
+export function moversApiQuery(s: TrendsState, since: string, until: string, limit: number): Record<string, string | number | null> {
+  return { from: since, to: until, direction: 'up', scope: scopeParam(s), limit };
+}
+
+/** `GET /api/v1/trends/buzz` query over a window. */
+export function buzzApiQuery(s: TrendsState, since: string, until: string, limit: number): Record<string, string | number | null> {
   return { since, until, scope: scopeParam(s), limit };
 }
 
