@@ -17,9 +17,11 @@ import { ScopeSelect } from './TrendsForm.tsx';
 
 /** The formula, as docs/exposure.md states it (the tooltip of "How is this computed?"). */
 export const EXPOSURE_FORMULA =
-  'Daily score W(t) = sum of priority/100 (priority 0–100) over the scope’s CVEs published on day t (UTC). ' +
-  'Exposure E(t) = W(t) + 2^(−1/H) · E(t−1): every day, what came before loses weight with a half-life of H days, ' +
-  'so a day without new CVEs still decays. Open exposure: the same over CVEs not triaged fixed or ignored in the scope’s watchlists. See docs/exposure.md.';
+  'Daily score W(t) = Σ priority/100 over the scope’s non-rejected CVEs published on day t (UTC; priority 0–100, so a ' +
+  'must-fix CVE weighs about 1). Exposure E(t) = W(t) + 2^(−1/H) · E(t−1): a CVE’s weight halves every H days, and days ' +
+  'without CVEs still decay; E is roughly the weighted number of CVEs of the last 1.44·H days. Open exposure: the same over ' +
+  'CVEs not closed, a CVE being closed when all its alerts in the scope’s watchlists are triaged fixed or ignored. ' +
+  'Details: docs/exposure.md.';
 
 function fmt2(v: number): string {
   return v.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
