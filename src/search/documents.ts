@@ -193,6 +193,23 @@ export function iocDoc(i: StoredIoc): SearchDoc {
 /** Page size of the store reads below. */
 const PAGE = 500;
 
+/** Store reads in flight at once when building a batch (PostgreSQL: round trips overlap on the pool; SQLite answers in turn). */
+const READS_IN_FLIGHT = 8;
+
+/** `fn` over `items` with at most {@link READS_IN_FLIGHT} calls at once; results in input order, nulls dropped. */
+async function mapLimit<T, R>(items: readonly T[], fn: (item: T) => Promise<R | null>): Promise<R[]> {
+  const out: (R | null)[] = new Array(items.length).fill(null);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(READS_IN_FLIGHT, items.length) }, worker));
+  return out.filter((r): r is R => r !== null);
+}
+
 /** Whether `stores.cveExport` answers (issue 15's export rows; a store without them throws "not implemented"). */
 async function hasCveExport(stores: Stores): Promise<boolean> {
   try {
@@ -218,21 +235,18 @@ export async function* cveDocs(stores: Stores, ids: readonly string[] | undefine
     const q = { includeRejected: true, order: 'id' as const, ...(ids ? { cves: ids } : {}) };
     if (ids && ids.length === 0) return;
     for await (const rows of stores.cveExport.rows(q, { batchSize })) {
-      const docs: SearchDoc[] = [];
-      for (const row of rows) docs.push(cveDoc(row, await description(row.id)));
-      yield docs;
+      yield await mapLimit(rows, async (row) => cveDoc(row, await description(row.id)));
     }
     return;
   }
   const fromIds = async function* (list: readonly string[]): AsyncGenerator<SearchDoc[]> {
     for (let i = 0; i < list.length; i += batchSize) {
-      const docs: SearchDoc[] = [];
-      for (const id of list.slice(i, i + batchSize)) {
+      const docs = await mapLimit(list.slice(i, i + batchSize), async (id) => {
         const s = await stores.store.getVulnerability(id);
-        if (!s) continue;
+        if (!s) return null;
         const { row, description: d } = rowFromStored(s);
-        docs.push(cveDoc(row, d));
-      }
+        return cveDoc(row, d);
+      });
       if (docs.length) yield docs;
     }
   };
@@ -256,11 +270,10 @@ export async function* cveDocs(stores: Stores, ids: readonly string[] | undefine
 export async function* advisoryDocs(stores: Stores, ids: readonly string[] | undefined, batchSize = PAGE): AsyncGenerator<SearchDoc[]> {
   const fromIds = async function* (list: readonly string[]): AsyncGenerator<SearchDoc[]> {
     for (let i = 0; i < list.length; i += batchSize) {
-      const docs: SearchDoc[] = [];
-      for (const id of list.slice(i, i + batchSize)) {
+      const docs = await mapLimit(list.slice(i, i + batchSize), async (id) => {
         const a = await stores.store.getAdvisory(id);
-        if (a) docs.push(advisoryDoc(a));
-      }
+        return a ? advisoryDoc(a) : null;
+      });
       if (docs.length) yield docs;
     }
   };
@@ -280,11 +293,10 @@ export async function* advisoryDocs(stores: Stores, ids: readonly string[] | und
 export async function* intelDocs(stores: Stores, ids: readonly string[] | undefined, batchSize = PAGE): AsyncGenerator<SearchDoc[]> {
   const fromIds = async function* (list: readonly string[]): AsyncGenerator<SearchDoc[]> {
     for (let i = 0; i < list.length; i += batchSize) {
-      const docs: SearchDoc[] = [];
-      for (const id of list.slice(i, i + batchSize)) {
+      const docs = await mapLimit(list.slice(i, i + batchSize), async (id) => {
         const d = await stores.intel.getDocument(id);
-        if (d) docs.push(intelDoc(d));
-      }
+        return d ? intelDoc(d) : null;
+      });
       if (docs.length) yield docs;
     }
   };
@@ -304,11 +316,10 @@ export async function* intelDocs(stores: Stores, ids: readonly string[] | undefi
 export async function* iocDocs(stores: Stores, keys: readonly { type: IocType; value: string }[] | undefined, batchSize = PAGE): AsyncGenerator<SearchDoc[]> {
   if (keys) {
     for (let i = 0; i < keys.length; i += batchSize) {
-      const docs: SearchDoc[] = [];
-      for (const k of keys.slice(i, i + batchSize)) {
+      const docs = await mapLimit(keys.slice(i, i + batchSize), async (k) => {
         const ioc = await stores.iocs.getIoc(k.type, k.value);
-        if (ioc) docs.push(iocDoc(ioc));
-      }
+        return ioc ? iocDoc(ioc) : null;
+      });
       if (docs.length) yield docs;
     }
     return;
