@@ -30,7 +30,7 @@ import { cursorStore, type SearchFeed, targetKey } from './cursors.ts';
 import { allDocs, iocDocId, type SearchDoc } from './documents.ts';
 import { createEngine, type EsSettings, type SearchEngine } from './engine.ts';
 import { SearchIndexer } from './indexer.ts';
-import { type FieldMapping, indexName, MAPPINGS, parseKinds, SEARCH_KINDS, type SearchKind } from './mappings.ts';
+import { type FieldMapping, indexName, MAPPINGS, parseKinds, SEARCH_KINDS, type SearchKind, TIME_FIELDS } from './mappings.ts';
 import { writeEsExport } from './ndjson.ts';
 
 const log = createLogger('silent');
@@ -538,5 +538,42 @@ describe.skipIf(!hasCorpus())('Elasticsearch/OpenSearch indexing', () => {
     const config = loadConfig(file, { ES_KEY: 'a2V5', ES_PW: 'pw' });
     expect(config.search.elasticsearch).toMatchObject({ apiKey: 'a2V5', password: 'pw', flavor: 'elasticsearch', indexPrefix: 'vigil' });
     expect(() => loadConfig(file, { ES_KEY: 'a2V5' })).toThrow(/search\.elasticsearch\.password: environment variable ES_PW is not set/);
+  });
+});
+
+describe('docs/kibana/vigil-saved-objects.ndjson', () => {
+  type SavedObject = { type: string; id: string; attributes: Record<string, unknown>; references: { name: string; type: string; id: string }[] };
+  const objects = readFileSync(new URL('../../docs/kibana/vigil-saved-objects.ndjson', import.meta.url), 'utf8')
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l) as SavedObject);
+  const byId = new Map(objects.map((o) => [`${o.type}/${o.id}`, o]));
+
+  it('has a data view per index, on a date field of the mappings', () => {
+    for (const k of SEARCH_KINDS) {
+      const view = byId.get(`index-pattern/vigil-${k}`);
+      expect(view?.attributes.title, k).toBe(`vigil-${k}`);
+      const time = view?.attributes.timeFieldName as string;
+      expect(time).toBe(TIME_FIELDS[k]);
+      expect(MAPPINGS[k].properties[time]?.type).toBe('date');
+    }
+  });
+
+  it('references only objects it holds, and aggregates only mapped, aggregatable fields', () => {
+    for (const o of objects) for (const r of o.references) expect(byId.has(`${r.type}/${r.id}`), `${o.id} → ${r.id}`).toBe(true);
+    const visualisations = objects.filter((o) => o.type === 'visualization');
+    expect(visualisations.length).toBeGreaterThanOrEqual(4);
+    for (const v of visualisations) {
+      const kind = (v.references[0]?.id ?? '').replace(/^vigil-/, '') as SearchKind;
+      const state = JSON.parse(v.attributes.visState as string) as { aggs: { params: { field?: string } }[] };
+      for (const a of state.aggs) {
+        if (!a.params.field) continue;
+        const m = MAPPINGS[kind].properties[a.params.field];
+        expect(m && m.type !== 'text' && m.index !== false, `${v.id}: ${a.params.field}`).toBe(true);
+      }
+    }
+    const dashboard = byId.get('dashboard/vigil-overview');
+    const panels = JSON.parse(dashboard?.attributes.panelsJSON as string) as { panelRefName: string }[];
+    expect(panels.map((p) => p.panelRefName).sort()).toEqual(dashboard?.references.map((r) => r.name).sort());
   });
 });
