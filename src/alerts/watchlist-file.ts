@@ -30,8 +30,12 @@ import { checkEntryCount, validateEntry } from './entry.ts';
 import { recipientProblem } from './recipient.ts';
 import { checkQuietHours, checkTimezone } from './schedule.ts';
 
-/** Events a subscription gets when it names none: all but `changed` (every edit of a record). */
-export const DEFAULT_EVENTS: AlertEventType[] = ALERT_EVENTS.filter((e) => e !== 'changed');
+/**
+ * Events a subscription gets when it names none: all but `changed` (every edit of a record),
+ * `report` (a daily or weekly report, docs/reports.md) and `exposure` (needs a threshold,
+ * docs/exposure.md), which are asked for by name.
+ */
+export const DEFAULT_EVENTS: AlertEventType[] = ALERT_EVENTS.filter((e) => e !== 'changed' && e !== 'report' && e !== 'exposure');
 
 const ThresholdFields = {
   minSeverity: z.enum(['NONE', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL']).optional(),

@@ -88,7 +88,7 @@ export function registerRun(program: Command): void {
           process.exitCode = 1;
           process.kill(process.pid, 'SIGTERM');
         };
-        const daemon = new Daemon({ config, log, writer, reader, alerts, channels, http: new HttpClient(), onFatal, intel: stores.intelWriter, iocs: stores.iocsWriter, exposure: stores.exposure });
+        const daemon = new Daemon({ config, log, writer, reader, alerts, channels, http: new HttpClient(), onFatal, intel: stores.intelWriter, iocs: stores.iocsWriter, exposure: stores.exposure, reports: stores });
         if (o.once) {
           const out = await daemon.runOnce(ids.length ? ids : daemon.sources);
           printCycle(out);

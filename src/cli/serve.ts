@@ -144,6 +144,7 @@ export function registerServe(program: Command): void {
             intel: stores.intelWriter,
             iocs: stores.iocsWriter,
             exposure: stores.exposure,
+            reports: stores,
             // The store cannot be written (or an alert pass failed): stop as SIGTERM would, exit 1.
             onFatal: (err) => {
               fatal(err);

@@ -120,7 +120,7 @@ export function registerWatch(program: Command): void {
     .argument('<watchlist>')
     .requiredOption('--channel <id>', 'channel id from alerts.channels')
     .option('--to <recipient>', 'email address or chat id (default: the owner\'s)')
-    .option('--events <list>', `comma-separated events (default: all but changed): ${ALERT_EVENTS.join(', ')}`, events)
+    .option('--events <list>', `comma-separated events (default: all but changed, report and exposure): ${ALERT_EVENTS.join(', ')}`, events)
     .addOption(new Option('--mode <mode>', 'immediate, or a digest').choices(['immediate', 'hourly', 'daily', 'weekly']).default('immediate'))
     .option('--quiet-hours <HH:MM-HH:MM>', 'hold immediate alerts during these hours (local time)')
     .option('--timezone <tz>', 'IANA time zone for quiet hours and digests')
