@@ -136,6 +136,8 @@ export class Daemon {
   /** PostgreSQL: the schedules lock, once elected (null: SQLite, or the election is pending). */
   #leadership: Leadership | null = null;
   #electing: Promise<void> | null = null;
+  /** Search indexing (issue 15, search/indexer.ts), when `search.elasticsearch` is set. */
+  #search: Promise<{ stop(): Promise<void> }> | null = null;
 
   constructor(deps: DaemonDeps) {
     this.#deps = deps;
@@ -286,6 +288,8 @@ export class Daemon {
       this.#timers.add(intelTick);
       if (immediate) look();
     }
+    if (this.#deps.config.search.elasticsearch)
+      this.#search = import('./search/indexer.ts').then((m) => m.startSearchIndexer(this.#deps.config, this.#deps.log, () => this.leads && !this.#stopping));
     this.#deps.log.info({ sources: this.sources.map((id, i) => ({ id, schedule: this.#jobs[i]?.getPattern() })) }, 'vigil run: started');
   }
 
@@ -367,6 +371,7 @@ export class Daemon {
     this.#abort.abort(new Error('stopping'));
     await Promise.all([this.#syncs.onIdle(), this.#alertPasses.onIdle(), this.#intelRuns.onIdle()]);
     await this.#electing;
+    await (await this.#search)?.stop();
     await this.#leadership?.close();
     this.#deps.log.info('vigil run: stopped');
   }
