@@ -30,13 +30,11 @@ async function run(database: string): Promise<string[]> {
   const stores = await openStores(database);
   const out: string[] = [];
   try {
-    const first = await stores.store.rank({ sort: 'published', limit: 1 });
     const count = (await stores.store.stats()).vulnerabilities;
     out.push(`store: ${count} CVEs`);
-    // The oldest published day: the recursion starts there whatever the window.
+    // Before the oldest published CVE (1988 in the corpus): every day of the store is computed and returned.
     const since = '1988-01-01';
     const until = new Date().toISOString().slice(0, 10);
-    void first;
     await stores.alerts.upsertUser({ name: 'bench', email: 'bench@example.org', handles: {} });
     if (!(await stores.alerts.getWatchlist('bench-vendors'))) {
       await stores.alerts.upsertWatchlist({ name: 'bench-vendors', owner: { user: 'bench' }, description: null });
@@ -49,7 +47,7 @@ async function run(database: string): Promise<string[]> {
     out.push('');
     out.push('| back end | scope | days | cold ms | warm p50 ms | warm p95 ms |');
     out.push('|---|---|---|---|---|---|');
-    out.push(await measure(stores, 'all, every day since the first CVE', { cves: null, watchlists: null, since, until }));
+    out.push(await measure(stores, 'all, every day since 1988-01-01', { cves: null, watchlists: null, since, until }));
     out.push(await measure(stores, 'all, last 365 days (recursion still from the first CVE)', { cves: null, watchlists: null, until }));
     out.push(
       await measure(stores, `watchlist (${resolved.value.cves?.length} CVEs), every day`, {
