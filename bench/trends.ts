@@ -23,7 +23,7 @@ import { openStores, type Stores } from '../src/store/index.ts';
 import { corpusDir } from '../src/testing/corpus.ts';
 import { BREAKOUT_DEFAULTS, detectBreakouts } from '../src/trends/breakout.ts';
 import { addDays, bucketList } from '../src/trends/series.ts';
-import { SqlTrends } from '../src/trends/sql.ts';
+import type { SqlTrends } from '../src/trends/sql.ts';
 import type { TrendDimension } from '../src/trends/types.ts';
 import { importScaleStore, pct, replicateInput } from './scale.ts';
 
@@ -170,10 +170,10 @@ async function main(): Promise<void> {
     file = path.join(dir, 'big.db');
     await importScaleStore(dir, file);
   }
-  for (const [label, database] of [
-    ['SQLite, 300k store', file],
-    ...(process.env.BENCH_PG_URL ? [['PostgreSQL', process.env.BENCH_PG_URL]] : []),
-  ] as [string, string][]) {
+  for (const [label, database] of [['SQLite, 300k store', file], ...(process.env.BENCH_PG_URL ? [['PostgreSQL', process.env.BENCH_PG_URL]] : [])] as [
+    string,
+    string,
+  ][]) {
     const stores = await openStores(database);
     try {
       const ids = (await stores.store.rank({ limit: 20_000 })).map((r) => r.id).filter((_, i) => i % 10 === 0);
