@@ -141,6 +141,8 @@ export function headline(alert: Alert, max = 120): string {
     const lead = f.cveId === doc.id ? `${f.severity ? `${f.severity} ` : ''}In the news` : `${f.severity ?? 'UNSCORED'} ${f.cveId} in the news`;
     return truncate(`${lead} (${doc.source}): ${oneLine(doc.title)}`, max);
   }
+  // `Exposure of watchlist edge rose past 25: 27.31 on 2026-12-06` (exposure/alert.ts): no CVE, no severity.
+  if (alert.event === 'exposure') return truncate(oneLine(f.title ?? f.cveId), max);
   const about = oneLine(f.title ?? f.description ?? 'no description yet');
   return truncate(`${f.severity ?? 'UNSCORED'} ${f.cveId} ${eventLabel(alert.event)}: ${about}`, max);
 }

@@ -10,9 +10,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluate } from '../alerts/engine.ts';
+import { headline } from '../alerts/render.ts';
 import { importWatchlistFile } from '../alerts/watchlist-file.ts';
 import { loadConfig, type VigilConfig } from '../config.ts';
 import { createLogger } from '../log.ts';
+import type { Alert } from '../model/alert.ts';
 import { importFiles } from '../pipeline.ts';
 import { findSource } from '../sources/registry.ts';
 import { corpusPath, hasCorpus } from '../testing/corpus.ts';
@@ -223,6 +225,7 @@ watchlists:
     });
     expect(alert?.facts.title).toContain(`rose past ${Math.round(threshold * 100) / 100}`);
     expect(alert?.facts.description).toContain(String(Math.round(day.exposure * 100) / 100));
+    expect(headline(alert as Alert)).toBe(alert?.facts.title); // no CVE severity in front
     // The CVEs weighing most: Microsoft CVEs of the scope, the day's own first.
     expect(alert?.facts.products.length).toBeGreaterThan(0);
     for (const id of alert?.facts.products ?? []) expect(ms.cves).toContain(id);
