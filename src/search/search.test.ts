@@ -29,7 +29,7 @@ import { openTestStores, type TestStores } from '../testing/store.ts';
 import { cursorStore, type SearchFeed, targetKey } from './cursors.ts';
 import { allDocs, iocDocId, type SearchDoc } from './documents.ts';
 import { createEngine, type EsSettings, type SearchEngine } from './engine.ts';
-import { SearchIndexer } from './indexer.ts';
+import { SearchIndexer, startSearchIndexer } from './indexer.ts';
 import { type FieldMapping, indexName, MAPPINGS, parseKinds, SEARCH_KINDS, type SearchKind, TIME_FIELDS } from './mappings.ts';
 import { writeEsExport } from './ndjson.ts';
 
@@ -519,6 +519,32 @@ describe.skipIf(!hasCorpus())('Elasticsearch/OpenSearch indexing', () => {
     expect(new Set(parsed.map((p) => p.index))).toEqual(new Set(['x-intel']));
     expect(new Set(parsed.map((p) => p.id))).toEqual(new Set(byKind.intel.map((d) => d.id)));
     expect(() => parseKinds('cves,nope')).toThrow(/unknown kind "nope"/);
+  });
+
+  it('the daemon starts indexing with the configured engine and stops cleanly', async () => {
+    const templates = new Map<string, unknown>();
+    const bulks: BulkCall[] = [];
+    const mock = new Mock();
+    mock.add({ method: 'PUT', path: '/_index_template/:name' }, (params) => {
+      templates.set(String(params.path), params.body);
+      return { acknowledged: true };
+    });
+    mock.add({ method: 'POST', path: '/_bulk' }, (params) => {
+      const call = pairs(params.body as unknown as unknown[]);
+      bulks.push(call);
+      return { took: 1, errors: false, items: call.map((c) => ({ index: { _index: c.index, _id: c.id, status: 200 } })) };
+    });
+    const file = path.join(dir, 'daemon.yaml');
+    writeFileSync(file, ['search:', '  elasticsearch:', '    url: http://daemon:9200', '    indexPrefix: daemon', ''].join('\n'));
+    const config = { ...loadConfig(file, {}), database: stores.database };
+    await catchUp(stores, targetKey('http://daemon:9200', 'daemon'), ['iocs']);
+    const running = startSearchIndexer(config, log, () => true, { Connection: mock.getConnection() });
+    for (let i = 0; i < 600 && bulks.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    await running.stop();
+    expect(templates.size).toBe(4);
+    expect(bulks.flat().length).toBe(await stores.iocs.countIocs({}));
+    expect(new Set(bulks.flat().map((c) => c.index))).toEqual(new Set(['daemon-iocs']));
+    expect((await cursorStore(stores, targetKey('http://daemon:9200', 'daemon')).all()).get('iocs')).toBe(String(await stores.iocs.lastSightingId()));
   });
 
   it('reads the API key and password from the environment ($NAME in braces)', () => {
