@@ -174,6 +174,7 @@ export function registerServe(program: Command): void {
             iocs: stores.iocs,
             exposure: stores.exposure,
             cveExport: stores.cveExport,
+            trends: stores.trends,
             sync,
             daemon: daemon !== null,
             now: () => new Date(),
