@@ -205,10 +205,10 @@ export class Daemon {
         });
         out?.evaluations.push(ev);
         if (ev.alerts.length) await this.#leadership?.notify();
+        if (this.#deps.reports) await queueDueReports({ stores: this.#deps.reports, config: config.alerts, log, merge: config.ssvc, ...(now ? { now } : {}) });
         if (this.#deps.exposure) await evaluateExposureAlerts({ stores: { store: reader, alerts, exposure: this.#deps.exposure }, config: config.alerts, halfLifeDays: config.exposure.halfLifeDays, merge: config.ssvc, log, ...(now ? { now } : {}) });
         const d = await deliverDue({ alerts, channels, config: config.alerts, log, shouldStop: () => this.#stopping, ...(now ? { now } : {}) });
         out?.deliveries.push(d);
-        if (this.#deps.reports) await queueDueReports({ stores: this.#deps.reports, config: config.alerts, log, merge: config.ssvc, ...(now ? { now } : {}) });
       } catch (err) {
         log.error({ err }, 'alert pass failed');
         throw err;

@@ -34,13 +34,13 @@ import { openTestStores, TEST_BACKEND, type TestDatabase, type TestStores, testD
 const log = createLogger('silent');
 const OTHER: Backend = TEST_BACKEND === 'sqlite' ? 'postgres' : 'sqlite';
 
-/** Every table of a store at migration 11: a table the copy skipped would be missed by the comparisons. */
+/** Every table of a store at migration 14: a table the copy skipped would be missed by the comparisons. */
 const TABLES = [
   'accounts', 'advisories', 'advisory_changes', 'advisory_cves', 'advisory_vendors', 'alert_comments', 'alert_state', 'alerts',
   'api_tokens', 'audit_log', 'changes', 'deliveries', 'document_analyses', 'epss_current', 'epss_days', 'epss_history',
   'intel_document_cves', 'intel_documents', 'intel_history', 'intel_sources', 'intel_validators', 'ioc_document_cves', 'ioc_lookups',
   'ioc_sightings', 'iocs', 'jobs', 'kev', 'kev_catalogs',
-  'observations', 'owasp_cwes', 'sessions', 'settings', 'source_state', 'subscriptions', 'team_members', 'teams', 'users',
+  'observations', 'owasp_cwes', 'search_cursors', 'sessions', 'settings', 'source_state', 'subscriptions', 'team_members', 'teams', 'users',
   'vuln_cwes', 'vuln_products', 'vulns', 'watch_entries', 'watchlists',
 ];
 
