@@ -3,6 +3,12 @@ import { VigilError } from '../errors.ts';
 import { StoreUnavailableError } from './context.ts';
 import { buildProgram } from './program.ts';
 
+// The reader of our output went away (`vigil export csv | head`): stop quietly, as Unix tools do.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 try {
   if (typeof process.loadEnvFile === 'function') {
     try {
