@@ -6,6 +6,7 @@ import type { MergeOptions } from '../analysis/merge.ts';
 import { VigilError } from '../errors.ts';
 import type { Watchlist } from '../model/alert.ts';
 import type { Stores } from '../store/index.ts';
+import type { StatsStore } from '../store/server.ts';
 import type { ExposureScope, ResolvedScope } from './types.ts';
 
 /**
@@ -31,7 +32,11 @@ export function parseScope(text: string | undefined): ExposureScope {
  * @param merge SSVC settings of the merged view (config `ssvc`), as the matcher uses them.
  * @throws {VigilError} VIGIL_NOT_FOUND for an unknown watchlist or team.
  */
-export async function resolveScope(stores: Pick<Stores, 'store' | 'alerts'>, scope: ExposureScope, merge: MergeOptions = {}): Promise<ResolvedScope> {
+export async function resolveScope(
+  stores: Pick<Stores, 'store' | 'alerts'> & { stats?: Pick<StatsStore, 'generation'> },
+  scope: ExposureScope,
+  merge: MergeOptions = {},
+): Promise<ResolvedScope> {
   if (scope.kind === 'all') return { scope, label: 'all', cves: null, watchlists: null };
   let lists: Watchlist[];
   if (scope.kind === 'watchlist') {
@@ -46,7 +51,29 @@ export async function resolveScope(stores: Pick<Stores, 'store' | 'alerts'>, sco
   // One matcher run over every entry of the lists (one worker thread): a CVE is in the scope when
   // any entry of any list matches it with its thresholds passing.
   const entries = lists.flatMap((w) => w.entries).filter((e) => e.kind !== 'ioc'); // indicators match intel documents, never CVEs
+  // The matcher reads every candidate CVE (seconds on a broad watchlist of a large store): with the
+  // store's generation at hand (the API's), the answer is kept until the records or the entries change.
+  const generation = stores.stats ? await stores.stats.generation() : null;
+  const key = generation === null ? null : JSON.stringify([scope, generation, merge, lists.map((w) => [w.name, w.entries])]);
+  const cache = key === null ? undefined : scopeCache(stores.store);
+  const hit = key === null ? undefined : cache?.get(key);
+  if (hit) return hit;
   const cves = new Set<string>();
   if (entries.length > 0) for (const m of (await previewMatches(stores.store, stores.alerts, entries, merge)).matches) if (m.passes) cves.add(m.cveId);
-  return { scope, label: `${scope.kind}:${scope.name}`, cves: [...cves].sort(), watchlists: lists.map((w) => w.name).sort() };
+  const resolved: ResolvedScope = { scope, label: `${scope.kind}:${scope.name}`, cves: [...cves].sort(), watchlists: lists.map((w) => w.name).sort() };
+  if (key !== null && cache) {
+    cache.set(key, resolved);
+    // The oldest out first: a few scopes per store are looked at, each at one generation.
+    while (cache.size > SCOPE_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+  }
+  return resolved;
+}
+
+/** Resolved scopes kept per store (by the store object: one server, one cache). */
+const SCOPE_CACHE_SIZE = 16;
+const scopeCaches = new WeakMap<object, Map<string, ResolvedScope>>();
+function scopeCache(store: object): Map<string, ResolvedScope> {
+  const c = scopeCaches.get(store) ?? new Map<string, ResolvedScope>();
+  scopeCaches.set(store, c);
+  return c;
 }

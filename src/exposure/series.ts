@@ -35,7 +35,7 @@ export interface ExposureSeries {
  * @throws {VigilError} VIGIL_INPUT_FORMAT (bad scope, date, half-life or window), VIGIL_NOT_FOUND (unknown watchlist or team).
  */
 export async function exposureSeries(
-  stores: Pick<Stores, 'store' | 'alerts' | 'exposure'>,
+  stores: Pick<Stores, 'store' | 'alerts' | 'exposure'> & { stats?: Pick<Stores['stats'], 'generation'> },
   req: ExposureRequest,
   defaults: { halfLifeDays: number; merge?: MergeOptions },
 ): Promise<ExposureSeries> {

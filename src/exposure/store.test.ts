@@ -171,6 +171,25 @@ watchlists:
     expect(other.sql.every((p) => p.openExposure === p.exposure)).toBe(true);
   });
 
+  it('a resolved scope is kept while the store generation and the entries stay as they were; a new entry resolves it again', async () => {
+    const first = await resolveScope(stores, parseScope('watchlist:mine'), config.ssvc);
+    expect(await resolveScope(stores, parseScope('watchlist:mine'), config.ssvc)).toBe(first);
+    // Without the store's generation (no stats), nothing is kept: the same answer, computed again.
+    const fresh = await resolveScope({ store: stores.store, alerts: stores.alerts }, parseScope('watchlist:mine'), config.ssvc);
+    expect(fresh).not.toBe(first);
+    expect(fresh).toEqual(first);
+    // A new entry: resolved again, with the CVEs it adds.
+    const entry = await stores.alerts.addEntry({ watchlist: 'mine', kind: 'vendor', value: 'Microsoft', thresholds: {} });
+    try {
+      const wider = await resolveScope(stores, parseScope('watchlist:mine'), config.ssvc);
+      const ms = await resolveScope(stores, parseScope('watchlist:ms'), config.ssvc);
+      expect(wider.cves).toEqual([...new Set([...(first.cves ?? []), ...(ms.cves ?? [])])].sort());
+    } finally {
+      await stores.alerts.removeEntry(entry.id);
+    }
+    expect(await resolveScope(stores, parseScope('watchlist:mine'), config.ssvc)).toBe(first);
+  });
+
   it('refuses a half-life ≤ 0, a malformed date and an inverted window (VIGIL_INPUT_FORMAT)', async () => {
     const q = { cves: null, watchlists: null };
     for (const bad of [

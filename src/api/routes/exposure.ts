@@ -75,11 +75,11 @@ export const exposureRoutes: FastifyPluginAsync = async (app) => {
       },
     },
     async (request) => {
-      const { exposure, store, alerts } = app.deps;
+      const { exposure, store, alerts, stats } = app.deps;
       if (!exposure) throw new Error('the exposure store is not wired into the API (ApiDeps.exposure)');
       const q = request.query;
       return exposureSeries(
-        { store, alerts, exposure },
+        { store, alerts, exposure, stats },
         {
           ...(q.scope !== undefined ? { scope: q.scope } : {}),
           ...(q.since !== undefined ? { since: q.since } : {}),
