@@ -8,8 +8,8 @@
  */
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
-import pg from 'pg';
 import { Logger as GraphileLogger, type LogLevel, type ParsedCronItem, parseCronItems, type Runner, run, type WorkerEvents } from 'graphile-worker';
+import pg from 'pg';
 import type { Channel } from '../alerts/channels/types.ts';
 import type { VigilConfig } from '../config.ts';
 import { VigilError } from '../errors.ts';
@@ -72,20 +72,32 @@ export function cronItems(config: VigilConfig): ParsedCronItem[] {
     try {
       parseCronItems([item]);
     } catch {
-      throw new VigilError('VIGIL_CONFIG_INVALID', [`sources.${id}.schedule: "${match}" is not a cron pattern workers read (five numeric fields with * , - /: no seconds field, L or day names)`]);
+      throw new VigilError('VIGIL_CONFIG_INVALID', [
+        `sources.${id}.schedule: "${match}" is not a cron pattern workers read (five numeric fields with * , - /: no seconds field, L or day names)`,
+      ]);
     }
     return item;
   });
   return parseCronItems([
     ...syncs,
-    { task: TASK.deliver, match: '* * * * *', identifier: 'deliver', options: { queueName: ALERTS_QUEUE, jobKey: 'alerts:deliver', jobKeyMode: 'preserve_run_at' as const, backfillPeriod: 0 } },
+    {
+      task: TASK.deliver,
+      match: '* * * * *',
+      identifier: 'deliver',
+      options: { queueName: ALERTS_QUEUE, jobKey: 'alerts:deliver', jobKeyMode: 'preserve_run_at' as const, backfillPeriod: 0 },
+    },
   ]);
 }
 
 /** graphile-worker's log lines through Vigil's logger (its `warning` is pino's `warn`). */
 function graphileLogger(log: Logger): GraphileLogger {
   return new GraphileLogger((scope) => (level: LogLevel, message: string, meta?: unknown) => {
-    const fields = { ...(meta && typeof meta === 'object' ? meta : {}), ...(scope.workerId ? { workerId: scope.workerId } : {}), ...(scope.taskIdentifier ? { task: scope.taskIdentifier } : {}), ...(scope.jobId ? { jobId: scope.jobId } : {}) };
+    const fields = {
+      ...(meta && typeof meta === 'object' ? meta : {}),
+      ...(scope.workerId ? { workerId: scope.workerId } : {}),
+      ...(scope.taskIdentifier ? { task: scope.taskIdentifier } : {}),
+      ...(scope.jobId ? { jobId: scope.jobId } : {}),
+    };
     const to = level === 'warning' ? 'warn' : level === 'error' ? 'error' : level === 'info' ? 'info' : 'debug';
     log[to](fields, message);
   });
@@ -105,7 +117,9 @@ export async function startWorker(deps: WorkerDeps, options: WorkerOptions = {})
   const target = queueTarget(config.database);
   const concurrency = options.concurrency ?? 2;
   const queue = await openQueue(config.database);
-  const leases = new WorkerLeases(target.connectionString, target.schema, `${hostname()}:${process.pid}`, log, { leaseSeconds: options.leaseSeconds ?? DEFAULT_LEASE_SECONDS });
+  const leases = new WorkerLeases(target.connectionString, target.schema, `${hostname()}:${process.pid}`, log, {
+    leaseSeconds: options.leaseSeconds ?? DEFAULT_LEASE_SECONDS,
+  });
   // Our pool, not one graphile-worker makes: 0.17 records a job's completion or failure without
   // waiting for it, and ends its own pool at shutdown, so the last job's outcome could be cut off
   // (the job then waits for the lease). We end this one only once it is idle (see drain).
@@ -119,7 +133,8 @@ export async function startWorker(deps: WorkerDeps, options: WorkerOptions = {})
   try {
     await leases.install();
     const pg = stores.pg;
-    const notify = () => notifyEvents((sql, params) => pg.query(sql, params), target.storeSchema).catch((err: Error) => log.debug({ err: err.message }, 'NOTIFY failed'));
+    const notify = () =>
+      notifyEvents((sql, params) => pg.query(sql, params), target.storeSchema).catch((err: Error) => log.debug({ err: err.message }, 'NOTIFY failed'));
     const tasks = taskList({ config, log, stores, channels: deps.channels, http: deps.http, queue, notify });
     // Our own emitter, so the pool and workers run() makes at once are seen (heartbeats from the
     // start). graphile-worker 0.17 locks jobs in the pool's name (`pool-…`); the workers' ids are
@@ -128,6 +143,8 @@ export async function startWorker(deps: WorkerDeps, options: WorkerOptions = {})
     const beat = (id: string) => leases.add(id).catch((err: Error) => log.warn({ err: err.message }, 'worker heartbeat failed'));
     events.on('pool:create', ({ workerPool }) => void beat(workerPool.id));
     events.on('worker:create', ({ worker }) => void beat(worker.workerId));
+    const revision = { current: await queueRevision(queuePool, target.schema) };
+    events.on('pool:listen:success', ({ client }) => ignoreForeignMigrations(client as unknown as pg.PoolClient, () => revision.current, log));
     runner = await run({
       events,
       pgPool: queuePool,
@@ -139,6 +156,7 @@ export async function startWorker(deps: WorkerDeps, options: WorkerOptions = {})
       parsedCronItems: cronItems(config),
       logger: graphileLogger(log),
     });
+    revision.current = await queueRevision(queuePool, target.schema);
     leases.start();
     if (options.initialSync ?? true) for (const id of enabledSources(config)) await queue.sync(id);
   } catch (err) {
@@ -167,6 +185,50 @@ export async function startWorker(deps: WorkerDeps, options: WorkerOptions = {})
       })();
       return stopping;
     },
+  };
+}
+
+/** The newest graphile-worker migration applied to the job queue's schema, or null when it is not installed yet. */
+async function queueRevision(pool: pg.Pool, schema: string): Promise<number | null> {
+  try {
+    const { rows } = await pool.query<{ id: number | null }>(`SELECT max(id) AS id FROM "${schema}".migrations`);
+    return rows[0]?.id ?? null;
+  } catch (err) {
+    if ((err as { code?: string }).code === '42P01' || (err as { code?: string }).code === '3F000') return null; // no table, no schema
+    throw err;
+  }
+}
+
+/**
+ * graphile-worker (0.17, src/main.ts `handleNotification`) shuts a worker down on any
+ * `worker:migrate` notification that says "breaking", and that channel is the whole database's,
+ * not the schema's: installing the job queue of another store in the same database (a second
+ * Vigil on `?schema=…`, or a test) stopped every running worker (seen in CI: "detected breaking
+ * migration to database schema revision '1' … shutting down", its locked job left for the lease).
+ * A breaking migration numbered at or below the revision this worker's schema already has cannot
+ * be a change to it (graphile-worker migrates its schema to its newest revision before working):
+ * such notifications are dropped from the LISTEN connection; newer ones still stop the worker.
+ */
+function ignoreForeignMigrations(client: pg.PoolClient, revision: () => number | null, log: Logger): void {
+  const emit = client.emit.bind(client);
+  client.emit = (event: string | symbol, ...args: unknown[]): boolean => {
+    if (event === 'notification') {
+      const m = args[0] as pg.Notification;
+      if (m.channel === 'worker:migrate') {
+        let payload: { migrationNumber?: unknown; breaking?: unknown } = {};
+        try {
+          payload = JSON.parse(m.payload ?? '{}') as typeof payload;
+        } catch {
+          // not graphile-worker's shape: let it decide
+        }
+        const known = revision();
+        if (payload.breaking && typeof payload.migrationNumber === 'number' && known !== null && payload.migrationNumber <= known) {
+          log.debug({ migration: payload.migrationNumber, revision: known }, 'job queue: a breaking migration of another schema in this database, ignored');
+          return false;
+        }
+      }
+    }
+    return emit(event, ...args);
   };
 }
 
