@@ -83,10 +83,23 @@ describe('breakouts', () => {
     );
   });
 
+  it('never fires below twice the trailing mean, however significant (a busy series rising 25 %)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 400 }), { minLength: 29, maxLength: 120 }), (counts) => {
+        const b = detectBreakouts(counts, days(counts.length), DAY);
+        for (const x of b) expect(x.count).toBeGreaterThanOrEqual(DAY.minRatio * x.baseline);
+      }),
+    );
+    // 500 after a steady 400: p ≈ 1e-6 under Poisson, yet no breakout; 801 is one.
+    const steady = new Array(28).fill(400);
+    expect(detectBreakouts([...steady, 500], days(29), DAY)).toEqual([]);
+    expect(detectBreakouts([...steady, 801], days(29), DAY).map((x) => x.count)).toEqual([801]);
+  });
+
   it('a higher bucket is at least as surprising (monotone in the count)', () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 0, max: 10 }), { minLength: 28, maxLength: 28 }), fc.integer({ min: 0, max: 60 }), (history, k) => {
-        const p = (n: number) => detectBreakouts([...history, n], days(29), { ...DAY, alpha: 1.01, minCount: 0 })[0]?.pValue ?? 1;
+        const p = (n: number) => detectBreakouts([...history, n], days(29), { ...DAY, alpha: 1.01, minCount: 0, minRatio: 0 })[0]?.pValue ?? 1;
         expect(p(k + 1)).toBeLessThanOrEqual(p(k));
       }),
     );

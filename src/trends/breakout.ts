@@ -6,7 +6,10 @@
  * Test, per bucket i with count k and trailing counts c[i-W], …, c[i-1]:
  *   λ = (Σ c + 0.5) / W            (the trailing mean; +0.5 keeps λ > 0 after an all-zero window)
  *   p = P(X ≥ k | X ~ Poisson(λ))  (one-sided upper tail)
- *   breakout ⇔ k ≥ minCount ∧ p < alpha ∧ at least minHistory trailing buckets exist.
+ *   breakout ⇔ k ≥ minCount ∧ k ≥ minRatio·(Σ c / W) ∧ p < alpha ∧ at least minHistory trailing buckets exist.
+ * minRatio (2: at least double the trailing mean) is the "well above" of the test: real series are
+ * overdispersed, and on a busy series (CWE-79: ~400 a month) Poisson alone calls a 25 % rise
+ * significant every other month.
  * Defaults (docs/trends.md explains them and bench/trends.ts measures the false-alarm rate):
  * day W = 28 days, week W = 12 weeks, month W = 12 months; alpha = 0.001; minCount = 5 (days),
  * 5 (weeks, months); minHistory = W (a series needs a full window before it can break out).
@@ -23,13 +26,15 @@ export interface BreakoutOptions {
   minCount: number;
   /** Trailing buckets needed before a bucket is tested (≤ window; the window is the available ones). */
   minHistory: number;
+  /** Smallest count / trailing mean that may break out (≥ 0; 2: at least double its usual level). */
+  minRatio: number;
 }
 
 /** The defaults per bucket width (see the module comment and docs/trends.md). */
 export const BREAKOUT_DEFAULTS: Record<TrendInterval, BreakoutOptions> = {
-  day: { window: 28, alpha: 0.001, minCount: 5, minHistory: 28 },
-  week: { window: 12, alpha: 0.001, minCount: 5, minHistory: 12 },
-  month: { window: 12, alpha: 0.001, minCount: 5, minHistory: 12 },
+  day: { window: 28, alpha: 0.001, minCount: 5, minHistory: 28, minRatio: 2 },
+  week: { window: 12, alpha: 0.001, minCount: 5, minHistory: 12, minRatio: 2 },
+  month: { window: 12, alpha: 0.001, minCount: 5, minHistory: 12, minRatio: 2 },
 };
 
 /** ln Γ(x) for x > 0 (Lanczos approximation, g = 7, n = 9; relative error < 1e-14). */
@@ -88,7 +93,7 @@ export function detectBreakouts(counts: readonly number[], buckets: readonly str
     const have = Math.min(i, options.window);
     if (i >= from && have >= options.minHistory && have > 0 && k >= options.minCount) {
       const lambda = (windowSum + 0.5) / have;
-      if (k > lambda) {
+      if (k > lambda && k >= options.minRatio * (windowSum / have)) {
         const p = poissonUpperTail(k, lambda);
         if (p < options.alpha) out.push({ bucket: buckets[i] as string, count: k, baseline: windowSum / have, pValue: p });
       }
