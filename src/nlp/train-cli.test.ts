@@ -5,12 +5,13 @@
  * real CASIE file; the data folder is a temporary one linking only that file.
  */
 // vigil-test: the back end cannot matter (training writes model files; the store is opened only for the relevance model, tested in classify/relevance.test.ts).
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config.ts';
-import { runCli } from '../testing/cli.ts';
+import { CLI, runCli } from '../testing/cli.ts';
 import { corpusPath, hasCorpus } from '../testing/corpus.ts';
 import { DATA_FILES } from './classify/data.ts';
 import { ModelRepository } from './models.ts';
@@ -61,5 +62,17 @@ describe.skipIf(!hasCorpus())('vigil nlp train / models', () => {
     expect(run.stderr).toContain(`impact-certfr: Training data missing: ${path.join(data, DATA_FILES.certfr)}`);
     expect(run.status).toBe(1);
     expect(run.stdout).toBe('');
+  }, 30_000);
+
+  it('under the CLI heap cap (bin/vigil.js: 320 MB) trains in an uncapped child process and passes on its outcome', async () => {
+    const child = spawn(process.execPath, ['--max-old-space-size=320', ...CLI, 'nlp', 'train', 'impact-certfr', '--data', data], {
+      env: { ...process.env, VIGIL_LOG_LEVEL: 'silent', VIGIL_MODEL_DIR: modelDir, VIGIL_DB: path.join(dir, 'vigil.db') },
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).toMatch(/heap is capped at \d+ MB; training in a child process without the cap/);
+    expect(stderr).toContain(`impact-certfr: Training data missing: ${path.join(data, DATA_FILES.certfr)}`);
+    expect(status).toBe(1);
   }, 30_000);
 });

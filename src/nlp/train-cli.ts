@@ -6,10 +6,14 @@
  * only), and saves each as a new version under `nlp.modelDir`, printing `name@version` and its
  * held-out figures. A model whose data is missing (VIGIL_DATA_MISSING naming the file) or whose
  * training fails is reported and the others still train; the exit status is then 1. The stores
- * are opened only when a model that reads them is trained.
+ * are opened only when a model that reads them is trained. Under the CLI's 320 MB heap cap
+ * (bin/vigil.js) the command runs itself again in an uncapped child process: the NER and severity
+ * trainings ran out of memory under it.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { getHeapStatistics } from 'node:v8';
 import cliProgress from 'cli-progress';
 import { type Command, InvalidArgumentError } from 'commander';
 import { cliConfig, openCliStores } from '../cli/context.ts';
@@ -157,6 +161,30 @@ function seedOption(value: string): number {
   return n;
 }
 
+/** Heap below which `vigil nlp train` runs itself again without the CLI's cap (bytes; the NER and severity trainings need ~1 GB). */
+const TRAIN_HEAP_BYTES = 1536 * 1024 * 1024;
+
+/**
+ * Runs this very command again in a child process without `--max-old-space-size` when this
+ * process's heap is capped below {@link TRAIN_HEAP_BYTES} (bin/vigil.js caps every command at
+ * 320 MB for imports; trainings ran out of memory under it). Returns the child's exit status, or
+ * null when this process may train itself (heap large enough, or already the child).
+ */
+function trainWithoutHeapCap(): number | null {
+  if (process.env.VIGIL_TRAIN_UNCAPPED === '1' || getHeapStatistics().heap_size_limit >= TRAIN_HEAP_BYTES) return null;
+  const script = process.argv[1];
+  if (!script) return null;
+  const execArgv = process.execArgv.filter((a) => !a.startsWith('--max-old-space-size'));
+  const mb = Math.round(getHeapStatistics().heap_size_limit / 1048576);
+  process.stderr.write(`vigil nlp train: this process' heap is capped at ${mb} MB; training in a child process without the cap\n`);
+  const child = spawnSync(process.execPath, [...execArgv, script, ...process.argv.slice(2)], {
+    stdio: 'inherit',
+    env: { ...process.env, VIGIL_TRAIN_UNCAPPED: '1' },
+  });
+  if (child.error) throw child.error;
+  return child.status ?? 1;
+}
+
 /** Adds `vigil nlp train` and `vigil nlp models`. */
 export function registerTrainCommands(nlp: Command): void {
   nlp
@@ -172,6 +200,11 @@ export function registerTrainCommands(nlp: Command): void {
     .option('--seed <n>', 'seed of shuffles and splits', seedOption, 42)
     .action(async (names: string[], opts: { data?: string; quick?: boolean; seed: number }, cmd: Command) => {
       const { config } = cliConfig(cmd);
+      const uncapped = trainWithoutHeapCap();
+      if (uncapped !== null) {
+        process.exitCode = uncapped;
+        return;
+      }
       const bars = process.stderr.isTTY
         ? new cliProgress.MultiBar(
             { stream: process.stderr, format: '{model} [{bar}] {value}/{total} {step}', hideCursor: true, clearOnComplete: false },
