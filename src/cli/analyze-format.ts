@@ -37,7 +37,7 @@ function iocSection(iocs: readonly Ioc[]): string[] {
   if (!rows.length) return ['IOCs: none found'];
   const flagged = rows.filter((r) => r.ioc.warning).length;
   return [
-    `IOCs (${rows.length} distinct${flagged ? `, ${flagged} on a warninglist: likely benign` : ''})`,
+    `IOCs (${rows.length} distinct${flagged ? `, ${flagged} on a MISP warninglist: possible false positives, check the list` : ''})`,
     table(
       ['TYPE', 'VALUE', 'SEEN', 'AS WRITTEN (defanged)', 'WARNINGLIST'],
       rows.map((r) => [

@@ -117,7 +117,7 @@ describe('formatAnalysis', () => {
     expect(evil[0]).toContain('evil[.]example[.]com');
     expect(evil[0]).toContain('×2');
     expect(out).toMatch(/google\.com.*on warninglist Top 10K Tranco/);
-    expect(out).toContain('1 on a warninglist');
+    expect(out).toContain('1 on a MISP warninglist: possible false positives');
   });
 
   it('groups entities by type with their source, and shows techniques, labels, severity and models', () => {

@@ -94,7 +94,9 @@ function indicatorOf(ioc: StoredIoc): StixObject | null {
     created,
     modified,
     name: ioc.value,
-    description: ioc.warning ? `${seenIn}. On the MISP warninglist "${ioc.warning.name}" (${ioc.warning.list}): likely benign.` : `${seenIn}.`,
+    description: ioc.warning
+      ? `${seenIn}. On the MISP warninglist "${ioc.warning.name}" (${ioc.warning.list}): a possible false positive (lists of well-known, often benign values such as public resolvers, CDNs, VPN and cloud ranges, dynamic DNS).`
+      : `${seenIn}.`,
     indicator_types: [ioc.warning ? 'benign' : 'malicious-activity'],
     pattern,
     pattern_type: 'stix',

@@ -32,7 +32,8 @@ export const AnalysedIoc = {
     end: { type: 'integer', minimum: 0 },
     warning: {
       type: 'object',
-      description: 'the MISP warninglist the indicator is on (kept, flagged: likely benign)',
+      description:
+        'the MISP warninglist the indicator is on (kept, flagged: a possible false positive; MISP warninglists also list dynamic DNS, VPN and cloud ranges, where malicious hosts live too)',
       required: ['list', 'name'],
       properties: { list: { type: 'string' }, name: { type: 'string' } },
     },

@@ -23,11 +23,11 @@ export function IocLink({ type, value }: { type: string; value: string }) {
   );
 }
 
-/** "on warninglist …": the indicator is likely benign (kept, flagged). */
+/** "on warninglist …": the indicator may be a false positive (kept, flagged; the list says why). */
 export function WarningTag({ warning }: { warning: WarninglistHit | null | undefined }) {
   if (!warning) return null;
   return (
-    <span class="tag tag-warn" title={`On the MISP warninglist "${warning.name}" (${warning.list}): likely benign`} data-testid="ioc-warning">
+    <span class="tag tag-warn" title={`On the MISP warninglist "${warning.name}" (${warning.list}): a possible false positive`} data-testid="ioc-warning">
       on warninglist {warning.name}
     </span>
   );
