@@ -13,7 +13,7 @@
 import { cweName } from '../enrich/cwe.ts';
 import { VigilError } from '../errors.ts';
 import { addDays, assembleTrend, baselineStart, bucketStart, type DayCount, nextBucket, trendWindow } from './series.ts';
-import type { BuzzRow, EpssMover, TrendDimension, TrendInterval, TrendMember, TrendQuery, TrendResult, TrendsStore } from './types.ts';
+import type { BuzzRow, EpssMover, TrendDimension, TrendInterval, TrendMember, TrendQuery, TrendResult, TrendsStore, VendorProductCatalog } from './types.ts';
 
 /** How a store runs a statement: `?` placeholders (PostgreSQL's executor renumbers them). */
 export interface TrendsExecutor {
@@ -398,5 +398,24 @@ export class SqlTrends implements TrendsStore {
       [window.since, addDays(window.until, 1), ...sp, limit],
     );
     return rows.map((r) => ({ cveId: r.cve_id, mentions: Number(r.mentions), sources: Number(r.sources), last: r.last, title: r.title ?? null }));
+  }
+
+  async vendorProducts(q: { minCves?: number } = {}): Promise<VendorProductCatalog> {
+    const min = Math.max(1, Math.floor(q.minCves ?? 1));
+    const vendors = await this.x.all<{ k: string; n: number }>(
+      `SELECT vendor_key AS k, count(DISTINCT cve_id) AS n FROM vuln_products WHERE vendor_key NOT IN ${NO_VENDOR}
+       GROUP BY vendor_key HAVING count(DISTINCT cve_id) >= ? ORDER BY vendor_key${this.collate}`,
+      [min],
+    );
+    const products = await this.x.all<{ v: string; p: string; n: number }>(
+      `SELECT vendor_key AS v, product_key AS p, count(*) AS n FROM vuln_products
+       WHERE vendor_key NOT IN ${NO_VENDOR} AND product_key NOT IN ${NO_VENDOR}
+       GROUP BY vendor_key, product_key HAVING count(*) >= ? ORDER BY vendor_key${this.collate}, product_key${this.collate}`,
+      [min],
+    );
+    return {
+      vendors: vendors.map((r) => ({ key: r.k, cves: Number(r.n) })),
+      products: products.map((r) => ({ vendorKey: r.v, productKey: r.p, cves: Number(r.n) })),
+    };
   }
 }

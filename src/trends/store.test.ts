@@ -9,6 +9,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mergedProducts } from '../analysis/merge.ts';
+import { productKey } from '../enrich/product-key.ts';
 import { simhash } from '../intel/dedupe/simhash.ts';
 import { htmlToText, parseFeed } from '../intel/feeds/parse.ts';
 import type { IntelDocument } from '../intel/types.ts';
@@ -175,6 +177,46 @@ describe.skipIf(!hasCorpus())('trends over a real corpus slice', () => {
     expect(m.items.map((x) => x.id).sort()).toEqual(want);
     const prios = m.items.map((x) => x.priority ?? -1);
     expect(prios).toEqual([...prios].sort((a, b) => b - a));
+  });
+
+  it("lists the vendor and product keys the CVEs name, with their CVE counts (the entity gazetteer's catalog)", async () => {
+    const kevKeys = new Set(
+      kev.flatMap((k) => [productKey(k.vendorProject), `${productKey(k.vendorProject)}/${productKey((k as { product?: string }).product ?? '')}`]),
+    );
+    const pairs = new Map<string, Set<string>>();
+    for (const r of records)
+      for (const p of mergedProducts([r]).products) {
+        const key = `${productKey(p.vendor)}/${productKey(p.product)}`;
+        const set = pairs.get(key) ?? new Set<string>();
+        set.add(r.cveId);
+        pairs.set(key, set);
+      }
+    const all = await stores.trends.vendorProducts();
+    const got = new Map(all.products.map((p) => [`${p.vendorKey}/${p.productKey}`, p.cves]));
+    let compared = 0;
+    for (const [key, cves] of pairs) {
+      const [vendor, product] = key.split('/') as [string, string];
+      if (!vendor || !product || ['na', 'unknown', 'unspecified'].includes(vendor) || ['na', 'unknown', 'unspecified'].includes(product)) continue;
+      if (kevKeys.has(key)) expect(got.get(key), key).toBeGreaterThanOrEqual(cves.size);
+      else {
+        expect(got.get(key), key).toBe(cves.size);
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(100);
+    const vendorCves = new Map<string, Set<string>>();
+    for (const [key, cves] of pairs) {
+      const vendor = key.slice(0, key.indexOf('/'));
+      vendorCves.set(vendor, new Set([...(vendorCves.get(vendor) ?? []), ...cves]));
+    }
+    const vendors = new Map(all.vendors.map((v) => [v.key, v.cves]));
+    for (const [vendor, cves] of vendorCves) if (!kevKeys.has(vendor) && vendors.has(vendor)) expect(vendors.get(vendor), vendor).toBe(cves.size);
+    expect(all.vendors.some((v) => v.key === 'na' || v.key === '')).toBe(false);
+    // The threshold keeps what at least that many CVEs name.
+    const five = await stores.trends.vendorProducts({ minCves: 5 });
+    expect(five.products).toEqual(all.products.filter((p) => p.cves >= 5));
+    expect(five.vendors).toEqual(all.vendors.filter((v) => v.cves >= 5));
+    expect(five.vendors.length).toBeGreaterThan(0);
   });
 
   it('counts KEV additions per vendorProject by dateAdded', async () => {

@@ -120,8 +120,23 @@ export interface TrendMember {
   priority: number | null;
 }
 
+/**
+ * The store's vendors and products as normalised keys (enrich/product-key.ts: `Palo Alto
+ * Networks` → `paloaltonetworks`) with the number of CVEs naming each (`vuln_products`: CVE 5
+ * `affected` and NVD CPE matches alike); what the entity gazetteer matches (nlp/ner/cpe-gazetteer.ts).
+ */
+export interface VendorProductCatalog {
+  vendors: { key: string; cves: number }[];
+  products: { vendorKey: string; productKey: string; cves: number }[];
+}
+
 /** Trend reads over a store (both back ends). */
 export interface TrendsStore {
+  /**
+   * Every vendor and product key named by at least `minCves` CVEs (default 1), keys that name
+   * nothing (`n/a`, `*`, `unknown`…) left out, in key order. One grouped scan of `vuln_products`.
+   */
+  vendorProducts(q?: { minCves?: number }): Promise<VendorProductCatalog>;
   /**
    * Counts per bucket along `q.by` (see {@link TrendDimension}), with breakouts flagged.
    * @throws {VigilError} VIGIL_INPUT_FORMAT for a window that is inverted or over 20 years.
