@@ -15,7 +15,7 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { z } from 'zod';
 import type { IocType, WarninglistHit, WarninglistInfo, Warninglists } from '../types.ts';
-import { CidrSet } from './cidr.ts';
+import { type IndexCache, type ListEntries, typeMatcher } from './list-index.ts';
 
 /** One list file (schema.json of the upstream repository). A missing `type` means `string`. */
 export const MispWarninglist = z.object({
@@ -56,36 +56,10 @@ interface Compiled {
   hit: WarninglistHit;
   info: WarninglistInfo;
   applies: Set<IocType>;
-  test: (type: IocType, value: string) => boolean;
+  entries: ListEntries;
 }
 
-/** The host of a URL, the domain of an e-mail address, or the value itself. */
-function hostOf(type: IocType, value: string): string {
-  if (type === 'email') return value.slice(value.lastIndexOf('@') + 1);
-  if (type === 'url') {
-    try {
-      return new URL(value).hostname.replace(/^\[|\]$/g, '');
-    } catch {
-      return value;
-    }
-  }
-  return value;
-}
-
-/** A JavaScript RegExp from a PCRE `/pattern/flags` entry (or a bare pattern); null when it does not compile. */
-function pcre(entry: string): RegExp | null {
-  const m = entry.match(/^\/(.*)\/([a-z]*)$/s);
-  try {
-    return m ? new RegExp(m[1] ?? '', (m[2] ?? '').replace(/[^imsu]/g, '')) : new RegExp(entry);
-  } catch {
-    return null;
-  }
-}
-
-/**
- * Compiles a list. The matcher (range table, Set, regexes) is built on first use: most texts touch
- * a few IOC types, and building the 80 CIDR tables up front doubled the start-up time.
- */
+/** A list's summary, the IOC types it applies to, and its entries. */
 function compile(folder: string, l: MispWarninglist): Compiled {
   const info: WarninglistInfo = { list: folder, name: l.name, type: l.type, version: l.version, entries: l.list.length };
   const attrs = l.matching_attributes && l.matching_attributes.length > 0 ? new Set(l.matching_attributes) : null;
@@ -94,45 +68,7 @@ function compile(folder: string, l: MispWarninglist): Compiled {
     if (l.type === 'cidr' && !IP_TYPES.has(type)) continue;
     if (attrs === null || misp.some((a) => attrs.has(a))) applies.add(type);
   }
-  let built: Compiled['test'] | null = null;
-  const test: Compiled['test'] = (t, v) => {
-    built ??= matcher(l);
-    return built(t, v);
-  };
-  return { hit: { list: folder, name: l.name }, info, applies, test };
-}
-
-/** The test function of a list's type. */
-function matcher(l: MispWarninglist): Compiled['test'] {
-  const lower = l.list.map((e) => e.trim().toLowerCase());
-  let test: Compiled['test'];
-  if (l.type === 'cidr') {
-    const set = new CidrSet(lower);
-    test = (_t, v) => set.has(v);
-  } else if (l.type === 'hostname') {
-    const set = new Set(lower.map((e) => e.replace(/^\*?\./, '').replace(/\.$/, '')));
-    test = (t, v) => {
-      let h = hostOf(t, v).toLowerCase();
-      for (;;) {
-        if (set.has(h)) return true;
-        const dot = h.indexOf('.');
-        if (dot < 0) return false;
-        h = h.slice(dot + 1);
-      }
-    };
-  } else if (l.type === 'substring') {
-    test = (_t, v) => {
-      const s = v.toLowerCase();
-      return lower.some((e) => e.length > 0 && s.includes(e));
-    };
-  } else if (l.type === 'regex') {
-    const res = l.list.map(pcre).filter((r): r is RegExp => r !== null);
-    test = (_t, v) => res.some((r) => r.test(v));
-  } else {
-    const set = new Set(lower);
-    test = (t, v) => set.has(v.toLowerCase()) || (t === 'url' && set.has(hostOf(t, v).toLowerCase()));
-  }
-  return test;
+  return { hit: { list: folder, name: l.name }, info, applies, entries: { type: l.type, list: l.list } };
 }
 
 async function readList(file: string): Promise<unknown> {
@@ -184,14 +120,22 @@ export async function loadWarninglists(dir: string, options: LoadWarninglistsOpt
     }),
   );
   const lists = loaded.filter((c): c is Compiled => c !== null);
-  // Per IOC type, the lists that apply to it (in folder order): a lookup tries only those.
-  const byType = new Map<IocType, Compiled[]>();
-  for (const c of lists) for (const t of c.applies) byType.set(t, [...(byType.get(t) ?? []), c]);
+  const entries = lists.map((c) => c.entries);
+  // Per IOC type, one merged matcher over the lists that apply to it (list-index.ts), built on the
+  // type's first lookup: most texts touch a few types.
+  const matchers = new Map<IocType, (value: string) => number>();
+  const cache: IndexCache = new Map();
   return {
     lists: lists.map((c) => c.info),
     match(type: IocType, value: string): WarninglistHit | null {
-      for (const c of byType.get(type) ?? []) if (c.test(type, value)) return c.hit;
-      return null;
+      let m = matchers.get(type);
+      if (m === undefined) {
+        const labels = lists.flatMap((c, i) => (c.applies.has(type) ? [i] : []));
+        m = typeMatcher(type, entries, labels, cache);
+        matchers.set(type, m);
+      }
+      const label = m(value);
+      return label < 0 ? null : (lists[label] as Compiled).hit;
     },
   };
 }

@@ -1,0 +1,226 @@
+/**
+ * Warninglist lookups merged across lists: for one IOC type, every list that applies to it is
+ * folded into one structure per list kind, each entry labelled with the smallest list number (the
+ * lists' folder order) that holds it. A lookup then costs one probe per kind instead of one per
+ * list: a Map for `string`, a Map probed once per parent domain for `hostname`, an Aho–Corasick
+ * automaton for `substring` (one pass over the value, whatever the number of entries), an
+ * {@link AddressTable} for `cidr`. `regex` lists stay one RegExp list each (two small lists).
+ *
+ * Why: with one matcher per list, an IPv4 address was tested against 80 CIDR tables and the 8,201
+ * entries of a `substring` list one `includes()` at a time (~300 µs per address), and the first
+ * use built 80 tables (~1 s). Answers are those of the straightforward per-list matchers, which
+ * list-index.test.ts keeps as its reference and compares on the real lists.
+ */
+import type { IocType } from '../types.ts';
+import { AddressTable } from './cidr.ts';
+
+/** A list as the index needs it: its MISP type and raw entries; its label is its position. */
+export interface ListEntries {
+  type: 'string' | 'substring' | 'hostname' | 'cidr' | 'regex';
+  list: readonly string[];
+}
+
+/** The host of a URL, the domain of an e-mail address, or the value itself. */
+export function hostOf(type: IocType, value: string): string {
+  if (type === 'email') return value.slice(value.lastIndexOf('@') + 1);
+  if (type === 'url') {
+    try {
+      return new URL(value).hostname.replace(/^\[|\]$/g, '');
+    } catch {
+      return value;
+    }
+  }
+  return value;
+}
+
+/** A JavaScript RegExp from a PCRE `/pattern/flags` entry (or a bare pattern); null when it does not compile. */
+export function pcre(entry: string): RegExp | null {
+  const m = entry.match(/^\/(.*)\/([a-z]*)$/s);
+  try {
+    return m ? new RegExp(m[1] ?? '', (m[2] ?? '').replace(/[^imsu]/g, '')) : new RegExp(entry);
+  } catch {
+    return null;
+  }
+}
+
+/** A `hostname` entry as MISP compares it: lowercase, without a leading `*.`/`.` or a trailing dot. */
+export function hostnameEntry(entry: string): string {
+  return entry
+    .trim()
+    .toLowerCase()
+    .replace(/^\*?\./, '')
+    .replace(/\.$/, '');
+}
+
+/**
+ * Entries of many lists → the labels of the lists holding each (ascending; one number when only
+ * one). Built once per list kind over every list, whatever the IOC type: a lookup keeps the first
+ * label that applies to its type, so domain, url and ipv4 lookups share the 170,000 Cloudflare entries.
+ */
+export class LabelledEntries {
+  private readonly map = new Map<string, number | number[]>();
+  constructor(lists: readonly [label: number, entries: readonly string[]][], norm: (e: string) => string) {
+    for (const [label, entries] of lists) {
+      for (const raw of entries) {
+        const e = norm(raw);
+        const had = this.map.get(e);
+        if (had === undefined) this.map.set(e, label);
+        else if (typeof had === 'number') {
+          if (had !== label) this.map.set(e, [had, label]);
+        } else if (had.at(-1) !== label) had.push(label);
+      }
+    }
+  }
+  /** The first label holding `key` for which `applies[label]` is 1, or Infinity. */
+  first(key: string, applies: Uint8Array): number {
+    const had = this.map.get(key);
+    if (had === undefined) return Number.POSITIVE_INFINITY;
+    if (typeof had === 'number') return applies[had] ? had : Number.POSITIVE_INFINITY;
+    for (const l of had) if (applies[l]) return l;
+    return Number.POSITIVE_INFINITY;
+  }
+}
+
+/** Many needles at once: the smallest label of an entry contained in a text, in one pass over it (Aho–Corasick). */
+export class SubstringIndex {
+  /** UTF-16 code → letter number (1…); 0 for a code no entry uses. */
+  private readonly alphabet = new Map<number, number>();
+  /** Transition `node * (letters + 1) + letter` → child node (keys stay small integers: fast Map keys). */
+  private readonly next = new Map<number, number>();
+  private readonly fail: number[] = [0];
+  /** Smallest label of an entry ending at this node or at one of its failure links. */
+  private readonly out: number[] = [Number.POSITIVE_INFINITY];
+  private readonly width: number;
+  constructor(entries: readonly [label: number, entry: string][]) {
+    for (const [, e] of entries)
+      for (let i = 0; i < e.length; i++) if (!this.alphabet.has(e.charCodeAt(i))) this.alphabet.set(e.charCodeAt(i), this.alphabet.size + 1);
+    this.width = this.alphabet.size + 1;
+    const children: number[][] = [[]];
+    for (const [label, e] of entries) {
+      if (e.length === 0) continue;
+      let n = 0;
+      for (let i = 0; i < e.length; i++) {
+        const letter = this.alphabet.get(e.charCodeAt(i)) as number;
+        let c = this.next.get(n * this.width + letter);
+        if (c === undefined) {
+          c = this.out.length;
+          this.out.push(Number.POSITIVE_INFINITY);
+          this.fail.push(0);
+          children.push([]);
+          (children[n] as number[]).push(letter);
+          this.next.set(n * this.width + letter, c);
+        }
+        n = c;
+      }
+      if (label < (this.out[n] as number)) this.out[n] = label;
+    }
+    // Breadth first, so a node's failure link (a shorter suffix) is complete before its children's.
+    const queue = [0];
+    for (let q = 0; q < queue.length; q++) {
+      const u = queue[q] as number;
+      for (const letter of children[u] as number[]) {
+        const v = this.next.get(u * this.width + letter) as number;
+        let link = 0;
+        if (u !== 0) {
+          let f = this.fail[u] as number;
+          while (f > 0 && !this.next.has(f * this.width + letter)) f = this.fail[f] as number;
+          link = this.next.get(f * this.width + letter) ?? 0;
+        }
+        this.fail[v] = link;
+        this.out[v] = Math.min(this.out[v] as number, this.out[link] as number);
+        queue.push(v);
+      }
+    }
+  }
+  /** The smallest label of an entry that `text` contains, or Infinity. */
+  first(text: string): number {
+    let best = Number.POSITIVE_INFINITY;
+    let n = 0;
+    for (let i = 0; i < text.length; i++) {
+      const letter = this.alphabet.get(text.charCodeAt(i));
+      if (letter === undefined) {
+        n = 0;
+        continue;
+      }
+      let c = this.next.get(n * this.width + letter);
+      while (c === undefined && n !== 0) {
+        n = this.fail[n] as number;
+        c = this.next.get(n * this.width + letter);
+      }
+      n = c ?? 0;
+      if ((this.out[n] as number) < best) best = this.out[n] as number;
+    }
+    return best;
+  }
+}
+
+/** Merged structures, shared between IOC types that use the same lists (domain, url and ipv4 share most). */
+export type IndexCache = Map<string, unknown>;
+
+function cached<T>(cache: IndexCache, key: string, build: () => T): T {
+  let v = cache.get(key) as T | undefined;
+  if (v === undefined) {
+    v = build();
+    cache.set(key, v);
+  }
+  return v;
+}
+
+/**
+ * The lookup of one IOC type over the lists that apply to it: `(value) => label` of the first list
+ * (smallest label) the value is on, or -1. `labels` are the positions in `all` of the lists that
+ * apply, ascending; `cache` keeps the merged structures for the other types.
+ */
+export function typeMatcher(type: IocType, all: readonly ListEntries[], labels: readonly number[], cache: IndexCache): (value: string) => number {
+  const applies = new Uint8Array(all.length);
+  for (const l of labels) applies[l] = 1;
+  const of = (kind: ListEntries['type'], only: boolean): [number, readonly string[]][] =>
+    all.flatMap((e, l) => (e.type === kind && (!only || applies[l]) ? [[l, e.list] as [number, readonly string[]]] : []));
+  const mine = (kind: ListEntries['type']): boolean => labels.some((l) => all[l]?.type === kind);
+  const exact = mine('string') ? cached(cache, 'string', () => new LabelledEntries(of('string', false), (e) => e.trim().toLowerCase())) : null;
+  const parents = mine('hostname') ? cached(cache, 'hostname', () => new LabelledEntries(of('hostname', false), hostnameEntry)) : null;
+  const substrings = of('substring', true);
+  const needles = substrings.length
+    ? cached(
+        cache,
+        `substring:${substrings.map(([l]) => l)}`,
+        () => new SubstringIndex(substrings.flatMap(([l, es]) => es.map((e) => [l, e.trim().toLowerCase()] as [number, string]))),
+      )
+    : null;
+  const cidrs = of('cidr', true);
+  const addresses = cidrs.length
+    ? cached(cache, `cidr:${cidrs.map(([l]) => l)}`, () => {
+        const byLabel: (readonly string[])[] = all.map(() => []);
+        for (const [l, es] of cidrs) byLabel[l] = es.map((e) => e.trim().toLowerCase());
+        return new AddressTable(byLabel);
+      })
+    : null;
+  const regexes = of('regex', true).map(([l, entries]) => [l, entries.map(pcre).filter((r): r is RegExp => r !== null)] as const);
+  return (value) => {
+    let best = Number.POSITIVE_INFINITY;
+    const lower = value.toLowerCase();
+    const host = exact || parents ? hostOf(type, value).toLowerCase() : lower;
+    if (exact) {
+      best = Math.min(best, exact.first(lower, applies));
+      if (type === 'url') best = Math.min(best, exact.first(host, applies));
+    }
+    if (parents) {
+      for (let h = host; ; ) {
+        best = Math.min(best, parents.first(h, applies));
+        const dot = h.indexOf('.');
+        if (dot < 0) break;
+        h = h.slice(dot + 1);
+      }
+    }
+    if (needles) best = Math.min(best, needles.first(lower));
+    if (addresses) {
+      const l = addresses.first(value);
+      if (l >= 0) best = Math.min(best, l);
+    }
+    for (const [l, res] of regexes) {
+      if (l >= best) break;
+      if (res.some((r) => r.test(value))) best = l;
+    }
+    return Number.isFinite(best) ? best : -1;
+  };
+}
