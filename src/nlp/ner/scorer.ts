@@ -2,44 +2,55 @@
  * Fast emission scores of a trained tagger: the same features as features.ts, but compiled at load
  * so that tagging builds almost no strings. Per distinct word (cached), the summed weights of its
  * own features and of the features it contributes as the neighbour at −2, −1, +1, +2 (`l-1=`,
- * `sh-1=`, `s3-1=`, `prevtitle`, …) are kept as dense Float32Array rows of T tags; per token only the
- * word-pair features (`b-1`, `b+1`, `lr`, `shw`) need a string key (3 concatenations), and the
- * gazetteer tags a small dense row each. Scores equal the string-feature path of
- * {@link sentenceFeatures} up to float32 rounding (tested).
+ * `sh-1=`, `s3-1=`, `prevtitle`, …) are kept as dense rows of T tags in one Float32Array arena
+ * (no allocation per word; a word without weights in a role shares the zero row); per token the
+ * word-pair features (`b-1`, `b+1`, `lr`, `shw`) are looked up under numeric keys of word and
+ * shape ids, and the gazetteer tags add a small dense row each. Scores equal the string-feature
+ * path of {@link sentenceFeatures} up to float32 rounding (tested), summed in the same order.
  */
 import { computeWordFeatures, shape } from './features.ts';
 
-/** Sparse feature row: `[tag, weight, tag, weight, …]`. */
-type Row = ArrayLike<number>;
-
-interface WordEntry {
-  lower: string;
-  shape: string;
-  /** Ids of the lowercase form and shape in the pair features' vocabularies (-1: in none); `bar`: contains `|`. */
-  lid: number;
-  sid: number;
-  bar: boolean;
-  /** Own features; as the token at −2, −1, +1, +2 of another one (null: no weight). */
-  self: Float32Array | null;
-  m2: Float32Array | null;
-  m1: Float32Array | null;
-  p1: Float32Array | null;
-  p2: Float32Array | null;
-}
-
-/** Distinct words whose rows are cached per scorer (cleared when full; about 1.7 KB per word at 85 tags). */
+/** Distinct words whose rows are cached per scorer (all forgotten at once when full: Zipf's law keeps hits high). */
 const WORD_CACHE_SIZE = 30_000;
+
+/** Rows kept per word: its own features, then as the neighbour at −2, −1, +1, +2. */
+const ROLES = 5;
 
 /** Computes `em[i*T+t]` for a sentence's words and gazetteer tags (a view of a scratch buffer, valid until the next call). */
 export type EmissionScorer = (words: readonly string[], gaz: readonly string[]) => Float64Array;
 
-/** Compiles a scorer from a payload's `features` (name → sparse row) for T tags. */
-export function createScorer(features: Record<string, number[]>, T: number): EmissionScorer {
-  const table = new Map<string, Row>();
+/** Word-pair feature kinds and their number of `|`-separated parts. */
+const PAIRS = { 'b-1': 2, 'b+1': 2, lr: 2, shw: 3 } as const;
+type PairName = keyof typeof PAIRS;
+
+/** Sparse rows packed flat: row r is `tag[start[r]..start[r+1])` with `weight[…]`. */
+interface PackedRows {
+  start: Int32Array;
+  tag: Int32Array;
+  weight: Float64Array;
+}
+
+function packRows(rows: readonly ArrayLike<number>[]): PackedRows {
+  const start = new Int32Array(rows.length + 1);
+  rows.forEach((r, i) => {
+    start[i + 1] = (start[i] as number) + r.length / 2;
+  });
+  const tag = new Int32Array(start[rows.length] as number);
+  const weight = new Float64Array(tag.length);
+  rows.forEach((r, i) => {
+    for (let j = 0, k = start[i] as number; j < r.length; j += 2, k++) {
+      tag[k] = r[j] as number;
+      weight[k] = r[j + 1] as number;
+    }
+  });
+  return { start, tag, weight };
+}
+
+/** Compiles a scorer from a payload's `features` (name → sparse row) for T tags; `cacheWords`: distinct words kept (tests use few). */
+export function createScorer(features: Record<string, number[]>, T: number, cacheWords = WORD_CACHE_SIZE): EmissionScorer {
+  const table = new Map<string, number[]>();
   // Word-pair features (`b-1=a|b`, `b+1=a|b`, `lr=a|c`, `shw=x|y|z`) under numeric keys of word / shape ids;
   // a value with more `|` than parts (a word containing `|`) stays under its string key in `barred`.
-  const PAIRS = { 'b-1': 2, 'b+1': 2, lr: 2, shw: 3 } as const;
-  type PairName = keyof typeof PAIRS;
   const lowVocab = new Map<string, number>();
   const shpVocab = new Map<string, number>();
   const idIn = (m: Map<string, number>, x: string): number => {
@@ -50,135 +61,205 @@ export function createScorer(features: Record<string, number[]>, T: number): Emi
     }
     return id;
   };
-  const parsed: { name: PairName; ids: number[]; row: Row }[] = [];
-  const barred = new Map<string, Row>();
-  for (const [name, row] of Object.entries(features)) {
+  const parsed: { name: PairName; ids: number[]; row: number[] }[] = [];
+  const barred = new Map<string, number[]>();
+  for (const name in features) {
+    const row = features[name] as number[];
     const eq = name.indexOf('=');
     const key = eq > 0 ? name.slice(0, eq) : '';
     if (!Object.hasOwn(PAIRS, key)) {
-      table.set(name, Float64Array.from(row));
+      table.set(name, row);
       continue;
     }
     const parts = name.slice(eq + 1).split('|');
     const pn = key as PairName;
-    if (parts.length !== PAIRS[pn]) barred.set(name, Float64Array.from(row));
-    else parsed.push({ name: pn, ids: parts.map((x) => idIn(pn === 'shw' ? shpVocab : lowVocab, x)), row: Float64Array.from(row) });
+    if (parts.length !== PAIRS[pn]) barred.set(name, row);
+    else parsed.push({ name: pn, ids: parts.map((x) => idIn(pn === 'shw' ? shpVocab : lowVocab, x)), row });
   }
   const V = lowVocab.size;
   const S = shpVocab.size;
-  const pairs: Record<PairName, Map<number, Row>> = { 'b-1': new Map(), 'b+1': new Map(), lr: new Map(), shw: new Map() };
-  for (const { name, ids, row } of parsed) {
+  const packed = packRows(parsed.map((p) => p.row));
+  const { start: pStart, tag: pTag, weight: pWeight } = packed;
+  // Keys stay small integers (V² and S³ are far below 2^30 with these vocabularies), values index `packed`.
+  const pairs: Record<PairName, Map<number, number>> = { 'b-1': new Map(), 'b+1': new Map(), lr: new Map(), shw: new Map() };
+  parsed.forEach(({ name, ids }, r) => {
     const [a = 0, b = 0, c = 0] = ids;
-    pairs[name].set(name === 'shw' ? (a * S + b) * S + c : a * V + b, row);
-  }
-  const dense = (names: readonly string[]): Float32Array | null => {
-    let v: Float32Array | null = null;
+    pairs[name].set(name === 'shw' ? (a * S + b) * S + c : a * V + b, r);
+  });
+  const pairB1 = pairs['b-1'];
+  const pairF1 = pairs['b+1'];
+  const pairLr = pairs.lr;
+  const pairShw = pairs.shw;
+
+  // The arena: row 0 is zeros, then the fixed rows (sentence boundaries), then the words' rows.
+  let arena = new Float32Array(T * 4096);
+  let used = T;
+  /** Sums the rows of the features present in `names` into a new arena row; 0 (the zero row) when none has weights. */
+  function dense(names: readonly string[]): number {
+    let at = 0;
     for (const f of names) {
       const row = table.get(f);
       if (!row) continue;
-      v ??= new Float32Array(T);
+      if (at === 0) {
+        if (used + T > arena.length) {
+          const grown = new Float32Array(arena.length * 2);
+          grown.set(arena);
+          arena = grown;
+        }
+        at = used;
+        used += T;
+      }
       for (let j = 0; j < row.length; j += 2) {
-        const k = row[j] as number;
-        v[k] = (v[k] as number) + (row[j + 1] as number);
+        const k = at + (row[j] as number);
+        arena[k] = (arena[k] as number) + (row[j + 1] as number);
       }
     }
-    return v;
-  };
-  const cache = new Map<string, WordEntry>();
-  const entry = (w: string): WordEntry => {
+    return at;
+  }
+  // Sentence boundaries as neighbours (features.ts: `<s>` before, `</s>` after, no title flag).
+  const startM1 = dense(['l-1=<s>', 'sh-1=<s>', 's3-1=<s>']);
+  const startM2 = dense(['l-2=<s>']);
+  const endP1 = dense(['l+1=</s>', 'sh+1=</s>', 's3+1=/s>']);
+  const endP2 = dense(['l+2=</s>']);
+  const first = dense(['first']);
+  // Gazetteer tags (`B-malware`, `I-tool`) with weights, from the feature names; any other tag adds nothing.
+  const gazRows = new Map<string, { at: number; prev: number; next: number }>();
+  for (const name of table.keys()) {
+    const m = /^(?:gz|gz-1|gz\+1)=(.+)$|^gzt=(.+)$/.exec(name);
+    const tags = m?.[1] ? [m[1]] : m?.[2] ? [`B-${m[2]}`, `I-${m[2]}`] : [];
+    for (const g of tags) {
+      if (!gazRows.has(g)) gazRows.set(g, { at: dense([`gz=${g}`, `gzt=${g.slice(2)}`]), prev: dense([`gz-1=${g}`]), next: dense([`gz+1=${g}`]) });
+    }
+  }
+  const noGaz = { at: 0, prev: 0, next: 0 };
+  const gazOf = (g: string) => gazRows.get(g) ?? noGaz;
+  const fixedEnd = used;
+
+  // Cached words, as columns: entry e has rows `rows[e*ROLES + role]` (arena offsets), lowercase form and shape with their pair ids.
+  const cache = new Map<string, number>();
+  let rows = new Int32Array(ROLES * 1024);
+  let lid = new Int32Array(1024);
+  let sid = new Int32Array(1024);
+  let bar = new Uint8Array(1024);
+  const lower: string[] = [];
+  const shapes: string[] = [];
+  function reset(): void {
+    cache.clear();
+    lower.length = 0;
+    shapes.length = 0;
+    arena.fill(0, fixedEnd, used);
+    used = fixedEnd;
+  }
+  function entry(w: string): number {
     let e = cache.get(w);
-    if (e) return e;
-    if (cache.size >= WORD_CACHE_SIZE) cache.clear();
+    if (e !== undefined) return e;
+    e = cache.size;
+    if (e >= lid.length) {
+      const grow = <A extends Int32Array | Uint8Array>(a: A, make: (n: number) => A): A => {
+        const b = make(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      rows = grow(rows, (n) => new Int32Array(n));
+      lid = grow(lid, (n) => new Int32Array(n));
+      sid = grow(sid, (n) => new Int32Array(n));
+      bar = grow(bar, (n) => new Uint8Array(n));
+    }
     const l = w.toLowerCase();
     const sh = shape(w);
     const s3 = l.slice(-3);
     const title = w.charCodeAt(0) >= 65 && w.charCodeAt(0) <= 90;
-    e = {
-      lower: l,
-      shape: sh,
-      lid: lowVocab.get(l) ?? -1,
-      sid: shpVocab.get(sh) ?? -1,
-      bar: w.includes('|'),
-      self: dense(computeWordFeatures(w)),
-      m2: dense([`l-2=${l}`]),
-      m1: dense([`l-1=${l}`, `sh-1=${sh}`, `s3-1=${s3}`, ...(title ? ['prevtitle'] : [])]),
-      p1: dense([`l+1=${l}`, `sh+1=${sh}`, `s3+1=${s3}`, ...(title ? ['nexttitle'] : [])]),
-      p2: dense([`l+2=${l}`]),
-    };
+    const r = e * ROLES;
+    rows[r] = dense(computeWordFeatures(w));
+    rows[r + 1] = dense([`l-2=${l}`]);
+    rows[r + 2] = dense(title ? [`l-1=${l}`, `sh-1=${sh}`, `s3-1=${s3}`, 'prevtitle'] : [`l-1=${l}`, `sh-1=${sh}`, `s3-1=${s3}`]);
+    rows[r + 3] = dense(title ? [`l+1=${l}`, `sh+1=${sh}`, `s3+1=${s3}`, 'nexttitle'] : [`l+1=${l}`, `sh+1=${sh}`, `s3+1=${s3}`]);
+    rows[r + 4] = dense([`l+2=${l}`]);
+    lid[e] = lowVocab.get(l) ?? -1;
+    sid[e] = shpVocab.get(sh) ?? -1;
+    bar[e] = w.includes('|') ? 1 : 0;
+    lower[e] = l;
+    shapes[e] = sh;
     cache.set(w, e);
     return e;
-  };
-  // Sentence boundaries as neighbours (features.ts: `<s>` before, `</s>` after, no title flag).
-  const start = { m1: dense(['l-1=<s>', 'sh-1=<s>', 's3-1=<s>']), m2: dense(['l-2=<s>']) };
-  const end = { p1: dense(['l+1=</s>', 'sh+1=</s>', 's3+1=/s>']), p2: dense(['l+2=</s>']) };
-  const first = dense(['first']);
-  const gazRows = new Map<string, { at: Float32Array | null; prev: Float32Array | null; next: Float32Array | null }>();
-  const gazOf = (g: string) => {
-    let r = gazRows.get(g);
-    if (!r) {
-      r = { at: dense([`gz=${g}`, `gzt=${g.slice(2)}`]), prev: dense([`gz-1=${g}`]), next: dense([`gz+1=${g}`]) };
-      gazRows.set(g, r);
+  }
+  const addPacked = (em: Float64Array, o: number, r: number | undefined): void => {
+    if (r === undefined) return;
+    for (let j = pStart[r] as number, end = pStart[r + 1] as number; j < end; j++) {
+      const k = o + (pTag[j] as number);
+      em[k] = (em[k] as number) + (pWeight[j] as number);
     }
-    return r;
   };
-  const addDense = (em: Float64Array, o: number, v: Float32Array | null): void => {
-    if (v) for (let t = 0; t < T; t++) em[o + t] = (em[o + t] as number) + (v[t] as number);
-  };
-  const addRow = (em: Float64Array, o: number, row: Row | undefined): void => {
+  const addBarred = (em: Float64Array, o: number, key: string): void => {
+    const row = barred.get(key);
     if (!row) return;
     for (let j = 0; j < row.length; j += 2) {
       const k = o + (row[j] as number);
       em[k] = (em[k] as number) + (row[j + 1] as number);
     }
   };
+  const addArena = (em: Float64Array, o: number, at: number): void => {
+    if (at === 0) return;
+    const A = arena;
+    for (let t = 0; t < T; t++) em[o + t] = (em[o + t] as number) + (A[at + t] as number);
+  };
+  const lidS = lowVocab.get('<s>') ?? -1;
+  const lidE = lowVocab.get('</s>') ?? -1;
+  const sidS = shpVocab.get('<s>') ?? -1;
+  const sidE = shpVocab.get('</s>') ?? -1;
   let buf = new Float64Array(256 * T);
-  return (words, gaz) => {
+  let ids = new Int32Array(256);
+  return function emissions(words, gaz) {
     const n = words.length;
-    const es = words.map(entry);
+    if (ids.length < n) ids = new Int32Array(2 * n);
+    // Forget all words before the sentence, never in its middle (its earlier entries would be dropped).
+    if (cache.size + n > cacheWords) reset();
+    for (let i = 0; i < n; i++) ids[i] = entry(words[i] as string);
     if (buf.length < n * T) buf = new Float64Array(2 * n * T);
     const em = buf.subarray(0, n * T);
-    em.fill(0);
-    const low = (j: number) => (j < 0 ? '<s>' : j >= n ? '</s>' : (es[j] as WordEntry).lower);
-    const shp = (j: number) => (j < 0 ? '<s>' : j >= n ? '</s>' : (es[j] as WordEntry).shape);
-    const lidS = lowVocab.get('<s>') ?? -1;
-    const lidE = lowVocab.get('</s>') ?? -1;
-    const sidS = shpVocab.get('<s>') ?? -1;
-    const sidE = shpVocab.get('</s>') ?? -1;
-    const lid = (j: number) => (j < 0 ? lidS : j >= n ? lidE : (es[j] as WordEntry).lid);
-    const sid = (j: number) => (j < 0 ? sidS : j >= n ? sidE : (es[j] as WordEntry).sid);
-    const bar = (j: number) => j >= 0 && j < n && (es[j] as WordEntry).bar;
-    const pairKey = (a: number, b: number) => (a < 0 || b < 0 ? -1 : a * V + b);
+    const A = arena;
+    const low = (j: number) => (j < 0 ? '<s>' : j >= n ? '</s>' : (lower[ids[j] as number] as string));
+    const shp = (j: number) => (j < 0 ? '<s>' : j >= n ? '</s>' : (shapes[ids[j] as number] as string));
     for (let i = 0; i < n; i++) {
       const o = i * T;
-      const e = es[i] as WordEntry;
-      addDense(em, o, e.self);
-      addDense(em, o, i >= 2 ? (es[i - 2] as WordEntry).m2 : start.m2);
-      addDense(em, o, i >= 1 ? (es[i - 1] as WordEntry).m1 : start.m1);
-      addDense(em, o, i + 1 < n ? (es[i + 1] as WordEntry).p1 : end.p1);
-      addDense(em, o, i + 2 < n ? (es[i + 2] as WordEntry).p2 : end.p2);
-      if (bar(i - 1) || bar(i) || bar(i + 1)) {
+      const e = ids[i] as number;
+      // Own row, then the neighbours' rows at −2, −1, +1, +2, added in the reference's order.
+      const s0 = rows[e * ROLES] as number;
+      const s1 = i >= 2 ? (rows[(ids[i - 2] as number) * ROLES + 1] as number) : startM2;
+      const s2 = i >= 1 ? (rows[(ids[i - 1] as number) * ROLES + 2] as number) : startM1;
+      const s3 = i + 1 < n ? (rows[(ids[i + 1] as number) * ROLES + 3] as number) : endP1;
+      const s4 = i + 2 < n ? (rows[(ids[i + 2] as number) * ROLES + 4] as number) : endP2;
+      for (let t = 0; t < T; t++) {
+        em[o + t] = 0 + (A[s0 + t] as number) + (A[s1 + t] as number) + (A[s2 + t] as number) + (A[s3 + t] as number) + (A[s4 + t] as number);
+      }
+      const ep = i >= 1 ? (ids[i - 1] as number) : -1;
+      const en = i + 1 < n ? (ids[i + 1] as number) : -1;
+      if ((ep >= 0 && bar[ep]) || bar[e] || (en >= 0 && bar[en])) {
         // Rare: a word with `|` (its pair values are ambiguous once joined), looked up by string.
-        addRow(em, o, barred.get(`b-1=${low(i - 1)}|${e.lower}`));
-        addRow(em, o, barred.get(`b+1=${e.lower}|${low(i + 1)}`));
-        addRow(em, o, barred.get(`lr=${low(i - 1)}|${low(i + 1)}`));
-        addRow(em, o, barred.get(`shw=${shp(i - 1)}|${e.shape}|${shp(i + 1)}`));
+        const l = lower[e] as string;
+        addBarred(em, o, `b-1=${low(i - 1)}|${l}`);
+        addBarred(em, o, `b+1=${l}|${low(i + 1)}`);
+        addBarred(em, o, `lr=${low(i - 1)}|${low(i + 1)}`);
+        addBarred(em, o, `shw=${shp(i - 1)}|${shapes[e]}|${shp(i + 1)}`);
       } else {
-        const lp = lid(i - 1);
-        const ln = lid(i + 1);
-        const sp = sid(i - 1);
-        const sn = sid(i + 1);
-        addRow(em, o, pairs['b-1'].get(pairKey(lp, e.lid)));
-        addRow(em, o, pairs['b+1'].get(pairKey(e.lid, ln)));
-        addRow(em, o, pairs.lr.get(pairKey(lp, ln)));
-        if (sp >= 0 && e.sid >= 0 && sn >= 0) addRow(em, o, pairs.shw.get((sp * S + e.sid) * S + sn));
+        const le = lid[e] as number;
+        const lp = ep >= 0 ? (lid[ep] as number) : lidS;
+        const ln = en >= 0 ? (lid[en] as number) : lidE;
+        const sp = ep >= 0 ? (sid[ep] as number) : sidS;
+        const se = sid[e] as number;
+        const sn = en >= 0 ? (sid[en] as number) : sidE;
+        if (lp >= 0 && le >= 0) addPacked(em, o, pairB1.get(lp * V + le));
+        if (le >= 0 && ln >= 0) addPacked(em, o, pairF1.get(le * V + ln));
+        if (lp >= 0 && ln >= 0) addPacked(em, o, pairLr.get(lp * V + ln));
+        if (sp >= 0 && se >= 0 && sn >= 0) addPacked(em, o, pairShw.get((sp * S + se) * S + sn));
       }
       const g = gaz[i];
-      if (g) addDense(em, o, gazOf(g).at);
+      if (g) addArena(em, o, gazOf(g).at);
       const gp = gaz[i - 1];
-      if (gp) addDense(em, o, gazOf(gp).prev);
+      if (gp) addArena(em, o, gazOf(gp).prev);
       const gn = gaz[i + 1];
-      if (gn) addDense(em, o, gazOf(gn).next);
-      if (i === 0) addDense(em, o, first);
+      if (gn) addArena(em, o, gazOf(gn).next);
+      if (i === 0) addArena(em, o, first);
     }
     return em;
   };
