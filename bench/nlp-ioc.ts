@@ -13,6 +13,17 @@
  * precision = (TP + flagged) / all. ATT&CK ids and CVE ids are excluded from precision (MISP events
  * rarely carry them) and reported separately. Hash precision is also given over every folder.
  *
+ * The MISP events leave out many indicators their README lists, so two more precision figures:
+ * - wider gold: a false positive becomes a true positive when ESET's IOC files list the value
+ *   anywhere: a MISP attribute of any type (not only the indicator types above) in this folder,
+ *   or a sample hash or MISP attribute of ANOTHER campaign (shared infrastructure and tools). The
+ *   folders hold no other IOC files (the .txt files are Suricata rules and DGA word lists).
+ * - audited: bench/nlp-ioc-audit.tsv holds hand judgements (`ioc` or `not`, one-line reason, read
+ *   in the README's context) of a seeded random sample of the strict false positives
+ *   (`--audit-sample`, seed 14). The share judged `ioc` among the sampled values that are still
+ *   false positives, with its Wilson 95 % interval, turns the false-positive count into an
+ *   estimate: precision = (TP + flagged + FP × share) / all.
+ *
  * Unit 42 check: in each .txt list, every line that is a single token after ioc-extractor's
  * refang (no spaces, looks like a hash/IP/domain/URL) is a gold value; recall as above.
  */
@@ -76,6 +87,49 @@ const loadMs = performance.now() - t0;
 const extractor = createIocExtractor(wl);
 
 const esetDir = corpusPath('iocs', 'eset-malware-ioc');
+const showSample = process.argv.includes('--audit-sample') ? Number(process.argv[process.argv.indexOf('--audit-sample') + 1]) : 0;
+
+/** Lowercase values of a folder's IOC files: sample hashes, and every MISP attribute value of any type (composites split). */
+function folderValues(folder: string): Set<string> {
+  const out = new Set<string>();
+  const dir = path.join(esetDir, folder);
+  for (const f of readdirSync(dir)) {
+    if (/^samples\.(md5|sha1|sha256)$/.test(f)) {
+      for (const line of readFileSync(path.join(dir, f), 'utf8').split('\n')) {
+        const h = line.trim().split(/\s+/)[0]?.toLowerCase();
+        if (h) out.add(h);
+      }
+    } else if (f.endsWith('.json')) {
+      for (const a of mispAttributes(path.join(dir, f))) for (const v of String(a.value).split('|')) if (v.trim()) out.add(v.trim().toLowerCase());
+    }
+  }
+  return out;
+}
+const valuesOf = new Map<string, Set<string>>();
+for (const folder of readdirSync(esetDir)) if (existsSync(path.join(esetDir, folder, 'README.adoc'))) valuesOf.set(folder, folderValues(folder));
+/** The folders whose IOC files list a value (lowercase). */
+const listedIn = new Map<string, string[]>();
+for (const [folder, vs] of valuesOf) for (const v of vs) listedIn.set(v, [...(listedIn.get(v) ?? []), folder]);
+const baseOf = (v: string): string => v.split(/[\\/]/).at(-1) ?? v;
+const listedBases = new Set([...listedIn.keys()].map(baseOf));
+let wideTp = 0;
+interface FalsePositive {
+  folder: string;
+  type: string;
+  value: string;
+  context: string;
+}
+const strictFps: FalsePositive[] = [];
+/** The README line holding offset `at`, trimmed to 220 characters around it, after its section title. */
+function contextOf(text: string, at: number): string {
+  const ls = text.lastIndexOf('\n', at) + 1;
+  const le = text.indexOf('\n', at);
+  const line = text.slice(ls, le < 0 ? text.length : le);
+  const rel = at - ls;
+  const snippet = line.slice(Math.max(0, rel - 110), rel + 110).replace(/\t/g, ' ');
+  const headings = text.slice(0, at).match(/^=+ .*$/gm);
+  return `[${headings?.at(-1) ?? ''}] ${snippet}`;
+}
 let goldN = 0;
 let goldHit = 0;
 const missByType = new Map<string, [number, number]>();
@@ -153,6 +207,8 @@ for (const folder of readdirSync(esetDir).sort()) {
     else if (i.warning) flagged++;
     else {
       fp++;
+      strictFps.push({ folder, type: i.type, value: i.value, context: contextOf(text, i.start) });
+      if (listedIn.has(v) || (i.type === 'filename' && listedBases.has(v))) wideTp++;
       // The author defanged it: an indicator by the author's own marking, missing from the MISP event.
       if (i.original !== i.value && i.original.toLowerCase() !== i.value) fpDefanged++;
       else fps.push(`${folder}\t${i.type}\t${i.original}`);
@@ -207,6 +263,10 @@ console.log(`ESET recall: ${goldHit}/${goldN} = ${pct(goldHit, goldN)}`);
 for (const [type, [n, h]] of [...missByType].sort()) console.log(`  ${type.padEnd(14)} ${h}/${n} = ${pct(h, n)}`);
 console.log(`ESET precision (folders with a MISP event, excl. attack/cve): TP ${tp}, flagged ${flagged}, FP ${fp} -> ${pct(tp + flagged, tp + flagged + fp)}`);
 console.log(`  counting author-defanged values as IOCs (${fpDefanged} of the FP): ${pct(tp + flagged + fpDefanged, tp + flagged + fp)}`);
+console.log(
+  `  wider gold (also any MISP attribute type, and other campaigns' IOC files; ${wideTp} of the FP): ${pct(tp + flagged + wideTp, tp + flagged + fp)}`,
+);
+auditFigures();
 console.log(`  excluded from precision: ${[...excluded].map(([k, v]) => `${k} ${v}`).join(', ')}`);
 console.log(`ESET hash precision (all folders): TP ${hashTp}, flagged ${hashFlag}, FP ${hashFp} -> ${pct(hashTp + hashFlag, hashTp + hashFlag + hashFp)}`);
 console.log(`Unit 42 line recall: ${u42Hit}/${u42N} = ${pct(u42Hit, u42N)}`);
@@ -220,4 +280,54 @@ if (showFp) {
   for (const l of misses) console.log(l);
   console.log('\n--- Unit 42 misses ---');
   for (const l of u42Miss) console.log(l);
+}
+
+/** Wilson score interval (95 %) of k successes in n. */
+function wilson(k: number, n: number): [number, number] {
+  if (n === 0) return [0, 1];
+  const z = 1.96;
+  const p = k / n;
+  const d = 1 + (z * z) / n;
+  const c = (p + (z * z) / (2 * n)) / d;
+  const h = (z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / d;
+  return [c - h, c + h];
+}
+
+/** Audited precision from bench/nlp-ioc-audit.tsv (folder, type, value, verdict, reason). */
+function auditFigures(): void {
+  const file = path.join(import.meta.dirname, 'nlp-ioc-audit.tsv');
+  if (!existsSync(file)) return;
+  const verdicts = new Map<string, string>();
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (!line.trim() || line.startsWith('#')) continue;
+    const [folder, type, value, verdict] = line.split('\t');
+    if (verdict !== 'ioc' && verdict !== 'not') throw new Error(`nlp-ioc-audit.tsv: bad verdict in: ${line}`);
+    verdicts.set(`${folder}\t${type}\t${value}`, verdict);
+  }
+  const judged = strictFps.map((f) => verdicts.get(`${f.folder}\t${f.type}\t${f.value}`)).filter((v) => v !== undefined);
+  const real = judged.filter((v) => v === 'ioc').length;
+  const [lo, hi] = wilson(real, judged.length);
+  const est = (share: number): string => pct(tp + flagged + fp * share, tp + flagged + fp);
+  console.log(
+    `  audited: ${real} of ${judged.length} sampled FP are real indicators (${pct(real, judged.length)}, Wilson 95 % ${lo.toFixed(3)}–${hi.toFixed(3)}; ${verdicts.size - judged.length} judged values are no longer FP) -> precision ${est(real / Math.max(1, judged.length))} (95 % ${est(lo)}–${est(hi)})`,
+  );
+}
+
+if (showSample > 0) {
+  // mulberry32, seed 14 (the issue number): the same sample for the same false positives.
+  let seed = 14;
+  const rand = (): number => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const key = (f: FalsePositive): string => `${f.folder}\t${f.type}\t${f.value}`;
+  const pool = [...strictFps].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  for (let i = pool.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [pool[i], pool[j]] = [pool[j] as FalsePositive, pool[i] as FalsePositive];
+  }
+  console.log(`\n--- audit sample (${Math.min(showSample, pool.length)} of ${pool.length} strict false positives) ---`);
+  for (const f of pool.slice(0, showSample)) console.log(`${f.folder}\t${f.type}\t${f.value}\t${f.context}`);
 }
