@@ -122,6 +122,10 @@ describe('what is not an IOC', () => {
     ['hex run of 31', `h ${'a'.repeat(31)} ok`, 'md5'],
     ['lowercase ATT&CK-like word', 'part t1059 ok', 'attack'],
     ['ATT&CK id inside a longer token', 'part XT1059 ok', 'attack'],
+    ['AsciiDoc labelled link (a citation)', 'The https://www.misp-project.org[MISP] event is available', 'url'],
+    ["AsciiDoc labelled link's host", 'The https://www.misp-project.org[MISP] event is available', 'domain'],
+    ['Markdown labelled link (a citation)', 'see [the blog](https://unit42.paloaltonetworks.com/x/) for', 'url'],
+    ['file in a Windows path is no domain', 'drops %TEMP%\\fl637136486220077590.data then', 'domain'],
   ];
   it.each(rows)('%s', (_why, text, type) => {
     expect(find(text, type)).toEqual([]);
@@ -138,6 +142,13 @@ describe('reporting choices', () => {
     const d = extractIocs(text).filter((i) => i.type === 'domain');
     expect(d).toHaveLength(1);
     expect(d[0]?.start).toBe(0);
+  });
+  it('still reports a defanged URL followed by a bracket, a bare URL, and a Markdown link labelled with itself', () => {
+    const urls = (text: string) => find(text, 'url').map((i) => i.value);
+    expect(urls('hxxps://evil[.]com/a-[dup]-b')).toEqual(['https://evil.com/a-']);
+    expect(urls('C2 at https://evil.com/gate.php.')).toEqual(['https://evil.com/gate.php']);
+    expect(urls('[https://evil.com/x](https://evil.com/x)')).toEqual(['https://evil.com/x']);
+    expect(find('share \\\\files.evil.com\\drop', 'domain').map((i) => i.value)).toEqual(['files.evil.com']);
   });
   it('does not report path pieces of a URL as domains or file names', () => {
     const t = extractIocs('get http://evil.com/files/setup.exe now');

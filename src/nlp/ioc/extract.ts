@@ -16,6 +16,12 @@
  *   unless it is defanged (`report[.]zip`) or the host of a URL or e-mail address.
  * - A name like `Emotet.AL` (an ESET detection name: uppercase TLD after a mixed-case label) is not a
  *   domain unless defanged.
+ * - A labelled hyperlink that is not defanged (AsciiDoc `https://www.misp-project.org[MISP]`,
+ *   Markdown `[MISP](https://www.misp-project.org)`) is a citation, not an indicator: neither the URL
+ *   nor its host is reported. In the ESET and Unit 42 reports every such link points to a blog post,
+ *   a paper, a threat-intel portal or a project page (MISP, Snort, YARA); indicators are written
+ *   bare or defanged.
+ * - A name right after a single backslash (`%TEMP%\fl6371.data`) is a path's file, not a domain.
  */
 import type { Ioc, IocType } from '../types.ts';
 import {
@@ -94,6 +100,24 @@ function looksLikeDetectionName(name: string): boolean {
   return tld !== tld.toLowerCase() && /[a-z]/.test(name.slice(0, dot));
 }
 
+/**
+ * Whether the URL at [start, end) of the refanged text is a labelled hyperlink: AsciiDoc
+ * `url[label]` (the label right after the URL, on the same line) or Markdown `[label](url)` with a
+ * label other than the URL itself. Defanged brackets (`[.]`, `[:]`) are gone from the refanged text.
+ */
+function isLabelledLink(t: string, start: number, end: number): boolean {
+  if (t[end] === '[') {
+    const close = t.indexOf(']', end);
+    return close > end + 1 && close - end <= 200 && !t.slice(end, close).includes('\n');
+  }
+  if (t[start - 1] === '(' && t[start - 2] === ']' && t[end] === ')') {
+    const open = t.lastIndexOf('[', start - 2);
+    const label = t.slice(open + 1, start - 2);
+    return open >= 0 && start - open <= 200 && label.trim() !== '' && !label.includes('\n') && label.trim() !== t.slice(start, end);
+  }
+  return false;
+}
+
 /** Every candidate hit in the refanged text `t`; `defanged(start,end)` tells whether the span was rewritten. */
 function findHits(t: string, defanged: (start: number, end: number) => boolean): Hit[] {
   const hits: Hit[] = [];
@@ -103,6 +127,11 @@ function findHits(t: string, defanged: (start: number, end: number) => boolean):
     const u = trimUrl(m[0]);
     const host = urlHost(u, m.index);
     if (!host || u.length <= u.indexOf('://') + 3) continue;
+    if (isLabelledLink(t, m.index, m.index + u.length) && !defanged(m.index, m.index + u.length)) {
+      // Kept as a span so its host and path pieces are not reported as domains or file names either.
+      urlSpans.push([m.index, m.index + u.length]);
+      continue;
+    }
     hits.push({ type: 'url', value: normaliseUrl(u), start: m.index, end: m.index + u.length });
     urlSpans.push([m.index, m.index + u.length]);
     hostStarts.add(host.start);
@@ -144,6 +173,7 @@ function findHits(t: string, defanged: (start: number, end: number) => boolean):
     if (!d) continue;
     const fanged = defanged(s, e);
     if (!isHost && !fanged) {
+      if (t[s - 1] === '\\' && t[s - 2] !== '\\') continue;
       if (FILE_LIKE_TLDS.has(d.slice(d.lastIndexOf('.') + 1))) continue;
       if (looksLikeDetectionName(m[0])) continue;
     }
