@@ -21,21 +21,22 @@ import type { Logger } from 'pino';
 import type { Channel } from './alerts/channels/types.ts';
 import { type DeliverySummary, deliverDue } from './alerts/deliver.ts';
 import { type EvaluationSummary, evaluate } from './alerts/engine.ts';
+import type { Leadership } from './cluster/leader.ts';
+import type { VigilConfig } from './config.ts';
 import { evaluateExposureAlerts } from './exposure/alert.ts';
 import type { ExposureStore } from './exposure/types.ts';
-import type { VigilConfig } from './config.ts';
+import { collectSources, dueSources } from './intel/service.ts';
+import type { IntelStore } from './intel/types.ts';
+import { documentAnalyser } from './iocs/analyse.ts';
+import type { IocStore } from './iocs/types.ts';
+import type { VendorProductsProvider } from './nlp/context.ts';
 import { type RunSummary, syncSource } from './pipeline.ts';
 import { queueDueReports, type ReportDueDeps } from './reports/due.ts';
 import { type HttpClient, messageWithCauses } from './sources/http.ts';
 import { enabledSources, findSource } from './sources/registry.ts';
-import type { Leadership } from './cluster/leader.ts';
 import type { AlertStore } from './store/alerts.ts';
 import { isPostgresUrl } from './store/postgres/pool.ts';
 import type { Store } from './store/types.ts';
-import { collectSources, dueSources } from './intel/service.ts';
-import { documentAnalyser } from './iocs/analyse.ts';
-import type { IocStore } from './iocs/types.ts';
-import type { IntelStore } from './intel/types.ts';
 
 /** What the daemon needs. */
 export interface DaemonDeps {
@@ -71,6 +72,8 @@ export interface DaemonDeps {
   reports?: ReportDueDeps['stores'];
   /** The exposure index (issue 15): `exposure` alerts in each alert pass (exposure/alert.ts); absent: none. */
   exposure?: ExposureStore;
+  /** The store's vendors and products for the entity gazetteer of collected documents' analyses; absent: ATT&CK names only. */
+  vendorProducts?: VendorProductsProvider;
 }
 
 /** Seconds between two looks for intel sources due for collection. */
@@ -206,7 +209,15 @@ export class Daemon {
         out?.evaluations.push(ev);
         if (ev.alerts.length) await this.#leadership?.notify();
         if (this.#deps.reports) await queueDueReports({ stores: this.#deps.reports, config: config.alerts, log, merge: config.ssvc, ...(now ? { now } : {}) });
-        if (this.#deps.exposure) await evaluateExposureAlerts({ stores: { store: reader, alerts, exposure: this.#deps.exposure }, config: config.alerts, halfLifeDays: config.exposure.halfLifeDays, merge: config.ssvc, log, ...(now ? { now } : {}) });
+        if (this.#deps.exposure)
+          await evaluateExposureAlerts({
+            stores: { store: reader, alerts, exposure: this.#deps.exposure },
+            config: config.alerts,
+            halfLifeDays: config.exposure.halfLifeDays,
+            merge: config.ssvc,
+            log,
+            ...(now ? { now } : {}),
+          });
         const d = await deliverDue({ alerts, channels, config: config.alerts, log, shouldStop: () => this.#stopping, ...(now ? { now } : {}) });
         out?.deliveries.push(d);
       } catch (err) {
@@ -321,9 +332,9 @@ export class Daemon {
   collectIntel(): Promise<number> {
     const intel = this.#deps.intel;
     if (!intel) return Promise.resolve(0);
-    const { config, log, writer, iocs } = this.#deps;
+    const { config, log, writer, iocs, vendorProducts } = this.#deps;
     // In the analysis thread: the daemon runs inside `vigil serve`.
-    const analyse = iocs ? { analyse: documentAnalyser(config, iocs, log, { thread: true }) } : {};
+    const analyse = iocs ? { analyse: documentAnalyser(config, iocs, log, { thread: true, ...(vendorProducts ? { vendorProducts } : {}) }) } : {};
     const services = { intel, store: writer, config: config.intel, log, now: () => this.#now(), ...analyse };
     return this.#intelRuns.add(async () => {
       try {

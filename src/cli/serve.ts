@@ -24,6 +24,7 @@ import type { VigilConfig } from '../config.ts';
 import { loadCorpusJob } from '../corpus-job.ts';
 import { Daemon } from '../daemon.ts';
 import { startBackgroundTraining, untrainedModels } from '../nlp/auto-train.ts';
+import { CATALOG_MIN_CVES } from '../nlp/context.ts';
 import { type RunSummary, syncSource } from '../pipeline.ts';
 import { HttpClient, messageWithCauses } from '../sources/http.ts';
 import { readOwaspTop10 } from '../sources/owasp/index.ts';
@@ -144,6 +145,7 @@ export function registerServe(program: Command): void {
             intel: stores.intelWriter,
             iocs: stores.iocsWriter,
             exposure: stores.exposure,
+            vendorProducts: () => stores.trends.vendorProducts({ minCves: CATALOG_MIN_CVES }),
             reports: stores,
             // The store cannot be written (or an alert pass failed): stop as SIGTERM would, exit 1.
             onFatal: (err) => {

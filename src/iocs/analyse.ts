@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { VigilConfig } from '../config.ts';
 import type { IntelDocument, IntelStore } from '../intel/types.ts';
 import { sharedAnalyzer } from '../nlp/analyze.ts';
+import { storeVendorProducts, type VendorProductsProvider } from '../nlp/context.ts';
 import { messageWithCauses } from '../sources/http.ts';
 import type { Stores } from '../store/index.ts';
 import { type AsyncAnalyzer, sharedAnalysisThread } from './analysis-thread.ts';
@@ -81,18 +82,21 @@ export async function analyseDocuments(deps: DocumentAnalysisDeps, documents: re
  * The analysis hook of a collection (`IntelServices.analyse`): the shared analyzer of `config`
  * (nlp.modelDir, warninglists), sightings in `iocs` with TLP `config.nlp.defaultTlp`.
  * @param options.thread analyse in the process's analysis thread (analysis-thread.ts), not on
- *   this one: a process serving the API. Its entity gazetteer has no store vendors.
- * @param options.stores the open stores (in process only): the entity gazetteer adds their CPE vendors and products.
+ *   this one: a process serving the API.
+ * @param options.stores the open stores: the entity gazetteer adds their vendors and products
+ *   (asked for by the analysis thread when `thread`).
+ * @param options.vendorProducts where the analysis thread reads them when `stores` is not given.
  */
 export function documentAnalyser(
   config: VigilConfig,
   iocs: IocStore,
   log: Logger,
-  options: { thread?: boolean; stores?: Stores } = {},
+  options: { thread?: boolean; stores?: Stores; vendorProducts?: VendorProductsProvider } = {},
 ): (documents: readonly IntelDocument[]) => Promise<AnalysisReport> {
   const { thread, stores } = options;
+  const vendorProducts = options.vendorProducts ?? storeVendorProducts(stores);
   const deps: DocumentAnalysisDeps = {
-    analyzer: async () => (thread ? sharedAnalysisThread(config) : sharedAnalyzer(config, stores)),
+    analyzer: async () => (thread ? sharedAnalysisThread(config, vendorProducts) : sharedAnalyzer(config, stores)),
     iocs,
     tlp: config.nlp.defaultTlp,
     log,

@@ -12,6 +12,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { sharedAnalysisThread } from '../../iocs/analysis-thread.ts';
+import { CATALOG_MIN_CVES } from '../../nlp/context.ts';
 import type { AnalysisResult } from '../../nlp/types.ts';
 import { errors } from '../schemas.ts';
 
@@ -24,7 +25,8 @@ interface AnalyseBody {
 const analyse = { role: 'viewer', scope: 'read', audit: false } as const;
 
 export const analysisRoutes: FastifyPluginAsync = async (app) => {
-  const { config } = app.deps;
+  const { config, trends } = app.deps;
+  const vendorProducts = trends ? () => trends.vendorProducts({ minCves: CATALOG_MIN_CVES }) : undefined;
   app.post<{ Body: AnalyseBody }>(
     '/analysis/text',
     {
@@ -53,7 +55,7 @@ export const analysisRoutes: FastifyPluginAsync = async (app) => {
     async (request): Promise<AnalysisResult> => {
       // In the process's analysis thread: a 1 MB paste is seconds of CPU, which on this thread
       // would hold every other request behind it.
-      const analyzer = sharedAnalysisThread(config);
+      const analyzer = sharedAnalysisThread(config, vendorProducts);
       const { text, lang } = request.body;
       return await analyzer.analyze(text, lang ? { lang } : {});
     },

@@ -12,15 +12,16 @@ import {
   addSource,
   type CollectOutcome,
   collectSources,
-  intelStateName,
   type IntelServices,
+  intelStateName,
   requireSource,
   testSource,
   updateSource,
 } from '../../intel/service.ts';
 import { validateSource } from '../../intel/sources/schema.ts';
-import { documentAnalyser } from '../../iocs/analyse.ts';
 import type { IntelDocument, IntelQuery, IntelSummary } from '../../intel/types.ts';
+import { documentAnalyser } from '../../iocs/analyse.ts';
+import { CATALOG_MIN_CVES } from '../../nlp/context.ts';
 import { messageWithCauses } from '../../sources/http.ts';
 import { CVE_ID_PATTERN, errors } from '../schemas.ts';
 import { INTEL_ID_PATTERN, INTEL_SOURCE_NAME_PATTERN, PREVIEW_TEXT_CHARS, sourceInputProperties } from './intel-schemas.ts';
@@ -110,8 +111,16 @@ function outcomeAnswer(outcome: CollectOutcome): { source: string; report: Colle
 }
 
 export const intelRoutes: FastifyPluginAsync = async (app) => {
-  const { intel, iocs, store, config, log, now } = app.deps;
-  const services: IntelServices = { intel, store, config: config.intel, log, now, analyse: documentAnalyser(config, iocs, log, { thread: true }) };
+  const { intel, iocs, store, config, log, now, trends } = app.deps;
+  const vendorProducts = trends ? () => trends.vendorProducts({ minCves: CATALOG_MIN_CVES }) : undefined;
+  const services: IntelServices = {
+    intel,
+    store,
+    config: config.intel,
+    log,
+    now,
+    analyse: documentAnalyser(config, iocs, log, { thread: true, ...(vendorProducts ? { vendorProducts } : {}) }),
+  };
   /** Collections running in this process, by source: a second request joins the first. */
   const running = new Map<string, Promise<CollectOutcome>>();
 
