@@ -77,20 +77,43 @@ export function wordFeatures(w: string): string[] {
 
 /** Features of one word alone, computed afresh (not cached: for callers that cache their own results). */
 export function computeWordFeatures(w: string): string[] {
-  const l = w.toLowerCase();
-  const f = ['bias', `w=${w}`, `l=${l}`, `sh=${shape(w)}`];
-  for (let k = 1; k <= 4 && k <= l.length; k++) f.push(`p${k}=${l.slice(0, k)}`, `s${k}=${l.slice(-k)}`);
-  if (/^[A-Z][A-Z0-9]+$/.test(w)) f.push('upper');
-  else if (/^[A-Z][a-z]/.test(w)) f.push('title');
-  if (/\d/.test(w)) f.push(/^\d+$/.test(w) ? 'alldigit' : 'hasdigit');
-  if (w.includes('-')) f.push('hyphen');
-  if (w.includes('.')) f.push('dot');
-  if (/[a-z][A-Z]/.test(w)) f.push('camel');
-  const k = kind(w);
-  if (k) f.push(`k=${k}`);
-  if (MONTHS.has(l)) f.push('month');
-  if (w.length === 1) f.push(/\w/.test(w) ? 'char' : `punct=${w}`);
+  const f: string[] = [];
+  visitWordFeatures(w, (name, value) => {
+    f.push(value === undefined ? name : `${name}=${value}`);
+  });
   return f;
+}
+
+const PREFIX = ['p1', 'p2', 'p3', 'p4'];
+const SUFFIX = ['s1', 's2', 's3', 's4'];
+
+/**
+ * The features of {@link computeWordFeatures}, in its order, as (family, value) pairs: the feature
+ * is `family=value`, or `family` alone when value is undefined (lexicon.ts looks them up without
+ * building the joined strings). `l`/`sh`: the word's lowercase form and shape, when known.
+ */
+export function visitWordFeatures(w: string, visit: (family: string, value?: string) => void, l = w.toLowerCase(), sh = shape(w)): void {
+  visit('bias');
+  visit('w', w);
+  visit('l', l);
+  visit('sh', sh);
+  for (let k = 1; k <= 4 && k <= l.length; k++) {
+    visit(PREFIX[k - 1] as string, l.slice(0, k));
+    visit(SUFFIX[k - 1] as string, l.slice(-k));
+  }
+  if (/^[A-Z][A-Z0-9]+$/.test(w)) visit('upper');
+  else if (/^[A-Z][a-z]/.test(w)) visit('title');
+  if (/\d/.test(w)) visit(/^\d+$/.test(w) ? 'alldigit' : 'hasdigit');
+  if (w.includes('-')) visit('hyphen');
+  if (w.includes('.')) visit('dot');
+  if (/[a-z][A-Z]/.test(w)) visit('camel');
+  const k = kind(w);
+  if (k) visit('k', k);
+  if (MONTHS.has(l)) visit('month');
+  if (w.length === 1) {
+    if (/\w/.test(w)) visit('char');
+    else visit('punct', w);
+  }
 }
 
 /**

@@ -150,13 +150,13 @@ export function buildGazetteer(entries: readonly GazetteerEntry[]): Gazetteer {
     const q = w.charCodeAt(n - 2);
     return n > 2 && (c === 115 || c === 83) && (q === 39 || q === 0x2019);
   }
-  function longest(root: Node, words: readonly string[], at: number, fold: boolean): { end: number; entry: GazetteerEntry } | null {
+  /** The longest entry of `root` starting at token `at`; `keys`: the tokens as the trie stores them (lowercase for `folded`). */
+  function longest(root: Node, words: readonly string[], keys: readonly string[], at: number, fold: boolean): { end: number; entry: GazetteerEntry } | null {
     let node: Node | undefined = root;
     let best: { end: number; entry: GazetteerEntry } | null = null;
     for (let i = at; i < words.length && node; i++) {
       const raw = words[i] ?? '';
-      const key = fold ? raw.toLowerCase() : raw;
-      let next: Node | undefined = node.next.get(key);
+      let next: Node | undefined = node.next.get(keys[i] ?? '');
       if (!next && possessive(raw)) next = node.next.get(fold ? base(raw).toLowerCase() : base(raw));
       if (!next) break;
       node = next;
@@ -166,9 +166,10 @@ export function buildGazetteer(entries: readonly GazetteerEntry[]): Gazetteer {
   }
   function findTokens(words: readonly string[]) {
     const out: { start: number; end: number; entry: GazetteerEntry }[] = [];
+    const lower = words.map((w) => w.toLowerCase());
     for (let i = 0; i < words.length; ) {
-      const a = longest(exact, words, i, false);
-      const b = longest(folded, words, i, true);
+      const a = longest(exact, words, words, i, false);
+      const b = longest(folded, words, lower, i, true);
       const m = a && (!b || a.end >= b.end) ? a : b;
       if (m) {
         out.push({ start: i, end: m.end, entry: m.entry });

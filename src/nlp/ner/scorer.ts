@@ -8,7 +8,7 @@
  * shape ids, and the gazetteer tags add a small dense row each. Scores equal the string-feature
  * path of {@link sentenceFeatures} up to float32 rounding (tested), summed in the same order.
  */
-import { computeWordFeatures, shape } from './features.ts';
+import { registerFeatures, wordFeatureIds } from './lexicon.ts';
 
 /** Distinct words whose rows are cached per scorer (all forgotten at once when full: Zipf's law keeps hits high). */
 const WORD_CACHE_SIZE = 30_000;
@@ -76,6 +76,17 @@ export function createScorer(features: Record<string, number[]>, T: number, cach
     if (parts.length !== PAIRS[pn]) barred.set(name, row);
     else parsed.push({ name: pn, ids: parts.map((x) => idIn(pn === 'shw' ? shpVocab : lowVocab, x)), row });
   }
+  // Word-level rows by the process-wide feature ids of lexicon.ts (shared with the other taggers).
+  const idOf = registerFeatures(table.keys());
+  const own = packRows([...table.values()]);
+  const { start: oStart, tag: oTag, weight: oWeight } = own;
+  let maxId = -1;
+  for (const name of table.keys()) maxId = Math.max(maxId, idOf(name));
+  /** Global feature id → row of `own` (-1: none; ids registered later by other scorers are beyond the end). */
+  const rowOfId = new Int32Array(maxId + 1).fill(-1);
+  [...table.keys()].forEach((name, r) => {
+    rowOfId[idOf(name)] = r;
+  });
   const V = lowVocab.size;
   const S = shpVocab.size;
   const packed = packRows(parsed.map((p) => p.row));
@@ -94,12 +105,13 @@ export function createScorer(features: Record<string, number[]>, T: number, cach
   // The arena: row 0 is zeros, then the fixed rows (sentence boundaries), then the words' rows.
   let arena = new Float32Array(T * 4096);
   let used = T;
-  /** Sums the rows of the features present in `names` into a new arena row; 0 (the zero row) when none has weights. */
-  function dense(names: readonly string[]): number {
+  /** Sums the rows of features `fs[from..to)` (global ids) into a new arena row; 0 (the zero row) when none has weights. */
+  function denseIds(fs: readonly number[], from: number, to: number): number {
     let at = 0;
-    for (const f of names) {
-      const row = table.get(f);
-      if (!row) continue;
+    for (let i = from; i < to; i++) {
+      const id = fs[i] as number;
+      const r = id < rowOfId.length ? (rowOfId[id] as number) : -1;
+      if (r < 0) continue;
       if (at === 0) {
         if (used + T > arena.length) {
           const grown = new Float32Array(arena.length * 2);
@@ -109,13 +121,15 @@ export function createScorer(features: Record<string, number[]>, T: number, cach
         at = used;
         used += T;
       }
-      for (let j = 0; j < row.length; j += 2) {
-        const k = at + (row[j] as number);
-        arena[k] = (arena[k] as number) + (row[j + 1] as number);
+      for (let j = oStart[r] as number, end = oStart[r + 1] as number; j < end; j++) {
+        const k = at + (oTag[j] as number);
+        arena[k] = (arena[k] as number) + (oWeight[j] as number);
       }
     }
     return at;
   }
+  /** {@link denseIds} of feature names. */
+  const dense = (names: readonly string[]): number => denseIds(names.map(idOf), 0, names.length);
   // Sentence boundaries as neighbours (features.ts: `<s>` before, `</s>` after, no title flag).
   const startM1 = dense(['l-1=<s>', 'sh-1=<s>', 's3-1=<s>']);
   const startM2 = dense(['l-2=<s>']);
@@ -131,6 +145,8 @@ export function createScorer(features: Record<string, number[]>, T: number, cach
       if (!gazRows.has(g)) gazRows.set(g, { at: dense([`gz=${g}`, `gzt=${g.slice(2)}`]), prev: dense([`gz-1=${g}`]), next: dense([`gz+1=${g}`]) });
     }
   }
+  // The rows live on packed in `own`: let the parsed ones go.
+  table.clear();
   const noGaz = { at: 0, prev: 0, next: 0 };
   const gazOf = (g: string) => gazRows.get(g) ?? noGaz;
   const fixedEnd = used;
@@ -165,21 +181,18 @@ export function createScorer(features: Record<string, number[]>, T: number, cach
       sid = grow(sid, (n) => new Int32Array(n));
       bar = grow(bar, (n) => new Uint8Array(n));
     }
-    const l = w.toLowerCase();
-    const sh = shape(w);
-    const s3 = l.slice(-3);
-    const title = w.charCodeAt(0) >= 65 && w.charCodeAt(0) <= 90;
+    const f = wordFeatureIds(w);
     const r = e * ROLES;
-    rows[r] = dense(computeWordFeatures(w));
-    rows[r + 1] = dense([`l-2=${l}`]);
-    rows[r + 2] = dense(title ? [`l-1=${l}`, `sh-1=${sh}`, `s3-1=${s3}`, 'prevtitle'] : [`l-1=${l}`, `sh-1=${sh}`, `s3-1=${s3}`]);
-    rows[r + 3] = dense(title ? [`l+1=${l}`, `sh+1=${sh}`, `s3+1=${s3}`, 'nexttitle'] : [`l+1=${l}`, `sh+1=${sh}`, `s3+1=${s3}`]);
-    rows[r + 4] = dense([`l+2=${l}`]);
-    lid[e] = lowVocab.get(l) ?? -1;
-    sid[e] = shpVocab.get(sh) ?? -1;
-    bar[e] = w.includes('|') ? 1 : 0;
-    lower[e] = l;
-    shapes[e] = sh;
+    for (let role = 0, from = ROLES; role < ROLES; role++) {
+      const to = f.ids[role] as number;
+      rows[r + role] = denseIds(f.ids, from, to);
+      from = to;
+    }
+    lid[e] = lowVocab.get(f.lower) ?? -1;
+    sid[e] = shpVocab.get(f.shape) ?? -1;
+    bar[e] = f.bar ? 1 : 0;
+    lower[e] = f.lower;
+    shapes[e] = f.shape;
     cache.set(w, e);
     return e;
   }

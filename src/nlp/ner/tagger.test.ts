@@ -10,7 +10,10 @@ import { buildGazetteer } from './gazetteer.ts';
 import { nerModels } from './index.ts';
 import { createScorer } from './scorer.ts';
 import { chunks, evaluateEntities } from './seqeval.ts';
-import { createTagger, gazetteerTags, referenceEmissions, type TaggerPayload } from './tagger.ts';
+import { createTagger, gazetteerTags, referenceEmissions, sharedGazetteer, type TaggerPayload } from './tagger.ts';
+
+const payload0 = (p: unknown) => structuredClone(p) as TaggerPayload;
+const hand0 = ['APT28', 'used', 'Mimikatz', '.'];
 
 describe.skipIf(!hasCorpus())('NER tagger (quick training on CyNER)', () => {
   it('beats the word-lookup baseline on the valid split and is deterministic', async () => {
@@ -53,9 +56,20 @@ describe.skipIf(!hasCorpus())('NER tagger (quick training on CyNER)', () => {
       expect(chunks(tags, 'BIO').reduce((n, c) => n + c.end - c.start, 0)).toBe(entityTokens);
     }
 
+    const payload = trained.payload as TaggerPayload;
+    // Taggers with the same gazetteer share each words array's gazetteer tags: an array changed in place is tagged afresh.
+    const other = createTagger(payload0(trained.payload));
+    const words = [...(valid.find((s) => s.tokens.includes('APT28'))?.tokens ?? hand0)];
+    expect(other.tag(words)).toEqual(tagger.tag(words));
+    const shared = sharedGazetteer(payload.gazetteer);
+    expect(shared(words)).toEqual(gazetteerTags(buildGazetteer(payload.gazetteer), words));
+    expect(shared(words).some(Boolean)).toBe(true);
+    words.reverse();
+    expect(shared(words)).toEqual(gazetteerTags(buildGazetteer(payload.gazetteer), words));
+    expect(tagger.tag(words)).toEqual(createTagger(payload0(trained.payload)).tag([...words]));
+
     // The compiled scorer gives the string features' scores (float32 rounding aside), sentence
     // boundaries, gazetteer tags and words containing `|` included, on real and hand sentences.
-    const payload = trained.payload as TaggerPayload;
     const score = createScorer(payload.features, payload.tags.length);
     // A cache of 40 words is emptied every few sentences: rows rebuilt after a reset must be the same.
     const forgetful = createScorer(payload.features, payload.tags.length, 40);

@@ -42,6 +42,33 @@ export function gazetteerTags(gaz: Gazetteer, words: readonly string[]): string[
   return out;
 }
 
+/**
+ * Loaded taggers' gazetteers by their entries (as JSON): the taggers of a recognizer, trained on the
+ * same ATT&CK bundle, share one, and with it the tags of each sentence ({@link sharedGazetteerTags}).
+ */
+const gazetteers = new Map<string, { gaz: Gazetteer; tagsOf: WeakMap<readonly string[], { words: string[]; tags: string[] }> }>();
+
+/** {@link gazetteerTags} of a loaded tagger, computed once per words array for all taggers with these entries (read only). */
+export function sharedGazetteer(entries: GazetteerEntry[]): (words: readonly string[]) => readonly string[] {
+  const key = JSON.stringify(entries);
+  let shared = gazetteers.get(key);
+  if (!shared) {
+    // A few distinct gazetteers per process (one per ATT&CK release trained on): forget them all past 8.
+    if (gazetteers.size >= 8) gazetteers.clear();
+    shared = { gaz: buildGazetteer(entries), tagsOf: new WeakMap() };
+    gazetteers.set(key, shared);
+  }
+  const { gaz, tagsOf } = shared;
+  return (words) => {
+    const hit = tagsOf.get(words);
+    // The copy guards against a caller that changed its array since (arrays are compared, not trusted).
+    if (hit && hit.words.length === words.length && hit.words.every((w, i) => w === words[i])) return hit.tags;
+    const tags = gazetteerTags(gaz, words);
+    tagsOf.set(words, { words: [...words], tags });
+    return tags;
+  };
+}
+
 /** A loaded tagger. */
 export interface Tagger {
   readonly scheme: TagScheme;
@@ -55,17 +82,19 @@ export function createTagger(payload: TaggerPayload): Tagger {
   const T = payload.tags.length;
   const { preds, startOk, endOk } = constraints(payload.tags, payload.scheme);
   const trans = Float64Array.from(payload.trans);
-  const gaz = buildGazetteer(payload.gazetteer);
+  const gazTags = sharedGazetteer(payload.gazetteer);
   const score = createScorer(payload.features, T);
   const pruning = T > 8 ? pruneTables(trans, T, preds) : undefined;
+  // Only these are kept: the payload's parsed features (hundreds of thousands of arrays) can be collected.
+  const { scheme, tags } = payload;
   return {
-    scheme: payload.scheme,
-    tags: payload.tags,
+    scheme,
+    tags,
     tag(words) {
       const n = words.length;
       if (n === 0) return [];
-      const em = score(words, gazetteerTags(gaz, words));
-      return Array.from(viterbi(em, n, T, trans, preds, startOk, endOk, pruning), (t) => payload.tags[t] as string);
+      const em = score(words, gazTags(words));
+      return Array.from(viterbi(em, n, T, trans, preds, startOk, endOk, pruning), (t) => tags[t] as string);
     },
   };
 }
