@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { corpusPath, hasCorpus } from '../../testing/corpus.ts';
 import type { IocType, Warninglists } from '../types.ts';
-import { AddressTable, CidrSet, ipv4ToNumber } from './cidr.ts';
+import { AddressTable, CidrSet, ipv4ToNumber, ipv6ToBigInt } from './cidr.ts';
 import { extractIocs } from './extract.ts';
 import { hostnameEntry, hostOf, pcre, SubstringIndex } from './list-index.ts';
 import { loadWarninglists, MISP_TYPES, MispWarninglist } from './warninglists.ts';
@@ -175,6 +175,16 @@ describe('AddressTable: the smallest label of the ranges holding an address', ()
   ];
   it.each(rows)('%s -> %d', (value, label) => expect(table.first(value)).toBe(label));
 
+  const v6: [string, bigint][] = [
+    ['::1', 1n],
+    ['::', 0n],
+    ['2001:db8::', 0x20010db8n << 96n],
+    ['2001:DB8:0:0:8:800:200C:417A', 0x20010db80000000000080800200c417an],
+    ['::ffff:1.2.3.4', 0xffff01020304n],
+    ['fe80::1:2', (0xfe80n << 112n) + 0x10002n],
+  ];
+  it.each(v6)('ipv6ToBigInt(%s)', (ip, n) => expect(ipv6ToBigInt(ip)).toBe(n));
+
   it('agrees with one CidrSet per label on random IPv4 ranges and addresses', () => {
     const range = fc.tuple(fc.integer({ min: 0, max: 2 ** 32 - 1 }), fc.integer({ min: 8, max: 32 })).map(([a, p]) => `${numberToIpv4(a)}/${p}`);
     fc.assert(
@@ -200,9 +210,12 @@ describe('SubstringIndex: the smallest label of an entry the text contains', () 
       fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 5 }), word), { maxLength: 12 }), fc.array(word, { maxLength: 8 }), (raw, texts) => {
         const entries = [...raw].sort((a, b) => a[0] - b[0]);
         const index = new SubstringIndex(entries);
-        for (const text of [...texts, ...entries.map(([, e]) => `x${e}y`)]) {
-          const want = entries.find(([, e]) => e.length > 0 && text.includes(e))?.[0] ?? Number.POSITIVE_INFINITY;
-          expect(index.first(text)).toBe(want);
+        // Every label applies, then only the odd ones.
+        for (const applies of [new Uint8Array(6).fill(1), Uint8Array.from([0, 1, 0, 1, 0, 1])]) {
+          for (const text of [...texts, ...entries.map(([, e]) => `x${e}y`)]) {
+            const want = entries.find(([l, e]) => applies[l] && e.length > 0 && text.includes(e))?.[0] ?? Number.POSITIVE_INFINITY;
+            expect(index.first(text, applies)).toBe(want);
+          }
         }
       }),
     );

@@ -4,7 +4,10 @@
  * lists' folder order) that holds it. A lookup then costs one probe per kind instead of one per
  * list: a Map for `string`, a Map probed once per parent domain for `hostname`, an Aho–Corasick
  * automaton for `substring` (one pass over the value, whatever the number of entries), an
- * {@link AddressTable} for `cidr`. `regex` lists stay one RegExp list each (two small lists).
+ * {@link AddressTable} for `cidr`. `regex` lists stay one RegExp list each (two small lists). The
+ * string, hostname and substring structures hold every list of their kind and are shared by all
+ * IOC types (a lookup skips the labels that do not apply to its type); the address table is built
+ * per set of applicable `cidr` lists (the same set for ipv4, ipv6 and cidr on the MISP lists).
  *
  * Why: with one matcher per list, an IPv4 address was tested against 80 CIDR tables and the 8,201
  * entries of a `substring` list one `includes()` at a time (~300 µs per address), and the first
@@ -81,30 +84,36 @@ export class LabelledEntries {
   }
 }
 
-/** Many needles at once: the smallest label of an entry contained in a text, in one pass over it (Aho–Corasick). */
+/**
+ * Many needles at once (Aho–Corasick): the labels of the entries a text contains, in one pass over
+ * it whatever the number of entries. Built once over every `substring` list; a lookup keeps the
+ * first label that applies to its IOC type.
+ */
 export class SubstringIndex {
   /** UTF-16 code → letter number (1…); 0 for a code no entry uses. */
-  private readonly alphabet = new Map<number, number>();
-  /** Transition `node * (letters + 1) + letter` → child node (keys stay small integers: fast Map keys). */
+  private readonly alphabet = new Int32Array(65536);
+  private readonly width: number;
+  /** Transition `node * width + letter` → child node (keys stay small integers: fast Map keys). */
   private readonly next = new Map<number, number>();
   private readonly fail: number[] = [0];
-  /** Smallest label of an entry ending at this node or at one of its failure links. */
-  private readonly out: number[] = [Number.POSITIVE_INFINITY];
-  private readonly width: number;
+  /** Labels (ascending) of the entries ending at this node or at one of its failure links; null when none. */
+  private readonly out: (number[] | null)[] = [null];
   constructor(entries: readonly [label: number, entry: string][]) {
-    for (const [, e] of entries)
-      for (let i = 0; i < e.length; i++) if (!this.alphabet.has(e.charCodeAt(i))) this.alphabet.set(e.charCodeAt(i), this.alphabet.size + 1);
-    this.width = this.alphabet.size + 1;
+    let letters = 0;
+    for (const [, e] of entries) {
+      for (let i = 0; i < e.length; i++) if (this.alphabet[e.charCodeAt(i)] === 0) this.alphabet[e.charCodeAt(i)] = ++letters;
+    }
+    this.width = letters + 1;
     const children: number[][] = [[]];
     for (const [label, e] of entries) {
       if (e.length === 0) continue;
       let n = 0;
       for (let i = 0; i < e.length; i++) {
-        const letter = this.alphabet.get(e.charCodeAt(i)) as number;
+        const letter = this.alphabet[e.charCodeAt(i)] as number;
         let c = this.next.get(n * this.width + letter);
         if (c === undefined) {
           c = this.out.length;
-          this.out.push(Number.POSITIVE_INFINITY);
+          this.out.push(null);
           this.fail.push(0);
           children.push([]);
           (children[n] as number[]).push(letter);
@@ -112,7 +121,7 @@ export class SubstringIndex {
         }
         n = c;
       }
-      if (label < (this.out[n] as number)) this.out[n] = label;
+      this.out[n] = union(this.out[n] ?? null, [label]);
     }
     // Breadth first, so a node's failure link (a shorter suffix) is complete before its children's.
     const queue = [0];
@@ -127,18 +136,19 @@ export class SubstringIndex {
           link = this.next.get(f * this.width + letter) ?? 0;
         }
         this.fail[v] = link;
-        this.out[v] = Math.min(this.out[v] as number, this.out[link] as number);
+        const inherited = this.out[link] ?? null;
+        if (inherited) this.out[v] = union(this.out[v] ?? null, inherited);
         queue.push(v);
       }
     }
   }
-  /** The smallest label of an entry that `text` contains, or Infinity. */
-  first(text: string): number {
+  /** The smallest label of an entry that `text` contains and for which `applies[label]` is 1, or Infinity. */
+  first(text: string, applies: Uint8Array): number {
     let best = Number.POSITIVE_INFINITY;
     let n = 0;
     for (let i = 0; i < text.length; i++) {
-      const letter = this.alphabet.get(text.charCodeAt(i));
-      if (letter === undefined) {
+      const letter = this.alphabet[text.charCodeAt(i)] as number;
+      if (letter === 0) {
         n = 0;
         continue;
       }
@@ -148,10 +158,25 @@ export class SubstringIndex {
         c = this.next.get(n * this.width + letter);
       }
       n = c ?? 0;
-      if ((this.out[n] as number) < best) best = this.out[n] as number;
+      const out = this.out[n];
+      if (out) {
+        for (const l of out) {
+          if (l >= best) break;
+          if (applies[l]) {
+            best = l;
+            break;
+          }
+        }
+      }
     }
     return best;
   }
+}
+
+/** The sorted union of two ascending label lists. */
+function union(a: number[] | null, b: readonly number[]): number[] {
+  if (a === null) return [...b];
+  return [...new Set([...a, ...b])].sort((x, y) => x - y);
 }
 
 /** Merged structures, shared between IOC types that use the same lists (domain, url and ipv4 share most). */
@@ -179,19 +204,19 @@ export function typeMatcher(type: IocType, all: readonly ListEntries[], labels: 
   const mine = (kind: ListEntries['type']): boolean => labels.some((l) => all[l]?.type === kind);
   const exact = mine('string') ? cached(cache, 'string', () => new LabelledEntries(of('string', false), (e) => e.trim().toLowerCase())) : null;
   const parents = mine('hostname') ? cached(cache, 'hostname', () => new LabelledEntries(of('hostname', false), hostnameEntry)) : null;
-  const substrings = of('substring', true);
-  const needles = substrings.length
+  const needles = mine('substring')
     ? cached(
         cache,
-        `substring:${substrings.map(([l]) => l)}`,
-        () => new SubstringIndex(substrings.flatMap(([l, es]) => es.map((e) => [l, e.trim().toLowerCase()] as [number, string]))),
+        'substring',
+        () => new SubstringIndex(of('substring', false).flatMap(([l, es]) => es.map((e) => [l, e.trim().toLowerCase()] as [number, string]))),
       )
     : null;
   const cidrs = of('cidr', true);
   const addresses = cidrs.length
     ? cached(cache, `cidr:${cidrs.map(([l]) => l)}`, () => {
         const byLabel: (readonly string[])[] = all.map(() => []);
-        for (const [l, es] of cidrs) byLabel[l] = es.map((e) => e.trim().toLowerCase());
+        // Entries as they are: parsing trims them, and address parsing ignores case.
+        for (const [l, es] of cidrs) byLabel[l] = es;
         return new AddressTable(byLabel);
       })
     : null;
@@ -212,7 +237,7 @@ export function typeMatcher(type: IocType, all: readonly ListEntries[], labels: 
         h = h.slice(dot + 1);
       }
     }
-    if (needles) best = Math.min(best, needles.first(lower));
+    if (needles) best = Math.min(best, needles.first(lower, applies));
     if (addresses) {
       const l = addresses.first(value);
       if (l >= 0) best = Math.min(best, l);

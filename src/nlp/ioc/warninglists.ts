@@ -8,7 +8,9 @@
  * `hostname` — the domain or one of its parents is listed (a URL's host, an e-mail's domain);
  * `string` — exact, case-insensitive; `substring` — the value contains an entry; `regex` — a PCRE
  * `/pattern/flags` entry matches. `matching_attributes` (MISP attribute types) restricts the IOC
- * types a list applies to, through {@link MISP_TYPES}.
+ * types a list applies to, through {@link MISP_TYPES}. `match` answers with the first list in
+ * folder order, from merged per-type structures (list-index.ts) built on a type's first lookup
+ * (about 0.5–1 CPU s for the 136 corpus lists when every kind is needed, then ~2 µs per lookup).
  */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
