@@ -41,55 +41,13 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-/** Candidates tried first by Viterbi's pruning (the K best previous tags). */
-const K = 4;
-const topIdx = new Int32Array(K + 1);
-const topVal = new Float64Array(K + 1);
-
-/** The K+1 best scores of `score[row..row+T)` into topIdx/topVal, best first (-1 / -inf when fewer). */
-function topPredecessors(score: Float64Array, row: number, T: number): void {
-  topIdx.fill(-1);
-  topVal.fill(Number.NEGATIVE_INFINITY);
-  for (let p = 0; p < T; p++) {
-    const v = score[row + p] as number;
-    if (v <= (topVal[K] as number)) continue;
-    let j = K;
-    while (j > 0 && v > (topVal[j - 1] as number)) {
-      topVal[j] = topVal[j - 1] as number;
-      topIdx[j] = topIdx[j - 1] as number;
-      j--;
-    }
-    topVal[j] = v;
-    topIdx[j] = p;
-  }
-}
-
-/** Viterbi pruning tables of a fixed transition matrix: allowed transitions and the best allowed transition into each tag. */
-export interface PruneTables {
-  allowed: Uint8Array;
-  maxIn: Float64Array;
-}
-
-/** {@link PruneTables} of `trans` (build once per loaded model: the weights must not change afterwards). */
-export function pruneTables(trans: ArrayLike<number>, T: number, preds: readonly Int32Array[]): PruneTables {
-  const allowed = new Uint8Array(T * T);
-  const maxIn = new Float64Array(T).fill(Number.NEGATIVE_INFINITY);
-  preds.forEach((ps, t) => {
-    for (const p of ps) {
-      allowed[p * T + t] = 1;
-      maxIn[t] = Math.max(maxIn[t] as number, trans[p * T + t] as number);
-    }
-  });
-  return { allowed, maxIn };
-}
-
 let scoreBuf = new Float64Array(4096);
 let backBuf = new Int32Array(4096);
 
 /**
- * Viterbi over emission scores `em[i*T+t]`; returns tag indexes. With `pruning` (tables of the same
- * `trans`), each tag first tries the K best previous tags and scans all its predecessors only when
- * that cannot be proven optimal (same result, ties included). Reuses module scratch buffers.
+ * Viterbi over emission scores `em[i*T+t]`; returns tag indexes (the first best predecessor on
+ * ties). Used in training, where the weights change after every sentence; a loaded tagger decodes
+ * with decode.ts (same paths, faster). Reuses module scratch buffers.
  */
 export function viterbi(
   em: Float64Array,
@@ -99,7 +57,6 @@ export function viterbi(
   preds: readonly Int32Array[],
   startOk: Uint8Array,
   endOk: Uint8Array,
-  pruning?: PruneTables,
 ): Int32Array {
   if (scoreBuf.length < n * T) {
     scoreBuf = new Float64Array(2 * n * T);
@@ -113,35 +70,16 @@ export function viterbi(
   for (let i = 1; i < n; i++) {
     const prevRow = (i - 1) * T;
     const row = i * T;
-    if (pruning) topPredecessors(score, prevRow, T);
     for (let t = 0; t < T; t++) {
       const ps = preds[t] as Int32Array;
       let best = NEG;
       let arg = 0;
-      let done = false;
-      if (pruning && ps.length > 8) {
-        // Best among the K highest-scoring previous tags; exact when it beats any other (bound: K+1-th score + best transition into t).
-        for (let k = 0; k < K; k++) {
-          const p = topIdx[k] as number;
-          if (p < 0 || !pruning.allowed[p * T + t]) continue;
-          const s = (score[prevRow + p] as number) + (trans[p * T + t] as number);
-          if (s > best || (s === best && p < arg)) {
-            best = s;
-            arg = p;
-          }
-        }
-        done = best > NEG && best > (topVal[K] as number) + (pruning.maxIn[t] as number);
-      }
-      if (!done) {
-        best = NEG;
-        arg = 0;
-        for (let k = 0, m = ps.length; k < m; k++) {
-          const p = ps[k] as number;
-          const s = (score[prevRow + p] as number) + (trans[p * T + t] as number);
-          if (s > best) {
-            best = s;
-            arg = p;
-          }
+      for (let k = 0, m = ps.length; k < m; k++) {
+        const p = ps[k] as number;
+        const s = (score[prevRow + p] as number) + (trans[p * T + t] as number);
+        if (s > best) {
+          best = s;
+          arg = p;
         }
       }
       score[row + t] = best + (em[row + t] as number);

@@ -5,9 +5,10 @@
  */
 import { z } from 'zod';
 import type { TaggedSentence, TagScheme } from './conll.ts';
+import { createDecoder } from './decode.ts';
 import { sentenceFeatures } from './features.ts';
 import { buildGazetteer, type Gazetteer, type GazetteerEntry } from './gazetteer.ts';
-import { constraints, type Example, pruneTables, trainPerceptron, viterbi } from './perceptron.ts';
+import { type Example, trainPerceptron } from './perceptron.ts';
 import { createScorer } from './scorer.ts';
 
 /** A stored NER model's payload. */
@@ -80,11 +81,9 @@ export interface Tagger {
 /** Builds a tagger from a payload (validate it with {@link TaggerPayloadSchema} first); features are compiled by scorer.ts. */
 export function createTagger(payload: TaggerPayload): Tagger {
   const T = payload.tags.length;
-  const { preds, startOk, endOk } = constraints(payload.tags, payload.scheme);
-  const trans = Float64Array.from(payload.trans);
+  const decode = createDecoder(payload.tags, payload.scheme, payload.trans);
   const gazTags = sharedGazetteer(payload.gazetteer);
   const score = createScorer(payload.features, T);
-  const pruning = T > 8 ? pruneTables(trans, T, preds) : undefined;
   // Only these are kept: the payload's parsed features (hundreds of thousands of arrays) can be collected.
   const { scheme, tags } = payload;
   return {
@@ -94,7 +93,7 @@ export function createTagger(payload: TaggerPayload): Tagger {
       const n = words.length;
       if (n === 0) return [];
       const em = score(words, gazTags(words));
-      return Array.from(viterbi(em, n, T, trans, preds, startOk, endOk, pruning), (t) => tags[t] as string);
+      return Array.from(decode(em, n), (t) => tags[t] as string);
     },
   };
 }
