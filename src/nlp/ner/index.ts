@@ -106,6 +106,28 @@ export function prepareText(text: string): PreparedSentence[] {
   });
 }
 
+/** A tagger pass of the recognizer: its scheme's type map, and the types it is trusted with (all when absent). */
+interface TaggerRun {
+  tagger: Tagger;
+  map: Record<string, EntityType>;
+  only?: ReadonlySet<EntityType>;
+}
+
+/** Adds the entities of `run` on one sentence's tokens to `out` (offsets in `text`). */
+function tagSentence(text: string, start: number, toks: readonly Span[], words: string[], run: TaggerRun, out: Entity[]): void {
+  const { tagger, map, only } = run;
+  for (let from = 0; from < toks.length; from += WINDOW) {
+    const window = toks.length <= WINDOW ? words : words.slice(from, from + WINDOW);
+    for (const c of chunks(tagger.tag(window), tagger.scheme)) {
+      const type = map[c.type];
+      if (!type || (only && !only.has(type))) continue;
+      const s = start + (toks[from + c.start]?.start ?? 0);
+      const e = start + (toks[from + c.end - 1]?.end ?? 0);
+      out.push({ type, text: text.slice(s, e), start: s, end: e, source: 'model' });
+    }
+  }
+}
+
 /** Entities a tagger finds in text, with character offsets; `only` keeps those types; `prepared`: the text already split. */
 export function taggedEntities(
   text: string,
@@ -115,18 +137,22 @@ export function taggedEntities(
   prepared: readonly PreparedSentence[] = prepareText(text),
 ): Entity[] {
   const out: Entity[] = [];
-  for (const s of prepared) {
-    const { toks } = s;
-    for (let from = 0; from < toks.length; from += WINDOW) {
-      const words = toks.length <= WINDOW ? s.words : s.words.slice(from, from + WINDOW);
-      for (const c of chunks(tagger.tag(words), tagger.scheme)) {
-        const type = map[c.type];
-        if (!type || (only && !only.has(type))) continue;
-        const start = s.start + (toks[from + c.start]?.start ?? 0);
-        const end = s.start + (toks[from + c.end - 1]?.end ?? 0);
-        out.push({ type, text: text.slice(start, end), start, end, source: 'model' });
-      }
-    }
+  const run = { tagger, map, ...(only ? { only } : {}) };
+  for (const s of prepared) tagSentence(text, s.start, s.toks, s.words, run, out);
+  return out;
+}
+
+/**
+ * The entities of each run on `text`, as {@link taggedEntities} gives them, with each sentence split
+ * once and tagged by every run in turn (its tokens die young, and taggers sharing a gazetteer
+ * share its tags).
+ */
+export function runTaggers(text: string, runs: readonly TaggerRun[]): Entity[][] {
+  const out = runs.map((): Entity[] => []);
+  for (const s of sentences(text)) {
+    const toks = tokens(s.text);
+    const words = toks.map((t) => t.text);
+    runs.forEach((r, k) => tagSentence(text, s.start, toks, words, r, out[k] as Entity[]));
   }
   return out;
 }
@@ -200,7 +226,7 @@ export async function loadEntityRecognizer(
   const missing = Object.values(NER_DATASETS)
     .filter((d) => !trained.includes(d))
     .map((d) => `ner-${d.scheme}`);
-  const runs: { tagger: Tagger; map: Record<string, EntityType>; only?: ReadonlySet<EntityType> }[] = [];
+  const runs: TaggerRun[] = [];
   const models: ModelStamp[] = [];
   const loaded = trained
     .filter((d) => d.scheme !== 'cyner' || options.cynerProducts || trained.length === 1)
@@ -235,8 +261,7 @@ export async function loadEntityRecognizer(
       recognize(text: string): Entity[] {
         // Precedence on overlaps: gazetteer, then full dates, then the taggers (which often split a date).
         let found = mergeEntities(gazetteer.find(text), dateEntities(text));
-        const prepared = runs.length ? prepareText(text) : [];
-        for (const r of runs) found = mergeEntities(found, taggedEntities(text, r.tagger, r.map, r.only, prepared));
+        for (const tagged of runTaggers(text, runs)) found = mergeEntities(found, tagged);
         return found;
       },
     },

@@ -45,27 +45,32 @@ export function gazetteerTags(gaz: Gazetteer, words: readonly string[]): string[
 
 /**
  * Loaded taggers' gazetteers by their entries (as JSON): the taggers of a recognizer, trained on the
- * same ATT&CK bundle, share one, and with it the tags of each sentence ({@link sharedGazetteerTags}).
+ * same ATT&CK bundle, share one, and with it the tags of the sentence they were last given
+ * ({@link sharedGazetteer}).
  */
-const gazetteers = new Map<string, { gaz: Gazetteer; tagsOf: WeakMap<readonly string[], { words: string[]; tags: string[] }> }>();
+const gazetteers = new Map<string, { gaz: Gazetteer; last: { words: string[]; tags: string[] } | null }>();
 
-/** {@link gazetteerTags} of a loaded tagger, computed once per words array for all taggers with these entries (read only). */
+/**
+ * {@link gazetteerTags} of a loaded tagger (read only), computed once for consecutive calls on the same
+ * words by all taggers with these entries (the recognizer runs its taggers one after the other on
+ * each sentence).
+ */
 export function sharedGazetteer(entries: GazetteerEntry[]): (words: readonly string[]) => readonly string[] {
   const key = JSON.stringify(entries);
   let shared = gazetteers.get(key);
   if (!shared) {
     // A few distinct gazetteers per process (one per ATT&CK release trained on): forget them all past 8.
     if (gazetteers.size >= 8) gazetteers.clear();
-    shared = { gaz: buildGazetteer(entries), tagsOf: new WeakMap() };
+    shared = { gaz: buildGazetteer(entries), last: null };
     gazetteers.set(key, shared);
   }
-  const { gaz, tagsOf } = shared;
+  const s = shared;
   return (words) => {
-    const hit = tagsOf.get(words);
-    // The copy guards against a caller that changed its array since (arrays are compared, not trusted).
-    if (hit && hit.words.length === words.length && hit.words.every((w, i) => w === words[i])) return hit.tags;
-    const tags = gazetteerTags(gaz, words);
-    tagsOf.set(words, { words: [...words], tags });
+    const last = s.last;
+    // Compared word by word: the same array may have been changed since, or another hold the same words.
+    if (last && last.words.length === words.length && last.words.every((w, i) => w === words[i])) return last.tags;
+    const tags = gazetteerTags(s.gaz, words);
+    s.last = { words: [...words], tags };
     return tags;
   };
 }
