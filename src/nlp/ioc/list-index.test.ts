@@ -161,6 +161,54 @@ describe.skipIf(!present)('merged warninglist index = the per-list matchers, on 
   });
 });
 
+describe("hostOf('url'): the fast path for plain hosts gives the WHATWG parser's host", () => {
+  /** The parser's answer, as hostOf gave it before the fast path. */
+  const parsed = (u: string): string => {
+    try {
+      return new URL(u).hostname.replace(/^\[|\]$/g, '');
+    } catch {
+      return u;
+    }
+  };
+  const rows = [
+    'http://EXAMPLE.com:80/a',
+    'https://a.b.example.co.uk/x?y#z',
+    'http://a.com./x',
+    'http://1.2.3/x',
+    'http://0x7f.1/',
+    'http://a.b.0x1g/',
+    'http://a.09/',
+    'http://a.1e2/',
+    'http://a..b.com/',
+    'http://-a.com/',
+    'http://xn--zz.com/',
+    'http://xn--bcher-kva.example/',
+    'http://a.com:99999/',
+    'http://a.com:/',
+    'http://a.com\\x',
+    'http://user@a.com/',
+    'http://[::1]/',
+    'tcp://EVIL.com:4444/',
+    'HTTP://Mixed.Example.ORG',
+    'ftp://files.evil.com/x',
+  ];
+  it.each(rows)('%s', (u) => expect(hostOf('url', u)).toBe(parsed(u)));
+
+  it.skipIf(!present)('on every URL of the ESET and Unit 42 reports', () => {
+    const root = corpusPath('iocs');
+    const files = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) => /\.(adoc|txt)$/.test(f));
+    let n = 0;
+    for (const f of files) {
+      for (const i of extractIocs(readFileSync(path.join(root, f), 'utf8'))) {
+        if (i.type !== 'url') continue;
+        expect([i.value, hostOf('url', i.value)]).toEqual([i.value, parsed(i.value)]);
+        n++;
+      }
+    }
+    expect(n).toBeGreaterThan(5_000);
+  });
+});
+
 describe('AddressTable: the smallest label of the ranges holding an address', () => {
   const table = new AddressTable([['10.0.0.0/8', '2001:db8::/32'], ['10.1.0.0/16', '8.8.8.8', 'bogus', '2001:db8:1::/48'], ['0.0.0.0/0']]);
   const rows: [value: string, label: number][] = [

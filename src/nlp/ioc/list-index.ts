@@ -23,10 +23,23 @@ export interface ListEntries {
   list: readonly string[];
 }
 
+/**
+ * A URL of a special scheme whose authority is a plain ASCII name (with an optional port): its host
+ * is the name lowercased, as the WHATWG parser gives it, without the parser's cost (~8 µs a call).
+ */
+const PLAIN_URL = /^(?:https?|ftp|wss?):\/\/([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)(?::(\d{1,5}))?(?:[/?#\\]|$)/i;
+/** A last label the WHATWG parser reads as a number (then the host is an IPv4 address to normalise). */
+const NUMERIC_LABEL = /(?:^|\.)(?:\d+|0x[0-9a-f]*)$/;
+
 /** The host of a URL, the domain of an e-mail address, or the value itself. */
 export function hostOf(type: IocType, value: string): string {
   if (type === 'email') return value.slice(value.lastIndexOf('@') + 1);
   if (type === 'url') {
+    const m = PLAIN_URL.exec(value);
+    if (m && (m[2] === undefined || Number(m[2]) <= 65535)) {
+      const host = (m[1] as string).toLowerCase();
+      if (!NUMERIC_LABEL.test(host) && !host.includes('xn--')) return host;
+    }
     try {
       return new URL(value).hostname.replace(/^\[|\]$/g, '');
     } catch {
@@ -98,12 +111,15 @@ export class SubstringIndex {
   private readonly fail: number[] = [0];
   /** Labels (ascending) of the entries ending at this node or at one of its failure links; null when none. */
   private readonly out: (number[] | null)[] = [null];
+  /** The root's transitions as a table (letter → child, 0 for none): most steps of a lookup start there. */
+  private readonly root: Int32Array;
   constructor(entries: readonly [label: number, entry: string][]) {
     let letters = 0;
     for (const [, e] of entries) {
       for (let i = 0; i < e.length; i++) if (this.alphabet[e.charCodeAt(i)] === 0) this.alphabet[e.charCodeAt(i)] = ++letters;
     }
     this.width = letters + 1;
+    this.root = new Int32Array(this.width);
     const children: number[][] = [[]];
     for (const [label, e] of entries) {
       if (e.length === 0) continue;
@@ -136,6 +152,7 @@ export class SubstringIndex {
           link = this.next.get(f * this.width + letter) ?? 0;
         }
         this.fail[v] = link;
+        if (u === 0) this.root[letter] = v;
         const inherited = this.out[link] ?? null;
         if (inherited) this.out[v] = union(this.out[v] ?? null, inherited);
         queue.push(v);
@@ -152,12 +169,12 @@ export class SubstringIndex {
         n = 0;
         continue;
       }
-      let c = this.next.get(n * this.width + letter);
-      while (c === undefined && n !== 0) {
+      let c = n === 0 ? (this.root[letter] as number) : (this.next.get(n * this.width + letter) ?? 0);
+      while (c === 0 && n !== 0) {
         n = this.fail[n] as number;
-        c = this.next.get(n * this.width + letter);
+        c = n === 0 ? (this.root[letter] as number) : (this.next.get(n * this.width + letter) ?? 0);
       }
-      n = c ?? 0;
+      n = c;
       const out = this.out[n];
       if (out) {
         for (const l of out) {
