@@ -148,6 +148,8 @@ describe('reporting choices', () => {
     expect(urls('hxxps://evil[.]com/a-[dup]-b')).toEqual(['https://evil.com/a-']);
     expect(urls('C2 at https://evil.com/gate.php.')).toEqual(['https://evil.com/gate.php']);
     expect(urls('[https://evil.com/x](https://evil.com/x)')).toEqual(['https://evil.com/x']);
+    expect(urls('| [Evil.com](http://evil.com/) | C2 |')).toEqual(['http://evil.com/']);
+    expect(urls('C2: http://evil.com/gate[evil.com]')).toEqual(['http://evil.com/gate']);
     expect(find('share \\\\files.evil.com\\drop', 'domain').map((i) => i.value)).toEqual(['files.evil.com']);
   });
   it('does not report path pieces of a URL as domains or file names', () => {

@@ -18,7 +18,7 @@
  *   domain unless defanged.
  * - A labelled hyperlink that is not defanged (AsciiDoc `https://www.misp-project.org[MISP]`,
  *   Markdown `[MISP](https://www.misp-project.org)`) is a citation, not an indicator: neither the URL
- *   nor its host is reported. In the ESET and Unit 42 reports every such link points to a blog post,
+ *   nor its host is reported, unless the label names the host (`[evil.com](http://evil.com)`). In the ESET and Unit 42 reports every such link points to a blog post,
  *   a paper, a threat-intel portal or a project page (MISP, Snort, YARA); indicators are written
  *   bare or defanged.
  * - A name right after a single backslash (`%TEMP%\fl6371.data`) is a path's file, not a domain.
@@ -101,21 +101,21 @@ function looksLikeDetectionName(name: string): boolean {
 }
 
 /**
- * Whether the URL at [start, end) of the refanged text is a labelled hyperlink: AsciiDoc
- * `url[label]` (the label right after the URL, on the same line) or Markdown `[label](url)` with a
- * label other than the URL itself. Defanged brackets (`[.]`, `[:]`) are gone from the refanged text.
+ * Whether the URL at [start, end) of the refanged text, whose host is `host` (lowercase), is a
+ * labelled hyperlink: AsciiDoc `url[label]` (the label right after the URL, on the same line) or
+ * Markdown `[label](url)`, with a label that does not name the host (`[evil.com](http://evil.com)`
+ * shows the indicator itself). Defanged brackets (`[.]`, `[:]`) are gone from the refanged text.
  */
-function isLabelledLink(t: string, start: number, end: number): boolean {
+function isLabelledLink(t: string, start: number, end: number, host: string): boolean {
+  let label: string | null = null;
   if (t[end] === '[') {
     const close = t.indexOf(']', end);
-    return close > end + 1 && close - end <= 200 && !t.slice(end, close).includes('\n');
-  }
-  if (t[start - 1] === '(' && t[start - 2] === ']' && t[end] === ')') {
+    if (close > end + 1 && close - end <= 200) label = t.slice(end + 1, close);
+  } else if (t[start - 1] === '(' && t[start - 2] === ']' && t[end] === ')') {
     const open = t.lastIndexOf('[', start - 2);
-    const label = t.slice(open + 1, start - 2);
-    return open >= 0 && start - open <= 200 && label.trim() !== '' && !label.includes('\n') && label.trim() !== t.slice(start, end);
+    if (open >= 0 && start - open <= 200) label = t.slice(open + 1, start - 2);
   }
-  return false;
+  return label !== null && label.trim() !== '' && !label.includes('\n') && !label.toLowerCase().includes(host);
 }
 
 /** Every candidate hit in the refanged text `t`; `defanged(start,end)` tells whether the span was rewritten. */
@@ -127,7 +127,7 @@ function findHits(t: string, defanged: (start: number, end: number) => boolean):
     const u = trimUrl(m[0]);
     const host = urlHost(u, m.index);
     if (!host || u.length <= u.indexOf('://') + 3) continue;
-    if (isLabelledLink(t, m.index, m.index + u.length) && !defanged(m.index, m.index + u.length)) {
+    if (isLabelledLink(t, m.index, m.index + u.length, host.host.toLowerCase()) && !defanged(m.index, m.index + u.length)) {
       // Kept as a span so its host and path pieces are not reported as domains or file names either.
       urlSpans.push([m.index, m.index + u.length]);
       continue;
