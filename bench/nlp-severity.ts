@@ -1,11 +1,11 @@
 /**
  * Severity-from-text benchmark (issue 14): full training on NVD 2018 + 2025 + recent CVSS v3 severities
- * (src/nlp/severity), test-split figures (accuracy and coverage at the abstention threshold,
+ * plus the CNA / CISA-ADP severities of the 2024 vulnrichment CVE 5 records (src/nlp/severity), test-split figures (accuracy and coverage at the abstention threshold,
  * full-coverage accuracy, ECE) and the reliability diagram `bench/figures/severity-reliability.svg`
  * (predicted-probability bins against observed accuracy, with counts). The model is saved as the
  * next `severity` version (`--models DIR`, default config.nlp.modelDir). Prints a Markdown block
- * for /work/notes/figures-C1.md.
- * Usage: node --import tsx bench/nlp-severity.ts [--models DIR] [--l2 X] [--fold-digits] [--char] [--max-features N]
+ * for /work/notes/figures-C.md: the NVD test split (the same as earlier versions) and the held-out CVE 5 part.
+ * Usage: node --import tsx bench/nlp-severity.ts [--models DIR] [--l2 X] [--fold-digits] [--char] [--max-features N] [--nvd-only]
  * (`--char`: character 3–5-grams inside words alongside the word n-grams)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -15,6 +15,14 @@ import { loadConfig } from '../src/config.ts';
 import type { ReliabilityBin } from '../src/nlp/ml/index.ts';
 import { ModelRepository } from '../src/nlp/models.ts';
 import { trainSeverity } from '../src/nlp/severity/train.ts';
+
+/** Display names of SEVERITY_RULES, in order. */
+const RULE_NAMES = [
+  'probability',
+  'agreement (softmax label = score bucket)',
+  'mean of softmax and score-bucket probabilities',
+  'weighted product of softmax and score-bucket probabilities',
+];
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -81,6 +89,7 @@ async function main(): Promise<void> {
     {
       ...(l2 ? { l2: Number(l2) } : {}),
       ...(arg('--max-features') ? { maxFeatures: Number(arg('--max-features')) } : {}),
+      ...(process.argv.includes('--nvd-only') ? { cve5Files: [] } : {}),
       tfidf: {
         ...(process.argv.includes('--fold-digits') ? { foldDigits: true } : {}),
         ...(process.argv.includes('--char') ? { charNgram: [3, 5] as [number, number] } : {}),
@@ -112,9 +121,15 @@ ${(trained.notes ?? []).map((n) => `- ${n}`).join('\n')}
 | macro-F1 at full coverage | ${f('test.macroF1Full')} | |
 | ECE after / before temperature (${f('temperature')}) | ${f('test.ece')} / ${f('test.eceUncalibrated')} | |
 | validation: accuracy at threshold / coverage | ${f('valid.accuracyAtThreshold')} / ${f('valid.coverage')} | |
-| abstention rule (chosen on validation) | ${['probability', 'agreement (softmax label = score bucket)', 'mean of softmax and score-bucket probabilities'][m.rule ?? 0]}${m.scoreL2 ? `, score L2 ${m.scoreL2}, σ ${f('sigma')}` : ''} | |
+| abstention rule (chosen on validation) | ${RULE_NAMES[m.rule ?? 0]}${m.scoreL2 ? `, score L2 ${m.scoreL2}, σ ${f('sigma')}` : ''} | |
 | score regression on test: RMSE (score points) / bucket accuracy | ${f('test.scoreRmse')} / ${f('test.scoreBucketAccuracy')} | |
 | probability-only rule on test (threshold ${f('testProbabilityOnly.threshold')}): accuracy / coverage | ${f('testProbabilityOnly.accuracyAtThreshold')} / ${f('testProbabilityOnly.coverage')} | (for comparison) |
+
+| figure (CVE 5 test split: ${m['testCve5.n'] ?? 0} records labelled by the CNA or CISA-ADP, same model and threshold) | value |
+|---|---|
+| accuracy at the threshold / coverage | ${f('testCve5.accuracyAtThreshold')} / ${f('testCve5.coverage')} |
+| accuracy / macro-F1 at full coverage | ${f('testCve5.accuracyFull')} / ${f('testCve5.macroF1Full')} |
+| ECE | ${f('testCve5.ece')} |
 
 | confidence bin | n | mean confidence | accuracy |
 |---|---|---|---|

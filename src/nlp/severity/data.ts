@@ -26,8 +26,10 @@ export interface SeverityRecord {
   cveId: string;
   text: string;
   label: SeverityLabel;
-  /** NVD's CVSS v3 base score, 0–10. */
+  /** The CVSS v3 base score, 0–10. */
   score: number;
+  /** Who scored it: NVD (1.1 feeds), the CNA or CISA-ADP (CVE 5 records, cve5.ts). Absent = `nvd`. */
+  source?: 'nvd' | 'cna' | 'adp';
 }
 
 const NvdFeedItem = z.object({

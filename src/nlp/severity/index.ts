@@ -23,7 +23,8 @@ export const SEVERITY_MODEL = 'severity';
 /** The severity model: `vigil nlp train severity`. */
 export const severityDefinition: ModelDefinition<SeverityPayload> = {
   name: SEVERITY_MODEL,
-  describe: 'CVSS v3 severity (LOW/MEDIUM/HIGH/CRITICAL) of a description, calibrated, abstains when unsure (NVD 2018 + 2025 + recent)',
+  describe:
+    'CVSS v3 severity (LOW/MEDIUM/HIGH/CRITICAL) of a description, calibrated, abstains when unsure (NVD 2018 + 2025 + recent, CNA/ADP severities of 2024 CVE 5 records)',
   async train(ctx) {
     const { testBins: _bins, ...trained } = await trainSeverity(ctx);
     return trained;
@@ -42,7 +43,7 @@ export function severityModel(payload: SeverityPayload, model: ModelStamp): Seve
     predict(text: string): SeverityPrediction {
       const x = vectorizer.transform(text);
       const p = lr.probabilities(x);
-      const v = combineViews(p, payload.score ? predictScore(payload.score, x) : null, payload.sigma, payload.rule);
+      const v = combineViews(p, payload.score ? predictScore(payload.score, x) : null, payload.sigma, payload.rule, payload.product);
       const probability = Math.round(v.p * 1e4) / 1e4;
       return { label: !v.veto && v.p >= payload.threshold ? (payload.classes[v.k] ?? null) : null, probability, model: label };
     },

@@ -80,8 +80,55 @@ export function predictScore(model: ScoreRegression, x: SparseVector): number {
 }
 
 /** How the two views give the label and its confidence: see {@link combineViews}. */
-export const SEVERITY_RULES = ['probability', 'agreement', 'mean'] as const;
+export const SEVERITY_RULES = ['probability', 'agreement', 'mean', 'product'] as const;
 export type SeverityRule = (typeof SEVERITY_RULES)[number];
+
+/** Weight (0–1) of the softmax against the score's bucket probabilities, and the temperature of the `product` rule. */
+export const ProductOfViewsSchema = z.object({ weight: z.number().min(0).max(1), temperature: z.number().positive() });
+export type ProductOfViews = z.infer<typeof ProductOfViewsSchema>;
+
+/** Probabilities ∝ (soft^w · bucket^(1−w))^(1/T): a weighted product of the two views, renormalised. */
+export function productOfViews(soft: Float64Array, bucket: Float64Array, product: ProductOfViews): Float64Array {
+  const z = new Float64Array(soft.length);
+  let max = Number.NEGATIVE_INFINITY;
+  for (let j = 0; j < z.length; j++) {
+    const a = Math.log(Math.max(soft[j] as number, 1e-9));
+    const b = Math.log(Math.max(bucket[j] as number, 1e-9));
+    z[j] = (product.weight * a + (1 - product.weight) * b) / product.temperature;
+    if ((z[j] as number) > max) max = z[j] as number;
+  }
+  let sum = 0;
+  for (let j = 0; j < z.length; j++) {
+    z[j] = Math.exp((z[j] as number) - max);
+    sum += z[j] as number;
+  }
+  for (let j = 0; j < z.length; j++) z[j] = (z[j] as number) / sum;
+  return z;
+}
+
+/**
+ * The weight and temperature of the `product` rule with the least negative log-likelihood of
+ * `truth` (label indexes) on a grid (weight 0.1–1 by 0.05, temperature 0.4–3 by 0.05).
+ */
+export function fitProductOfViews(soft: readonly Float64Array[], buckets: readonly Float64Array[], truth: readonly number[]): ProductOfViews {
+  let best: ProductOfViews = { weight: 1, temperature: 1 };
+  let bestNll = Number.POSITIVE_INFINITY;
+  for (let wi = 2; wi <= 20; wi++) {
+    for (let ti = 8; ti <= 60; ti++) {
+      const cand = { weight: wi / 20, temperature: ti / 20 };
+      let nll = 0;
+      for (let i = 0; i < soft.length; i++) {
+        const p = productOfViews(soft[i] as Float64Array, buckets[i] as Float64Array, cand);
+        nll -= Math.log(Math.max(p[truth[i] as number] as number, 1e-12));
+      }
+      if (nll < bestNll) {
+        bestNll = nll;
+        best = cand;
+      }
+    }
+  }
+  return best;
+}
 
 /** Standard normal CDF (Abramowitz & Stegun 7.1.26 erf, |error| < 1.5e-7). */
 export function normalCdf(z: number): number {
@@ -104,14 +151,21 @@ export function bucketProbabilities(score: number, sigma: number): Float64Array 
  * The label index and confidence (0–1) under a rule: `probability` = the softmax's top class;
  * `agreement` = the same, vetoed (abstain whatever the probability) when the score bucket differs;
  * `mean` = the top class of the average of the softmax and the score's bucket probabilities
- * ({@link bucketProbabilities}). `score` null = no regression stored (`probability`).
+ * ({@link bucketProbabilities}); `product` = the top class of their weighted product
+ * ({@link productOfViews}, `product` required). `score` null = no regression stored (`probability`).
  */
-export function combineViews(soft: Float64Array, score: number | null, sigma: number, rule: SeverityRule): { k: number; p: number; veto: boolean } {
+export function combineViews(
+  soft: Float64Array,
+  score: number | null,
+  sigma: number,
+  rule: SeverityRule,
+  product?: ProductOfViews,
+): { k: number; p: number; veto: boolean } {
   let probs = soft;
   if (rule === 'mean' && score !== null) {
     const b = bucketProbabilities(score, sigma);
     probs = soft.map((v, j) => (v + (b[j] as number)) / 2);
-  }
+  } else if (rule === 'product' && score !== null && product) probs = productOfViews(soft, bucketProbabilities(score, sigma), product);
   let k = 0;
   for (let j = 1; j < probs.length; j++) if ((probs[j] as number) > (probs[k] as number)) k = j;
   const p = probs[k] as number;
