@@ -242,8 +242,13 @@ export function createScorer(features: Record<string, number[]>, T: number, cach
       const s2 = i >= 1 ? (rows[(ids[i - 1] as number) * ROLES + 2] as number) : startM1;
       const s3 = i + 1 < n ? (rows[(ids[i + 1] as number) * ROLES + 3] as number) : endP1;
       const s4 = i + 2 < n ? (rows[(ids[i + 2] as number) * ROLES + 4] as number) : endP2;
-      for (let t = 0; t < T; t++) {
-        em[o + t] = 0 + (A[s0 + t] as number) + (A[s1 + t] as number) + (A[s2 + t] as number) + (A[s3 + t] as number) + (A[s4 + t] as number);
+      // Most words have no weights at −2/+2 (the zero row, offset 0): adding its zeros changes no sum, so it is skipped.
+      if (s1 === 0 && s4 === 0) {
+        for (let t = 0; t < T; t++) em[o + t] = 0 + (A[s0 + t] as number) + (A[s2 + t] as number) + (A[s3 + t] as number);
+      } else {
+        for (let t = 0; t < T; t++) {
+          em[o + t] = 0 + (A[s0 + t] as number) + (A[s1 + t] as number) + (A[s2 + t] as number) + (A[s3 + t] as number) + (A[s4 + t] as number);
+        }
       }
       const ep = i >= 1 ? (ids[i - 1] as number) : -1;
       const en = i + 1 < n ? (ids[i + 1] as number) : -1;
