@@ -28,7 +28,14 @@ export function chunks(tags: readonly string[], scheme: TagScheme): Chunk[] {
   const out: Chunk[] = [];
   let open: Chunk | null = null;
   for (let i = 0; i < tags.length; i++) {
-    const [p, type] = split(tags[i] ?? 'O');
+    const tag = tags[i] ?? 'O';
+    if (tag === 'O') {
+      // Most tokens: closes the open chunk (kept in BIO, dropped unfinished in BIOES), without splitting the tag.
+      if (open && scheme === 'BIO') out.push(open);
+      open = null;
+      continue;
+    }
+    const [p, type] = split(tag);
     if (scheme === 'BIO') {
       if (p === 'I' && open && open.type === type) {
         open.end = i + 1;
