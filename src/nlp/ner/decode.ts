@@ -3,9 +3,9 @@
  * training uses), ties included, with the tables compiled once per model.
  *
  * The tags sharing the largest predecessor set (BIOES: `O`, `B-X`, `S-X` all follow `O`, `E-*`,
- * `S-*`; BIO: `O` and `B-X` follow any tag) first try the K best previous tags of that set, found
- * once per token; a tag scans all its predecessors only when the K+1-th best previous score plus its
- * best incoming transition could still beat that (the bound makes the shortcut exact). The other
+ * `S-*`; BIO: `O` and `B-X` follow any tag) first try the best previous tag of that set alone, then
+ * its K best, found once per token; a tag scans all its predecessors only when the next best previous
+ * score plus its best incoming transition could still beat that (the bound makes each shortcut exact). The other
  * tags (`I-X`, `E-X`: two predecessors) are scanned. Transitions into each tag are stored
  * contiguously in predecessor order for the scans.
  */
@@ -81,6 +81,16 @@ function decodeWith(tb: Tables, em: Float64Array, n: number): Int32Array {
       let arg = 0;
       let done = false;
       if (usesShared[t]) {
+        // Often one previous tag leads by more than any transition can make up: then it alone decides.
+        const p0 = topIdx[0] as number;
+        if (p0 >= 0) {
+          const s0 = (topVal[0] as number) + (trans[p0 * T + t] as number);
+          if (s0 > NEG && s0 > (topVal[1] as number) + (maxIn[t] as number)) {
+            score[row + t] = s0 + (em[row + t] as number);
+            back[row + t] = p0;
+            continue;
+          }
+        }
         for (let k = 0; k < K; k++) {
           const p = topIdx[k] as number;
           if (p < 0) break;
