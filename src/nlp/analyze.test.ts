@@ -12,6 +12,7 @@ import { loadConfig } from '../config.ts';
 import { corpusPath, hasCorpus } from '../testing/corpus.ts';
 import { createAnalyzer, isPlausibleEntity, isProse, modelsSignature } from './analyze.ts';
 import { ModelRepository } from './models.ts';
+import { sentences } from './text.ts';
 import type { Entity } from './types.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'vigil-analyze-'));
@@ -27,8 +28,23 @@ describe('isProse', () => {
     ['a path', '* `C:\\Windows\\System32\\DynamicAuth.bin`', false],
     ['a defanged URL in markup', '- `++hxxp://evil[.]example[.]com/a.php++` was used', false],
     ['a hash list line', '1ad46547e3dc264f940bf62df455b26e65b0101f Win32/Turla.AN trojan', false],
+    ['one pipe', 'The loader reads the config | then decrypts it with a fixed key.', true],
+    ['two pipes', 'The loader reads the config | then | decrypts it with a fixed key.', false],
   ])('%s', (_name, sentence, expected) => {
     expect(isProse(sentence, words)).toBe(expected);
+  });
+
+  it.skipIf(!hasCorpus())('counts words as the full match counts do, on every sentence of an ESET report (it stops at the thresholds)', () => {
+    const text = readFileSync(corpusPath('iocs/eset-malware-ioc/turla/README.adoc'), 'utf8');
+    const reference = (s: string): boolean =>
+      (s.match(/\p{L}[\p{L}'’-]*/gu)?.length ?? 0) >= 5 &&
+      (s.match(/(?<![\p{L}\p{N}_\\/.])\p{Ll}{2,}(?![\p{L}\p{N}_\\/.])/gu)?.length ?? 0) >= 3 &&
+      s.split('|').length - 1 < 2 &&
+      s.length > 0; // no indicators: the last condition holds for any non-empty sentence
+    const all = sentences(text).map((s) => s.text);
+    expect(all.length).toBeGreaterThan(50);
+    expect(all.filter((s) => isProse(s, new Set()))).toEqual(all.filter(reference));
+    expect(all.filter((s) => isProse(s, new Set())).length).toBeGreaterThan(10);
   });
 });
 

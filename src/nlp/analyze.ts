@@ -62,11 +62,24 @@ function indicatorChars(text: string, words: Set<string>): number {
  * under a third of its characters.
  */
 export function isProse(sentence: string, words: Set<string>): boolean {
-  const letterWords = sentence.match(/\p{L}[\p{L}'’-]*/gu)?.length ?? 0;
-  // Prose has lowercase words ("used", "the"); paths and identifiers mostly do not.
-  const lowerWords = sentence.match(/(?<![\p{L}\p{N}_\\/.])\p{Ll}{2,}(?![\p{L}\p{N}_\\/.])/gu)?.length ?? 0;
-  const pipes = sentence.split('|').length - 1;
-  return letterWords >= MIN_SENTENCE_WORDS && lowerWords >= 3 && pipes < 2 && indicatorChars(sentence, words) * 3 < sentence.length;
+  return (
+    atLeast(LETTER_WORD, sentence, MIN_SENTENCE_WORDS) &&
+    // Prose has lowercase words ("used", "the"); paths and identifiers mostly do not.
+    atLeast(LOWER_WORD, sentence, 3) &&
+    sentence.indexOf('|') === sentence.lastIndexOf('|') &&
+    indicatorChars(sentence, words) * 3 < sentence.length
+  );
+}
+
+const LETTER_WORD = /\p{L}[\p{L}'’-]*/gu;
+const LOWER_WORD = /(?<![\p{L}\p{N}_\\/.])\p{Ll}{2,}(?![\p{L}\p{N}_\\/.])/gu;
+
+/** Whether the global regex `re` (never matching empty) matches `text` at least `n` times; stops at the n-th match. */
+function atLeast(re: RegExp, text: string, n: number): boolean {
+  re.lastIndex = 0;
+  let k = 0;
+  while (k < n && re.exec(text)) k++;
+  return k >= n;
 }
 
 /**
