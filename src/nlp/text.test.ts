@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { corpusPath, hasCorpus } from '../testing/corpus.ts';
 import { sentences, tokens } from './text.ts';
 
 describe('sentences', () => {
@@ -50,5 +52,53 @@ describe('tokens', () => {
         for (const t of tokens(text)) expect(text.slice(t.start, t.end)).toBe(t.text);
       }),
     );
+  });
+});
+
+describe('sentences and tokens together', () => {
+  // The entity recognizer tokenises a text once and hands each sentence the tokens between its offsets.
+  const viaText = (text: string) => {
+    const all = tokens(text);
+    return sentences(text).map((s) => all.filter((t) => t.start >= s.start && t.end <= s.end).map((t) => [t.text, t.start]));
+  };
+  const viaSentences = (text: string) => sentences(text).map((s) => tokens(s.text).map((t) => [t.text, s.start + t.start]));
+
+  it("a text's tokens are its sentences' tokens, none across a boundary (random texts of words, stops, quotes, bullets)", () => {
+    const piece = fc.constantFrom(
+      'APT28',
+      'e.g.',
+      'evil[.]com',
+      'v2.3',
+      '"stop."',
+      'it',
+      'U.S.',
+      '.',
+      '!',
+      '?',
+      ' ',
+      '  ',
+      '\n',
+      '\n\n',
+      '\n- ',
+      '\n1. ',
+      "'",
+      '’s',
+      ')',
+      'x.y',
+      '|',
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 60 }), (parts) => {
+        const text = parts.join('');
+        expect(viaText(text)).toEqual(viaSentences(text));
+        expect(viaText(text).flat().length).toBe(tokens(text).length);
+      }),
+    );
+  });
+
+  it.skipIf(!hasCorpus())('on the ESET Turla report too', () => {
+    const text = readFileSync(corpusPath('iocs/eset-malware-ioc/turla/README.adoc'), 'utf8');
+    expect(viaText(text)).toEqual(viaSentences(text));
+    expect(viaText(text).flat().length).toBe(tokens(text).length);
   });
 });

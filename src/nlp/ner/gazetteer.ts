@@ -14,7 +14,7 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { z } from 'zod';
 import { VigilError } from '../../errors.ts';
-import { tokens } from '../text.ts';
+import { type Span, tokens } from '../text.ts';
 import type { Entity, EntityType } from '../types.ts';
 
 /** The ATT&CK bundle under the data folder. */
@@ -117,8 +117,8 @@ interface Node {
 
 /** A longest-match phrase matcher over word tokens. */
 export interface Gazetteer {
-  /** Matches in `text`, left to right, non-overlapping, longest first. */
-  find(text: string): Entity[];
+  /** Matches in `text`, left to right, non-overlapping, longest first; `toks`: `tokens(text)` when already split. */
+  find(text: string, toks?: readonly Span[]): Entity[];
   /** Matches over already-tokenised words: `[start, end)` token spans with their entry. */
   findTokens(words: readonly string[]): { start: number; end: number; entry: GazetteerEntry }[];
   readonly size: number;
@@ -181,8 +181,7 @@ export function buildGazetteer(entries: readonly GazetteerEntry[]): Gazetteer {
   return {
     size: entries.length,
     findTokens,
-    find(text: string): Entity[] {
-      const toks = tokens(text);
+    find(text: string, toks: readonly Span[] = tokens(text)): Entity[] {
       return findTokens(toks.map((t) => t.text)).map(({ start, end, entry }) => {
         const s = toks[start]?.start ?? 0;
         const last = toks[end - 1];

@@ -147,12 +147,18 @@ export function taggedEntities(
  * once and tagged by every run in turn (its tokens die young, and taggers sharing a gazetteer
  * share its tags).
  */
-export function runTaggers(text: string, runs: readonly TaggerRun[]): Entity[][] {
+export function runTaggers(text: string, runs: readonly TaggerRun[], all: readonly Span[] = tokens(text)): Entity[][] {
   const out = runs.map((): Entity[] => []);
+  let k = 0;
   for (const s of sentences(text)) {
-    const toks = tokens(s.text);
+    // A sentence starts and ends at white space (or the text's ends), which no token crosses: its
+    // tokens are the text's tokens between its offsets (tested against tokenising the sentence).
+    while (k < all.length && (all[k] as Span).end <= s.start) k++;
+    const from = k;
+    while (k < all.length && (all[k] as Span).start < s.end) k++;
+    const toks = all.slice(from, k);
     const words = toks.map((t) => t.text);
-    runs.forEach((r, k) => tagSentence(text, s.start, toks, words, r, out[k] as Entity[]));
+    runs.forEach((r, j) => tagSentence(text, 0, toks, words, r, out[j] as Entity[]));
   }
   return out;
 }
@@ -260,8 +266,9 @@ export async function loadEntityRecognizer(
     recognizer: {
       recognize(text: string): Entity[] {
         // Precedence on overlaps: gazetteer, then full dates, then the taggers (which often split a date).
-        let found = mergeEntities(gazetteer.find(text), dateEntities(text));
-        for (const tagged of runTaggers(text, runs)) found = mergeEntities(found, tagged);
+        const toks = tokens(text);
+        let found = mergeEntities(gazetteer.find(text, toks), dateEntities(text));
+        for (const tagged of runTaggers(text, runs, toks)) found = mergeEntities(found, tagged);
         return found;
       },
     },
