@@ -158,7 +158,7 @@ export function runTaggers(text: string, runs: readonly TaggerRun[], all: readon
     while (k < all.length && (all[k] as Span).start < s.end) k++;
     const toks = all.slice(from, k);
     const words = toks.map((t) => t.text);
-    runs.forEach((r, j) => tagSentence(text, 0, toks, words, r, out[j] as Entity[]));
+    for (let j = 0; j < runs.length; j++) tagSentence(text, 0, toks, words, runs[j] as TaggerRun, out[j] as Entity[]);
   }
   return out;
 }
