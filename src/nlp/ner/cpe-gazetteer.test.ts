@@ -7,32 +7,11 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mergedProducts } from '../../analysis/merge.ts';
 import { productKey } from '../../enrich/product-key.ts';
-import { createLogger } from '../../log.ts';
-import { findSource } from '../../sources/registry.ts';
+import { corpusCatalog } from '../../testing/catalog.ts';
 import { corpusPath, hasCorpus } from '../../testing/corpus.ts';
 import type { VendorProductCatalog } from '../../trends/types.ts';
 import { buildCpeGazetteer, liveCpeGazetteer } from './cpe-gazetteer.ts';
-
-/** The catalog TrendsStore.vendorProducts would give for a store holding exactly these records. */
-async function corpusCatalog(): Promise<VendorProductCatalog> {
-  const vendors = new Map<string, Set<string>>();
-  const products = new Map<string, Set<string>>();
-  const add = (m: Map<string, Set<string>>, k: string, id: string) => m.set(k, (m.get(k) ?? new Set()).add(id));
-  for await (const ev of findSource('cve5').source.importFiles([corpusPath('cve5', 'records')], { log: createLogger('silent') })) {
-    if (ev.type !== 'vulns') continue;
-    for (const r of ev.records)
-      for (const p of mergedProducts([r]).products) {
-        add(vendors, productKey(p.vendor), r.cveId);
-        add(products, `${productKey(p.vendor)}/${productKey(p.product)}`, r.cveId);
-      }
-  }
-  return {
-    vendors: [...vendors].map(([key, s]) => ({ key, cves: s.size })),
-    products: [...products].map(([k, s]) => ({ vendorKey: k.slice(0, k.indexOf('/')), productKey: k.slice(k.indexOf('/') + 1), cves: s.size })),
-  };
-}
 
 describe.skipIf(!hasCorpus())('store vendor/product gazetteer', () => {
   let catalog: VendorProductCatalog;

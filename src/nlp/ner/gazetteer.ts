@@ -40,6 +40,18 @@ gazer spica mythic sliver pupy cuba akira conti babuk ryuk maze clop tor arp cmd
     .filter(Boolean),
 );
 
+/**
+ * One-word ATT&CK sub-technique names that are generic nouns or product names (`Acquire
+ * Infrastructure: Server`, `Exploitation for Credential Access`'s `Credentials`, `SharePoint`):
+ * alone in a text they name a thing, not the technique, so they are not matched.
+ */
+export const GENERIC_SUBTECHNIQUES = new Set(
+  `server serverless domains databases credentials exploits firmware hardware malware software tool botnet compression
+vulnerabilities trap at dns ssh dll vnc python lua confluence sharepoint cdns screensaver add-ins whois keychain cron`
+    .split(/\s+/)
+    .filter(Boolean),
+);
+
 const StixObject = z.object({
   type: z.string(),
   name: z.string().optional(),
@@ -47,6 +59,7 @@ const StixObject = z.object({
   x_mitre_aliases: z.array(z.string()).optional(),
   revoked: z.boolean().optional(),
   x_mitre_deprecated: z.boolean().optional(),
+  x_mitre_is_subtechnique: z.boolean().optional(),
   external_references: z.array(z.object({ source_name: z.string(), external_id: z.string().optional() })).optional(),
 });
 const Bundle = z.object({ objects: z.array(z.unknown()) });
@@ -76,6 +89,7 @@ export function attackEntries(objects: readonly unknown[]): GazetteerEntry[] {
       if (trimmed.length < 2) continue;
       const single = !/\s/.test(trimmed);
       if (single && COMMON_WORDS.has(trimmed.toLowerCase())) continue;
+      if (single && o.x_mitre_is_subtechnique && GENERIC_SUBTECHNIQUES.has(trimmed.toLowerCase())) continue;
       out.push({ name: trimmed, type, ...(id ? { id } : {}), caseSensitive: !anyCase(trimmed) });
     }
   }

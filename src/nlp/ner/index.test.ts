@@ -74,6 +74,13 @@ describe.skipIf(!hasCorpus())('ATT&CK gazetteer', () => {
     expect(g.find(plain).filter((e) => e.type !== 'technique')).toEqual([]);
   });
 
+  it('does not take generic one-word sub-technique names (Server, Domains, SharePoint) for techniques, and keeps distinctive ones', () => {
+    const g = gazetteer();
+    const found = g.find('The actor bought a Server and Domains, read SharePoint and Confluence pages, then ran PowerShell and Kerberoasting.');
+    expect(found.map((e) => e.text)).toEqual(['PowerShell', 'Kerberoasting']);
+    expect(found.map((e) => e.id)).toEqual(['T1059.001', 'T1558.003']);
+  });
+
   it('finds dates', () => {
     expect(dateEntities('On March 5, 2024 and 2023-01-02, or in June 2019.').map((e) => e.text)).toEqual(['March 5, 2024', '2023-01-02', 'June 2019']);
   });

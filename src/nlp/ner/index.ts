@@ -10,8 +10,9 @@
  * Gazetteer hits win over overlapping model spans; model spans of types without an
  * {@link EntityType} (indicators, hashes, file names: the IOC extractor's job) are dropped.
  * Full dates (`March 5, 2024`) come from a regex (`time`) and win over the taggers' spans, which
- * often split them; gazetteer hits win over both. The store's CPE vendors/products are not
- * used yet: the store has no cheap listing of every vendor/product (only the overview's top 10).
+ * often split them; gazetteer hits win over both. The store's vendors and products
+ * (cpe-gazetteer.ts; from `ctx.stores` or `ctx.vendorProducts`, re-read hourly) come right after
+ * the ATT&CK names, which they never override.
  *
  * Scheme tags → EntityType:
  *
@@ -29,12 +30,15 @@
  * | time         | TIME              | Time            |               |
  * | (dropped)    | IP, DOM, URL, EMAIL, MD5, SHA1, SHA2, FILE, PROT, ENCR | SamFile, Purp, Features | Indicator |
  */
+
+import { productKey } from '../../enrich/product-key.ts';
 import { VigilError } from '../../errors.ts';
-import type { AnalyzerContext } from '../context.ts';
+import { type AnalyzerContext, storeVendorProducts } from '../context.ts';
 import { stampOf } from '../models.ts';
 import { type Span, sentences, tokens } from '../text.ts';
 import type { Entity, EntityRecognizer, EntityType, ModelDefinition, ModelStamp } from '../types.ts';
-import { buildGazetteer, type Gazetteer, loadAttackGazetteer } from './gazetteer.ts';
+import { type LiveCpeGazetteer, liveCpeGazetteer } from './cpe-gazetteer.ts';
+import { buildGazetteer, COMMON_WORDS, type Gazetteer, loadAttackGazetteer } from './gazetteer.ts';
 import { NER_DATASETS, type NerDataset, nerModelDefinitions } from './models.ts';
 import { chunks } from './seqeval.ts';
 import { createTagger, type Tagger, TaggerPayloadSchema } from './tagger.ts';
@@ -216,6 +220,26 @@ function attackGazetteer(ctx: AnalyzerContext): Gazetteer {
 }
 
 /**
+ * The store-vendor/product gazetteer of `ctx` (null without a store or provider): ATT&CK names and
+ * everyday ATT&CK aliases are never matched alone; a failed read is logged and leaves none.
+ */
+async function storeGazetteer(ctx: AnalyzerContext): Promise<LiveCpeGazetteer | null> {
+  const read = ctx.vendorProducts ?? storeVendorProducts(ctx.stores);
+  if (!read) return null;
+  let attack: string[] = [];
+  try {
+    attack = loadAttackGazetteer(ctx.config.dataDir).map((e) => e.name);
+  } catch {
+    // No bundle: attackGazetteer() has warned already.
+  }
+  const exclude = new Set([...attack, ...COMMON_WORDS].map(productKey));
+  return liveCpeGazetteer(read, {
+    exclude,
+    onError: (err) => ctx.log?.warn({ err: err.message }, 'the store vendors and products could not be read: entity names come from ATT&CK and the taggers'),
+  });
+}
+
+/**
  * The recognizer: ATT&CK gazetteers from `<dataDir>/attack/…` (when the bundle is there), then the
  * trained taggers, each entity type taken from the tagger with the best dev/valid F1 on it (its
  * file's `valid.f1.<TAG>` metrics). `ner-cyner` competes only when `options.cynerProducts` is set
@@ -228,6 +252,7 @@ export async function loadEntityRecognizer(
   options: { cynerProducts?: boolean } = {},
 ): Promise<{ recognizer: EntityRecognizer; models: ModelStamp[]; missing: string[] }> {
   const gazetteer = attackGazetteer(ctx);
+  const cpe = await storeGazetteer(ctx);
   const trained = Object.values(NER_DATASETS).filter((d) => ctx.models.currentVersion(`ner-${d.scheme}`) !== null);
   const missing = Object.values(NER_DATASETS)
     .filter((d) => !trained.includes(d))
@@ -265,9 +290,12 @@ export async function loadEntityRecognizer(
     missing,
     recognizer: {
       recognize(text: string): Entity[] {
-        // Precedence on overlaps: gazetteer, then full dates, then the taggers (which often split a date).
+        // Precedence on overlaps: ATT&CK names, store vendors/products, full dates, then the taggers (which often split a date).
         const toks = tokens(text);
-        let found = mergeEntities(gazetteer.find(text, toks), dateEntities(text));
+        let found = gazetteer.find(text, toks);
+        const names = cpe?.current();
+        if (names) found = mergeEntities(found, names.find(text, toks));
+        found = mergeEntities(found, dateEntities(text));
         for (const tagged of runTaggers(text, runs, toks)) found = mergeEntities(found, tagged);
         return found;
       },
