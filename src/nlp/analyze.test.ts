@@ -58,6 +58,12 @@ describe('isPlausibleEntity', () => {
     ['across lines', 'Gazer\nCarbon', false],
     ['a hash', '1ad46547e3dc264f940bf62df455b26e65b0101f', false],
     ['no letters', '08:14:47', false],
+    // Tagged in ESET's Turla report by the taggers: code and paths, not entities.
+    ['a C++ member', 'InjectManager::LoadNtdll', false],
+    ['a destructor', '~LTManager', false],
+    ['a code span', '`AutorunManager', false],
+    ['a registry path', 'HKCU\\Software\\Microsoft\\Windows', false],
+    ['a name with a hyphen', 'Crutch v3-backdoor', true],
   ])('%s', (_name, text, expected) => {
     expect(isPlausibleEntity(model(text), words)).toBe(expected);
   });

@@ -85,13 +85,16 @@ function atLeast(re: RegExp, text: string, n: number): boolean {
 /**
  * Whether a tagger's entity is worth showing: not an indicator (a hash, an address, a path the
  * IOC extractor reports), not across lines, with letters, not a long random-looking run (base64,
- * keys) and not over 60 characters. Gazetteer entities are exact matches and always kept.
+ * keys), not code or a path (`::`, `->`, a backslash, a leading `~` or backtick) and not over 60 characters. Gazetteer entities are exact matches and always kept.
  */
 export function isPlausibleEntity(entity: Entity, words: Set<string>): boolean {
   if (entity.source === 'gazetteer') return true;
   const t = entity.text;
   if (t.length > 60 || /[\n\r|]/.test(t) || !/\p{L}/u.test(t)) return false;
   if (indicatorChars(t, words) > 0) return false;
+  // Code and paths: C++ members (`InjectManager::LoadNtdll`), destructors (`~LTManager`), code
+  // spans (`` `AutorunManager ``), pointers (`a->b`) and registry or file paths (`HKCU\Software`).
+  if (/::|->|\\/.test(t) || /^[~`]/.test(t)) return false;
   // Base64, keys and other random runs: one long piece mixing cases and digits, or with / + =.
   for (const piece of t.split(/\s+/)) {
     if (piece.length >= 12 && /\d/.test(piece) && /[a-z]/.test(piece) && /[A-Z]/.test(piece)) return false;
